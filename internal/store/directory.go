@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+)
+
+// Unit is a residential committee, a functional section or the center.
+type Unit struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	NameEN string `json:"name_en"`
+	Kind   string `json:"kind"` // center, committee, section
+	Active bool   `json:"active"`
+}
+
+// UnitKinds are the kinds of unit.
+var UnitKinds = []string{"center", "committee", "section"}
+
+// Category is one entry of the two-level category catalogue.
+type Category struct {
+	Code       string          `json:"code"`
+	Name       string          `json:"name"`
+	NameEN     string          `json:"name_en"`
+	Parent     string          `json:"parent"`
+	Unit       string          `json:"unit"` // the unit that usually handles it
+	Attributes json.RawMessage `json:"attributes"`
+	Keywords   string          `json:"keywords"`
+	Sort       int             `json:"sort"`
+	Active     bool            `json:"active"`
+}
+
+// Compound is a residential compound (小区) of a committee's area.
+type Compound struct {
+	Code      string   `json:"code"`
+	Name      string   `json:"name"`
+	Committee string   `json:"committee"`
+	GeoJSON   string   `json:"geojson,omitempty"`
+	Lat       *float64 `json:"lat,omitempty"`
+	Lng       *float64 `json:"lng,omitempty"`
+}
+
+// Building is a building (楼/幢) of a compound.
+type Building struct {
+	Compound string   `json:"compound"`
+	Number   string   `json:"number"`
+	Floors   int      `json:"floors"`
+	LowLying bool     `json:"low_lying"`
+	Lat      *float64 `json:"lat,omitempty"`
+	Lng      *float64 `json:"lng,omitempty"`
+}
+
+// PutUnit creates or updates a unit.
+func (s *Store) PutUnit(ctx context.Context, u Unit) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO units (code, name, name_en, kind, active) VALUES ($1,$2,$3,$4,$5)
+		ON CONFLICT(code) DO UPDATE SET name=excluded.name, name_en=excluded.name_en, kind=excluded.kind, active=excluded.active`,
+		u.Code, u.Name, u.NameEN, u.Kind, u.Active)
+	return mapErr(err)
+}
+
+// Units lists all units.
+func (s *Store) Units(ctx context.Context) ([]Unit, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT code, name, name_en, kind, active FROM units ORDER BY
+		CASE kind WHEN 'center' THEN 0 WHEN 'committee' THEN 1 ELSE 2 END, code`)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []Unit
+	for rows.Next() {
+		var u Unit
+		if err := rows.Scan(&u.Code, &u.Name, &u.NameEN, &u.Kind, &u.Active); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, u)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// PutCategory creates or updates a category.
+func (s *Store) PutCategory(ctx context.Context, c Category) error {
+	attrs := string(c.Attributes)
+	if attrs == "" {
+		attrs = "[]"
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO categories (code, name, name_en, parent, unit, attributes, keywords, sort, active)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+		ON CONFLICT(code) DO UPDATE SET name=excluded.name, name_en=excluded.name_en, parent=excluded.parent, unit=excluded.unit,
+		attributes=excluded.attributes, keywords=excluded.keywords, sort=excluded.sort, active=excluded.active`,
+		c.Code, c.Name, c.NameEN, c.Parent, c.Unit, attrs, c.Keywords, c.Sort, c.Active)
+	return mapErr(err)
+}
+
+// Categories lists the catalogue, parents before children.
+func (s *Store) Categories(ctx context.Context) ([]Category, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT code, name, name_en, parent, unit, attributes, keywords, sort, active
+		FROM categories ORDER BY sort, code`)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []Category
+	for rows.Next() {
+		var c Category
+		var attrs string
+		if err := rows.Scan(&c.Code, &c.Name, &c.NameEN, &c.Parent, &c.Unit, &attrs, &c.Keywords, &c.Sort, &c.Active); err != nil {
+			return nil, mapErr(err)
+		}
+		c.Attributes = json.RawMessage(attrs)
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// PutCompound creates or updates a compound.
+func (s *Store) PutCompound(ctx context.Context, c Compound) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO compounds (code, name, committee, geojson, lat, lng) VALUES ($1,$2,$3,$4,$5,$6)
+		ON CONFLICT(code) DO UPDATE SET name=excluded.name, committee=excluded.committee, geojson=excluded.geojson, lat=excluded.lat, lng=excluded.lng`,
+		c.Code, c.Name, c.Committee, c.GeoJSON, floatPtr(c.Lat), floatPtr(c.Lng))
+	return mapErr(err)
+}
+
+// PutBuilding creates or updates a building.
+func (s *Store) PutBuilding(ctx context.Context, b Building) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO buildings (compound, number, floors, low_lying, lat, lng) VALUES ($1,$2,$3,$4,$5,$6)
+		ON CONFLICT(compound, number) DO UPDATE SET floors=excluded.floors, low_lying=excluded.low_lying, lat=excluded.lat, lng=excluded.lng`,
+		b.Compound, b.Number, b.Floors, b.LowLying, floatPtr(b.Lat), floatPtr(b.Lng))
+	return mapErr(err)
+}
+
+// Compounds lists compounds, optionally of one committee.
+func (s *Store) Compounds(ctx context.Context, committee string) ([]Compound, error) {
+	q := `SELECT code, name, committee, geojson, lat, lng FROM compounds`
+	var args []any
+	if committee != "" {
+		q += ` WHERE committee = $1`
+		args = append(args, committee)
+	}
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY code`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []Compound
+	for rows.Next() {
+		var c Compound
+		var lat, lng sql.NullFloat64
+		if err := rows.Scan(&c.Code, &c.Name, &c.Committee, &c.GeoJSON, &lat, &lng); err != nil {
+			return nil, mapErr(err)
+		}
+		c.Lat, c.Lng = nullFloat(lat), nullFloat(lng)
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// Buildings lists the buildings of a compound.
+func (s *Store) Buildings(ctx context.Context, compound string) ([]Building, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT compound, number, floors, low_lying, lat, lng FROM buildings WHERE compound=$1 ORDER BY number`, compound)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []Building
+	for rows.Next() {
+		var b Building
+		var lat, lng sql.NullFloat64
+		if err := rows.Scan(&b.Compound, &b.Number, &b.Floors, &b.LowLying, &lat, &lng); err != nil {
+			return nil, mapErr(err)
+		}
+		b.Lat, b.Lng = nullFloat(lat), nullFloat(lng)
+		out = append(out, b)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// CountOrders returns how many orders are stored (demo seeding checks it).
+func (s *Store) CountOrders(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders`).Scan(&n)
+	return n, mapErr(err)
+}
+
+func floatPtr(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+func nullFloat(f sql.NullFloat64) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	v := f.Float64
+	return &v
+}

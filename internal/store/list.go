@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"hotline/internal/apperr"
+	"hotline/internal/order"
+)
+
+// Filter selects orders for a list. Zero values mean "any".
+type Filter struct {
+	Statuses   []order.Status
+	Unit       string // holding unit
+	SeenBy     string // handler's unit: orders it holds or co-handles
+	Type       order.Type
+	Category   string // a code; a first-level code also matches its children
+	Overdue    bool
+	Supervised bool
+	Tokens     []string // full-text query tokens, all must match
+	From, To   *time.Time
+	Now        time.Time
+	Limit      int
+	Cursor     string // the id of the last order of the previous page
+}
+
+// overdueSQL is Order.Overdue as SQL: a step's deadline passed, step not done.
+const overdueSQL = `((status = 'dispatched' AND (sign_due < $N OR contact_due < $N OR due < $N))
+	OR (status = 'accepted' AND (contact_due < $N OR due < $N))
+	OR (status IN ('in_progress', 'return_requested') AND due < $N))`
+
+// ListOrders returns orders newest first, a page at a time. The cursor is
+// the id of the last order of the previous page (ids grow with time).
+func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(f.Statuses) > 0 {
+		var ph []string
+		for _, st := range f.Statuses {
+			ph = append(ph, arg(string(st)))
+		}
+		where = append(where, "status IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.Unit != "" {
+		where = append(where, "unit = "+arg(f.Unit))
+	}
+	if f.SeenBy != "" {
+		where = append(where, "(unit = "+arg(f.SeenBy)+" OR co_units LIKE "+arg(`%"`+likeEscape(f.SeenBy)+`"%`)+" ESCAPE '\\')")
+	}
+	if f.Type != "" {
+		where = append(where, "type = "+arg(string(f.Type)))
+	}
+	if f.Category != "" {
+		where = append(where, "(category = "+arg(f.Category)+" OR category LIKE "+arg(likeEscape(f.Category)+".%")+" ESCAPE '\\')")
+	}
+	if f.Overdue {
+		where = append(where, strings.ReplaceAll(overdueSQL, "$N", arg(micros(f.Now))))
+	}
+	if f.Supervised {
+		where = append(where, "supervised = TRUE")
+	}
+	if f.From != nil {
+		where = append(where, "created_at >= "+arg(micros(*f.From)))
+	}
+	if f.To != nil {
+		where = append(where, "created_at < "+arg(micros(*f.To)))
+	}
+	if f.Cursor != "" {
+		c, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil || c <= 0 {
+			return nil, "", apperr.Field("cursor", "not a cursor from a previous page")
+		}
+		where = append(where, "id < "+arg(c))
+	}
+	if len(f.Tokens) > 0 {
+		if s.Dialect == Postgres {
+			where = append(where, "search_tokens @> "+arg(f.Tokens))
+		} else {
+			var q []string
+			for _, t := range f.Tokens {
+				q = append(q, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+			}
+			where = append(where, "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH "+arg(strings.Join(q, " "))+")")
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := "SELECT " + orderCols + " FROM orders"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC LIMIT " + strconv.Itoa(limit+1)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", mapErr(err)
+	}
+	defer rows.Close()
+	var out []order.Order
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if err != nil {
+			return nil, "", mapErr(err)
+		}
+		out = append(out, r.Order)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", mapErr(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// CountByStatus counts orders per status, optionally for one unit's view.
+func (s *Store) CountByStatus(ctx context.Context, seenBy string) (map[order.Status]int, error) {
+	q := "SELECT status, COUNT(*) FROM orders"
+	var args []any
+	if seenBy != "" {
+		q += ` WHERE unit = $1 OR co_units LIKE $2 ESCAPE '\'`
+		args = append(args, seenBy, `%"`+likeEscape(seenBy)+`"%`)
+	}
+	q += " GROUP BY status"
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := map[order.Status]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, mapErr(err)
+		}
+		out[order.Status(st)] = n
+	}
+	return out, mapErr(rows.Err())
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

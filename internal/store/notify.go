@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"hotline/internal/apperr"
+)
+
+// Notification is an inbox entry for a unit (or "center" for the center).
+type Notification struct {
+	ID        string     `json:"id"`
+	Target    string     `json:"target"`
+	OrderID   string     `json:"order_id"`
+	Number    string     `json:"number"`
+	Kind      string     `json:"kind"` // warning, overdue, urge
+	Deadline  time.Time  `json:"deadline"`
+	Message   string     `json:"message"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at"`
+}
+
+// Notify stores a notification unless the same (order, kind, target,
+// deadline) was stored before. The unique key is what makes a notification
+// go out exactly once however many sweepers run. It reports whether this
+// call stored it.
+func (s *Store) Notify(ctx context.Context, n Notification) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO notifications (target, order_id, kind, deadline, message, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (order_id, kind, target, deadline) DO NOTHING`,
+		n.Target, mustID(n.OrderID), n.Kind, micros(n.Deadline), n.Message, micros(n.CreatedAt))
+	if err != nil {
+		return false, mapErr(err)
+	}
+	k, _ := res.RowsAffected()
+	return k == 1, nil
+}
+
+// Notifications lists a target's inbox, newest first.
+func (s *Store) Notifications(ctx context.Context, targets []string, unreadOnly bool, limit int) ([]Notification, error) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := `SELECT n.id, n.target, n.order_id, o.number, n.kind, n.deadline, n.message, n.created_at, n.read_at
+		FROM notifications n JOIN orders o ON o.id = n.order_id WHERE n.target IN (`
+	args := []any{}
+	for i, t := range targets {
+		if i > 0 {
+			q += ","
+		}
+		args = append(args, t)
+		q += "$" + strconv.Itoa(len(args))
+	}
+	q += ")"
+	if unreadOnly {
+		q += " AND n.read_at IS NULL"
+	}
+	q += " ORDER BY n.id DESC LIMIT " + strconv.Itoa(limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var id, oid, deadline, created int64
+		var read sql.NullInt64
+		if err := rows.Scan(&id, &n.Target, &oid, &n.Number, &n.Kind, &deadline, &n.Message, &created, &read); err != nil {
+			return nil, mapErr(err)
+		}
+		n.ID, n.OrderID = strconv.FormatInt(id, 10), strconv.FormatInt(oid, 10)
+		n.Deadline, n.CreatedAt, n.ReadAt = fromMicros(deadline), fromMicros(created), fromNullMicros(read)
+		out = append(out, n)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// UnreadCount counts unread notifications of the targets.
+func (s *Store) UnreadCount(ctx context.Context, targets []string) (int, error) {
+	if len(targets) == 0 {
+		return 0, nil
+	}
+	q := `SELECT COUNT(*) FROM notifications WHERE read_at IS NULL AND target IN (`
+	args := []any{}
+	for i, t := range targets {
+		if i > 0 {
+			q += ","
+		}
+		args = append(args, t)
+		q += "$" + strconv.Itoa(len(args))
+	}
+	var n int
+	err := s.r.QueryRowContext(ctx, q+")", args...).Scan(&n)
+	return n, mapErr(err)
+}
+
+// MarkRead marks a notification read, only within the given targets.
+func (s *Store) MarkRead(ctx context.Context, id string, targets []string, now time.Time) error {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return apperr.New(apperr.NotFound, "no notification %s", truncate(id, 20))
+	}
+	q := `UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL AND target IN (`
+	args := []any{micros(now), n}
+	for i, t := range targets {
+		if i > 0 {
+			q += ","
+		}
+		args = append(args, t)
+		q += "$" + strconv.Itoa(len(args))
+	}
+	_, err = s.w.ExecContext(ctx, q+")", args...)
+	return mapErr(err)
+}
+
+// DeadlineCandidate is an open order whose reply deadline is near or past.
+type DeadlineCandidate struct {
+	OrderID string
+	Number  string
+	Unit    string
+	Due     time.Time
+}
+
+// DueBefore lists open orders, not yet replied, whose due is before t.
+func (s *Store) DueBefore(ctx context.Context, t time.Time, limit int) ([]DeadlineCandidate, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, number, COALESCE(unit, ''), due FROM orders
+		WHERE status IN ('dispatched', 'accepted', 'in_progress', 'return_requested') AND due IS NOT NULL AND due <= $1
+		ORDER BY due LIMIT `+strconv.Itoa(limit), micros(t))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []DeadlineCandidate
+	for rows.Next() {
+		var c DeadlineCandidate
+		var id, due int64
+		if err := rows.Scan(&id, &c.Number, &c.Unit, &due); err != nil {
+			return nil, mapErr(err)
+		}
+		c.OrderID, c.Due = strconv.FormatInt(id, 10), fromMicros(due)
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// AuditEntry is one line of the audit log: who saw or did what.
+type AuditEntry struct {
+	ID     string    `json:"id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"` // e.g. view_caller, login, export
+	Target string    `json:"target"`
+	Detail string    `json:"detail"`
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func insertAudit(ctx context.Context, x execer, a AuditEntry) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1,$2,$3,$4,$5)`,
+		micros(a.At), a.Actor, a.Action, a.Target, a.Detail)
+	return err
+}
+
+// Audit appends entries to the audit log.
+func (s *Store) Audit(ctx context.Context, entries ...AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, a := range entries {
+			if err := insertAudit(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AuditLog lists audit entries newest first, optionally filtered by actor or
+// action, paged by id.
+func (s *Store) AuditLog(ctx context.Context, actor, action, before string, limit int) ([]AuditEntry, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	q := `SELECT id, at, actor, action, target, detail FROM audit_log WHERE 1=1`
+	var args []any
+	if actor != "" {
+		args = append(args, actor)
+		q += " AND actor = $" + strconv.Itoa(len(args))
+	}
+	if action != "" {
+		args = append(args, action)
+		q += " AND action = $" + strconv.Itoa(len(args))
+	}
+	if before != "" {
+		b, err := strconv.ParseInt(before, 10, 64)
+		if err != nil {
+			return nil, apperr.Field("before", "not an audit entry id")
+		}
+		args = append(args, b)
+		q += " AND id < $" + strconv.Itoa(len(args))
+	}
+	rows, err := s.r.QueryContext(ctx, q+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit), args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var a AuditEntry
+		var id, at int64
+		if err := rows.Scan(&id, &at, &a.Actor, &a.Action, &a.Target, &a.Detail); err != nil {
+			return nil, mapErr(err)
+		}
+		a.ID, a.At = strconv.FormatInt(id, 10), fromMicros(at)
+		out = append(out, a)
+	}
+	return out, mapErr(rows.Err())
+}

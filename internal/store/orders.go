@@ -1,0 +1,433 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"hotline/internal/apperr"
+	"hotline/internal/calendar"
+	"hotline/internal/order"
+)
+
+const orderCols = `id, number, type, source, urgency, status, title, description, category, unit, co_units,
+	caller_name, caller_phone, caller_confidential, caller_anonymous, co_callers, address, compound, building,
+	lat, lng, external_id, round, version, created_at, updated_at, dispatched_at, sign_due, contact_due, due,
+	accepted_at, contacted_at, replied_at, closed_at, urge_count, supervised, parent, children, satisfaction,
+	resolved, reopen_count, reply_result, reply_text, return_from, pending_extension, event_count, last_hash`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// orderRow carries what the domain does not: the head of the event chain.
+type orderRow struct {
+	order.Order
+	eventCount int
+	lastHash   string
+}
+
+func scanOrder(sc rowScanner) (orderRow, error) {
+	var (
+		r                                            orderRow
+		o                                            = &r.Order
+		id                                           int64
+		unit                                         sql.NullString
+		coUnits, coCallers, children, pendingExt     string
+		lat, lng                                     sql.NullFloat64
+		created, updated                             int64
+		dispatched, signDue, contactDue, due         sql.NullInt64
+		accepted, contacted, replied, closed, parent sql.NullInt64
+		resolved                                     sql.NullBool
+		typ, src, urg, status, returnFrom            string
+	)
+	err := sc.Scan(&id, &o.Number, &typ, &src, &urg, &status, &o.Title, &o.Description, &o.Category, &unit, &coUnits,
+		&o.Caller.Name, &o.Caller.Phone, &o.Caller.Confidential, &o.Caller.Anonymous, &coCallers, &o.Address, &o.Compound, &o.Building,
+		&lat, &lng, &o.ExternalID, &o.Round, &o.Version, &created, &updated, &dispatched, &signDue, &contactDue, &due,
+		&accepted, &contacted, &replied, &closed, &o.UrgeCount, &o.Supervised, &parent, &children, &o.Satisfaction,
+		&resolved, &o.ReopenCount, &o.ReplyResult, &o.ReplyText, &returnFrom, &pendingExt, &r.eventCount, &r.lastHash)
+	if err != nil {
+		return r, err
+	}
+	o.ID = strconv.FormatInt(id, 10)
+	o.Type, o.Source, o.Urgency, o.Status, o.ReturnFrom = order.Type(typ), order.Source(src), order.Urgency(urg), order.Status(status), order.Status(returnFrom)
+	o.Unit = unit.String
+	_ = json.Unmarshal([]byte(coUnits), &o.CoUnits)
+	_ = json.Unmarshal([]byte(coCallers), &o.CoCallers)
+	var kids []int64
+	_ = json.Unmarshal([]byte(children), &kids)
+	for _, k := range kids {
+		o.Children = append(o.Children, strconv.FormatInt(k, 10))
+	}
+	if pendingExt != "" {
+		var e order.Extension
+		if json.Unmarshal([]byte(pendingExt), &e) == nil {
+			o.PendingExtension = &e
+		}
+	}
+	if lat.Valid && lng.Valid {
+		la, ln := lat.Float64, lng.Float64
+		o.Lat, o.Lng = &la, &ln
+	}
+	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
+	o.DispatchedAt, o.SignDue, o.ContactDue, o.Due = fromNullMicros(dispatched), fromNullMicros(signDue), fromNullMicros(contactDue), fromNullMicros(due)
+	o.AcceptedAt, o.ContactedAt, o.RepliedAt, o.ClosedAt = fromNullMicros(accepted), fromNullMicros(contacted), fromNullMicros(replied), fromNullMicros(closed)
+	if parent.Valid {
+		o.Parent = strconv.FormatInt(parent.Int64, 10)
+	}
+	if resolved.Valid {
+		b := resolved.Bool
+		o.Resolved = &b
+	}
+	return r, nil
+}
+
+// orderValues are the mutable columns in the order of the UPDATE statement.
+func orderValues(o *order.Order) []any {
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	coUnits := o.CoUnits
+	if coUnits == nil {
+		coUnits = []string{}
+	}
+	coCallers := o.CoCallers
+	if coCallers == nil {
+		coCallers = []order.Caller{}
+	}
+	kids := []int64{}
+	for _, c := range o.Children {
+		if n, err := strconv.ParseInt(c, 10, 64); err == nil {
+			kids = append(kids, n)
+		}
+	}
+	var unit, parent, resolved, lat, lng any
+	if o.Unit != "" {
+		unit = o.Unit
+	}
+	if o.Parent != "" {
+		if n, err := strconv.ParseInt(o.Parent, 10, 64); err == nil {
+			parent = n
+		}
+	}
+	if o.Resolved != nil {
+		resolved = *o.Resolved
+	}
+	if o.Lat != nil && o.Lng != nil {
+		lat, lng = *o.Lat, *o.Lng
+	}
+	pending := ""
+	if o.PendingExtension != nil {
+		pending = js(o.PendingExtension)
+	}
+	return []any{string(o.Status), o.Title, o.Description, o.Category, unit, js(coUnits),
+		o.Caller.Name, o.Caller.Phone, o.Caller.Confidential, o.Caller.Anonymous, js(coCallers), o.Address, o.Compound, o.Building,
+		lat, lng, o.Round, o.Version, micros(o.UpdatedAt), microsPtr(o.DispatchedAt), microsPtr(o.SignDue), microsPtr(o.ContactDue), microsPtr(o.Due),
+		microsPtr(o.AcceptedAt), microsPtr(o.ContactedAt), microsPtr(o.RepliedAt), microsPtr(o.ClosedAt), o.UrgeCount, o.Supervised, parent, js(kids), o.Satisfaction,
+		resolved, o.ReopenCount, o.ReplyResult, o.ReplyText, string(o.ReturnFrom), pending, string(o.Urgency), string(o.Type)}
+}
+
+const updateOrderSQL = `UPDATE orders SET status=$1, title=$2, description=$3, category=$4, unit=$5, co_units=$6,
+	caller_name=$7, caller_phone=$8, caller_confidential=$9, caller_anonymous=$10, co_callers=$11, address=$12, compound=$13, building=$14,
+	lat=$15, lng=$16, round=$17, version=$18, updated_at=$19, dispatched_at=$20, sign_due=$21, contact_due=$22, due=$23,
+	accepted_at=$24, contacted_at=$25, replied_at=$26, closed_at=$27, urge_count=$28, supervised=$29, parent=$30, children=$31, satisfaction=$32,
+	resolved=$33, reopen_count=$34, reply_result=$35, reply_text=$36, return_from=$37, pending_extension=$38, urgency=$39, type=$40,
+	event_count=$41, last_hash=$42
+	WHERE id=$43 AND version=$44`
+
+// CreateOrder stores a new order with its first event and its search tokens,
+// in one transaction, and fills in the id and the human number.
+func (s *Store) CreateOrder(ctx context.Context, o *order.Order, ev order.Event, tokens []string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		return s.createOrderTx(ctx, tx, o, ev, tokens)
+	})
+}
+
+func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, ev order.Event, tokens []string) error {
+	day := o.CreatedAt.In(calendar.Shanghai).Format("20060102")
+	var serial int
+	if err := tx.QueryRowContext(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, 1)
+		ON CONFLICT(day) DO UPDATE SET last = day_serials.last + 1 RETURNING last`, day).Scan(&serial); err != nil {
+		return err
+	}
+	if serial > 99999 {
+		return apperr.New(apperr.Conflict, "more than 99999 orders today: the day's numbers are used up")
+	}
+	o.Number = fmt.Sprintf("%s%05d", day, serial)
+	vals := orderValues(o)
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO orders (number, type, source, urgency, status, title, description, category, unit, co_units,
+		caller_name, caller_phone, caller_confidential, caller_anonymous, co_callers, address, compound, building, lat, lng, external_id,
+		round, version, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) RETURNING id`,
+		o.Number, string(o.Type), string(o.Source), string(o.Urgency), vals[0], o.Title, o.Description, o.Category, vals[4], vals[5],
+		o.Caller.Name, o.Caller.Phone, o.Caller.Confidential, o.Caller.Anonymous, vals[10], o.Address, o.Compound, o.Building, vals[14], vals[15], o.ExternalID,
+		o.Round, o.Version, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&id)
+	if err != nil {
+		return err
+	}
+	o.ID = strconv.FormatInt(id, 10)
+	ev.OrderID = o.ID
+	ev.Seal(1, order.GenesisHash)
+	if err := insertEvent(ctx, tx, id, ev); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET event_count=1, last_hash=$1 WHERE id=$2`, ev.Hash, id); err != nil {
+		return err
+	}
+	return s.indexTx(ctx, tx, id, tokens)
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, id int64, ev order.Event) error {
+	body, err := json.Marshal(ev.Body)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO order_events (order_id, seq, at, actor, action, from_status, to_status, body, prev_hash, hash)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+		id, ev.Seq, micros(ev.At), ev.Actor, ev.Action, string(ev.From), string(ev.To), string(body), ev.PrevHash, ev.Hash)
+	return err
+}
+
+// indexTx replaces an order's search tokens.
+func (s *Store) indexTx(ctx context.Context, tx *sql.Tx, id int64, tokens []string) error {
+	if s.Dialect == Postgres {
+		if tokens == nil {
+			tokens = []string{}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET search_tokens=$1 WHERE id=$2`, tokens, id)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM order_fts WHERE rowid=$1`, id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_fts(rowid, tokens) VALUES ($1, $2)`, id, strings.Join(tokens, " "))
+	return err
+}
+
+// GetOrder returns one order.
+func (s *Store) GetOrder(ctx context.Context, id string) (order.Order, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return order.Order{}, err
+	}
+	r, err := scanOrder(s.r.QueryRowContext(ctx, "SELECT "+orderCols+" FROM orders WHERE id=$1", n))
+	if err != nil {
+		if err == sql.ErrNoRows {
+			return order.Order{}, apperr.New(apperr.NotFound, "no order %s", id)
+		}
+		return order.Order{}, mapErr(err)
+	}
+	return r.Order, nil
+}
+
+// GetOrderByNumber returns an order by its human number.
+func (s *Store) GetOrderByNumber(ctx context.Context, number string) (order.Order, error) {
+	r, err := scanOrder(s.r.QueryRowContext(ctx, "SELECT "+orderCols+" FROM orders WHERE number=$1", number))
+	if err != nil {
+		if err == sql.ErrNoRows {
+			return order.Order{}, apperr.New(apperr.NotFound, "no order %s", truncate(number, 20))
+		}
+		return order.Order{}, mapErr(err)
+	}
+	return r.Order, nil
+}
+
+// Events returns an order's timeline in sequence order.
+func (s *Store) Events(ctx context.Context, id string) ([]order.Event, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.events(ctx, s.r, n)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) events(ctx context.Context, q querier, id int64) ([]order.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor, action, from_status, to_status, body, prev_hash, hash
+		FROM order_events WHERE order_id=$1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []order.Event
+	for rows.Next() {
+		var (
+			e        order.Event
+			at       int64
+			from, to string
+			body     string
+		)
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &from, &to, &body, &e.PrevHash, &e.Hash); err != nil {
+			return nil, mapErr(err)
+		}
+		e.OrderID = strconv.FormatInt(id, 10)
+		e.At = fromMicros(at)
+		e.From, e.To = order.Status(from), order.Status(to)
+		_ = json.Unmarshal([]byte(body), &e.Body)
+		out = append(out, e)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// Change is one order written by a mutation, with the event to append.
+type Change struct {
+	Order       order.Order
+	PrevVersion int64
+	Event       order.Event
+	Tokens      []string // new search tokens, when the text changed
+}
+
+// Mutation is what a decision inside UpdateOrder writes.
+type Mutation struct {
+	Changes  []Change
+	Callback *order.CallbackRecord
+	Audit    *AuditEntry
+}
+
+// Loader reads another order inside the same transaction, locked.
+type Loader func(id string) (order.Order, error)
+
+// UpdateOrder runs decide on the current order inside a transaction that
+// holds the order's row (and any other order decide loads) and writes the
+// changes it returns. Each write checks the version it read, so a concurrent
+// change turns into a Conflict and nothing is written.
+func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur order.Order, load Loader) (Mutation, error)) (order.Order, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return order.Order{}, err
+	}
+	var result order.Order
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		heads := map[string]orderRow{}
+		load := func(oid string) (order.Order, error) {
+			k, err := parseID(oid)
+			if err != nil {
+				return order.Order{}, err
+			}
+			r, err := scanOrder(tx.QueryRowContext(ctx, "SELECT "+orderCols+" FROM orders WHERE id=$1"+s.forUpdate(), k))
+			if err == sql.ErrNoRows {
+				return order.Order{}, apperr.New(apperr.NotFound, "no order %s", oid)
+			}
+			if err != nil {
+				return order.Order{}, err
+			}
+			heads[r.ID] = r
+			return r.Order, nil
+		}
+		cur, err := load(strconv.FormatInt(n, 10))
+		if err != nil {
+			return err
+		}
+		m, err := decide(cur, load)
+		if err != nil {
+			return err
+		}
+		for i, c := range m.Changes {
+			head, ok := heads[c.Order.ID]
+			if !ok {
+				return fmt.Errorf("mutation changes order %s it did not load", c.Order.ID)
+			}
+			ev := c.Event
+			ev.OrderID = c.Order.ID
+			ev.Seal(head.eventCount+1, head.lastHash)
+			vals := append(orderValues(&c.Order), head.eventCount+1, ev.Hash, mustID(c.Order.ID), c.PrevVersion)
+			res, err := tx.ExecContext(ctx, updateOrderSQL, vals...)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return apperr.New(apperr.Conflict, "someone else changed order %s; reload it", c.Order.Number)
+			}
+			if err := insertEvent(ctx, tx, mustID(c.Order.ID), ev); err != nil {
+				return err
+			}
+			if c.Tokens != nil {
+				if err := s.indexTx(ctx, tx, mustID(c.Order.ID), c.Tokens); err != nil {
+					return err
+				}
+			}
+			head.eventCount++
+			head.lastHash = ev.Hash
+			heads[c.Order.ID] = head
+			if i == 0 {
+				result = c.Order
+			}
+		}
+		if cb := m.Callback; cb != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO callbacks (order_id, at, outcome, resolved, unit, round) VALUES ($1,$2,$3,$4,$5,$6)`,
+				n, micros(cb.At), cb.Outcome, cb.Resolved, cb.Unit, cb.Round); err != nil {
+				return err
+			}
+		}
+		if a := m.Audit; a != nil {
+			if err := insertAudit(ctx, tx, *a); err != nil {
+				return err
+			}
+		}
+		if len(m.Changes) == 0 {
+			result = cur
+		}
+		return nil
+	})
+	return result, err
+}
+
+func mustID(id string) int64 {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	return n
+}
+
+// ChainBreak is a broken event chain found by VerifyChains.
+type ChainBreak struct {
+	OrderID string
+	Number  string
+	Seq     int
+	Reason  string
+}
+
+// VerifyChains checks every order's event chain and its head (the count and
+// last hash kept on the order row, which catches a deleted last event). It
+// returns the number of orders checked and the first break, if any.
+func (s *Store) VerifyChains(ctx context.Context) (int, *ChainBreak, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, number, event_count, last_hash FROM orders ORDER BY id`)
+	if err != nil {
+		return 0, nil, mapErr(err)
+	}
+	type head struct {
+		id     int64
+		number string
+		count  int
+		last   string
+	}
+	var heads []head
+	for rows.Next() {
+		var h head
+		if err := rows.Scan(&h.id, &h.number, &h.count, &h.last); err != nil {
+			rows.Close()
+			return 0, nil, mapErr(err)
+		}
+		heads = append(heads, h)
+	}
+	rows.Close()
+	for i, h := range heads {
+		evs, err := s.events(ctx, s.r, h.id)
+		if err != nil {
+			return i, nil, err
+		}
+		id := strconv.FormatInt(h.id, 10)
+		if b := order.VerifyChain(evs); b != nil {
+			return i + 1, &ChainBreak{OrderID: id, Number: h.number, Seq: b.Seq, Reason: b.Reason}, nil
+		}
+		if len(evs) != h.count || (len(evs) > 0 && evs[len(evs)-1].Hash != h.last) {
+			return i + 1, &ChainBreak{OrderID: id, Number: h.number, Seq: h.count, Reason: fmt.Sprintf("the order records %d events but %d remain (events were deleted)", h.count, len(evs))}, nil
+		}
+	}
+	return len(heads), nil, nil
+}
+
+// nowMicros is used by queries that compare with the current time.
+func nowMicros(t time.Time) int64 { return micros(t) }

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"hotline/internal/apperr"
+	"hotline/internal/calendar"
+)
+
+// GetSetting decodes a JSON setting into v; it reports false when unset.
+func (s *Store) GetSetting(ctx context.Context, key string, v any) (bool, error) {
+	var raw string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key=$1`, key).Scan(&raw)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err)
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return false, apperr.Wrap(err, "setting %s is corrupt", key)
+	}
+	return true, nil
+}
+
+// PutSetting stores a JSON setting and audits who changed it.
+func (s *Store) PutSetting(ctx context.Context, key string, v any, actor string, now time.Time) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return apperr.Wrap(err, "encode setting %s", key)
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1,$2) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, string(raw)); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "setting", Target: key, Detail: truncate(string(raw), 2000)})
+	})
+}
+
+// CalendarDays returns the admin's additions and corrections to the
+// embedded holiday calendar, to lay over it at start.
+func (s *Store) CalendarDays(ctx context.Context) ([]calendar.Day, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT date, name, off_day FROM calendar_days ORDER BY date`)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []calendar.Day
+	for rows.Next() {
+		var d calendar.Day
+		if err := rows.Scan(&d.Date, &d.Name, &d.OffDay); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, d)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// PutCalendarDays stores admin calendar days (a correction or a loaded
+// year file) in one transaction, audited.
+func (s *Store) PutCalendarDays(ctx context.Context, days []calendar.Day, actor string, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, d := range days {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_days (date, name, off_day, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5)
+				ON CONFLICT(date) DO UPDATE SET name=excluded.name, off_day=excluded.off_day, updated_by=excluded.updated_by, updated_at=excluded.updated_at`,
+				d.Date, d.Name, d.OffDay, actor, micros(now)); err != nil {
+				return err
+			}
+		}
+		return insertAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "calendar", Target: "calendar_days", Detail: calendarDetail(days)})
+	})
+}
+
+func calendarDetail(days []calendar.Day) string {
+	if len(days) == 1 {
+		b, _ := json.Marshal(days[0])
+		return string(b)
+	}
+	b, _ := json.Marshal(map[string]any{"days": len(days)})
+	return string(b)
+}

@@ -1,0 +1,295 @@
+// Package store is the only package that speaks SQL. It persists the domain
+// of internal/order (and the directory, users, notifications and audit) in
+// SQLite (modernc, the zero-set-up default) or PostgreSQL (pgx). The SQL text
+// is shared where the dialects agree ($1 placeholders, ON CONFLICT,
+// RETURNING, times as integer microseconds) and split where they do not (DDL,
+// search, row locks).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"             // SQLite driver
+
+	"hotline/internal/apperr"
+)
+
+// Dialect names the database engine.
+type Dialect string
+
+// The two engines we ship.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is a handle on the database. SQLite gets two pools: one writer
+// connection (SQLite has one writer; a pool of them only adds busy waits)
+// and several readers, which WAL lets run beside the writer.
+type Store struct {
+	Dialect Dialect
+	w       *sql.DB // writes and read-modify-write transactions
+	r       *sql.DB // plain reads
+	url     string
+	path    string // SQLite file path
+}
+
+//go:embed migrations
+var migrations embed.FS
+
+// Open connects to a database URL: "sqlite:PATH" (or a bare path ending in
+// .db) or "postgres://…". It does not migrate; call Migrate.
+func Open(ctx context.Context, url string) (*Store, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://"):
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, apperr.Wrap(err, "open PostgreSQL")
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s := &Store{Dialect: Postgres, w: db, r: db, url: url}
+		if err := s.ping(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	case strings.HasPrefix(url, "sqlite:") || strings.HasSuffix(url, ".db"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return nil, apperr.New(apperr.Invalid, "sqlite URL needs a path: sqlite:PATH")
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, apperr.Wrap(err, "create the database folder %s", dir)
+			}
+		}
+		// busy_timeout first so that the other pragmas wait instead of failing;
+		// synchronous=FULL so an acknowledged write survives power loss too.
+		dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)"
+		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+		if err != nil {
+			return nil, apperr.Wrap(err, "open SQLite")
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
+		if err != nil {
+			w.Close()
+			return nil, apperr.Wrap(err, "open SQLite")
+		}
+		r.SetMaxOpenConns(8)
+		s := &Store{Dialect: SQLite, w: w, r: r, url: url, path: path}
+		if err := s.ping(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, apperr.New(apperr.Invalid, "database URL must be sqlite:PATH or postgres://…, got %q", redactURL(url))
+}
+
+func (s *Store) ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return apperr.Wrap(err, "connect to %s", redactURL(s.url))
+	}
+	return nil
+}
+
+// Ping checks the database is reachable (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return apperr.Wrap(err, "database unreachable")
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		if e := s.r.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// redactURL hides a password in a database URL for messages and logs.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if at := strings.Index(rest, "@"); at >= 0 {
+			cred := rest[:at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				return u[:i+3] + cred[:c] + ":***" + rest[at:]
+			}
+		}
+	}
+	return u
+}
+
+// Migrate creates or upgrades the schema. On PostgreSQL an advisory lock
+// keeps several instances starting at once from migrating twice.
+func (s *Store) Migrate(ctx context.Context) error {
+	dir := "migrations/" + string(s.Dialect)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return apperr.Wrap(err, "read migrations")
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if s.Dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(12345)"); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"); err != nil {
+			return err
+		}
+		applied := map[int]bool{}
+		rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return err
+			}
+			applied[v] = true
+		}
+		rows.Close()
+		for _, name := range names {
+			v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("migration %s: name must start with a number", name)
+			}
+			if applied[v] {
+				continue
+			}
+			text, err := migrations.ReadFile(dir + "/" + name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)", v, micros(time.Now())); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// tx runs fn in a write transaction (IMMEDIATE on SQLite) and maps errors.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return mapErr(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// mapErr turns driver errors into the project's error type: constraint
+// violations and serialization failures are conflicts, the rest internal.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, "not found")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return apperr.Wrap(err, "request cancelled")
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint") || strings.Contains(msg, "duplicate key") || strings.Contains(msg, "SQLSTATE 23505"):
+		return &apperr.Error{Code: apperr.Conflict, Message: "already exists", Err: err}
+	case strings.Contains(msg, "SQLSTATE 40001") || strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "database is locked"):
+		return &apperr.Error{Code: apperr.Conflict, Message: "concurrent change; try again", Err: err}
+	case strings.Contains(msg, "FOREIGN KEY constraint") || strings.Contains(msg, "SQLSTATE 23503"):
+		return &apperr.Error{Code: apperr.Invalid, Message: "refers to something that does not exist", Err: err}
+	}
+	return apperr.Wrap(err, "database error")
+}
+
+// micros stores a time as microseconds since the epoch (UTC).
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func microsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// forUpdate is the row-lock suffix: PostgreSQL locks the row; SQLite needs
+// nothing because an IMMEDIATE transaction already holds the write lock.
+func (s *Store) forUpdate() string {
+	if s.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// parseID turns an order id from a URL into its integer key; anything else
+// is simply not found.
+func parseID(id string) (int64, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, apperr.New(apperr.NotFound, "no order %q", truncate(id, 40))
+	}
+	return n, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
