@@ -1,0 +1,240 @@
+package textproc
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestCutBasics(t *testing.T) {
+	s := Default()
+	cases := []struct {
+		in   string
+		want []string // must appear, in this order
+	}{
+		{"小区门口路灯坏了", []string{"小区", "门口", "路灯"}},
+		{"物业公司不作为", []string{"物业公司", "不作为"}},
+		{"宾阳路居委会反映三江小区29号楼群租", []string{"宾阳路", "居委会", "三江小区", "29号楼", "群租"}},
+		{"城运中心派单到街道", []string{"城运中心", "派单", "街道"}},
+		{"拨打12345热线投诉夜间施工噪音扰民", []string{"12345热线", "夜间施工", "噪音扰民"}},
+		{"NYC Noise - Residential 29号楼", []string{"nyc", "noise", "residential", "29号楼"}},
+		{"ＡＢＣ小区３号楼", []string{"abc", "小区", "3号楼"}},
+		{"水费涨了3.5元", []string{"3.5"}},
+	}
+	for _, c := range cases {
+		got := s.Cut(c.in)
+		if !containsInOrder(got, c.want) {
+			t.Errorf("Cut(%q) = %q, want %q in order", c.in, got, c.want)
+		}
+		for _, w := range got {
+			if strings.TrimSpace(w) == "" || !isWordToken(w) {
+				t.Errorf("Cut(%q) yields non-word token %q", c.in, w)
+			}
+			if w != strings.ToLower(w) {
+				t.Errorf("Cut(%q) yields upper-case token %q", c.in, w)
+			}
+		}
+	}
+	if got := s.Cut(" ，。！  "); len(got) != 0 {
+		t.Errorf("punctuation only: got %q", got)
+	}
+	if got := s.Cut(""); got != nil {
+		t.Errorf("empty: got %q", got)
+	}
+}
+
+func containsInOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+func TestSearchTokens(t *testing.T) {
+	s := Default()
+	for _, c := range []struct{ in, want string }{
+		{"小区门口路灯坏了", "路灯"},
+		{"物业公司不作为", "物业"},
+		{"物业公司不作为", "公司"},
+		{"物业公司不作为", "物业公司"},
+		{"三江小区", "三江"},
+		{"三江小区", "小区"},
+	} {
+		got := s.SearchTokens(c.in)
+		if !slices.Contains(got, c.want) {
+			t.Errorf("SearchTokens(%q) = %q, want it to contain %q", c.in, got, c.want)
+		}
+		seen := map[string]bool{}
+		for _, w := range got {
+			if seen[w] {
+				t.Errorf("SearchTokens(%q) repeats %q", c.in, w)
+			}
+			seen[w] = true
+			if s.IsStopWord(w) {
+				t.Errorf("SearchTokens(%q) keeps stop word %q", c.in, w)
+			}
+		}
+	}
+	if got := s.SearchTokens("我的小区的小区"); slices.Contains(got, "的") || len(got) != 1 {
+		t.Errorf("stop words / dedup: %q", got)
+	}
+}
+
+func TestQueryTokens(t *testing.T) {
+	s := Default()
+	got := s.QueryTokens("请问物业公司的路灯，路灯")
+	if want := []string{"物业公司", "路灯"}; !slices.Equal(got, want) {
+		t.Errorf("QueryTokens = %q, want %q", got, want)
+	}
+	if got := s.QueryTokens("的 了 。"); got != nil {
+		t.Errorf("stop words only: %q", got)
+	}
+}
+
+func TestMixedTextWithRedact(t *testing.T) {
+	s := Default()
+	in := "NYC Noise - Residential 29号楼 13812345678"
+	got := s.Cut(in)
+	for _, w := range []string{"nyc", "noise", "residential", "29号楼", "13812345678"} {
+		if !slices.Contains(got, w) {
+			t.Errorf("Cut(%q) = %q, missing %q", in, got, w)
+		}
+	}
+	red := Redact(in)
+	if strings.Contains(red, "13812345678") || !strings.Contains(red, PhonePlaceholder) {
+		t.Fatalf("Redact(%q) = %q", in, red)
+	}
+	got = s.Cut(red)
+	if slices.Contains(got, "13812345678") || !slices.Contains(got, "phone") {
+		t.Errorf("Cut(Redact) = %q", got)
+	}
+}
+
+func TestAddWordsConcurrent(t *testing.T) {
+	s, err := newSegmenter() // own instance: do not disturb Default for other tests
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "蓝鲸湾花苑东门晚上有人烧烤"
+	if slices.Contains(s.Cut(text), "蓝鲸湾花苑") {
+		t.Fatal("test word already in the dictionary")
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					s.Cut(text)
+				}
+			}
+		}()
+	}
+	s.AddWords("蓝鲸湾花苑", " ", "")
+	close(stop)
+	wg.Wait()
+	if got := s.Cut(text); !slices.Contains(got, "蓝鲸湾花苑") {
+		t.Errorf("after AddWords: %q", got)
+	}
+	// Raising a word the dictionary already has with a low frequency.
+	s.AddWords("宾阳路居委会")
+	if got := s.Cut("宾阳路居委会"); !slices.Equal(got, []string{"宾阳路居委会"}) {
+		t.Errorf("after AddWords(existing prefix word): %q", got)
+	}
+}
+
+// TestSegmenterLoadCost reports what loading the dictionary costs; the
+// figures in docs/intelligence.md come from
+// go test ./internal/textproc -run TestSegmenterLoadCost -v
+func TestSegmenterLoadCost(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	s, err := newSegmenter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	t.Logf("segmenter load: %v, retained heap %.1f MiB, embedded dictionary %.2f MB gzip",
+		elapsed.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), float64(len(zhDictGz))/1e6)
+	runtime.KeepAlive(s)
+	if len(zhDictGz) >= 2<<20 {
+		t.Errorf("embedded dictionary is %d bytes; files in the repository must stay under 2 MB", len(zhDictGz))
+	}
+}
+
+// TestBinaryDoesNotEmbedGseDictionaries builds a program that uses the
+// segmenter the way a server might (printing it, handing it to html/template
+// which calls methods by name) and checks the binary stays small: gse's own
+// 38 MB of dictionaries must not be linked in (see the package comment).
+func TestBinaryDoesNotEmbedGseDictionaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary; skipped in -short mode")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not found")
+	}
+	wd, _ := os.Getwd()
+	tmp := t.TempDir()
+	// The program must live inside the module to import an internal
+	// package; an overlay puts it there without writing into the tree.
+	prog := filepath.Join(tmp, "main.go")
+	src := `package main
+
+import (
+	"fmt"
+	"html/template"
+	"os"
+
+	"hotline/internal/textproc"
+)
+
+func main() {
+	s := textproc.Default()
+	fmt.Println(s, s.Cut("小区门口路灯坏了"))
+	t := template.Must(template.New("x").Parse(os.Args[len(os.Args)-1]))
+	_ = t.Execute(os.Stdout, s)
+}
+`
+	if err := os.WriteFile(prog, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	virt := filepath.Join(wd, "sizecheck_overlay", "main.go")
+	overlay := filepath.Join(tmp, "overlay.json")
+	if err := os.WriteFile(overlay, []byte(fmt.Sprintf(`{"Replace":{%q:%q}}`, virt, prog)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(tmp, "sizecheck")
+	cmd := exec.Command(gobin, "build", "-overlay", overlay, "-o", bin, "./sizecheck_overlay")
+	cmd.Dir = wd
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("binary using textproc + html/template: %.1f MB", float64(st.Size())/1e6)
+	if st.Size() > 20e6 {
+		t.Errorf("binary is %.1f MB: gse's embedded dictionaries got linked in", float64(st.Size())/1e6)
+	}
+}
