@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# The project's one test command (`make test`, and .ci/run in CI).
+#
+#   scripts/test.sh          full: go vet, gofmt, staticcheck, Chromium, a private
+#                            PostgreSQL, go test ./..., go test -race $RACE_PKGS
+#   scripts/test.sh quick    go vet, gofmt, go test ./... on SQLite only (no PG, no browser)
+#   scripts/test.sh lint     go vet, gofmt, staticcheck
+#
+# Environment the Go tests see (full mode):
+#   HOTLINE_TEST_PG   postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable
+#                     (superuser, trust auth; tests create their own databases on it)
+#   HOTLINE_CHROMIUM  path of a working Chromium (run it with --headless --no-sandbox)
+#   HOTLINE_DATA      absolute path of ../shared/data, when that folder exists
+# In quick mode HOTLINE_TEST_PG and HOTLINE_CHROMIUM are unset.
+#
+# Knobs: RACE_PKGS (default ./internal/...), TEST_TIMEOUT (15m), RACE_TIMEOUT (10m).
+# With CI=true a missing browser or PostgreSQL fails the run instead of being skipped.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd -P)
+
+MODE=${1:-full}
+case "$MODE" in
+full | quick | lint) ;;
+*)
+	echo "usage: $0 [full|quick|lint]" >&2
+	exit 2
+	;;
+esac
+
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOTESTSUM=gotest.tools/gotestsum@v1.13.0
+RACE_PKGS=${RACE_PKGS:-./internal/...}
+TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
+RACE_TIMEOUT=${RACE_TIMEOUT:-10m}
+IN_CI=false
+case "${CI:-}" in true | 1 | yes) IN_CI=true ;; esac
+
+export DEBIAN_FRONTEND=noninteractive
+# go needs a HOME (for its caches) even in a stripped CI environment
+if [ -z "${HOME:-}" ]; then
+	HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+	export HOME=${HOME:-/tmp}
+fi
+
+# ---------------------------------------------------------------- bookkeeping
+SUMMARY=()
+FAILED=0
+TOTAL_PASS=0
+TOTAL_FAIL=0
+TOTAL_SKIP=0
+COUNTED=false
+STEP_INFO=""
+PG_DIR=""
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hotline-test.XXXXXX")
+T0=$SECONDS
+
+hr() { echo "------------------------------------------------------------------"; }
+section() {
+	echo
+	hr
+	echo "== $*"
+	hr
+}
+banner() {
+	echo
+	echo "##################################################################"
+	echo "##"
+	echo "##  $*"
+	echo "##"
+	echo "##################################################################"
+	echo
+}
+note() { SUMMARY+=("$(printf '%-5s %s' "$1" "$2")"); }
+
+# step NAME CMD...: run CMD, record PASS/FAIL with its time, keep going on failure.
+step() {
+	local name=$1
+	shift
+	section "$name"
+	local t=$SECONDS rc=0
+	STEP_INFO=""
+	"$@" || rc=$?
+	local dt=$((SECONDS - t))
+	if [ "$rc" -eq 0 ]; then
+		note PASS "$name (${dt}s)$STEP_INFO"
+	else
+		note FAIL "$name (${dt}s, exit $rc)$STEP_INFO"
+		FAILED=1
+		echo ">>> FAILED: $name (exit $rc)"
+	fi
+	return 0
+}
+
+# need_or_skip WHAT: something the full run needs is missing.
+need_or_skip() {
+	if $IN_CI; then
+		banner "SKIPPED: $1 -- CI=true, so this run FAILS"
+		note FAIL "$1: not available (CI=true)"
+		FAILED=1
+	else
+		banner "SKIPPED: $1"
+		note SKIP "$1: not available"
+	fi
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$PG_DIR" ]; then
+		"$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true
+	fi
+	rm -rf "$WORK"
+	echo
+	hr
+	echo "== SUMMARY ($MODE, $((SECONDS - T0))s)"
+	hr
+	local line
+	for line in "${SUMMARY[@]}"; do echo "  $line"; done
+	if [ "$rc" -eq 0 ] && [ "$FAILED" -ne 0 ]; then rc=1; fi
+	if [ "$rc" -eq 0 ]; then echo "RESULT: OK"; else echo "RESULT: FAILED (exit $rc)"; fi
+	if $COUNTED; then
+		echo "tests: $TOTAL_PASS passed, $TOTAL_FAIL failed, $TOTAL_SKIP skipped"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+
+# ---------------------------------------------------------------- steps
+go_files() {
+	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+		# tracked files plus new, not-ignored ones (the same set on a clean clone)
+		git -C "$ROOT" ls-files -z --cached --others --exclude-standard -- '*.go' |
+			while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done
+	else
+		find . -name '*.go' -not -path './vendor/*' -print0
+	fi
+}
+
+check_gofmt() {
+	local bad
+	bad=$(go_files | xargs -0 -r gofmt -l) || return 1
+	if [ -n "$bad" ]; then
+		echo "gofmt would reformat these files (run: make fmt):"
+		printf '  %s\n' $bad
+		return 1
+	fi
+	echo "all Go files are gofmt-clean"
+}
+
+run_staticcheck() {
+	go run "$STATICCHECK" ./...
+}
+
+# Chromium: set HOTLINE_CHROMIUM to a browser that can really start headless.
+setup_chromium() {
+	local bin=${HOTLINE_CHROMIUM:-/usr/bin/chromium}
+	if [ "$bin" = /usr/bin/chromium ] && [ ! -x "$bin" ] && [ "$(id -u)" -eq 0 ] &&
+		command -v apt-get >/dev/null 2>&1; then
+		echo "no $bin; installing chromium and fonts-noto-cjk with apt-get (log: $WORK/apt.log)"
+		{ apt_update &&
+			apt-get -o DPkg::Lock::Timeout=300 install -y -q chromium fonts-noto-cjk </dev/null; } \
+			>"$WORK/apt.log" 2>&1 ||
+			apt-get -o DPkg::Lock::Timeout=300 install -y -q chromium </dev/null >>"$WORK/apt.log" 2>&1 ||
+			tail -n 30 "$WORK/apt.log"
+	fi
+	if [ ! -x "$bin" ]; then
+		unset HOTLINE_CHROMIUM
+		need_or_skip "browser tests (no chromium at $bin)"
+		return 0
+	fi
+	"$bin" --version 2>/dev/null || true
+	local out
+	out=$(timeout -k 5 60 "$bin" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		--disable-background-networking --disable-component-update --no-first-run \
+		--user-data-dir="$WORK/chromium-profile" --dump-dom about:blank 2>"$WORK/chromium.err" </dev/null) || true
+	if [[ "$out" != *"<body>"* ]]; then
+		tail -n 20 "$WORK/chromium.err" || true
+		unset HOTLINE_CHROMIUM
+		need_or_skip "browser tests (chromium at $bin does not start headless)"
+		return 0
+	fi
+	export HOTLINE_CHROMIUM=$bin
+	echo "HOTLINE_CHROMIUM=$HOTLINE_CHROMIUM (headless smoke test OK)"
+	note INFO "chromium: $HOTLINE_CHROMIUM"
+}
+
+APT_UPDATED=false
+apt_update() {
+	$APT_UPDATED && return 0
+	apt-get -o DPkg::Lock::Timeout=300 update -q </dev/null || return 1
+	APT_UPDATED=true
+	export HOTLINE_APT_UPDATED=1
+}
+
+setup_postgres() {
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hotline-pg.XXXXXX")
+	local out rc=0
+	out=$("$ROOT/scripts/pg.sh" start "$PG_DIR" </dev/null) || rc=$?
+	local url=${out##*$'\n'}
+	if [ "$rc" -ne 0 ] || [[ "$url" != postgres://* ]]; then
+		"$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || true
+		PG_DIR=""
+		unset HOTLINE_TEST_PG
+		need_or_skip "PostgreSQL tests (scripts/pg.sh start failed, exit $rc)"
+		return 0
+	fi
+	export HOTLINE_TEST_PG=$url
+	echo "HOTLINE_TEST_PG=$HOTLINE_TEST_PG"
+	note INFO "postgres: $HOTLINE_TEST_PG"
+}
+
+setup_data() {
+	if [ -n "${HOTLINE_DATA:-}" ]; then
+		echo "HOTLINE_DATA=$HOTLINE_DATA (from the environment)"
+	elif [ -d "$ROOT/../shared/data" ]; then
+		HOTLINE_DATA=$(cd "$ROOT/../shared/data" && pwd -P)
+		export HOTLINE_DATA
+		echo "HOTLINE_DATA=$HOTLINE_DATA"
+	else
+		echo "no ../shared/data next to the repo: tests that need real data will skip"
+	fi
+	note INFO "data: ${HOTLINE_DATA:-(none)}"
+}
+
+# gotestsum prints one line per package and the output of failing tests; it only
+# wraps `go test -json`. Built once into a cache folder; plain go test if it can't be had.
+TESTSUM=""
+setup_gotestsum() {
+	local dir="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/hotline-tools/${GOTESTSUM##*@}"
+	if [ ! -x "$dir/gotestsum" ]; then
+		mkdir -p "$dir"
+		GOBIN=$dir go install "$GOTESTSUM" >&2 || {
+			echo "(could not build gotestsum; using plain go test)" >&2
+			return 0
+		}
+	fi
+	TESTSUM=$dir/gotestsum
+}
+
+# count_results JSONFILE: prints "passed failed skipped" over tests and subtests; a
+# package that failed without a failing test (build error, panic, timeout) counts as one.
+count_results() {
+	awk '
+	/"Action":"(pass|fail|skip)"/ {
+		match($0, /"Action":"[a-z]+"/); a = substr($0, RSTART + 10, RLENGTH - 11)
+		pkg = ""; if (match($0, /"Package":"[^"]*"/)) pkg = substr($0, RSTART + 11, RLENGTH - 12)
+		if ($0 ~ /"Test":"/) { n[a]++; if (a == "fail") ft[pkg] = 1 }
+		else if (a == "fail") fp[pkg] = 1
+	}
+	END { x = 0; for (k in fp) if (!(k in ft)) x++; print n["pass"] + 0, n["fail"] + x, n["skip"] + 0 }
+	' "$1" 2>/dev/null || echo "0 0 0"
+}
+
+# go_test LABEL GO-TEST-ARGS...: run the tests, add the counts to the totals.
+go_test() {
+	local label=$1
+	shift
+	local json="$WORK/$label.json" rc=0
+	if [ -n "$TESTSUM" ]; then
+		"$TESTSUM" --format pkgname-and-test-fails --format-hide-empty-pkg \
+			--jsonfile "$json" -- "$@" || rc=$?
+		local p f s
+		read -r p f s < <(count_results "$json")
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		TOTAL_PASS=$((TOTAL_PASS + p))
+		TOTAL_FAIL=$((TOTAL_FAIL + f))
+		TOTAL_SKIP=$((TOTAL_SKIP + s))
+		COUNTED=true
+		echo "$label: $p passed, $f failed, $s skipped (tests and subtests)"
+		STEP_INFO=": $p passed, $f failed, $s skipped"
+	else
+		go test "$@" || rc=$?
+	fi
+	return "$rc"
+}
+
+# ---------------------------------------------------------------- run
+section "hotline tests: mode=$MODE CI=${CI:-} root=$ROOT"
+go version
+echo "GOMAXPROCS/cores: $(nproc 2>/dev/null || echo ?)  RACE_PKGS=$RACE_PKGS"
+
+step "go vet" go vet ./...
+step "gofmt" check_gofmt
+
+case "$MODE" in
+lint)
+	step "staticcheck" run_staticcheck
+	;;
+quick)
+	unset HOTLINE_TEST_PG HOTLINE_CHROMIUM
+	setup_data
+	setup_gotestsum
+	step "go test (quick, SQLite only)" go_test quick ./...
+	;;
+full)
+	step "staticcheck" run_staticcheck
+	section "environment"
+	setup_chromium
+	setup_postgres
+	setup_data
+	setup_gotestsum
+	step "go test ./..." go_test test -count=1 -timeout "$TEST_TIMEOUT" ./...
+	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
+	step "go test -race $RACE_PKGS" go_test race -count=1 -race -timeout "$RACE_TIMEOUT" $RACE_PKGS
+	;;
+esac
+# the EXIT trap prints the summary and sets the exit code
