@@ -26,7 +26,8 @@ type Limit struct {
 }
 
 func (l Limit) valid() bool {
-	return (l.WorkingDays > 0) != (l.Minutes > 0) && l.WorkingDays <= 60 && l.Minutes <= 60*24*30
+	return (l.WorkingDays > 0) != (l.Minutes > 0) && l.WorkingDays >= 0 && l.Minutes >= 0 &&
+		l.WorkingDays <= 60 && l.Minutes <= 60*24*30
 }
 
 func (l Limit) String() string {

@@ -177,12 +177,21 @@ type Order struct {
 // done: signing, first contact, or the reply.
 func (o *Order) Overdue(now time.Time) bool {
 	past := func(t *time.Time) bool { return t != nil && now.After(*t) }
-	switch o.Status {
+	st := o.Status
+	if st == ReturnRequested {
+		// The clock keeps running while the center decides on a return: the
+		// steps not done are those of the state the return was asked from.
+		st = o.ReturnFrom
+		if st != Dispatched && st != Accepted {
+			st = InProgress
+		}
+	}
+	switch st {
 	case Dispatched:
 		return past(o.SignDue) || past(o.ContactDue) || past(o.Due)
 	case Accepted:
 		return past(o.ContactDue) || past(o.Due)
-	case InProgress, ReturnRequested:
+	case InProgress:
 		return past(o.Due)
 	}
 	return false
