@@ -269,6 +269,8 @@ func Apply(o Order, a Actor, act Action, in Input, env Env) (Result, error) {
 		if act == ActDispatch || len(in.CoUnits) > 0 {
 			n.CoUnits = co
 		}
+		// The new holder cannot also be its own co-unit.
+		n.CoUnits = slices.DeleteFunc(n.CoUnits, func(c string) bool { return c == unit })
 		n.Status = Dispatched
 		n.startRound(now, env)
 		if n.DispatchedAt == nil {

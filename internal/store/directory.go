@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-
 )
 
 // Unit is a residential committee, a functional section or the center.

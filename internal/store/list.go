@@ -26,10 +26,14 @@ type Filter struct {
 	Cursor     string // the id of the last order of the previous page
 }
 
-// overdueSQL is Order.Overdue as SQL: a step's deadline passed, step not done.
-const overdueSQL = `((status = 'dispatched' AND (sign_due < $N OR contact_due < $N OR due < $N))
-	OR (status = 'accepted' AND (contact_due < $N OR due < $N))
-	OR (status IN ('in_progress', 'return_requested') AND due < $N))`
+// overdueSQL is Order.Overdue as SQL: a step's deadline passed, step not
+// done; a return request keeps the clock of the state it was asked from.
+const overdueSQL = `((status = 'dispatched' OR (status = 'return_requested' AND return_from = 'dispatched'))
+		AND (sign_due < $N OR contact_due < $N OR due < $N)
+	OR (status = 'accepted' OR (status = 'return_requested' AND return_from = 'accepted'))
+		AND (contact_due < $N OR due < $N)
+	OR (status = 'in_progress' OR (status = 'return_requested' AND return_from NOT IN ('dispatched', 'accepted')))
+		AND due < $N)`
 
 // ListOrders returns orders newest first, a page at a time. The cursor is
 // the id of the last order of the previous page (ids grow with time).

@@ -126,11 +126,24 @@ type DeadlineCandidate struct {
 	Due     time.Time
 }
 
-// DueBefore lists open orders, not yet replied, whose due is before t.
-func (s *Store) DueBefore(ctx context.Context, t time.Time, limit int) ([]DeadlineCandidate, error) {
+// DueBefore lists open orders, not yet replied, whose due is at or before
+// t, ordered by (due, id) and starting after the given candidate (keyset
+// paging; pass nil for the first page).
+//
+// Orders already notified for this deadline and stage are left out, so a
+// sweep over a large backlog of overdue orders costs one indexed query.
+func (s *Store) DueBefore(ctx context.Context, t, now time.Time, after *DeadlineCandidate, limit int) ([]DeadlineCandidate, error) {
+	afterDue, afterID := int64(-1<<62), int64(0)
+	if after != nil {
+		afterDue, afterID = micros(after.Due), mustID(after.OrderID)
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT id, number, COALESCE(unit, ''), due FROM orders
 		WHERE status IN ('dispatched', 'accepted', 'in_progress', 'return_requested') AND due IS NOT NULL AND due <= $1
-		ORDER BY due LIMIT `+strconv.Itoa(limit), micros(t))
+		AND (due > $2 OR (due = $2 AND id > $3))
+		AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = orders.id AND n.deadline = orders.due
+			AND n.target = CASE WHEN orders.due <= $4 THEN 'center' ELSE COALESCE(orders.unit, '') END
+			AND n.kind = CASE WHEN orders.due <= $4 THEN 'overdue' ELSE 'warning' END)
+		ORDER BY due, id LIMIT `+strconv.Itoa(limit), micros(t), afterDue, afterID, micros(now))
 	if err != nil {
 		return nil, mapErr(err)
 	}

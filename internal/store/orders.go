@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
@@ -428,6 +427,3 @@ func (s *Store) VerifyChains(ctx context.Context) (int, *ChainBreak, error) {
 	}
 	return len(heads), nil, nil
 }
-
-// nowMicros is used by queries that compare with the current time.
-func nowMicros(t time.Time) int64 { return micros(t) }

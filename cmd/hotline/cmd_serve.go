@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"hotline/internal/app"
+	"hotline/internal/demo"
+	"hotline/internal/store"
+)
+
+// defaultDB is the embedded SQLite file used when no --db is given.
+const defaultDB = "sqlite:./hotline-data/hotline.db"
+
+func init() {
+	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo]", runServe)
+	register("migrate", "create or upgrade the schema: migrate --db URL", runMigrate)
+}
+
+// flags makes a flag set that reports to the command's stderr and turns
+// parse errors into usage errors.
+func flags(e env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return &exitError{code: 0}
+		}
+		return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: %s: unexpected argument %q", errUsage, fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// dbURL picks --db, then HOTLINE_DB, then the default.
+func dbURL(e env, flagValue string, required bool) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if v := e.getenv("HOTLINE_DB"); v != "" {
+		return v, nil
+	}
+	if required {
+		return "", fmt.Errorf("%w: --db URL is required (sqlite:PATH or postgres://…), or set HOTLINE_DB", errUsage)
+	}
+	return defaultDB, nil
+}
+
+func logger(e env) *slog.Logger {
+	level := slog.LevelInfo
+	if strings.EqualFold(e.getenv("HOTLINE_LOG"), "debug") {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func runServe(ctx context.Context, e env, args []string) error {
+	fs := flags(e, "serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	db := fs.String("db", "", "database URL: sqlite:PATH or postgres://… (default "+defaultDB+", or $HOTLINE_DB)")
+	demoMode := fs.Bool("demo", false, "load the demo subdistrict into an empty database")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	url, _ := dbURL(e, *db, false)
+	log := logger(e)
+	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages()})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- m.Run(ctx) }()
+	select {
+	case <-m.Ready():
+	case err := <-errc:
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Hotline 12345 is serving on http://%s/ (database: %s)\n", m.Addr, m.Store.Dialect)
+	if *demoMode {
+		fmt.Fprintln(e.stdout, "")
+		fmt.Fprintln(e.stdout, "WARNING: demo mode. These demo accounts have PUBLIC passwords; never use demo mode for real data.")
+		fmt.Fprintf(e.stdout, "Demo users (password %s):", demo.Password)
+		for _, u := range demo.Users {
+			fmt.Fprintf(e.stdout, " %s", u.Username)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	return <-errc
+}
+
+func runMigrate(ctx context.Context, e env, args []string) error {
+	fs := flags(e, "migrate")
+	db := fs.String("db", "", "database URL")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	url, err := dbURL(e, *db, true)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "schema is up to date")
+	return nil
+}
+

@@ -1,0 +1,280 @@
+// Package api is the JSON HTTP API of api.md. Handlers translate HTTP to
+// service calls and back; they never build SQL or decide workflow rules.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hotline/internal/apperr"
+	"hotline/internal/service"
+	"hotline/internal/store"
+)
+
+// SessionCookie is the name of the browser's session cookie.
+const SessionCookie = "hotline_session"
+
+// MaxBody is the largest request body the JSON API reads.
+const MaxBody = 1 << 20
+
+// API holds what the handlers need.
+type API struct {
+	Svc *service.Service
+	Log *slog.Logger
+	// SecureCookies marks the session cookie Secure (behind HTTPS).
+	SecureCookies bool
+
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New builds the API and its metrics registry.
+func New(svc *service.Service, log *slog.Logger) *API {
+	a := &API{Svc: svc, Log: log, registry: prometheus.NewRegistry()}
+	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_http_requests_total", Help: "HTTP requests by route and status class."}, []string{"route", "code"})
+	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+	a.registry.MustRegister(a.requests, a.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return a
+}
+
+// Registry lets other packages add their metrics.
+func (a *API) Registry() *prometheus.Registry { return a.registry }
+
+// Register mounts the API routes on mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
+
+	mux.Handle("POST /api/v1/session", a.route("session", a.login))
+	mux.Handle("DELETE /api/v1/session", a.route("session", a.authed(a.logout)))
+	mux.Handle("GET /api/v1/session", a.route("session", a.authed(a.me)))
+
+	mux.Handle("POST /api/v1/orders", a.route("orders.create", a.authed(a.createOrder)))
+	mux.Handle("GET /api/v1/orders", a.route("orders.list", a.authed(a.listOrders)))
+	mux.Handle("GET /api/v1/orders/{id}", a.route("orders.get", a.authed(a.getOrder)))
+	mux.Handle("POST /api/v1/orders/{id}/{action}", a.route("orders.action", a.authed(a.act)))
+
+	mux.Handle("POST /api/v1/classify", a.route("classify", a.authed(a.classify)))
+	mux.Handle("GET /api/v1/stats/summary", a.route("stats.summary", a.authed(a.statsSummary)))
+	mux.Handle("GET /api/v1/stats/units", a.route("stats.units", a.authed(a.statsUnits)))
+
+	mux.Handle("GET /api/v1/notifications", a.route("notifications", a.authed(a.notifications)))
+	mux.Handle("POST /api/v1/notifications/{id}/read", a.route("notifications", a.authed(a.markRead)))
+
+	mux.Handle("GET /api/v1/units", a.route("directory", a.authed(a.units)))
+	mux.Handle("PUT /api/v1/units/{code}", a.route("admin", a.authed(a.putUnit)))
+	mux.Handle("GET /api/v1/categories", a.route("directory", a.authed(a.categories)))
+	mux.Handle("PUT /api/v1/categories/{code}", a.route("admin", a.authed(a.putCategory)))
+	mux.Handle("GET /api/v1/compounds", a.route("directory", a.authed(a.compounds)))
+	mux.Handle("GET /api/v1/users", a.route("admin", a.authed(a.users)))
+	mux.Handle("POST /api/v1/users", a.route("admin", a.authed(a.addUser)))
+	mux.Handle("GET /api/v1/audit", a.route("admin", a.authed(a.auditLog)))
+	mux.Handle("GET /api/v1/policy", a.route("admin", a.authed(a.getPolicy)))
+	mux.Handle("PUT /api/v1/policy", a.route("admin", a.authed(a.putPolicy)))
+	mux.Handle("GET /api/v1/calendar/{year}", a.route("admin", a.authed(a.calendarYear)))
+	mux.Handle("PUT /api/v1/calendar/days/{date}", a.route("admin", a.authed(a.putCalendarDay)))
+	mux.Handle("POST /api/v1/calendar/years", a.route("admin", a.authed(a.loadCalendarYear)))
+
+	mux.Handle("/api/", a.route("unknown", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	}))
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Svc.Store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+}
+
+// statusWriter remembers the status for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// route wraps a handler with metrics, a body limit and panic recovery: a
+// panic becomes a 500 in the contract's shape, logged, never a dropped
+// connection.
+func (a *API) route(name string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.Log.Error("panic in handler", "route", name, "panic", fmt.Sprint(p))
+				a.fail(sw, r, apperr.New(apperr.Internal, "internal error"))
+			}
+			a.requests.WithLabelValues(name, fmt.Sprintf("%dxx", sw.code/100)).Inc()
+			a.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+		}()
+		h(sw, r)
+	})
+}
+
+type ctxKey struct{}
+
+// UserFrom returns the logged-in user of a request.
+func UserFrom(ctx context.Context) (store.User, bool) {
+	u, ok := ctx.Value(ctxKey{}).(store.User)
+	return u, ok
+}
+
+// WithUser stores the user in a context (the web pages share the session).
+func WithUser(ctx context.Context, u store.User) context.Context {
+	return context.WithValue(ctx, ctxKey{}, u)
+}
+
+// Token returns the bearer token or the session cookie of a request.
+func Token(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+		return ""
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+func (a *API) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := a.Svc.Authenticate(r.Context(), Token(r))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		h(w, r.WithContext(WithUser(r.Context(), u)))
+	}
+}
+
+func actor(r *http.Request) service.Actor {
+	u, _ := UserFrom(r.Context())
+	return service.ActorOf(u)
+}
+
+// errorBody is the contract's error shape.
+type errorBody struct {
+	Error struct {
+		Code    apperr.Code       `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+// fail writes an error in the contract's shape. Internal causes are logged,
+// never sent.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	status := apperr.HTTPStatus(e.Code)
+	var body errorBody
+	body.Error.Code, body.Error.Message, body.Error.Fields = e.Code, e.Message, e.Fields
+	if e.Code == apperr.Internal {
+		a.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		body.Error.Message = "internal error; it has been logged"
+	}
+	if e.Code == apperr.Unauthorized && strings.Contains(e.Message, "too many") {
+		w.Header().Set("Retry-After", "60")
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// decode reads a JSON body into v, turning every way it can be wrong into
+// an Invalid (or TooLarge) error that names the field.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		return decodeErr(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apperr.Field("body", "one JSON object only; extra data after it")
+	}
+	return nil
+}
+
+func decodeErr(err error) error {
+	var mbe *http.MaxBytesError
+	var ute *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &mbe):
+		return apperr.New(apperr.TooLarge, "request body over %d bytes", mbe.Limit)
+	case errors.As(err, &ute):
+		field := ute.Field
+		if field == "" {
+			field = "body"
+		}
+		return apperr.Field(field, "must be "+jsonKind(ute.Type.Kind().String()))
+	case errors.As(err, &se):
+		return apperr.Field("body", fmt.Sprintf("malformed JSON at byte %d", se.Offset))
+	case errors.Is(err, io.EOF):
+		return apperr.Field("body", "empty; a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.Field("body", "malformed JSON: unexpected end")
+	}
+	return apperr.Field("body", "malformed JSON: "+err.Error())
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "a list"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "int", "int64", "int32", "uint", "uint64", "float64", "float32":
+		return "a number"
+	}
+	return "of another type"
+}
+
+// clientKey identifies a client for throttling: its address without port.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,150 @@
+// Package app assembles the running server: configuration, database,
+// service, HTTP routes and background jobs. cmd/hotline calls it, and so do
+// end-to-end tests, which start the real thing on 127.0.0.1:0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"hotline/internal/api"
+	"hotline/internal/demo"
+	"hotline/internal/service"
+	"hotline/internal/store"
+)
+
+// Config is what `hotline serve` takes.
+type Config struct {
+	Addr  string // listen address; port 0 picks a free one
+	DB    string // sqlite:PATH or postgres://…
+	Demo  bool   // load the demo subdistrict into an empty database
+	Sweep time.Duration
+	// Intel provides the text features; nil runs without them.
+	Intel service.Intelligence
+	// Web mounts the HTML pages; nil serves the API only.
+	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
+	Log *slog.Logger
+	Out io.Writer // where the start banner goes
+}
+
+// Main is a running (or about to run) server.
+type Main struct {
+	Config
+	Store *store.Store
+	Svc   *service.Service
+	API   *api.API
+	// Addr is the address actually listened on, set once Run is serving.
+	Addr  string
+	ready chan struct{}
+}
+
+// New prepares a server: opens and migrates the database, builds the
+// service, and loads the demo when asked.
+func New(ctx context.Context, cfg Config) (*Main, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.Sweep == 0 {
+		cfg.Sweep = 30 * time.Second
+	}
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	svc, err := service.New(ctx, st, cfg.Intel, cfg.Log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if cfg.Demo {
+		if err := demo.Load(ctx, svc); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("load demo: %w", err)
+		}
+	}
+	a := api.New(svc, cfg.Log)
+	return &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}, nil
+}
+
+// Handler returns the whole HTTP handler: API, pages, and cross-origin
+// protection for cookie-authenticated requests.
+func (m *Main) Handler() http.Handler {
+	mux := http.NewServeMux()
+	m.API.Register(mux)
+	if m.Web != nil {
+		m.Web(mux, m.Svc, m.API, m.Demo)
+	}
+	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
+	// refused, which protects every cookie-authenticated form and call.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"error":{"code":"forbidden","message":"cross-origin request refused"}}`+"\n")
+	}))
+	return securityHeaders(cop.Handler(mux))
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		w.Header().Set("X-Frame-Options", "DENY")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Ready is closed once the server listens; Addr is then set.
+func (m *Main) Ready() <-chan struct{} { return m.ready }
+
+// Run serves until ctx ends, then shuts down gracefully and closes the
+// database.
+func (m *Main) Run(ctx context.Context) error {
+	defer m.Store.Close()
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.Addr = ln.Addr().String()
+	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.Svc.RunSweeper(jobs, m.Sweep)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	close(m.ready)
+	m.Log.Info("serving", "addr", m.Addr, "db", m.Store.Dialect)
+	select {
+	case err := <-errc:
+		stopJobs()
+		<-done
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown)
+	stopJobs()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,245 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"hotline/internal/apperr"
+	"hotline/internal/order"
+	"hotline/internal/store"
+)
+
+// OrderView is an order as one actor may see it: the caller masked per role,
+// the overdue flag at this moment, and the actions this actor may take.
+type OrderView struct {
+	order.Order
+	CallerView    order.CallerView
+	CoCallerViews []order.CallerView
+	IsOverdue     bool
+	Allowed       []order.Action
+	Events        []order.Event
+	Suggestions   *Suggestions
+	Similar       []Similar
+}
+
+func (s *Service) view(o order.Order, a Actor, now time.Time) OrderView {
+	v := OrderView{Order: o, CallerView: order.CallerFor(o.Caller, a), IsOverdue: o.Overdue(now), Allowed: order.Allowed(&o, a)}
+	for _, c := range o.CoCallers {
+		v.CoCallerViews = append(v.CoCallerViews, order.CallerFor(c, a))
+	}
+	return v
+}
+
+// auditViews records every unmasked caller an actor was shown.
+func (s *Service) auditViews(ctx context.Context, a Actor, views ...OrderView) {
+	var entries []store.AuditEntry
+	now := s.now()
+	for _, v := range views {
+		if v.CallerView.Unmasked {
+			entries = append(entries, store.AuditEntry{At: now, Actor: a.Username, Action: "view_caller", Target: "order:" + v.ID, Detail: v.Number})
+		}
+	}
+	if err := s.Store.Audit(ctx, entries...); err != nil {
+		s.Log.Error("audit write failed", "err", err)
+	}
+}
+
+func (s *Service) tokens(o *order.Order) []string {
+	if s.Intel == nil {
+		return simpleTokens(o.Title + " " + o.Description)
+	}
+	return s.Intel.Tokens(o.Title + "\n" + o.Description)
+}
+
+// simpleTokens is the fallback when no intelligence is configured: words
+// split on spaces and punctuation. Chinese search needs the segmenter.
+func simpleTokens(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return r == ' ' || r == '\n' || r == '\t' || r == '，' || r == '。' || r == ',' || r == '.'
+	})
+}
+
+// CreateOrder validates and stores a new order, and returns it with the
+// suggested category and unit and the similar open orders.
+func (s *Service) CreateOrder(ctx context.Context, a Actor, in order.NewOrder) (OrderView, error) {
+	if a.Role != order.RoleOperator && a.Role != order.RoleDispatcher {
+		return OrderView{}, apperr.New(apperr.Forbidden, "role %s may not create orders", a.Role)
+	}
+	return s.createOrder(ctx, a, in, nil)
+}
+
+// CreateFromChannel creates an order that came through a door from outside
+// (citizen form, Open311, the municipal platform, a patrol): the actor is the
+// channel, and the source is fixed by the door, not by the body.
+func (s *Service) CreateFromChannel(ctx context.Context, channel order.Source, in order.NewOrder) (OrderView, error) {
+	in.Source = channel
+	a := Actor{Username: string(channel), Role: order.RoleOperator}
+	return s.createOrder(ctx, a, in, []order.Source{channel})
+}
+
+func (s *Service) createOrder(ctx context.Context, a Actor, in order.NewOrder, allowed []order.Source) (OrderView, error) {
+	now := s.now()
+	o, ev, err := in.Build(a, order.CreateEnv{Now: now, CategoryKnown: s.categoryKnown, CompoundKnown: s.compoundKnown, SourcesAllowed: allowed})
+	if err != nil {
+		return OrderView{}, err
+	}
+	var sug Suggestions
+	var similar []Similar
+	if s.Intel != nil {
+		sug = s.Intel.Suggest(o.Title, o.Description)
+		similar = s.Intel.Similar(o.Title, o.Description, 5)
+	}
+	if err := s.Store.CreateOrder(ctx, &o, ev, s.tokens(&o)); err != nil {
+		return OrderView{}, err
+	}
+	if s.Intel != nil {
+		s.Intel.Observe(o)
+	}
+	v := s.view(o, a, now)
+	v.Suggestions = &sug
+	v.Similar = similar
+	if v.Similar == nil {
+		v.Similar = []Similar{}
+	}
+	s.auditViews(ctx, a, v)
+	return v, nil
+}
+
+// GetOrder returns one order with its timeline, if the actor may see it.
+func (s *Service) GetOrder(ctx context.Context, a Actor, id string) (OrderView, error) {
+	o, err := s.Store.GetOrder(ctx, id)
+	if err != nil {
+		return OrderView{}, err
+	}
+	if !o.Visible(a) {
+		return OrderView{}, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+	}
+	evs, err := s.Store.Events(ctx, id)
+	if err != nil {
+		return OrderView{}, err
+	}
+	v := s.view(o, a, s.now())
+	v.Events = evs
+	s.auditViews(ctx, a, v)
+	return v, nil
+}
+
+// ListQuery is a list request in the API's terms.
+type ListQuery struct {
+	Status     []order.Status
+	Unit       string
+	Type       order.Type
+	Category   string
+	Overdue    bool
+	Supervised bool
+	Q          string
+	From, To   *time.Time
+	Limit      int
+	Cursor     string
+}
+
+// ListOrders lists the orders the actor may see, newest first.
+func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]OrderView, string, error) {
+	if a.Role == order.RoleVolunteer {
+		return nil, "", apperr.New(apperr.Forbidden, "volunteers do not see work orders")
+	}
+	f := store.Filter{Statuses: q.Status, Unit: q.Unit, Type: q.Type, Category: q.Category, Overdue: q.Overdue,
+		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: q.Limit, Cursor: q.Cursor}
+	if a.Role == order.RoleHandler {
+		f.SeenBy = a.Unit
+	}
+	if strings.TrimSpace(q.Q) != "" {
+		if s.Intel != nil {
+			f.Tokens = s.Intel.QueryTokens(q.Q)
+		} else {
+			f.Tokens = simpleTokens(q.Q)
+		}
+		if len(f.Tokens) == 0 {
+			return []OrderView{}, "", nil
+		}
+	}
+	orders, next, err := s.Store.ListOrders(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	views := make([]OrderView, 0, len(orders))
+	for _, o := range orders {
+		views = append(views, s.view(o, a, now))
+	}
+	s.auditViews(ctx, a, views...)
+	return views, next, nil
+}
+
+// Act takes a workflow action on an order.
+func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action, in order.Input) (OrderView, error) {
+	if !order.Known(act) {
+		return OrderView{}, apperr.New(apperr.NotFound, "unknown action %q", truncateStr(string(act), 40))
+	}
+	now := s.now()
+	env := order.Env{Now: now, Deadlines: s.schedule(), UnitKnown: s.UnitKnown}
+	var parentAfter *order.Order
+	o, err := s.Store.UpdateOrder(ctx, id, func(cur order.Order, load store.Loader) (store.Mutation, error) {
+		res, err := order.Apply(cur, a, act, in, env)
+		if err != nil {
+			return store.Mutation{}, err
+		}
+		m := store.Mutation{Changes: []store.Change{{Order: res.Order, PrevVersion: cur.Version, Event: res.Event}}, Callback: res.Callback}
+		if act == order.ActMerge {
+			parent, err := load(res.Order.Parent)
+			if apperr.Is(err, apperr.NotFound) {
+				return store.Mutation{}, apperr.Field("into", "no order "+res.Order.Parent)
+			}
+			if err != nil {
+				return store.Mutation{}, err
+			}
+			if !parent.Visible(a) {
+				return store.Mutation{}, apperr.Field("into", "no order "+res.Order.Parent)
+			}
+			p, pev, err := order.MergeInto(parent, res.Order, a, now)
+			if err != nil {
+				return store.Mutation{}, err
+			}
+			m.Changes = append(m.Changes, store.Change{Order: p, PrevVersion: parent.Version, Event: pev})
+			parentAfter = &p
+		}
+		return m, nil
+	})
+	if err != nil {
+		return OrderView{}, err
+	}
+	if s.Intel != nil {
+		s.Intel.Observe(o)
+		if parentAfter != nil {
+			s.Intel.Observe(*parentAfter)
+		}
+	}
+	if act == order.ActUrge && o.Unit != "" {
+		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
+			Message: "工单 " + o.Number + " 被催办 / order urged", CreatedAt: now}); err != nil {
+			s.Log.Error("urge notification failed", "err", err)
+		}
+	}
+	v := s.view(o, a, now)
+	if evs, err := s.Store.Events(ctx, o.ID); err == nil {
+		v.Events = evs
+	}
+	s.auditViews(ctx, a, v)
+	return v, nil
+}
+
+func truncateStr(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Suggest returns the suggested category and unit for a text.
+func (s *Service) Suggest(title, description string) Suggestions {
+	if s.Intel == nil {
+		return Suggestions{}
+	}
+	return s.Intel.Suggest(title, description)
+}

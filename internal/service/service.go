@@ -1,0 +1,297 @@
+// Package service is the center's application layer: it authenticates the
+// caller, asks the domain (internal/order) what an action does, has the store
+// persist it in one transaction, masks personal data per role, and writes the
+// audit log. The HTTP API and the web pages both go through it, so there is
+// one path to the data.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"hotline/internal/apperr"
+	"hotline/internal/auth"
+	"hotline/internal/calendar"
+	"hotline/internal/order"
+	"hotline/internal/store"
+)
+
+// Suggestion is a suggested code with the model's confidence.
+type Suggestion struct {
+	Code       string  `json:"code"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Suggestions are the category and unit suggested for an order's text; a
+// nil entry means "no suggestion" (below the confidence threshold).
+type Suggestions struct {
+	Category *Suggestion `json:"category"`
+	Unit     *Suggestion `json:"unit"`
+}
+
+// Similar is an open order that looks like the same problem.
+type Similar struct {
+	ID     string  `json:"id"`
+	Number string  `json:"number"`
+	Title  string  `json:"title"`
+	Score  float64 `json:"score"`
+}
+
+// Intelligence is what the text features provide to the service; the
+// intelligence package implements it. A nil Intelligence gives empty
+// suggestions and no similar orders.
+type Intelligence interface {
+	// Tokens returns full-text index tokens for a text (title + description).
+	Tokens(text string) []string
+	// QueryTokens returns the tokens of a search query.
+	QueryTokens(q string) []string
+	Suggest(title, description string) Suggestions
+	// Similar returns open orders like this text, best first.
+	Similar(title, description string, limit int) []Similar
+	// Observe tells the intelligence about an order after every change,
+	// so its indexes follow the orders.
+	Observe(o order.Order)
+}
+
+// Service is the application. Create it with New.
+type Service struct {
+	Store    *store.Store
+	Calendar *calendar.Calendar
+	Intel    Intelligence
+	Log      *slog.Logger
+	Now      func() time.Time
+	Throttle *auth.Throttle
+
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration
+
+	mu         sync.RWMutex
+	policy     order.Policy
+	units      map[string]store.Unit
+	categories map[string]store.Category
+	compounds  map[string]store.Compound
+}
+
+// New loads the settings the service caches (policy, units, categories,
+// compounds, the calendar's admin days) from the store.
+func New(ctx context.Context, st *store.Store, intel Intelligence, log *slog.Logger) (*Service, error) {
+	cal, err := calendar.Embedded()
+	if err != nil {
+		return nil, apperr.Wrap(err, "load the holiday calendar")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), SessionTTL: 12 * time.Hour}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Reload rereads the cached settings; admins' changes call it, and so may
+// other instances on a timer.
+func (s *Service) Reload(ctx context.Context) error {
+	p := order.DefaultPolicy()
+	if _, err := s.Store.GetSetting(ctx, "deadline_policy", &p); err != nil {
+		return err
+	}
+	units, err := s.Store.Units(ctx)
+	if err != nil {
+		return err
+	}
+	cats, err := s.Store.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	comps, err := s.Store.Compounds(ctx, "")
+	if err != nil {
+		return err
+	}
+	days, err := s.Store.CalendarDays(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		if err := s.Calendar.Set(d); err != nil {
+			s.Log.Warn("ignoring a bad calendar day", "date", d.Date, "err", err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = p
+	s.units = map[string]store.Unit{}
+	for _, u := range units {
+		s.units[u.Code] = u
+	}
+	s.categories = map[string]store.Category{}
+	for _, c := range cats {
+		s.categories[c.Code] = c
+	}
+	s.compounds = map[string]store.Compound{}
+	for _, c := range comps {
+		s.compounds[c.Code] = c
+	}
+	return nil
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// Policy returns the time-limit policy in force.
+func (s *Service) Policy() order.Policy {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.policy
+}
+
+func (s *Service) schedule() order.Schedule {
+	return order.Schedule{Policy: s.Policy(), Calendar: s.Calendar}
+}
+
+// UnitKnown reports whether an active unit with the code exists.
+func (s *Service) UnitKnown(code string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u, ok := s.units[code]
+	return ok && u.Active
+}
+
+// Unit returns a unit by code.
+func (s *Service) Unit(code string) (store.Unit, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u, ok := s.units[code]
+	return u, ok
+}
+
+func (s *Service) categoryKnown(code string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.categories[code]
+	return ok && c.Active
+}
+
+// Category returns a category by code.
+func (s *Service) Category(code string) (store.Category, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.categories[code]
+	return c, ok
+}
+
+func (s *Service) compoundKnown(code string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.compounds[code]
+	return ok
+}
+
+// Actor is the user behind a request.
+type Actor = order.Actor
+
+// ActorOf turns a user into the domain's actor.
+func ActorOf(u store.User) Actor {
+	return Actor{Username: u.Username, Role: u.Role, Unit: u.Unit}
+}
+
+// Login checks a username and password and opens a session. clientKey (the
+// client's address) joins the username in the failure throttle.
+func (s *Service) Login(ctx context.Context, username, password, clientKey string) (string, store.User, error) {
+	username = strings.TrimSpace(username)
+	f := apperr.Fields{}
+	if username == "" {
+		f.Add("username", "required")
+	}
+	if password == "" {
+		f.Add("password", "required")
+	}
+	if len(username) > 100 || len(password) > 200 {
+		f.Add("username", "too long")
+	}
+	if err := f.Err(); err != nil {
+		return "", store.User{}, err
+	}
+	key := strings.ToLower(username) + "|" + clientKey
+	if w := s.Throttle.Wait(key); w > 0 {
+		return "", store.User{}, apperr.New(apperr.Unauthorized, "too many failed logins; try again in %d seconds", int(w.Seconds()+0.999))
+	}
+	u, err := s.Store.UserByName(ctx, username)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		auth.CheckNobody(password)
+		s.Throttle.Fail(key)
+		return "", store.User{}, apperr.New(apperr.Unauthorized, "wrong username or password")
+	case err != nil:
+		return "", store.User{}, err
+	}
+	if !auth.CheckPassword(u.PasswordHash, password) || !u.Active {
+		s.Throttle.Fail(key)
+		return "", store.User{}, apperr.New(apperr.Unauthorized, "wrong username or password")
+	}
+	s.Throttle.Succeed(key)
+	token, hash := auth.NewToken()
+	now := s.now()
+	if err := s.Store.CreateSession(ctx, hash, u.ID, now, now.Add(s.SessionTTL)); err != nil {
+		return "", store.User{}, err
+	}
+	if err := s.Store.Audit(ctx, store.AuditEntry{At: now, Actor: u.Username, Action: "login", Target: "session"}); err != nil {
+		return "", store.User{}, err
+	}
+	return token, u, nil
+}
+
+// Authenticate returns the user of a session token.
+func (s *Service) Authenticate(ctx context.Context, token string) (store.User, error) {
+	if token == "" || len(token) > 200 {
+		return store.User{}, apperr.New(apperr.Unauthorized, "log in first")
+	}
+	return s.Store.SessionUser(ctx, auth.HashToken(token), s.now())
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.Store.DeleteSession(ctx, auth.HashToken(token))
+}
+
+// CreateUser adds a user with a password (admin and the CLI).
+func (s *Service) CreateUser(ctx context.Context, username, password string, role order.Role, unit, displayName string) (store.User, error) {
+	f := apperr.Fields{}
+	username = strings.TrimSpace(username)
+	switch {
+	case username == "":
+		f.Add("username", "required")
+	case len(username) > 64 || strings.ContainsAny(username, " \t\r\n/"):
+		f.Add("username", "at most 64 characters, no spaces or slashes")
+	}
+	if len(password) < 8 || len(password) > 200 {
+		f.Add("password", "8 to 200 characters")
+	}
+	valid := false
+	for _, r := range order.Roles {
+		valid = valid || r == role
+	}
+	if !valid {
+		f.Add("role", "must be one of operator, dispatcher, handler, leader, volunteer, admin")
+	}
+	if role == order.RoleHandler && unit == "" {
+		f.Add("unit", "a handler needs a unit")
+	}
+	if unit != "" && !s.UnitKnown(unit) {
+		f.Add("unit", "unknown unit "+unit)
+	}
+	if err := f.Err(); err != nil {
+		return store.User{}, err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return store.User{}, apperr.Wrap(err, "hash password")
+	}
+	u := store.User{Username: username, PasswordHash: hash, Role: role, Unit: unit, DisplayName: displayName, Active: true, CreatedAt: s.now()}
+	if err := s.Store.CreateUser(ctx, &u); err != nil {
+		return store.User{}, err
+	}
+	return u, nil
+}
