@@ -118,4 +118,3 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	fmt.Fprintln(e.stdout, "schema is up to date")
 	return nil
 }
-

@@ -285,4 +285,3 @@ func loadOrders(ctx context.Context, svc *service.Service) error {
 	}
 	return nil
 }
-
