@@ -1,0 +1,94 @@
+// Package testenv gives tests real databases: a fresh SQLite file per test,
+// and a fresh PostgreSQL database per test on the server named by
+// HOTLINE_TEST_PG (which `make test` starts). Tests run the same body
+// against each with ForEachDB.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// PGEnv is the environment variable holding the test PostgreSQL server URL.
+const PGEnv = "HOTLINE_TEST_PG"
+
+// SQLiteURL returns the URL of a new SQLite file in the test's temp folder.
+func SQLiteURL(t testing.TB) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "hotline.db")
+}
+
+// PostgresURL creates a fresh database on the test server and returns its
+// URL; it skips the test when HOTLINE_TEST_PG is unset. The database is
+// dropped when the test ends.
+func PostgresURL(t testing.TB) string {
+	base := os.Getenv(PGEnv)
+	if base == "" {
+		t.Skipf("PostgreSQL tests skipped: %s is not set (make test starts a private server and sets it)", PGEnv)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "hotline_test_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open %s: %v", PGEnv, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", PGEnv, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// ForEachDB runs fn as a subtest on SQLite and on PostgreSQL (skipped
+// without HOTLINE_TEST_PG).
+func ForEachDB(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+}
+
+// DataDir returns the shared real-data folder (../shared/data), from
+// HOTLINE_DATA or by walking up from the working directory; it skips the
+// test when the data is absent.
+func DataDir(t testing.TB) string {
+	if d := os.Getenv("HOTLINE_DATA"); d != "" {
+		if _, err := os.Stat(d); err == nil {
+			return d
+		}
+	}
+	dir, _ := os.Getwd()
+	for i := 0; i < 8; i++ {
+		cand := filepath.Join(dir, "shared", "data")
+		if _, err := os.Stat(cand); err == nil {
+			return cand
+		}
+		cand = filepath.Join(dir, "..", "shared", "data")
+		if _, err := os.Stat(cand); err == nil {
+			return cand
+		}
+		dir = filepath.Dir(dir)
+	}
+	t.Skip("real data not found: set HOTLINE_DATA or place the shared/data folder beside the repository")
+	return ""
+}
