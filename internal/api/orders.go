@@ -81,7 +81,7 @@ type OrderJSON struct {
 	AllowedActions   []order.Action       `json:"allowed_actions"`
 	Events           []eventJSON          `json:"events,omitempty"`
 	Suggestions      *service.Suggestions `json:"suggestions,omitempty"`
-	Similar          []service.Similar    `json:"similar,omitempty"`
+	Similar          *[]service.Similar   `json:"similar,omitempty"`
 }
 
 func strPtr(s string) *string {
@@ -110,7 +110,10 @@ func OrderOut(v service.OrderView) OrderJSON {
 		ContactedAt: o.ContactedAt, RepliedAt: o.RepliedAt, ClosedAt: o.ClosedAt, Overdue: v.IsOverdue, UrgeCount: o.UrgeCount,
 		Supervised: o.Supervised, Parent: strPtr(o.Parent), Children: nonNil(o.Children), Satisfaction: strPtr(o.Satisfaction),
 		Resolved: o.Resolved, ReopenCount: o.ReopenCount, ReplyResult: strPtr(o.ReplyResult), ReplyText: strPtr(o.ReplyText),
-		PendingExtension: o.PendingExtension, AllowedActions: nonNil(v.Allowed), Suggestions: v.Suggestions, Similar: v.Similar,
+		PendingExtension: o.PendingExtension, AllowedActions: nonNil(v.Allowed), Suggestions: v.Suggestions,
+	}
+	if v.Similar != nil {
+		out.Similar = &v.Similar
 	}
 	for _, c := range v.CoCallerViews {
 		out.CoCallers = append(out.CoCallers, callerOut(c))
