@@ -69,4 +69,3 @@ func FuzzListQuery(f *testing.F) {
 		}
 	})
 }
-
