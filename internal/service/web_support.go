@@ -1,0 +1,67 @@
+package service
+
+// What the web pages (internal/web) need beyond the JSON API's calls. Kept
+// small: each function is a thin, permission-checked pass to the store or
+// the existing service calls.
+
+import (
+	"context"
+
+	"hotline/internal/apperr"
+	"hotline/internal/order"
+	"hotline/internal/store"
+)
+
+// Buildings lists the buildings of a compound (the intake form's picker).
+func (s *Service) Buildings(ctx context.Context, compound string) ([]store.Building, error) {
+	if !s.compoundKnown(compound) {
+		return []store.Building{}, nil
+	}
+	return s.Store.Buildings(ctx, compound)
+}
+
+// StatusCounts counts the orders the actor may see, per status (the queue's
+// and the inbox's tab counts). Handlers count their own unit's orders.
+func (s *Service) StatusCounts(ctx context.Context, a Actor) (map[order.Status]int, error) {
+	switch a.Role {
+	case order.RoleVolunteer:
+		return nil, apperr.New(apperr.Forbidden, "volunteers do not see work orders")
+	case order.RoleHandler:
+		if a.Unit == "" {
+			return map[order.Status]int{}, nil
+		}
+		return s.Store.CountByStatus(ctx, a.Unit)
+	}
+	return s.Store.CountByStatus(ctx, "")
+}
+
+// LinkCall records a call at intake and links it to an existing open order
+// (并单) in one step: the new order is created by the operator and merged
+// into the parent at once, so the caller joins the parent's co-callers and
+// is called back with it. Merging is otherwise a dispatcher's action; an
+// operator may do it only for the call they are taking, here.
+func (s *Service) LinkCall(ctx context.Context, a Actor, in order.NewOrder, into string) (OrderView, error) {
+	if a.Role != order.RoleOperator && a.Role != order.RoleDispatcher {
+		return OrderView{}, apperr.New(apperr.Forbidden, "role %s may not create orders", a.Role)
+	}
+	parent, err := s.Store.GetOrder(ctx, into)
+	if apperr.Is(err, apperr.NotFound) {
+		return OrderView{}, apperr.Field("into", "no order "+into)
+	}
+	if err != nil {
+		return OrderView{}, err
+	}
+	if !parent.Status.Open() {
+		return OrderView{}, apperr.Field("into", "the order to merge into must be open; it is "+string(parent.Status))
+	}
+	v, err := s.CreateOrder(ctx, a, in)
+	if err != nil {
+		return OrderView{}, err
+	}
+	merger := Actor{Username: a.Username, Role: order.RoleDispatcher, Unit: a.Unit}
+	ver := v.Version
+	if _, err := s.Act(ctx, merger, v.ID, order.ActMerge, order.Input{Version: &ver, Into: into}); err != nil {
+		return v, err
+	}
+	return s.GetOrder(ctx, a, into)
+}
