@@ -9,4 +9,6 @@ import (
 )
 
 // webPages returns the HTML pages to mount, nil for API only.
-func webPages() func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool) { return web.Mount }
+func webPages() func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool) {
+	return web.Mount
+}
