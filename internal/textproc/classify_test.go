@@ -1,0 +1,297 @@
+package textproc
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// teddyExamples loads the labelled Teddy messages: title and body joined,
+// label 一级标签.
+func teddyExamples(t testing.TB) []Example {
+	t.Helper()
+	rows := readCSV(t, "teddy2020c/messages_labeled_train.csv")
+	ex := make([]Example, len(rows))
+	for i, r := range rows {
+		body := r["留言详情"]
+		switch os.Getenv("HOTLINE_CV_TEXT") {
+		case "title2":
+			body = r["留言主题"] + "\n" + body
+		case "title3":
+			body = r["留言主题"] + "\n" + r["留言主题"] + "\n" + body
+		case "trunc300":
+			if rs := []rune(body); len(rs) > 300 {
+				body = string(rs[:300])
+			}
+		case "title":
+			body = ""
+		}
+		ex[i] = Example{Text: r["留言主题"] + "\n" + body, Label: r["一级标签"]}
+	}
+	return ex
+}
+
+// TestExperimentCV prints the cross-validation of every algorithm; it is
+// the source of the comparison table in docs/intelligence.md:
+//
+//	HOTLINE_CV_EXPERIMENT=1 go test ./internal/textproc -run TestExperimentCV -v -timeout 30m
+func TestExperimentCV(t *testing.T) {
+	if os.Getenv("HOTLINE_CV_EXPERIMENT") == "" {
+		t.Skip("set HOTLINE_CV_EXPERIMENT=1 to run the algorithm comparison")
+	}
+	ex := teddyExamples(t)
+	for _, algo := range strings.Split(envOr("HOTLINE_CV_ALGOS", "nb,logreg,svm,nbsvm"), ",") {
+		start := time.Now()
+		rep := CrossValidate(ex, 5, TrainOptions{Algorithm: algo}, 1)
+		t.Logf("%s (%v)\n%s", algo, time.Since(start).Round(time.Millisecond), rep)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// parseOpts reads "algo=svm,C=0.5,char=1-3,minDF=2,nowords,nobigrams,lambda=1e-5,alpha=0.1,epochs=30".
+func parseOpts(t testing.TB, s string) TrainOptions {
+	var o TrainOptions
+	for _, kv := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		var err error
+		switch k {
+		case "algo":
+			o.Algorithm = v
+		case "C":
+			_, err = fmt.Sscan(v, &o.C)
+		case "lambda":
+			_, err = fmt.Sscan(v, &o.Lambda)
+		case "alpha":
+			_, err = fmt.Sscan(v, &o.Alpha)
+		case "epochs":
+			_, err = fmt.Sscan(v, &o.Epochs)
+		case "minDF":
+			_, err = fmt.Sscan(v, &o.MinDF)
+		case "char":
+			_, err = fmt.Sscanf(v, "%d-%d", &o.Features.CharMin, &o.Features.CharMax)
+		case "nowords":
+			o.Features.NoWords = true
+		case "notitle":
+			o.Features.NoTitle = true
+		case "nobigrams":
+			o.Features.NoWordBigrams = true
+		case "":
+		default:
+			t.Fatalf("unknown option %q", k)
+		}
+		if err != nil {
+			t.Fatalf("option %q: %v", kv, err)
+		}
+	}
+	return o
+}
+
+// TestExperimentConfigs cross-validates the option sets in
+// HOTLINE_CV_CONFIGS (separated by ";"), printing one line each.
+func TestExperimentConfigs(t *testing.T) {
+	cfgs := os.Getenv("HOTLINE_CV_CONFIGS")
+	if cfgs == "" {
+		t.Skip("set HOTLINE_CV_CONFIGS to compare option sets")
+	}
+	ex := teddyExamples(t)
+	for _, c := range strings.Split(cfgs, ";") {
+		start := time.Now()
+		var seed int64 = 1
+		if v := os.Getenv("HOTLINE_CV_SEED"); v != "" {
+			fmt.Sscan(v, &seed)
+		}
+		rep := CrossValidate(ex, 5, parseOpts(t, c), seed)
+		t.Logf("%-50s acc %.4f macroF1 %.4f ECE %.4f (%v)", c, rep.Accuracy, rep.MacroF1, rep.ECE, time.Since(start).Round(time.Millisecond))
+	}
+}
+
+var (
+	teddyModelOnce sync.Once
+	teddyModel     *Model
+	teddyModelErr  error
+)
+
+// trainedTeddy trains the default model on all labelled Teddy messages once
+// per test binary.
+func trainedTeddy(t testing.TB) (*Model, []Example) {
+	t.Helper()
+	ex := teddyExamples(t)
+	teddyModelOnce.Do(func() { teddyModel, teddyModelErr = Train(ex, TrainOptions{Seed: 1}) })
+	if teddyModelErr != nil {
+		t.Fatal(teddyModelErr)
+	}
+	return teddyModel, ex
+}
+
+// TestClassifierQuality guards against regressions: 5-fold cross-validated
+// accuracy of the default classifier on the Teddy messages must stay >= 0.85.
+func TestClassifierQuality(t *testing.T) {
+	ex := teddyExamples(t)
+	rep := CrossValidate(ex, 5, TrainOptions{}, 1)
+	if rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	t.Logf("\n%s", rep)
+	if rep.Accuracy < 0.85 {
+		t.Errorf("5-fold accuracy %.4f < 0.85", rep.Accuracy)
+	}
+	if rep.MacroF1 < 0.85 {
+		t.Errorf("5-fold macro-F1 %.4f < 0.85", rep.MacroF1)
+	}
+	if len(rep.PerClass) != 7 {
+		t.Errorf("want 7 classes, got %d", len(rep.PerClass))
+	}
+}
+
+func TestModelSaveLoadRoundTrip(t *testing.T) {
+	m, ex := trainedTeddy(t)
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("saved model: %d bytes, %d features", buf.Len(), len(m.vocab.terms))
+	m2, err := LoadModel(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.Labels(), m2.Labels()) || m2.Algorithm() != m.Algorithm() {
+		t.Fatalf("labels/algorithm differ after round trip")
+	}
+	for _, e := range ex[:100] {
+		l1, c1 := m.Predict(e.Text)
+		l2, c2 := m2.Predict(e.Text)
+		if l1 != l2 || c1 != c2 {
+			t.Fatalf("prediction differs after round trip: %s %.6f vs %s %.6f", l1, c1, l2, c2)
+		}
+	}
+	if _, err := LoadModel(strings.NewReader("not a model")); err == nil {
+		t.Error("LoadModel accepted garbage")
+	}
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	ex := teddyExamples(t)[:400]
+	save := func(seed int64) []byte {
+		m, err := Train(ex, TrainOptions{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := m.Save(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	a, b := save(7), save(7)
+	if !bytes.Equal(a, b) {
+		t.Error("two trainings with the same seed gave different models")
+	}
+	r1 := CrossValidate(ex, 3, TrainOptions{Algorithm: AlgoLogReg, NoCalibration: true}, 3)
+	r2 := CrossValidate(ex, 3, TrainOptions{Algorithm: AlgoLogReg, NoCalibration: true}, 3)
+	if r1.Accuracy != r2.Accuracy || r1.MacroF1 != r2.MacroF1 {
+		t.Errorf("cross-validation not reproducible: %.6f vs %.6f", r1.Accuracy, r2.Accuracy)
+	}
+}
+
+func TestPredictAPI(t *testing.T) {
+	m, ex := trainedTeddy(t)
+	top := m.TopK(ex[0].Text, 3)
+	if len(top) != 3 {
+		t.Fatalf("TopK(3) returned %d", len(top))
+	}
+	label, conf := m.Predict(ex[0].Text)
+	if top[0].Label != label || top[0].Confidence != conf {
+		t.Errorf("TopK[0] %v differs from Predict %s %.4f", top[0], label, conf)
+	}
+	sum := 0.0
+	for _, p := range m.TopK(ex[0].Text, 100) {
+		if p.Confidence < 0 || p.Confidence > 1 {
+			t.Errorf("confidence %v out of [0,1]", p.Confidence)
+		}
+		sum += p.Confidence
+	}
+	if sum < 0.999 || sum > 1.001 {
+		t.Errorf("confidences sum to %v", sum)
+	}
+	for i := 1; i < len(top); i++ {
+		if top[i].Confidence > top[i-1].Confidence {
+			t.Errorf("TopK not sorted: %v", top)
+		}
+	}
+	if l, c := m.Predict(""); l == "" || c <= 0 {
+		t.Errorf("empty text: %q %v", l, c)
+	}
+	if _, err := Train([]Example{{"a", "x"}}, TrainOptions{}); err == nil {
+		t.Error("Train with one label should fail")
+	}
+	if _, err := Train(ex[:10], TrainOptions{Algorithm: "bogus"}); err == nil {
+		t.Error("unknown algorithm should fail")
+	}
+}
+
+// TestPredictLatency times single predictions of real messages and reports
+// the percentiles; the budget is 2 ms at p99 per order.
+func TestPredictLatency(t *testing.T) {
+	m, ex := trainedTeddy(t)
+	d := make([]time.Duration, 0, len(ex))
+	for _, e := range ex {
+		start := time.Now()
+		m.Predict(e.Text)
+		d = append(d, time.Since(start))
+	}
+	slices.Sort(d)
+	p := func(q float64) time.Duration { return d[int(q*float64(len(d)-1))] }
+	t.Logf("Predict latency over %d messages: p50 %v p90 %v p99 %v max %v", len(d), p(0.5), p(0.9), p(0.99), d[len(d)-1])
+	if race {
+		return // the race detector makes everything ~10x slower
+	}
+	if p(0.99) > 10*time.Millisecond {
+		// 5x the budget: fails only on a real regression, not on a busy machine.
+		t.Errorf("p99 %v is far above the 2 ms budget", p(0.99))
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	m, ex := trainedTeddy(b)
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		m.Predict(ex[i%len(ex)].Text)
+		i++
+	}
+}
+
+func BenchmarkTrain(b *testing.B) {
+	ex := teddyExamples(b)
+	for b.Loop() {
+		if _, err := Train(ex, TrainOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestVectorizePathsAgree checks that prediction's direct text-to-vector
+// path produces exactly the vectors training builds from term counts.
+func TestVectorizePathsAgree(t *testing.T) {
+	m, ex := trainedTeddy(t)
+	seg := Default()
+	for _, e := range ex[:200] {
+		text := Redact(e.Text)
+		a := m.vocab.vectorize(termCounts(seg, text, m.features), m.weighting)
+		b := m.vocab.vectorizeText(seg, text, m.features, m.weighting)
+		if !slices.Equal(a.idx, b.idx) || !slices.Equal(a.val, b.val) {
+			t.Fatalf("vectors differ for a message of %d bytes", len(text))
+		}
+	}
+}
