@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"hotline/internal/apperr"
 )
 
 // env is what a subcommand may touch of the outside world, so tests can run
@@ -81,6 +83,16 @@ func run(ctx context.Context, e env, args []string) int {
 			return 2
 		default:
 			fmt.Fprintln(e.stderr, "hotline:", err)
+			if ae := apperr.As(err); len(ae.Fields) > 0 {
+				keys := make([]string, 0, len(ae.Fields))
+				for k := range ae.Fields {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					fmt.Fprintf(e.stderr, "  %s: %s\n", k, ae.Fields[k])
+				}
+			}
 			return 1
 		}
 	}
