@@ -390,40 +390,71 @@ type ChainBreak struct {
 
 // VerifyChains checks every order's event chain and its head (the count and
 // last hash kept on the order row, which catches a deleted last event). It
-// returns the number of orders checked and the first break, if any.
+// returns the number of orders checked and the first break, if any. Each
+// order's head and events are read in one snapshot, so actions taken while
+// verify runs are not mistaken for tampering.
 func (s *Store) VerifyChains(ctx context.Context) (int, *ChainBreak, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, number, event_count, last_hash FROM orders ORDER BY id`)
+	var ids []int64
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM orders ORDER BY id`)
 	if err != nil {
 		return 0, nil, mapErr(err)
 	}
-	type head struct {
-		id     int64
-		number string
-		count  int
-		last   string
-	}
-	var heads []head
 	for rows.Next() {
-		var h head
-		if err := rows.Scan(&h.id, &h.number, &h.count, &h.last); err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return 0, nil, mapErr(err)
 		}
-		heads = append(heads, h)
+		ids = append(ids, id)
 	}
 	rows.Close()
-	for i, h := range heads {
-		evs, err := s.events(ctx, s.r, h.id)
+	if err := rows.Err(); err != nil {
+		return 0, nil, mapErr(err)
+	}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.Dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	for i, id := range ids {
+		brk, err := s.verifyOne(ctx, id, opts)
 		if err != nil {
 			return i, nil, err
 		}
-		id := strconv.FormatInt(h.id, 10)
-		if b := order.VerifyChain(evs); b != nil {
-			return i + 1, &ChainBreak{OrderID: id, Number: h.number, Seq: b.Seq, Reason: b.Reason}, nil
-		}
-		if len(evs) != h.count || (len(evs) > 0 && evs[len(evs)-1].Hash != h.last) {
-			return i + 1, &ChainBreak{OrderID: id, Number: h.number, Seq: h.count, Reason: fmt.Sprintf("the order records %d events but %d remain (events were deleted)", h.count, len(evs))}, nil
+		if brk != nil {
+			return i + 1, brk, nil
 		}
 	}
-	return len(heads), nil, nil
+	return len(ids), nil, nil
+}
+
+func (s *Store) verifyOne(ctx context.Context, id int64, opts *sql.TxOptions) (*ChainBreak, error) {
+	tx, err := s.r.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer tx.Rollback()
+	var number, last string
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT number, event_count, last_hash FROM orders WHERE id=$1`, id).Scan(&number, &count, &last); err != nil {
+		return nil, mapErr(err)
+	}
+	evs, err := s.events(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	oid := strconv.FormatInt(id, 10)
+	if b := order.VerifyChain(evs); b != nil {
+		return &ChainBreak{OrderID: oid, Number: number, Seq: b.Seq, Reason: b.Reason}, nil
+	}
+	switch {
+	case len(evs) < count:
+		return &ChainBreak{OrderID: oid, Number: number, Seq: len(evs) + 1,
+			Reason: fmt.Sprintf("the order records %d events but %d remain (events were deleted)", count, len(evs))}, nil
+	case len(evs) > count:
+		return &ChainBreak{OrderID: oid, Number: number, Seq: count + 1,
+			Reason: fmt.Sprintf("the order records %d events but %d exist (events were added)", count, len(evs))}, nil
+	case len(evs) > 0 && evs[len(evs)-1].Hash != last:
+		return &ChainBreak{OrderID: oid, Number: number, Seq: len(evs), Reason: "the last event is not the one the order records"}, nil
+	}
+	return nil, nil
 }
