@@ -17,9 +17,18 @@ func init() {
 	register("backup", "consistent online backup: backup --db URL --out FILE", runBackup)
 }
 
+// openStore resolves the --db flag (or HOTLINE_DB; required) and opens it.
+func openStore(ctx context.Context, e env, dbFlag string) (*store.Store, error) {
+	url, err := dbURL(e, dbFlag, true)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, url)
+}
+
 // openService opens and migrates a database and builds the service on it.
-func openService(ctx context.Context, e env, url string) (*service.Service, func(), error) {
-	st, err := store.Open(ctx, url)
+func openService(ctx context.Context, e env, dbFlag string) (*service.Service, func(), error) {
+	st, err := openStore(ctx, e, dbFlag)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -52,8 +61,7 @@ func runUser(ctx context.Context, e env, args []string) error {
 	if !*stdin {
 		return fmt.Errorf("%w: user add: --password-stdin is required (passwords never go on the command line)", errUsage)
 	}
-	url, err := dbURL(e, *db, true)
-	if err != nil {
+	if _, err := dbURL(e, *db, true); err != nil {
 		return err
 	}
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
@@ -61,7 +69,7 @@ func runUser(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("%w: user add: no password on standard input", errUsage)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	svc, closeFn, err := openService(ctx, e, url)
+	svc, closeFn, err := openService(ctx, e, *db)
 	if err != nil {
 		return err
 	}
@@ -80,11 +88,7 @@ func runVerify(ctx context.Context, e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	url, err := dbURL(e, *db, true)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, url)
+	st, err := openStore(ctx, e, *db)
 	if err != nil {
 		return err
 	}
@@ -108,14 +112,10 @@ func runBackup(ctx context.Context, e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	url, err := dbURL(e, *db, true)
-	if err != nil {
-		return err
-	}
 	if *out == "" {
 		return fmt.Errorf("%w: backup: --out FILE is required", errUsage)
 	}
-	st, err := store.Open(ctx, url)
+	st, err := openStore(ctx, e, *db)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"hotline/internal/app"
 	"hotline/internal/demo"
-	"hotline/internal/store"
 )
 
 // defaultDB is the embedded SQLite file used when no --db is given.
@@ -103,11 +102,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	url, err := dbURL(e, *db, true)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, url)
+	st, err := openStore(ctx, e, *db)
 	if err != nil {
 		return err
 	}

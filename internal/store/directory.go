@@ -61,21 +61,12 @@ func (s *Store) PutUnit(ctx context.Context, u Unit) error {
 
 // Units lists all units.
 func (s *Store) Units(ctx context.Context) ([]Unit, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT code, name, name_en, kind, active FROM units ORDER BY
-		CASE kind WHEN 'center' THEN 0 WHEN 'committee' THEN 1 ELSE 2 END, code`)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []Unit
-	for rows.Next() {
+	return collect(ctx, s.r, `SELECT code, name, name_en, kind, active FROM units ORDER BY
+		CASE kind WHEN 'center' THEN 0 WHEN 'committee' THEN 1 ELSE 2 END, code`, nil, func(sc rowScanner) (Unit, error) {
 		var u Unit
-		if err := rows.Scan(&u.Code, &u.Name, &u.NameEN, &u.Kind, &u.Active); err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, u)
-	}
-	return out, mapErr(rows.Err())
+		err := sc.Scan(&u.Code, &u.Name, &u.NameEN, &u.Kind, &u.Active)
+		return u, err
+	})
 }
 
 // PutCategory creates or updates a category.
@@ -94,23 +85,14 @@ func (s *Store) PutCategory(ctx context.Context, c Category) error {
 
 // Categories lists the catalogue, parents before children.
 func (s *Store) Categories(ctx context.Context) ([]Category, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT code, name, name_en, parent, unit, attributes, keywords, sort, active
-		FROM categories ORDER BY sort, code`)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []Category
-	for rows.Next() {
+	return collect(ctx, s.r, `SELECT code, name, name_en, parent, unit, attributes, keywords, sort, active
+		FROM categories ORDER BY sort, code`, nil, func(sc rowScanner) (Category, error) {
 		var c Category
 		var attrs string
-		if err := rows.Scan(&c.Code, &c.Name, &c.NameEN, &c.Parent, &c.Unit, &attrs, &c.Keywords, &c.Sort, &c.Active); err != nil {
-			return nil, mapErr(err)
-		}
+		err := sc.Scan(&c.Code, &c.Name, &c.NameEN, &c.Parent, &c.Unit, &attrs, &c.Keywords, &c.Sort, &c.Active)
 		c.Attributes = json.RawMessage(attrs)
-		out = append(out, c)
-	}
-	return out, mapErr(rows.Err())
+		return c, err
+	})
 }
 
 // PutCompound creates or updates a compound.
@@ -137,42 +119,25 @@ func (s *Store) Compounds(ctx context.Context, committee string) ([]Compound, er
 		q += ` WHERE committee = $1`
 		args = append(args, committee)
 	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY code`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []Compound
-	for rows.Next() {
+	return collect(ctx, s.r, q+` ORDER BY code`, args, func(sc rowScanner) (Compound, error) {
 		var c Compound
 		var lat, lng sql.NullFloat64
-		if err := rows.Scan(&c.Code, &c.Name, &c.Committee, &c.GeoJSON, &lat, &lng); err != nil {
-			return nil, mapErr(err)
-		}
+		err := sc.Scan(&c.Code, &c.Name, &c.Committee, &c.GeoJSON, &lat, &lng)
 		c.Lat, c.Lng = nullFloat(lat), nullFloat(lng)
-		out = append(out, c)
-	}
-	return out, mapErr(rows.Err())
+		return c, err
+	})
 }
 
 // Buildings lists the buildings of a compound.
 func (s *Store) Buildings(ctx context.Context, compound string) ([]Building, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT compound, number, floors, low_lying, lat, lng FROM buildings WHERE compound=$1 ORDER BY number`, compound)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []Building
-	for rows.Next() {
-		var b Building
-		var lat, lng sql.NullFloat64
-		if err := rows.Scan(&b.Compound, &b.Number, &b.Floors, &b.LowLying, &lat, &lng); err != nil {
-			return nil, mapErr(err)
-		}
-		b.Lat, b.Lng = nullFloat(lat), nullFloat(lng)
-		out = append(out, b)
-	}
-	return out, mapErr(rows.Err())
+	return collect(ctx, s.r, `SELECT compound, number, floors, low_lying, lat, lng FROM buildings WHERE compound=$1 ORDER BY number`,
+		[]any{compound}, func(sc rowScanner) (Building, error) {
+			var b Building
+			var lat, lng sql.NullFloat64
+			err := sc.Scan(&b.Compound, &b.Number, &b.Floors, &b.LowLying, &lat, &lng)
+			b.Lat, b.Lng = nullFloat(lat), nullFloat(lng)
+			return b, err
+		})
 }
 
 // CountOrders returns how many orders are stored (demo seeding checks it).

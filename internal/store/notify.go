@@ -45,39 +45,22 @@ func (s *Store) Notifications(ctx context.Context, targets []string, unreadOnly 
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
+	var args []any
 	q := `SELECT n.id, n.target, n.order_id, o.number, n.kind, n.deadline, n.message, n.created_at, n.read_at
-		FROM notifications n JOIN orders o ON o.id = n.order_id WHERE n.target IN (`
-	args := []any{}
-	for i, t := range targets {
-		if i > 0 {
-			q += ","
-		}
-		args = append(args, t)
-		q += "$" + strconv.Itoa(len(args))
-	}
-	q += ")"
+		FROM notifications n JOIN orders o ON o.id = n.order_id WHERE n.target IN (` + placeholders(&args, targets) + ")"
 	if unreadOnly {
 		q += " AND n.read_at IS NULL"
 	}
 	q += " ORDER BY n.id DESC LIMIT " + strconv.Itoa(limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
+	return collect(ctx, s.r, q, args, func(sc rowScanner) (Notification, error) {
 		var n Notification
 		var id, oid, deadline, created int64
 		var read sql.NullInt64
-		if err := rows.Scan(&id, &n.Target, &oid, &n.Number, &n.Kind, &deadline, &n.Message, &created, &read); err != nil {
-			return nil, mapErr(err)
-		}
+		err := sc.Scan(&id, &n.Target, &oid, &n.Number, &n.Kind, &deadline, &n.Message, &created, &read)
 		n.ID, n.OrderID = strconv.FormatInt(id, 10), strconv.FormatInt(oid, 10)
 		n.Deadline, n.CreatedAt, n.ReadAt = fromMicros(deadline), fromMicros(created), fromNullMicros(read)
-		out = append(out, n)
-	}
-	return out, mapErr(rows.Err())
+		return n, err
+	})
 }
 
 // UnreadCount counts unread notifications of the targets.
@@ -85,17 +68,10 @@ func (s *Store) UnreadCount(ctx context.Context, targets []string) (int, error) 
 	if len(targets) == 0 {
 		return 0, nil
 	}
-	q := `SELECT COUNT(*) FROM notifications WHERE read_at IS NULL AND target IN (`
-	args := []any{}
-	for i, t := range targets {
-		if i > 0 {
-			q += ","
-		}
-		args = append(args, t)
-		q += "$" + strconv.Itoa(len(args))
-	}
+	var args []any
+	q := `SELECT COUNT(*) FROM notifications WHERE read_at IS NULL AND target IN (` + placeholders(&args, targets) + ")"
 	var n int
-	err := s.r.QueryRowContext(ctx, q+")", args...).Scan(&n)
+	err := s.r.QueryRowContext(ctx, q, args...).Scan(&n)
 	return n, mapErr(err)
 }
 
@@ -105,16 +81,9 @@ func (s *Store) MarkRead(ctx context.Context, id string, targets []string, now t
 	if err != nil {
 		return apperr.New(apperr.NotFound, "no notification %s", truncate(id, 20))
 	}
-	q := `UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL AND target IN (`
 	args := []any{micros(now), n}
-	for i, t := range targets {
-		if i > 0 {
-			q += ","
-		}
-		args = append(args, t)
-		q += "$" + strconv.Itoa(len(args))
-	}
-	_, err = s.w.ExecContext(ctx, q+")", args...)
+	q := `UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL AND target IN (` + placeholders(&args, targets) + ")"
+	_, err = s.w.ExecContext(ctx, q, args...)
 	return mapErr(err)
 }
 
@@ -137,28 +106,19 @@ func (s *Store) DueBefore(ctx context.Context, t, now time.Time, after *Deadline
 	if after != nil {
 		afterDue, afterID = micros(after.Due), mustID(after.OrderID)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, number, COALESCE(unit, ''), due FROM orders
+	return collect(ctx, s.r, `SELECT id, number, COALESCE(unit, ''), due FROM orders
 		WHERE status IN ('dispatched', 'accepted', 'in_progress', 'return_requested') AND due IS NOT NULL AND due <= $1
 		AND (due > $2 OR (due = $2 AND id > $3))
 		AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = orders.id AND n.deadline = orders.due
 			AND n.target = CASE WHEN orders.due <= $4 THEN 'center' ELSE COALESCE(orders.unit, '') END
 			AND n.kind = CASE WHEN orders.due <= $4 THEN 'overdue' ELSE 'warning' END)
-		ORDER BY due, id LIMIT `+strconv.Itoa(limit), micros(t), afterDue, afterID, micros(now))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []DeadlineCandidate
-	for rows.Next() {
+		ORDER BY due, id LIMIT `+strconv.Itoa(limit), []any{micros(t), afterDue, afterID, micros(now)}, func(sc rowScanner) (DeadlineCandidate, error) {
 		var c DeadlineCandidate
 		var id, due int64
-		if err := rows.Scan(&id, &c.Number, &c.Unit, &due); err != nil {
-			return nil, mapErr(err)
-		}
+		err := sc.Scan(&id, &c.Number, &c.Unit, &due)
 		c.OrderID, c.Due = strconv.FormatInt(id, 10), fromMicros(due)
-		out = append(out, c)
-	}
-	return out, mapErr(rows.Err())
+		return c, err
+	})
 }
 
 // AuditEntry is one line of the audit log: who saw or did what.
@@ -220,20 +180,11 @@ func (s *Store) AuditLog(ctx context.Context, actor, action, before string, limi
 		args = append(args, b)
 		q += " AND id < $" + strconv.Itoa(len(args))
 	}
-	rows, err := s.r.QueryContext(ctx, q+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit), args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
+	return collect(ctx, s.r, q+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit), args, func(sc rowScanner) (AuditEntry, error) {
 		var a AuditEntry
 		var id, at int64
-		if err := rows.Scan(&id, &at, &a.Actor, &a.Action, &a.Target, &a.Detail); err != nil {
-			return nil, mapErr(err)
-		}
+		err := sc.Scan(&id, &at, &a.Actor, &a.Action, &a.Target, &a.Detail)
 		a.ID, a.At = strconv.FormatInt(id, 10), fromMicros(at)
-		out = append(out, a)
-	}
-	return out, mapErr(rows.Err())
+		return a, err
+	})
 }

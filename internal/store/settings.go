@@ -43,20 +43,11 @@ func (s *Store) PutSetting(ctx context.Context, key string, v any, actor string,
 // CalendarDays returns the admin's additions and corrections to the
 // embedded holiday calendar, to lay over it at start.
 func (s *Store) CalendarDays(ctx context.Context) ([]calendar.Day, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT date, name, off_day FROM calendar_days ORDER BY date`)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []calendar.Day
-	for rows.Next() {
+	return collect(ctx, s.r, `SELECT date, name, off_day FROM calendar_days ORDER BY date`, nil, func(sc rowScanner) (calendar.Day, error) {
 		var d calendar.Day
-		if err := rows.Scan(&d.Date, &d.Name, &d.OffDay); err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, d)
-	}
-	return out, mapErr(rows.Err())
+		err := sc.Scan(&d.Date, &d.Name, &d.OffDay)
+		return d, err
+	})
 }
 
 // PutCalendarDays stores admin calendar days (a correction or a loaded

@@ -293,3 +293,35 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// collect runs a query and scans every row with scan: the one loop that
+// every list query shares.
+func collect[T any](ctx context.Context, q querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, v)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// placeholders appends values to args and returns "$i,$j,…" for an IN list.
+func placeholders(args *[]any, values []string) string {
+	var b strings.Builder
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		*args = append(*args, v)
+		b.WriteString("$" + strconv.Itoa(len(*args)))
+	}
+	return b.String()
+}

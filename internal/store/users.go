@@ -81,20 +81,7 @@ func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
 
 // Users lists all users.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, u)
-	}
-	return out, mapErr(rows.Err())
+	return collect(ctx, s.r, `SELECT `+userCols+` FROM users ORDER BY username`, nil, scanUser)
 }
 
 // CreateSession stores a session by the hash of its token.
