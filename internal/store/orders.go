@@ -174,6 +174,9 @@ func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, e
 	if _, err := tx.ExecContext(ctx, `UPDATE orders SET event_count=1, last_hash=$1 WHERE id=$2`, ev.Hash, id); err != nil {
 		return err
 	}
+	if err := s.rollupCreate(ctx, tx, o); err != nil { // dashboards (store/rollup.go)
+		return err
+	}
 	return s.indexTx(ctx, tx, id, tokens)
 }
 
@@ -355,6 +358,9 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 			if i == 0 {
 				result = c.Order
 			}
+		}
+		if err := s.rollupUpdate(ctx, tx, n, heads, m); err != nil { // dashboards (store/rollup.go)
+			return err
 		}
 		if cb := m.Callback; cb != nil {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO callbacks (order_id, at, outcome, resolved, unit, round) VALUES ($1,$2,$3,$4,$5,$6)`,

@@ -29,9 +29,10 @@ type MetricCounts struct {
 // answered orders.
 const counted = `type <> 'praise' AND status NOT IN ('invalid', 'merged', 'answered')`
 
-// Metrics computes the counts behind the rates for orders dispatched in
-// [from, to), per unit when byUnit, else for all (or one unit).
-func (s *Store) Metrics(ctx context.Context, from, to, now time.Time, unit string, byUnit bool) (map[string]*MetricCounts, error) {
+// MetricsScan computes the counts behind the rates for orders dispatched in
+// [from, to), per unit when byUnit, else for all (or one unit), by scanning
+// orders and callbacks: O(orders), the reference the rollups must equal.
+func (s *Store) MetricsScan(ctx context.Context, from, to, now time.Time, unit string, byUnit bool) (map[string]*MetricCounts, error) {
 	out := map[string]*MetricCounts{}
 	get := func(u string) *MetricCounts {
 		if !byUnit {

@@ -1,0 +1,362 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"hotline/internal/order"
+	"hotline/internal/service"
+	"hotline/internal/store"
+	"hotline/internal/testenv"
+)
+
+// bruteOrder is an order as its timeline tells it.
+type bruteOrder struct {
+	typ, category string
+	status        order.Status
+	unit          string
+	created       time.Time
+	dispatched    *time.Time
+	contacted     *time.Time
+	replied       *time.Time
+	closed        *time.Time
+	reopened      bool
+	contactDue    *time.Time
+	due           *time.Time
+	callbacks     []bruteCallback
+}
+
+type bruteCallback struct {
+	unit, outcome string
+	resolved      bool
+}
+
+// replay reads an order's story from its events: the status, the unit holding
+// it after each event, the first dispatch, the first contact and reply after
+// the last (re)dispatch or reopen, the close, the reopens and the callbacks
+// with the unit holding the order when each was made. Only the type, the
+// category and the current round's deadlines are taken from the order row
+// (deadlines are computed from the calendar, not written in the events).
+func replay(t *testing.T, o order.Order, evs []order.Event) bruteOrder {
+	t.Helper()
+	b := bruteOrder{typ: string(o.Type), category: o.Category, contactDue: o.ContactDue, due: o.Due}
+	ptr := func(x time.Time) *time.Time { return &x }
+	for i, e := range evs {
+		if i == 0 {
+			b.created = e.At
+		}
+		switch order.Action(e.Action) {
+		case order.ActDispatch, order.ActRedispatch, order.ActReopen:
+			if u, ok := e.Body["unit"].(string); ok {
+				b.unit = u
+			}
+			if e.Action != string(order.ActReopen) && b.dispatched == nil {
+				b.dispatched = ptr(e.At)
+			}
+			if e.Action == string(order.ActReopen) {
+				b.reopened = true
+			}
+			b.contacted, b.replied = nil, nil
+		case order.ActApproveReturn:
+			b.unit = ""
+		case order.ActContact:
+			if b.contacted == nil {
+				b.contacted = ptr(e.At)
+			}
+		case order.ActReply:
+			if b.replied == nil {
+				b.replied = ptr(e.At)
+			}
+		case order.ActCallback:
+			res, _ := e.Body["resolved"].(bool)
+			out, _ := e.Body["outcome"].(string)
+			b.callbacks = append(b.callbacks, bruteCallback{unit: b.unit, outcome: out, resolved: res})
+		}
+		if e.To == order.Closed && e.From != order.Closed {
+			b.closed = ptr(e.At)
+		}
+		b.status = e.To
+	}
+	if b.unit != o.Unit || b.status != o.Status {
+		t.Fatalf("order %s: replay gives unit %q status %s, the row %q %s", o.ID, b.unit, b.status, o.Unit, o.Status)
+	}
+	return b
+}
+
+// bruteMetrics computes workflow.md's counts from the replayed orders: the
+// reference for the rollups.
+func bruteMetrics(orders []bruteOrder, from, to, now time.Time, unit string, byUnit bool) map[string]*store.MetricCounts {
+	out := map[string]*store.MetricCounts{}
+	get := func(u string) *store.MetricCounts {
+		if !byUnit {
+			u = unit
+		}
+		if out[u] == nil {
+			out[u] = &store.MetricCounts{Unit: u, ByStatus: map[order.Status]int{}}
+		}
+		return out[u]
+	}
+	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+	mine := func(u string) bool { return unit == "" || u == unit }
+	le := func(a, b *time.Time) bool { return a != nil && b != nil && !a.After(*b) }
+	for _, o := range orders {
+		if in(o.created) && mine(o.unit) {
+			m := get(o.unit)
+			m.Orders++
+			m.ByStatus[o.status]++
+		}
+		if o.typ == "praise" || o.status == order.Invalid || o.status == order.Merged || o.status == order.Answered || o.dispatched == nil || !in(*o.dispatched) {
+			continue
+		}
+		if mine(o.unit) {
+			m := get(o.unit)
+			m.Dispatched++
+			if le(o.contacted, o.contactDue) {
+				m.Responded++
+			}
+			if o.replied != nil || (o.due != nil && o.due.Before(now)) {
+				m.OnTimeDue++
+			}
+			if le(o.replied, o.due) {
+				m.OnTime++
+			}
+			if o.status == order.Closed {
+				m.Closed++
+				if o.reopened {
+					m.ClosedReopened++
+				}
+			}
+		}
+		for _, c := range o.callbacks {
+			if !mine(c.unit) {
+				continue
+			}
+			m := get(c.unit)
+			if c.outcome != "unreachable" {
+				m.Callbacks++
+				if c.resolved {
+					m.CallbacksSolved++
+				}
+			}
+			if c.outcome == "satisfied" || c.outcome == "basically_satisfied" {
+				m.CallbacksHappy++
+			}
+		}
+	}
+	return out
+}
+
+func normalize(m map[string]*store.MetricCounts) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		c := *v
+		st := ""
+		for _, s := range order.Statuses {
+			if c.ByStatus[s] != 0 {
+				st += fmt.Sprintf("%s=%d ", s, c.ByStatus[s])
+			}
+		}
+		c.ByStatus = nil
+		c.Unit = ""
+		s := fmt.Sprintf("%+v", c)
+		c.ByStatus = map[order.Status]int{}
+		if s == fmt.Sprintf("%+v", store.MetricCounts{}) && st == "" {
+			continue
+		}
+		out[k] = s + " " + st
+	}
+	return out
+}
+
+// randomLifecycles creates n orders and walks them through random allowed
+// actions by random actors (every action of the machine, including
+// redispatch, returns, extensions, merges, reopens and callbacks), with the
+// clock moving forward so that deadlines are met and missed.
+func randomLifecycles(t *testing.T, svc *service.Service, clk *clock, n int, seed uint64) {
+	t.Helper()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	units := []string{"binyang", "cityops", "housing"}
+	cats := []string{"env.noise", "env.dust", "city.light", "housing.leak", ""}
+	types := []order.Type{order.Complaint, order.Complaint, order.Help, order.Report, order.Suggestion, order.Consultation, order.Praise}
+	for _, c := range cats[:4] {
+		if err := svc.Store.PutCategory(ctx, store.Category{Code: c, Name: c, Attributes: []byte("[]"), Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 5, 1, 0, 0, 0, time.UTC)
+	clk.Set(now)
+	var ids []string
+	yes, no := true, false
+	for step := 0; step < n*9; step++ {
+		now = now.Add(time.Duration(rng.IntN(3*3600)) * time.Second)
+		clk.Set(now)
+		if len(ids) < n && (len(ids) == 0 || rng.IntN(9) == 0) {
+			urg := order.Normal
+			if rng.IntN(10) == 0 {
+				urg = order.Urgent
+			}
+			v, err := svc.CreateOrder(ctx, operator, order.NewOrder{Type: types[rng.IntN(len(types))], Source: order.SourceHotline, Urgency: urg,
+				Title: "工单" + strconv.Itoa(len(ids)), Description: "描述", Category: cats[rng.IntN(len(cats))],
+				Caller: &order.Caller{Name: "张", Phone: "1380000" + strconv.Itoa(1000+rng.IntN(50))}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, v.ID)
+			continue
+		}
+		id := ids[rng.IntN(len(ids))]
+		cur, err := svc.Store.GetOrder(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		actors := []order.Actor{operator, dispatcher, leader}
+		if cur.Unit != "" {
+			actors = append(actors, handler(cur.Unit), handler(cur.Unit))
+		}
+		a := actors[rng.IntN(len(actors))]
+		allowed := order.Allowed(&cur, a)
+		// Mostly the usual next step, so that lifecycles get far.
+		if next, ok := usual[cur.Status]; ok && rng.IntN(4) != 0 {
+			for _, b := range actors {
+				if order.Check(&cur, b, next) == nil {
+					a, allowed = b, []order.Action{next}
+					break
+				}
+			}
+		}
+		allowed = slices.DeleteFunc(allowed, func(x order.Action) bool {
+			return x == order.ActNote || x == order.ActUrge || x == order.ActSupervise || (x == order.ActMerge && rng.IntN(4) != 0) ||
+				(x == order.ActInvalidate && rng.IntN(3) != 0)
+		})
+		if len(allowed) == 0 {
+			continue
+		}
+		act := allowed[rng.IntN(len(allowed))]
+		unit := units[rng.IntN(len(units))]
+		if act == order.ActRedispatch && unit == cur.Unit {
+			unit = units[(slices.Index(units, unit)+1)%len(units)]
+		}
+		res := []string{"resolved", "partly_resolved", "unresolved", "explained"}[rng.IntN(4)]
+		outcome := []string{"satisfied", "basically_satisfied", "dissatisfied", "dissatisfied", "unreachable"}[rng.IntN(5)]
+		resolved := &no
+		if rng.IntN(2) == 0 {
+			resolved = &yes
+		}
+		in := order.Input{Version: &cur.Version, Unit: unit, Note: "备注", Reason: "原因", Text: "答复内容", Result: res, Outcome: outcome,
+			Resolved: resolved, Days: 1 + rng.IntN(3), Reply: "已答复", Into: ids[rng.IntN(len(ids))]}
+		_, _ = svc.Act(ctx, a, id, act, in) // refusals (a merge into a closed order, …) change nothing
+	}
+	clk.Set(now.Add(time.Duration(rng.IntN(5*24)) * time.Hour))
+}
+
+// usual is the common next step of each state.
+var usual = map[order.Status]order.Action{order.Received: order.ActDispatch, order.Dispatched: order.ActAccept,
+	order.Accepted: order.ActContact, order.InProgress: order.ActReply, order.Replied: order.ActApproveReply,
+	order.Reviewed: order.ActCallback, order.Returned: order.ActDispatch}
+
+func TestRollupsEqualBruteForce(t *testing.T) {
+	n := 400
+	if testing.Short() {
+		n = 150
+	}
+	if v, err := strconv.Atoi(os.Getenv("HOTLINE_ROLLUP_ORDERS")); err == nil && v > 0 {
+		n = v
+	}
+	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		t.Parallel()
+		ctx := context.Background()
+		clk := &clock{}
+		svc := openService(t, dbURL, clk)
+		putUnits(t, svc)
+		randomLifecycles(t, svc, clk, n, 42)
+		checkRollups(t, svc.Store, clk.Now())
+
+		// A rebuild from scratch gives the same rollups as the incremental path.
+		if err := svc.Store.RebuildRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkRollups(t, svc.Store, clk.Now())
+	})
+}
+
+// checkRollups compares Metrics (rollups), MetricsScan and the replay over
+// many periods, all units and each unit.
+func checkRollups(t *testing.T, st *store.Store, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	ids, err := allOrderIDs(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orders []bruteOrder
+	statuses := map[order.Status]int{}
+	for _, id := range ids {
+		o, err := st.GetOrder(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := st.Events(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := replay(t, o, evs)
+		statuses[b.status]++
+		orders = append(orders, b)
+	}
+	t.Logf("%d orders, end states %v", len(orders), statuses)
+	day := func(y int, m time.Month, d int) time.Time { return store.DayStart(store.DayOf(time.Date(y, m, d, 12, 0, 0, 0, time.UTC))) }
+	periods := [][2]time.Time{
+		{day(2026, 1, 1), day(2026, 12, 31)},
+		{day(2026, 1, 5), day(2026, 1, 12)},
+		{day(2026, 1, 12), day(2026, 1, 19)},
+		{day(2026, 1, 20), day(2026, 2, 1)},
+		{day(2026, 1, 7), day(2026, 1, 8)},
+		{day(2026, 2, 1), day(2026, 3, 1)},
+	}
+	for _, p := range periods {
+		for _, q := range []struct {
+			unit   string
+			byUnit bool
+		}{{"", false}, {"", true}, {"binyang", false}, {"cityops", false}, {"housing", false}} {
+			want := normalize(bruteMetrics(orders, p[0], p[1], now, q.unit, q.byUnit))
+			got, err := st.Metrics(ctx, p[0], p[1], now, q.unit, q.byUnit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scan, err := st.MetricsScan(ctx, p[0], p[1], now, q.unit, q.byUnit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			what := fmt.Sprintf("%s..%s unit=%q byUnit=%v", p[0].Format(time.DateOnly), p[1].Format(time.DateOnly), q.unit, q.byUnit)
+			if g := normalize(got); fmt.Sprint(g) != fmt.Sprint(want) {
+				t.Errorf("%s:\nrollups %v\nreplay  %v", what, g, want)
+			}
+			if g := normalize(scan); fmt.Sprint(g) != fmt.Sprint(want) {
+				t.Errorf("%s:\nscan   %v\nreplay %v", what, g, want)
+			}
+		}
+	}
+}
+
+func allOrderIDs(st *store.Store) ([]string, error) {
+	n, err := st.CountOrders(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	// Ids are dense from 1 in these tests.
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i + 1)
+	}
+	return ids, nil
+}
