@@ -15,6 +15,7 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/demo"
+	"hotline/internal/feed"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -84,6 +85,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
 	m.API.Register(mux)
+	feed.Mount(mux, m.Svc, m.Log) // municipal platform webhook (internal/feed)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
@@ -127,6 +129,9 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(done)
 		m.Svc.RunSweeper(jobs, m.Sweep)
 	}()
+	feedDone := make(chan struct{}) // the feed outbox worker (internal/feed)
+	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log).Run(jobs) }()
+	defer func() { stopJobs(); <-feedDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	close(m.ready)

@@ -347,6 +347,9 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 			if err := insertEvent(ctx, tx, mustID(c.Order.ID), ev); err != nil {
 				return err
 			}
+			if err := s.enqueueFeedTx(ctx, tx, c.Order, ev); err != nil { // feed outbox (store/feed.go)
+				return err
+			}
 			if c.Tokens != nil {
 				if err := s.indexTx(ctx, tx, mustID(c.Order.ID), c.Tokens); err != nil {
 					return err
