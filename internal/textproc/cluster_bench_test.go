@@ -1,0 +1,105 @@
+package textproc
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// realTexts gathers title+body of every real Chinese message in the shared
+// data: the raw material for the synthetic corpora of the benchmarks.
+func realTexts(tb testing.TB) []string {
+	tb.Helper()
+	var out []string
+	for _, r := range readCSV(tb, "teddy2020c/hotspot_messages_train.csv") {
+		out = append(out, r["留言主题"]+"\n"+r["留言详情"])
+	}
+	for _, r := range readCSV(tb, "teddy2020c/messages_labeled_train.csv") {
+		out = append(out, r["留言主题"]+"\n"+r["留言详情"])
+	}
+	for _, r := range readCSV(tb, "teddy2020c/replies_train.csv") {
+		out = append(out, r["留言主题"]+"\n"+r["留言详情"])
+	}
+	for _, r := range readCSV(tb, "peoples_daily_gas/complaints_train.csv") {
+		out = append(out, r["title"]+"\n"+r["replyContentMain"])
+	}
+	return out
+}
+
+// perturb returns a variant of a real message, as another resident might
+// write about the same thing: some sentences dropped, the rest possibly
+// reordered, digits and place letters changed.
+func perturb(rng *rand.Rand, text string) string {
+	title, body, _ := strings.Cut(text, "\n")
+	sentences := strings.FieldsFunc(body, func(r rune) bool { return r == '。' || r == '！' || r == '？' || r == '\n' })
+	kept := sentences[:0]
+	for _, s := range sentences {
+		if rng.Float64() > 0.25 {
+			kept = append(kept, s)
+		}
+	}
+	if rng.Float64() < 0.3 {
+		rng.Shuffle(len(kept), func(i, j int) { kept[i], kept[j] = kept[j], kept[i] })
+	}
+	swap := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r >= '0' && r <= '9' && rng.Float64() < 0.3:
+				return '0' + rune(rng.IntN(10))
+			case r >= 'A' && r <= 'K' && rng.Float64() < 0.2:
+				return 'A' + rune(rng.IntN(11))
+			}
+			return r
+		}, s)
+	}
+	return swap(title) + "\n" + swap(strings.Join(kept, "。"))
+}
+
+// syntheticDocs builds n cluster inputs by replaying perturbed real
+// messages over a year.
+func syntheticDocs(tb testing.TB, n int) []ClusterDoc {
+	base := realTexts(tb)
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	docs := make([]ClusterDoc, n)
+	for i := range docs {
+		text := base[i%len(base)]
+		if i >= len(base) {
+			text = perturb(rng, text)
+		}
+		docs[i] = ClusterDoc{ID: fmt.Sprint(i), Text: text, At: start.Add(time.Duration(rng.Int64N(int64(365 * 24 * time.Hour))))}
+	}
+	return docs
+}
+
+// BenchmarkClusterAll100k clusters 100,000 messages (target: under 60 s on
+// two cores). Run it alone, it takes a while:
+//
+//	go test ./internal/textproc -run '^$' -bench ClusterAll100k -benchtime 1x
+func BenchmarkClusterAll100k(b *testing.B) {
+	docs := syntheticDocs(b, 100_000)
+	var bytes int64
+	for _, d := range docs {
+		bytes += int64(len(d.Text))
+	}
+	Default()
+	b.SetBytes(bytes)
+	b.ResetTimer()
+	for b.Loop() {
+		c := ClusterAll(docs, ClusterOptions{})
+		cs := c.Clusters(2)
+		in := 0
+		for _, cl := range cs {
+			in += cl.Size
+		}
+		b.ReportMetric(float64(len(cs)), "clusters")
+		b.ReportMetric(float64(in), "clustered")
+	}
+	b.StopTimer()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heapMiB")
+}
