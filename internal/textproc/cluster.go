@@ -48,10 +48,10 @@ type Cluster struct {
 
 // clusterDoc is a message turned into a weighted term vector.
 type clusterDoc struct {
-	id   string
-	at   time.Time
-	vec  sparseVec // L2-normalised tf-idf over term ids
-	sig  []int32   // the few highest-weighted terms, for candidate lookup
+	id  string
+	at  time.Time
+	vec sparseVec // L2-normalised tf-idf over term ids
+	sig []int32   // the few highest-weighted terms, for candidate lookup
 }
 
 type hotCluster struct {
@@ -60,7 +60,7 @@ type hotCluster struct {
 	centroid    map[int32]float64 // sum of member vectors
 	norm2       float64           // squared norm of centroid
 	first, last time.Time
-	indexedAt   int // size when the signature was last indexed
+	indexedAt   int            // size when the signature was last indexed
 	placeVotes  map[string]int // title mentions weigh 3, body mentions 1
 	placeDocs   map[string]int // members naming each place
 	termDocs    map[int32]int  // members containing each term
