@@ -16,6 +16,7 @@ import (
 	"hotline/internal/api"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
+	"hotline/internal/open311"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -85,6 +86,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
 	m.API.Register(mux)
+	open311.Mount(mux, m.Svc)     // Open311 GeoReport v2 (internal/open311)
 	feed.Mount(mux, m.Svc, m.Log) // municipal platform webhook (internal/feed)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)

@@ -1,0 +1,147 @@
+package open311
+
+import "encoding/xml"
+
+// The documents of GeoReport v2, field for field. Each struct encodes to
+// both formats: JSON through the json tags, XML through the xml tags (no
+// namespace, the spec's element names). Optional values are pointers: JSON
+// null, XML element left out.
+
+// Discovery is the service discovery document.
+type Discovery struct {
+	XMLName    xml.Name   `json:"-" xml:"discovery"`
+	Changeset  string     `json:"changeset" xml:"changeset"`
+	Contact    string     `json:"contact" xml:"contact"`
+	KeyService string     `json:"key_service" xml:"key_service"`
+	Endpoints  []Endpoint `json:"endpoints" xml:"endpoints>endpoint"`
+}
+
+// Endpoint is one API endpoint of the discovery document.
+type Endpoint struct {
+	Specification string   `json:"specification" xml:"specification"`
+	URL           string   `json:"url" xml:"url"`
+	Changeset     string   `json:"changeset" xml:"changeset"`
+	Type          string   `json:"type" xml:"type"`
+	Formats       []string `json:"formats" xml:"formats>format"`
+}
+
+// Service is one entry of GET services.
+type Service struct {
+	ServiceCode string `json:"service_code" xml:"service_code"`
+	ServiceName string `json:"service_name" xml:"service_name"`
+	Description string `json:"description" xml:"description"`
+	Metadata    bool   `json:"metadata" xml:"metadata"`
+	Type        string `json:"type" xml:"type"`
+	Keywords    string `json:"keywords" xml:"keywords"`
+	Group       string `json:"group" xml:"group"`
+}
+
+type servicesXML struct {
+	XMLName  xml.Name  `xml:"services"`
+	Services []Service `xml:"service"`
+}
+
+// ServiceDefinition is GET services/{code}.
+type ServiceDefinition struct {
+	XMLName     xml.Name    `json:"-" xml:"service_definition"`
+	ServiceCode string      `json:"service_code" xml:"service_code"`
+	Attributes  []Attribute `json:"attributes" xml:"attributes>attribute"`
+}
+
+// Attribute is one attribute of a service definition.
+type Attribute struct {
+	Variable            bool    `json:"variable" xml:"variable"`
+	Code                string  `json:"code" xml:"code"`
+	Datatype            string  `json:"datatype" xml:"datatype"`
+	Required            bool    `json:"required" xml:"required"`
+	DatatypeDescription string  `json:"datatype_description" xml:"datatype_description"`
+	Order               int     `json:"order" xml:"order"`
+	Description         string  `json:"description" xml:"description"`
+	Values              []Value `json:"values" xml:"values>value"`
+}
+
+// Value is one choice of a list attribute.
+type Value struct {
+	Key  string `json:"key" xml:"key"`
+	Name string `json:"name" xml:"name"`
+}
+
+// Request is one service request of GET requests and requests/{id}.
+type Request struct {
+	ServiceRequestID   string    `json:"service_request_id" xml:"service_request_id"`
+	Status             string    `json:"status" xml:"status"`
+	StatusNotes        *string   `json:"status_notes" xml:"status_notes,omitempty"`
+	ServiceName        string    `json:"service_name" xml:"service_name"`
+	ServiceCode        string    `json:"service_code" xml:"service_code"`
+	Description        string    `json:"description" xml:"description"`
+	AgencyResponsible  string    `json:"agency_responsible" xml:"agency_responsible"`
+	ServiceNotice      string    `json:"service_notice" xml:"service_notice"`
+	RequestedDatetime  string    `json:"requested_datetime" xml:"requested_datetime"`
+	UpdatedDatetime    string    `json:"updated_datetime" xml:"updated_datetime"`
+	ExpectedDatetime   *string   `json:"expected_datetime" xml:"expected_datetime,omitempty"`
+	Address            string    `json:"address" xml:"address"`
+	AddressID          *string   `json:"address_id" xml:"address_id,omitempty"`
+	Zipcode            *string   `json:"zipcode" xml:"zipcode,omitempty"`
+	Lat                *float64  `json:"lat" xml:"lat,omitempty"`
+	Long               *float64  `json:"long" xml:"long,omitempty"`
+	MediaURL           *string   `json:"media_url" xml:"media_url,omitempty"`
+	ExtendedAttributes *Extended `json:"extended_attributes,omitempty" xml:"extended_attributes,omitempty"`
+	Notes              []Note    `json:"notes,omitempty" xml:"notes>note,omitempty"`
+}
+
+// Extended is the extended_attributes of extensions=true.
+type Extended struct {
+	Channel                string  `json:"channel" xml:"channel"`
+	Duplicate              bool    `json:"duplicate" xml:"duplicate"`
+	ParentServiceRequestID *string `json:"parent_service_request_id" xml:"parent_service_request_id,omitempty"`
+}
+
+// Note is one entry of the public timeline (extensions=true).
+type Note struct {
+	Datetime    string `json:"datetime" xml:"datetime"`
+	Type        string `json:"type" xml:"type"`
+	Summary     string `json:"summary" xml:"summary"`
+	Description string `json:"description" xml:"description"`
+}
+
+type requestsXML struct {
+	XMLName  xml.Name  `xml:"service_requests"`
+	Requests []Request `xml:"request"`
+}
+
+// Created is the answer to POST requests. We create the order at once, so
+// service_request_id is always there; the token is given as well, for
+// clients that prefer to poll tokens/{token}.
+type Created struct {
+	ServiceRequestID string  `json:"service_request_id" xml:"service_request_id"`
+	Token            string  `json:"token" xml:"token"`
+	ServiceNotice    string  `json:"service_notice" xml:"service_notice"`
+	AccountID        *string `json:"account_id" xml:"account_id"`
+}
+
+type createdXML struct {
+	XMLName  xml.Name  `xml:"service_requests"`
+	Requests []Created `xml:"request"`
+}
+
+// TokenAnswer is the answer to GET tokens/{token}.
+type TokenAnswer struct {
+	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
+	Token            string `json:"token" xml:"token"`
+}
+
+type tokensXML struct {
+	XMLName  xml.Name      `xml:"service_requests"`
+	Requests []TokenAnswer `xml:"request"`
+}
+
+// Error is one entry of an error list.
+type Error struct {
+	Code        int    `json:"code" xml:"code"`
+	Description string `json:"description" xml:"description"`
+}
+
+type errorsXML struct {
+	XMLName xml.Name `xml:"errors"`
+	Errors  []Error  `xml:"error"`
+}
