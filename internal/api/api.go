@@ -73,6 +73,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/classify", a.route("classify", a.authed(a.classify)))
 	mux.Handle("GET /api/v1/stats/summary", a.route("stats.summary", a.authed(a.statsSummary)))
 	mux.Handle("GET /api/v1/stats/units", a.route("stats.units", a.authed(a.statsUnits)))
+	a.registerDashboard(mux)
 
 	mux.Handle("GET /api/v1/notifications", a.route("notifications", a.authed(a.notifications)))
 	mux.Handle("POST /api/v1/notifications/{id}/read", a.route("notifications", a.authed(a.markRead)))

@@ -314,7 +314,9 @@ func checkRollups(t *testing.T, st *store.Store, now time.Time) {
 		orders = append(orders, b)
 	}
 	t.Logf("%d orders, end states %v", len(orders), statuses)
-	day := func(y int, m time.Month, d int) time.Time { return store.DayStart(store.DayOf(time.Date(y, m, d, 12, 0, 0, 0, time.UTC))) }
+	day := func(y int, m time.Month, d int) time.Time {
+		return store.DayStart(store.DayOf(time.Date(y, m, d, 12, 0, 0, 0, time.UTC)))
+	}
 	periods := [][2]time.Time{
 		{day(2026, 1, 1), day(2026, 12, 31)},
 		{day(2026, 1, 5), day(2026, 1, 12)},

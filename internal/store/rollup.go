@@ -570,3 +570,107 @@ func (s *Store) Metrics(ctx context.Context, from, to, now time.Time, unit strin
 	}
 	return out, mapErr(rows.Err())
 }
+
+// OverdueNow counts open orders overdue at now (Order.Overdue), optionally
+// of one unit, through the covering partial index orders_open_deadlines.
+func (s *Store) OverdueNow(ctx context.Context, now time.Time, unit string) (int, error) {
+	args := []any{micros(now)}
+	q := `SELECT COUNT(*) FROM orders WHERE status IN ('dispatched', 'accepted', 'in_progress', 'return_requested') AND ` +
+		strings.ReplaceAll(overdueSQL, "$N", "$1")
+	if unit != "" {
+		args = append(args, unit)
+		q += ` AND unit = $2`
+	}
+	var n int
+	err := s.r.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, mapErr(err)
+}
+
+// DashOrder is the little the trends, the map and the praise board read of
+// an order.
+type DashOrder struct {
+	ID, Number, Type, Status string
+	Category, Unit           string
+	Compound, Address, Phone string
+	Title                    string
+	Lat, Lng                 *float64
+	CreatedAt                time.Time
+}
+
+// DashFilter selects orders created in [From, To).
+type DashFilter struct {
+	From, To time.Time
+	Unit     string
+	Category string
+	Type     string
+	// Limit caps the rows (newest first) when > 0.
+	Limit int
+	// Text also reads the title and description (for the praise board).
+	Text bool
+}
+
+// DashOrders calls fn for each order created in the filter's period.
+func (s *Store) DashOrders(ctx context.Context, f DashFilter, fn func(DashOrder) error) error {
+	args := []any{micros(f.From), micros(f.To)}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	text := "''"
+	if f.Text {
+		text = "title || ' ' || description"
+	}
+	q := `SELECT id, number, type, status, category, COALESCE(unit, ''), compound, address, caller_phone, ` + text + `, lat, lng, created_at
+		FROM orders WHERE created_at >= $1 AND created_at < $2`
+	if f.Type != "" {
+		q += ` AND type = ` + arg(f.Type)
+	}
+	if f.Unit != "" {
+		q += ` AND unit = ` + arg(f.Unit)
+	}
+	if f.Category != "" {
+		q += ` AND (category = ` + arg(f.Category) + ` OR category LIKE ` + arg(likeEscape(f.Category)+".%") + ` ESCAPE '\')`
+	}
+	if f.Limit > 0 {
+		q += ` ORDER BY created_at DESC LIMIT ` + strconv.Itoa(f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o DashOrder
+		var id, created int64
+		var lat, lng sql.NullFloat64
+		if err := rows.Scan(&id, &o.Number, &o.Type, &o.Status, &o.Category, &o.Unit, &o.Compound, &o.Address, &o.Phone, &o.Title, &lat, &lng, &created); err != nil {
+			return mapErr(err)
+		}
+		o.ID = strconv.FormatInt(id, 10)
+		o.CreatedAt = fromMicros(created)
+		o.Lat, o.Lng = nullFloat(lat), nullFloat(lng)
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return mapErr(rows.Err())
+}
+
+// CreatedUnitDays counts orders created in the filter's days by unit (Key)
+// and day.
+func (s *Store) CreatedUnitDays(ctx context.Context, f RollupFilter) ([]Count, error) {
+	var args []any
+	rows, err := s.r.QueryContext(ctx, `SELECT unit, day, COALESCE(SUM(n), 0) FROM rollup_created WHERE `+f.where(&args)+` GROUP BY unit, day`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []Count
+	for rows.Next() {
+		var c Count
+		if err := rows.Scan(&c.Key, &c.Day, &c.N); err != nil {
+			return nil, mapErr(err)
+		}
+		if c.N != 0 {
+			out = append(out, c)
+		}
+	}
+	return out, mapErr(rows.Err())
+}

@@ -1,0 +1,991 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"hotline/internal/apperr"
+	"hotline/internal/calendar"
+	"hotline/internal/order"
+	"hotline/internal/report"
+	"hotline/internal/stats"
+	"hotline/internal/store"
+)
+
+// The dashboards of issue 5. Counts come from the rollups (store/rollup.go),
+// which are exact; what the rollups cannot hold (overdue now, repeat callers
+// and places, map points, praise texts) is read from indexed queries over
+// one period. See docs/dashboards.md.
+
+// dashboardScope checks who may read a dashboard and returns the unit the
+// figures are restricted to: leaders, dispatchers and admins read any unit
+// (or all); a handler reads only their own unit, whatever was asked.
+func (s *Service) dashboardScope(a Actor, unit string) (string, error) {
+	switch a.Role {
+	case order.RoleLeader, order.RoleDispatcher, order.RoleAdmin:
+	case order.RoleHandler:
+		if unit != "" && unit != a.Unit {
+			return "", apperr.New(apperr.Forbidden, "a handler sees only the dashboards of their own unit")
+		}
+		return a.Unit, nil
+	default:
+		return "", apperr.New(apperr.Forbidden, "role %s may not read the dashboards", a.Role)
+	}
+	if unit != "" {
+		if _, ok := s.Unit(unit); !ok {
+			return "", apperr.Field("unit", "unknown unit "+unit)
+		}
+	}
+	return unit, nil
+}
+
+// DashPeriod is a period of Shanghai dates, both inclusive, and the day
+// numbers [FromDay, ToDay) of the rollups.
+type DashPeriod struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Days    int    `json:"days"`
+	FromDay int64  `json:"-"`
+	ToDay   int64  `json:"-"`
+}
+
+func (p DashPeriod) start() time.Time { return store.DayStart(p.FromDay) }
+func (p DashPeriod) end() time.Time   { return store.DayStart(p.ToDay) }
+
+func periodOf(start, end time.Time) DashPeriod {
+	d0, d1 := store.DayOf(start), store.DayOf(end)
+	return DashPeriod{From: store.DayDate(d0), To: store.DayDate(d1 - 1), Days: int(d1 - d0), FromDay: d0, ToDay: d1}
+}
+
+func daysPeriod(d0, d1 int64) DashPeriod {
+	return DashPeriod{From: store.DayDate(d0), To: store.DayDate(d1 - 1), Days: int(d1 - d0), FromDay: d0, ToDay: d1}
+}
+
+// DashPeriodOf parses from/to like Period (default: this month so far).
+func (s *Service) DashPeriodOf(from, to string) (DashPeriod, error) {
+	start, end, err := Period(from, to, s.now())
+	if err != nil {
+		return DashPeriod{}, err
+	}
+	return periodOf(start, end), nil
+}
+
+// KeyCount is a count by a key (a type, a category, a unit, a status).
+type KeyCount struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	N    int64  `json:"n"`
+}
+
+// DayCount is one day of the orders-per-day line.
+type DayCount struct {
+	Date   string `json:"date"`
+	In     int64  `json:"in"`
+	Closed int64  `json:"closed"`
+}
+
+// UnitFigures is one unit's counts and rates in the overview.
+type UnitFigures struct {
+	Unit   string `json:"unit"`
+	Name   string `json:"name"`
+	Orders int64  `json:"orders"`
+	Rates
+	Samples Samples `json:"samples"`
+}
+
+// RateChange is the change of each rate against the previous period, in
+// rate units (0.05 = 5 percentage points); null when either side has no data.
+type RateChange struct {
+	Response     *float64 `json:"response_rate"`
+	OnTime       *float64 `json:"on_time_rate"`
+	Resolution   *float64 `json:"resolution_rate"`
+	Satisfaction *float64 `json:"satisfaction_rate"`
+	Reopen       *float64 `json:"reopen_rate"`
+}
+
+// Overview is the month at a glance.
+type Overview struct {
+	Period   DashPeriod `json:"period"`
+	Previous DashPeriod `json:"previous"`
+	Unit     string     `json:"unit,omitempty"`
+	UnitName string     `json:"unit_name"`
+	// Covers says in words what the figures count.
+	Covers       string               `json:"covers"`
+	OrdersIn     int64                `json:"orders_in"`
+	OrdersClosed int64                `json:"orders_closed"`
+	ByStatus     map[order.Status]int `json:"by_status"`
+	OverdueNow   int                  `json:"overdue_now"`
+	AsOf         time.Time            `json:"as_of"`
+	Rates
+	Samples         Samples       `json:"samples"`
+	PreviousRates   Rates         `json:"previous_rates"`
+	PreviousSamples Samples       `json:"previous_samples"`
+	Change          RateChange    `json:"change"`
+	PerDay          []DayCount    `json:"per_day"`
+	ByType          []KeyCount    `json:"by_type"`
+	ByCategory      []KeyCount    `json:"by_category"`
+	ByUnit          []UnitFigures `json:"by_unit"`
+}
+
+func (s *Service) unitName(code string) string {
+	if code == "" {
+		return "城运中心（未派单）"
+	}
+	if u, ok := s.Unit(code); ok {
+		return u.Name
+	}
+	return code
+}
+
+// TypeNames are the Chinese names of the order types.
+var TypeNames = map[string]string{"consultation": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议", "praise": "表扬"}
+
+func (s *Service) categoryNames(ctx context.Context) map[string]string {
+	cats, _ := s.Store.Categories(ctx)
+	m := map[string]string{"": "未分类"}
+	for _, c := range cats {
+		m[c.Code] = c.Name
+	}
+	return m
+}
+
+func metricsOf(m *store.MetricCounts) (Rates, Samples) {
+	if m == nil {
+		m = &store.MetricCounts{ByStatus: map[order.Status]int{}}
+	}
+	return summarize(m)
+}
+
+// DashboardOverview returns the overview of a period (default: this month)
+// and a unit (default: all).
+func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit string) (Overview, error) {
+	unit, err := s.dashboardScope(a, unit)
+	if err != nil {
+		return Overview{}, err
+	}
+	p, err := s.DashPeriodOf(from, to)
+	if err != nil {
+		return Overview{}, err
+	}
+	now := s.now()
+	prev := daysPeriod(p.FromDay-int64(p.Days), p.FromDay)
+	ov := Overview{Period: p, Previous: prev, Unit: unit, UnitName: "全部单位", AsOf: now}
+	if unit != "" {
+		ov.UnitName = s.unitName(unit)
+	}
+	ov.Covers = "收件与状态：" + p.From + " 至 " + p.To + "（上海时间）受理的工单；五率：同期首次派单的工单（不含表扬、无效、并单、直接答复），" +
+		ov.UnitName + "；对比上一等长周期 " + prev.From + " 至 " + prev.To
+	f := store.RollupFilter{FromDay: p.FromDay, ToDay: p.ToDay, Unit: unit}
+
+	cur, err := s.Store.Metrics(ctx, p.start(), p.end(), now, unit, false)
+	if err != nil {
+		return Overview{}, err
+	}
+	m := cur[unit]
+	if m == nil {
+		m = &store.MetricCounts{ByStatus: map[order.Status]int{}}
+	}
+	ov.OrdersIn = int64(m.Orders)
+	ov.ByStatus = fillStatuses(m.ByStatus)
+	ov.Rates, ov.Samples = metricsOf(m)
+	pm, err := s.Store.Metrics(ctx, prev.start(), prev.end(), now, unit, false)
+	if err != nil {
+		return Overview{}, err
+	}
+	ov.PreviousRates, ov.PreviousSamples = metricsOf(pm[unit])
+	ov.Change = RateChange{
+		Response: stats.Change(ov.Response, ov.PreviousRates.Response), OnTime: stats.Change(ov.OnTime, ov.PreviousRates.OnTime),
+		Resolution: stats.Change(ov.Resolution, ov.PreviousRates.Resolution), Satisfaction: stats.Change(ov.Satisfaction, ov.PreviousRates.Satisfaction),
+		Reopen: stats.Change(ov.Reopen, ov.PreviousRates.Reopen)}
+
+	closed, err := s.Store.ClosedCounts(ctx, f, "")
+	if err != nil {
+		return Overview{}, err
+	}
+	for _, c := range closed {
+		ov.OrdersClosed += c.N
+	}
+	if ov.OverdueNow, err = s.Store.OverdueNow(ctx, now, unit); err != nil {
+		return Overview{}, err
+	}
+
+	// Orders per day: every day of the period, zeros included.
+	inByDay, err := s.Store.CreatedCounts(ctx, f, "day")
+	if err != nil {
+		return Overview{}, err
+	}
+	closedByDay, err := s.Store.ClosedCounts(ctx, f, "day")
+	if err != nil {
+		return Overview{}, err
+	}
+	ov.PerDay = make([]DayCount, p.Days)
+	for i := range ov.PerDay {
+		ov.PerDay[i].Date = store.DayDate(p.FromDay + int64(i))
+	}
+	for _, c := range inByDay {
+		ov.PerDay[c.Day-p.FromDay].In += c.N
+	}
+	for _, c := range closedByDay {
+		ov.PerDay[c.Day-p.FromDay].Closed += c.N
+	}
+
+	byType, err := s.Store.CreatedCounts(ctx, f, "type")
+	if err != nil {
+		return Overview{}, err
+	}
+	for _, t := range order.Types {
+		kc := KeyCount{Key: string(t), Name: TypeNames[string(t)]}
+		for _, c := range byType {
+			if c.Key == string(t) {
+				kc.N = c.N
+			}
+		}
+		ov.ByType = append(ov.ByType, kc)
+	}
+	byCat, err := s.Store.CreatedCounts(ctx, f, "category")
+	if err != nil {
+		return Overview{}, err
+	}
+	names := s.categoryNames(ctx)
+	for _, c := range byCat {
+		ov.ByCategory = append(ov.ByCategory, KeyCount{Key: c.Key, Name: nameOr(names, c.Key), N: c.N})
+	}
+	sortCounts(ov.ByCategory)
+
+	byUnit, err := s.Store.CreatedCounts(ctx, f, "unit")
+	if err != nil {
+		return Overview{}, err
+	}
+	um, err := s.Store.Metrics(ctx, p.start(), p.end(), now, unit, true)
+	if err != nil {
+		return Overview{}, err
+	}
+	seen := map[string]bool{}
+	for _, c := range byUnit {
+		uf := UnitFigures{Unit: c.Key, Name: s.unitName(c.Key), Orders: c.N}
+		uf.Rates, uf.Samples = metricsOf(um[c.Key])
+		ov.ByUnit = append(ov.ByUnit, uf)
+		seen[c.Key] = true
+	}
+	for k, v := range um {
+		if !seen[k] && v.Dispatched+v.Callbacks > 0 {
+			uf := UnitFigures{Unit: k, Name: s.unitName(k)}
+			uf.Rates, uf.Samples = metricsOf(v)
+			ov.ByUnit = append(ov.ByUnit, uf)
+		}
+	}
+	sort.SliceStable(ov.ByUnit, func(i, j int) bool {
+		if ov.ByUnit[i].Orders != ov.ByUnit[j].Orders {
+			return ov.ByUnit[i].Orders > ov.ByUnit[j].Orders
+		}
+		return ov.ByUnit[i].Unit < ov.ByUnit[j].Unit
+	})
+	return ov, nil
+}
+
+func nameOr(m map[string]string, k string) string {
+	if n, ok := m[k]; ok {
+		return n
+	}
+	return k
+}
+
+func sortCounts(c []KeyCount) {
+	sort.SliceStable(c, func(i, j int) bool {
+		if c[i].N != c[j].N {
+			return c[i].N > c[j].N
+		}
+		return c[i].Key < c[j].Key
+	})
+}
+
+// Ranking is the monthly unit ranking.
+type Ranking struct {
+	Period DashPeriod `json:"period"`
+	Sort   string     `json:"sort"`
+	// MinSample is the fewest dispatched orders for a unit to be ranked.
+	MinSample int           `json:"min_sample"`
+	Units     []UnitSummary `json:"units"`
+}
+
+// RankSorts are the orders the ranking can be sorted by.
+var RankSorts = []string{"rank", "response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate", "reopen_rate", "dispatched", "orders"}
+
+// DashboardRanking ranks the units (StatsUnits: satisfaction, resolution,
+// response; small samples listed after with ranked=false), then sorts by
+// sortBy when given. A handler gets only their own unit's line.
+func (s *Service) DashboardRanking(ctx context.Context, a Actor, from, to, sortBy string) (Ranking, error) {
+	own, err := s.dashboardScope(a, "")
+	if err != nil {
+		return Ranking{}, err
+	}
+	if sortBy == "" {
+		sortBy = "rank"
+	}
+	if !slices.Contains(RankSorts, sortBy) {
+		return Ranking{}, apperr.Field("sort", "one of "+strings.Join(RankSorts, ", "))
+	}
+	p, err := s.DashPeriodOf(from, to)
+	if err != nil {
+		return Ranking{}, err
+	}
+	units, err := s.StatsUnits(ctx, Actor{Username: a.Username, Role: order.RoleLeader}, from, to)
+	if err != nil {
+		return Ranking{}, err
+	}
+	key := func(u UnitSummary) (float64, bool) {
+		var r *float64
+		switch sortBy {
+		case "response_rate":
+			r = u.Response
+		case "on_time_rate":
+			r = u.OnTime
+		case "resolution_rate":
+			r = u.Resolution
+		case "satisfaction_rate":
+			r = u.Satisfaction
+		case "reopen_rate":
+			r = u.Reopen
+		case "dispatched":
+			return float64(u.Samples.Dispatched), true
+		case "orders":
+			return float64(u.Orders), true
+		}
+		if r == nil {
+			return 0, false
+		}
+		return *r, true
+	}
+	if sortBy != "rank" {
+		asc := sortBy == "reopen_rate" // fewer reopens is better
+		sort.SliceStable(units, func(i, j int) bool {
+			ki, oki := key(units[i])
+			kj, okj := key(units[j])
+			if oki != okj {
+				return oki // no data last
+			}
+			if asc {
+				return ki < kj
+			}
+			return ki > kj
+		})
+	}
+	if own != "" {
+		units = slices.DeleteFunc(units, func(u UnitSummary) bool { return u.Code != own })
+	}
+	if units == nil {
+		units = []UnitSummary{}
+	}
+	return Ranking{Period: p, Sort: sortBy, MinSample: MinRankSample, Units: units}, nil
+}
+
+// Repeat is a caller or a place with several orders in the period.
+type Repeat struct {
+	Key    string   `json:"key"`
+	Name   string   `json:"name,omitempty"`
+	Count  int      `json:"count"`
+	Orders []string `json:"orders"` // ids, newest first (at most 20)
+	Last   string   `json:"last"`   // RFC 3339
+}
+
+// TrendsView is the trends dashboard.
+type TrendsView struct {
+	Unit string `json:"unit,omitempty"`
+	// Weeks are the Monday-to-Sunday weeks compared, oldest first; the last
+	// one ends with the week of `to`.
+	Weeks         []DashPeriod  `json:"weeks"`
+	Categories    []stats.Trend `json:"categories"`
+	Period        DashPeriod    `json:"period"`
+	RepeatCallers []Repeat      `json:"repeat_callers"`
+	RepeatPlaces  []Repeat      `json:"repeat_places"`
+	MinRepeat     int           `json:"min_repeat"`
+	Note          string        `json:"note"`
+}
+
+var phoneHasher = func() *stats.Hasher {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return stats.NewHasher(k)
+}()
+
+// maxRepeatDays bounds the repeat-caller and repeat-place period: they are
+// read from the orders themselves.
+const maxRepeatDays = 92
+
+// DashboardTrends returns categories rising or falling week over week (weeks
+// Monday–Sunday, the last one containing `to`, default today) and the repeat
+// callers (by a keyed hash of the phone number; no number is returned) and
+// repeat places (compound, else address) of the period from..to (default:
+// the last 30 days, at most 92).
+func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit string, weeks, minRepeat int) (TrendsView, error) {
+	unit, err := s.dashboardScope(a, unit)
+	if err != nil {
+		return TrendsView{}, err
+	}
+	if weeks == 0 {
+		weeks = 8
+	}
+	if weeks < 2 || weeks > 52 {
+		return TrendsView{}, apperr.Field("weeks", "2 to 52")
+	}
+	if minRepeat == 0 {
+		minRepeat = 2
+	}
+	if minRepeat < 2 {
+		return TrendsView{}, apperr.Field("min_repeat", "at least 2")
+	}
+	today := store.DayOf(s.now())
+	if from == "" && to == "" {
+		from = store.DayDate(today - 29)
+	}
+	p, err := s.DashPeriodOf(from, to)
+	if err != nil {
+		return TrendsView{}, err
+	}
+	if p.Days > maxRepeatDays {
+		return TrendsView{}, apperr.Field("from", "repeat callers and places cover at most 92 days")
+	}
+	last := p.ToDay - 1
+	// Day 0 (1970-01-01) was a Thursday: Monday is day ≡ 4 (mod 7).
+	monday := last - ((last-4)%7+7)%7
+	tv := TrendsView{Unit: unit, Period: p, MinRepeat: minRepeat,
+		Note: "每周一至周日；重复来电按号码的加密摘要归并，不显示号码；重复地点按小区，无小区时按地址"}
+	weekly := map[string][]int{}
+	for i := 0; i < weeks; i++ {
+		d0 := monday - int64(7*(weeks-1-i))
+		tv.Weeks = append(tv.Weeks, daysPeriod(d0, d0+7))
+		cs, err := s.Store.CreatedCounts(ctx, store.RollupFilter{FromDay: d0, ToDay: d0 + 7, Unit: unit, NoPraise: true}, "category")
+		if err != nil {
+			return TrendsView{}, err
+		}
+		for _, c := range cs {
+			if weekly[c.Key] == nil {
+				weekly[c.Key] = make([]int, weeks)
+			}
+			weekly[c.Key][i] += int(c.N)
+		}
+	}
+	names := s.categoryNames(ctx)
+	tv.Categories = stats.Trends(weekly)
+	for i := range tv.Categories {
+		tv.Categories[i].Name = nameOr(names, tv.Categories[i].Key)
+	}
+	if tv.Categories == nil {
+		tv.Categories = []stats.Trend{}
+	}
+
+	callers, places := map[string]*Repeat{}, map[string]*Repeat{}
+	compounds := map[string]string{}
+	if cs, err := s.Store.Compounds(ctx, ""); err == nil {
+		for _, c := range cs {
+			compounds[c.Code] = c.Name
+		}
+	}
+	add := func(m map[string]*Repeat, k, name string, o store.DashOrder) {
+		if k == "" {
+			return
+		}
+		r := m[k]
+		if r == nil {
+			r = &Repeat{Key: k, Name: name}
+			m[k] = r
+		}
+		r.Count++
+		r.Orders = append(r.Orders, o.ID)
+		if at := o.CreatedAt.Format(time.RFC3339); at > r.Last {
+			r.Last = at
+		}
+	}
+	err = s.Store.DashOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit}, func(o store.DashOrder) error {
+		add(callers, phoneHasher.Phone(o.Phone), "", o)
+		pk := stats.PlaceKey(o.Compound, o.Address)
+		name := o.Address
+		if o.Compound != "" {
+			name = nameOr(compounds, o.Compound)
+		}
+		add(places, pk, name, o)
+		return nil
+	})
+	if err != nil {
+		return TrendsView{}, err
+	}
+	tv.RepeatCallers = repeats(callers, minRepeat)
+	tv.RepeatPlaces = repeats(places, minRepeat)
+	return tv, nil
+}
+
+func repeats(m map[string]*Repeat, min int) []Repeat {
+	out := []Repeat{}
+	for _, r := range m {
+		if r.Count < min {
+			continue
+		}
+		ids := r.Orders
+		sort.Slice(ids, func(i, j int) bool { return len(ids[i]) > len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] > ids[j] })
+		if len(ids) > 20 {
+			ids = ids[:20]
+		}
+		r.Orders = ids
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Key < out[j].Key
+	})
+	if len(out) > 100 {
+		out = out[:100]
+	}
+	return out
+}
+
+// MapCompound is a compound on the hotspot map.
+type MapCompound struct {
+	Code      string          `json:"code"`
+	Name      string          `json:"name"`
+	Committee string          `json:"committee"`
+	Outline   json.RawMessage `json:"outline"` // GeoJSON geometry or feature, null when none
+	Lat       *float64        `json:"lat"`
+	Lng       *float64        `json:"lng"`
+	Orders    int             `json:"orders"`
+}
+
+// MapPoint is an order on the map: its own position, or its compound's
+// centroid (approximate=true).
+type MapPoint struct {
+	ID          string  `json:"id"`
+	Number      string  `json:"number"`
+	Type        string  `json:"type"`
+	Status      string  `json:"status"`
+	Category    string  `json:"category"`
+	Compound    string  `json:"compound,omitempty"`
+	Lat         float64 `json:"lat"`
+	Lng         float64 `json:"lng"`
+	Approximate bool    `json:"approximate"`
+	URL         string  `json:"url"`
+}
+
+// MapView is the hotspot map's data.
+type MapView struct {
+	Period    DashPeriod    `json:"period"`
+	Unit      string        `json:"unit,omitempty"`
+	Category  string        `json:"category,omitempty"`
+	Compounds []MapCompound `json:"compounds"`
+	Points    []MapPoint    `json:"points"`
+	// Total is the orders of the period; Located those with a position;
+	// Truncated when only the newest MaxPoints are returned.
+	Total     int  `json:"total"`
+	Located   int  `json:"located"`
+	Truncated bool `json:"truncated"`
+}
+
+// MaxMapPoints caps the points of one map answer (newest first).
+const MaxMapPoints = 5000
+
+// DashboardMap returns the compounds (GeoJSON outlines, centroids, the number
+// of orders of the period at each) and the orders as points.
+func (s *Service) DashboardMap(ctx context.Context, a Actor, from, to, unit, category string) (MapView, error) {
+	unit, err := s.dashboardScope(a, unit)
+	if err != nil {
+		return MapView{}, err
+	}
+	p, err := s.DashPeriodOf(from, to)
+	if err != nil {
+		return MapView{}, err
+	}
+	if len(category) > 100 {
+		return MapView{}, apperr.Field("category", "too long")
+	}
+	cs, err := s.Store.Compounds(ctx, "")
+	if err != nil {
+		return MapView{}, err
+	}
+	mv := MapView{Period: p, Unit: unit, Category: category, Compounds: []MapCompound{}, Points: []MapPoint{}}
+	idx := map[string]int{}
+	for _, c := range cs {
+		mc := MapCompound{Code: c.Code, Name: c.Name, Committee: c.Committee, Lat: c.Lat, Lng: c.Lng, Outline: json.RawMessage("null")}
+		if strings.TrimSpace(c.GeoJSON) != "" && json.Valid([]byte(c.GeoJSON)) {
+			mc.Outline = json.RawMessage(c.GeoJSON)
+		}
+		idx[c.Code] = len(mv.Compounds)
+		mv.Compounds = append(mv.Compounds, mc)
+	}
+	err = s.Store.DashOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit, Category: category}, func(o store.DashOrder) error {
+		mv.Total++
+		i, inCompound := idx[o.Compound]
+		if inCompound {
+			mv.Compounds[i].Orders++
+		}
+		pt := MapPoint{ID: o.ID, Number: o.Number, Type: o.Type, Status: o.Status, Category: o.Category, Compound: o.Compound, URL: "/orders/" + o.ID}
+		switch {
+		case o.Lat != nil && o.Lng != nil:
+			pt.Lat, pt.Lng = *o.Lat, *o.Lng
+		case inCompound && mv.Compounds[i].Lat != nil && mv.Compounds[i].Lng != nil:
+			pt.Lat, pt.Lng, pt.Approximate = *mv.Compounds[i].Lat, *mv.Compounds[i].Lng, true
+		default:
+			return nil
+		}
+		mv.Located++
+		mv.Points = append(mv.Points, pt)
+		return nil
+	})
+	if err != nil {
+		return MapView{}, err
+	}
+	if len(mv.Points) > MaxMapPoints {
+		// Newest first: ids grow with time.
+		sort.Slice(mv.Points, func(i, j int) bool {
+			a, _ := strconv.ParseInt(mv.Points[i].ID, 10, 64)
+			b, _ := strconv.ParseInt(mv.Points[j].ID, 10, 64)
+			return a > b
+		})
+		mv.Points, mv.Truncated = mv.Points[:MaxMapPoints], true
+	}
+	return mv, nil
+}
+
+// PraiseView is the praise board.
+type PraiseView struct {
+	Period DashPeriod `json:"period"`
+	Unit   string     `json:"unit,omitempty"`
+	// Months are the calendar months (YYYY-MM) of the period, oldest first.
+	Months []string       `json:"months"`
+	ByUnit []PraiseByUnit `json:"by_unit"`
+	People []PraisePerson `json:"people"`
+	Total  int64          `json:"total"`
+}
+
+// PraiseByUnit is one unit's praise orders per month.
+type PraiseByUnit struct {
+	Unit     string  `json:"unit"`
+	Name     string  `json:"name"`
+	Total    int64   `json:"total"`
+	PerMonth []int64 `json:"per_month"`
+}
+
+// PraisePerson is a person named in praise orders (王书记 of a unit).
+type PraisePerson struct {
+	Person   string   `json:"person"`
+	Unit     string   `json:"unit"`
+	UnitName string   `json:"unit_name"`
+	Count    int      `json:"count"`
+	Orders   []string `json:"orders"`
+	Last     string   `json:"last"`
+}
+
+// DashboardPraise returns the praise board of a period (default: the last
+// twelve months): praise orders by unit per month, and the people named.
+func (s *Service) DashboardPraise(ctx context.Context, a Actor, from, to, unit string) (PraiseView, error) {
+	unit, err := s.dashboardScope(a, unit)
+	if err != nil {
+		return PraiseView{}, err
+	}
+	if from == "" && to == "" {
+		l := s.now().In(calendar.Shanghai)
+		from = time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, calendar.Shanghai).AddDate(0, -11, 0).Format("2006-01-02")
+	}
+	p, err := s.DashPeriodOf(from, to)
+	if err != nil {
+		return PraiseView{}, err
+	}
+	pv := PraiseView{Period: p, Unit: unit, ByUnit: []PraiseByUnit{}, People: []PraisePerson{}}
+	monthIdx := map[string]int{}
+	for d := p.FromDay; d < p.ToDay; d++ {
+		m := store.DayDate(d)[:7]
+		if _, ok := monthIdx[m]; !ok {
+			monthIdx[m] = len(pv.Months)
+			pv.Months = append(pv.Months, m)
+		}
+	}
+	rows, err := s.Store.CreatedUnitDays(ctx, store.RollupFilter{FromDay: p.FromDay, ToDay: p.ToDay, Unit: unit, Type: "praise"})
+	if err != nil {
+		return PraiseView{}, err
+	}
+	byUnit := map[string]*PraiseByUnit{}
+	for _, r := range rows {
+		b := byUnit[r.Key]
+		if b == nil {
+			b = &PraiseByUnit{Unit: r.Key, Name: s.unitName(r.Key), PerMonth: make([]int64, len(pv.Months))}
+			byUnit[r.Key] = b
+		}
+		b.PerMonth[monthIdx[store.DayDate(r.Day)[:7]]] += r.N
+		b.Total += r.N
+		pv.Total += r.N
+	}
+	for _, b := range byUnit {
+		pv.ByUnit = append(pv.ByUnit, *b)
+	}
+	sort.Slice(pv.ByUnit, func(i, j int) bool {
+		if pv.ByUnit[i].Total != pv.ByUnit[j].Total {
+			return pv.ByUnit[i].Total > pv.ByUnit[j].Total
+		}
+		return pv.ByUnit[i].Unit < pv.ByUnit[j].Unit
+	})
+	people := map[[2]string]*PraisePerson{}
+	err = s.Store.DashOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit, Type: "praise", Text: true}, func(o store.DashOrder) error {
+		for _, name := range stats.PraisedPeople(o.Title) {
+			k := [2]string{name, o.Unit}
+			pp := people[k]
+			if pp == nil {
+				pp = &PraisePerson{Person: name, Unit: o.Unit, UnitName: s.unitName(o.Unit)}
+				people[k] = pp
+			}
+			pp.Count++
+			if len(pp.Orders) < 20 {
+				pp.Orders = append(pp.Orders, o.ID)
+			}
+			if at := o.CreatedAt.Format(time.RFC3339); at > pp.Last {
+				pp.Last = at
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return PraiseView{}, err
+	}
+	for _, pp := range people {
+		pv.People = append(pv.People, *pp)
+	}
+	sort.Slice(pv.People, func(i, j int) bool {
+		a, b := pv.People[i], pv.People[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Person+a.Unit < b.Person+b.Unit
+	})
+	if len(pv.People) > 100 {
+		pv.People = pv.People[:100]
+	}
+	return pv, nil
+}
+
+// Reports (exports): the same figures as the dashboards, as report.Books.
+
+var rateCols = []report.Column{
+	{Header: "响应率", Kind: report.Percent, Width: 10}, {Header: "响应样本", Kind: report.Int, Width: 10},
+	{Header: "按时办结率", Kind: report.Percent, Width: 12}, {Header: "按时样本", Kind: report.Int, Width: 10},
+	{Header: "解决率", Kind: report.Percent, Width: 10}, {Header: "满意率", Kind: report.Percent, Width: 10},
+	{Header: "回访样本", Kind: report.Int, Width: 10},
+	{Header: "重办率", Kind: report.Percent, Width: 10}, {Header: "办结样本", Kind: report.Int, Width: 10},
+}
+
+func rateValues(r Rates, s Samples) []any {
+	return []any{r.Response, s.Dispatched, r.OnTime, s.OnTimeBase, r.Resolution, r.Satisfaction, s.Callbacks, r.Reopen, s.Closed}
+}
+
+func rankingSheet(b *report.Book, rk Ranking) {
+	cols := append([]report.Column{{Header: "排名", Width: 8}, {Header: "单位", Width: 18}, {Header: "类别", Width: 10},
+		{Header: "受理量", Kind: report.Int, Width: 10}}, rateCols...)
+	cols = append(cols, report.Column{Header: "是否排名", Width: 28})
+	sh := b.AddSheet("月度排名", cols...)
+	sh.Notes = []string{fmt.Sprintf("统计周期：%s 至 %s（上海时间，按首次派单时间）；派单少于 %d 件的单位不参与排名", rk.Period.From, rk.Period.To, rk.MinSample)}
+	kinds := map[string]string{"committee": "居委会", "section": "职能科室", "center": "中心"}
+	for _, u := range rk.Units {
+		rank, ranked := "—", "样本不足，不排名"
+		if u.Ranked {
+			rank, ranked = strconv.Itoa(u.Rank), "是"
+		}
+		row := append([]any{rank, u.Name, nameOr(kinds, u.Kind), u.Orders}, rateValues(u.Rates, u.Samples)...)
+		sh.Add(append(row, ranked)...)
+	}
+}
+
+// RankingReport is the unit ranking as a workbook.
+func (s *Service) RankingReport(ctx context.Context, a Actor, from, to, sortBy string) (*report.Book, error) {
+	rk, err := s.DashboardRanking(ctx, a, from, to, sortBy)
+	if err != nil {
+		return nil, err
+	}
+	b := &report.Book{FileName: "单位排名-" + rk.Period.From + "至" + rk.Period.To}
+	rankingSheet(b, rk)
+	return b, nil
+}
+
+func overviewSheets(b *report.Book, ov Overview) {
+	sh := b.AddSheet("总览", report.Column{Header: "指标", Width: 20}, report.Column{Header: "本期", Width: 14},
+		report.Column{Header: "上期", Width: 14}, report.Column{Header: "变化", Width: 16}, report.Column{Header: "样本（本期）", Width: 14})
+	sh.Notes = []string{"统计周期：" + ov.Period.From + " 至 " + ov.Period.To + "；单位：" + ov.UnitName, ov.Covers}
+	sh.Add("受理量", ov.OrdersIn, "", "", "")
+	sh.Add("办结量", ov.OrdersClosed, "", "", "")
+	sh.Add("当前超期", ov.OverdueNow, "", "", "")
+	pct := func(label string, cur, prev, ch *float64, n int) {
+		sh.Add(label, pctText(cur), pctText(prev), changeText(ch), n)
+	}
+	pct("响应率", ov.Response, ov.PreviousRates.Response, ov.Change.Response, ov.Samples.Dispatched)
+	pct("按时办结率", ov.OnTime, ov.PreviousRates.OnTime, ov.Change.OnTime, ov.Samples.OnTimeBase)
+	pct("解决率", ov.Resolution, ov.PreviousRates.Resolution, ov.Change.Resolution, ov.Samples.Callbacks)
+	pct("满意率", ov.Satisfaction, ov.PreviousRates.Satisfaction, ov.Change.Satisfaction, ov.Samples.Callbacks)
+	pct("重办率", ov.Reopen, ov.PreviousRates.Reopen, ov.Change.Reopen, ov.Samples.Closed)
+
+	st := b.AddSheet("按状态", report.Column{Header: "状态", Width: 14}, report.Column{Header: "工单数", Kind: report.Int})
+	for _, x := range order.Statuses {
+		st.Add(StatusNames[x], ov.ByStatus[x])
+	}
+	d := b.AddSheet("每日", report.Column{Header: "日期", Kind: report.Date, Width: 12}, report.Column{Header: "受理", Kind: report.Int},
+		report.Column{Header: "办结", Kind: report.Int})
+	for _, x := range ov.PerDay {
+		t, _ := time.ParseInLocation("2006-01-02", x.Date, calendar.Shanghai)
+		d.Add(t, x.In, x.Closed)
+	}
+	ty := b.AddSheet("按类型", report.Column{Header: "类型", Width: 12}, report.Column{Header: "工单数", Kind: report.Int})
+	for _, x := range ov.ByType {
+		ty.Add(x.Name, x.N)
+	}
+	ca := b.AddSheet("按类别", report.Column{Header: "类别代码", Width: 22}, report.Column{Header: "类别", Width: 18}, report.Column{Header: "工单数", Kind: report.Int})
+	for _, x := range ov.ByCategory {
+		ca.Add(x.Key, x.Name, x.N)
+	}
+	un := b.AddSheet("按单位", append([]report.Column{{Header: "单位", Width: 18}, {Header: "受理量", Kind: report.Int}}, rateCols...)...)
+	for _, x := range ov.ByUnit {
+		un.Add(append([]any{x.Name, x.Orders}, rateValues(x.Rates, x.Samples)...)...)
+	}
+}
+
+func pctText(r *float64) string {
+	if r == nil {
+		return report.NoData
+	}
+	return strconv.FormatFloat(*r*100, 'f', 1, 64) + "%"
+}
+
+func changeText(r *float64) string {
+	if r == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*r*100, 'f', 1, 64) + "个百分点"
+}
+
+// StatusNames are the Chinese names of the states.
+var StatusNames = map[order.Status]string{order.Received: "已受理", order.Answered: "已直接答复", order.Dispatched: "已派单", order.Accepted: "已签收",
+	order.InProgress: "办理中", order.ReturnRequested: "退单申请中", order.Returned: "已退回", order.Replied: "已答复待审核", order.Reviewed: "待回访",
+	order.Closed: "已办结", order.Merged: "已并单", order.Invalid: "无效工单"}
+
+// OverviewReport is the overview as a workbook.
+func (s *Service) OverviewReport(ctx context.Context, a Actor, from, to, unit string) (*report.Book, error) {
+	ov, err := s.DashboardOverview(ctx, a, from, to, unit)
+	if err != nil {
+		return nil, err
+	}
+	b := &report.Book{FileName: "工单总览-" + ov.Period.From + "至" + ov.Period.To}
+	overviewSheets(b, ov)
+	return b, nil
+}
+
+// MaxExportOrders caps an order-list export.
+const MaxExportOrders = 20000
+
+// OrdersReport is the order list with the list's filters (the same as GET
+// /api/v1/orders, every page up to MaxExportOrders). Caller names and phone
+// numbers are not exported.
+func (s *Service) OrdersReport(ctx context.Context, a Actor, q ListQuery) (*report.Book, error) {
+	if _, err := s.dashboardScope(a, ""); err != nil {
+		return nil, err
+	}
+	b := &report.Book{FileName: "工单清单"}
+	sh := b.AddSheet("工单清单", report.Column{Header: "工单编号", Width: 16}, report.Column{Header: "受理时间", Kind: report.DateTime, Width: 17},
+		report.Column{Header: "类型", Width: 8}, report.Column{Header: "紧急程度", Width: 9}, report.Column{Header: "状态", Width: 12},
+		report.Column{Header: "标题", Width: 30}, report.Column{Header: "类别", Width: 16}, report.Column{Header: "承办单位", Width: 16},
+		report.Column{Header: "地址", Width: 24}, report.Column{Header: "派单时间", Kind: report.DateTime, Width: 17},
+		report.Column{Header: "办理期限", Kind: report.DateTime, Width: 17}, report.Column{Header: "答复时间", Kind: report.DateTime, Width: 17},
+		report.Column{Header: "办结时间", Kind: report.DateTime, Width: 17}, report.Column{Header: "是否超期", Width: 9},
+		report.Column{Header: "重办次数", Kind: report.Int, Width: 9}, report.Column{Header: "回访结果", Width: 10})
+	sh.Notes = []string{"导出时间：" + s.now().In(calendar.Shanghai).Format("2006-01-02 15:04") + "（上海时间）；筛选条件同工单列表"}
+	urg := map[order.Urgency]string{order.Normal: "一般", order.Urgent: "紧急", order.Emergency: "特急"}
+	outcome := map[string]string{"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unreachable": "未接通", "": ""}
+	names := s.categoryNames(ctx)
+	q.Limit = 200
+	for n := 0; n < MaxExportOrders; {
+		views, next, err := s.ListOrders(ctx, a, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range views {
+			over := "否"
+			if v.IsOverdue {
+				over = "是"
+			}
+			sh.Add(v.Number, v.CreatedAt, TypeNames[string(v.Type)], urg[v.Urgency], StatusNames[v.Status], v.Title, nameOr(names, v.Category),
+				s.unitName(v.Unit), v.Address, v.DispatchedAt, v.Due, v.RepliedAt, v.ClosedAt, over, v.ReopenCount, nameOr(outcome, v.Satisfaction))
+			n++
+		}
+		if next == "" || len(views) == 0 {
+			break
+		}
+		q.Cursor = next
+	}
+	if len(sh.Rows) >= MaxExportOrders {
+		sh.Notes = append(sh.Notes, fmt.Sprintf("只导出最新的 %d 条；请缩小筛选范围", MaxExportOrders))
+	}
+	return b, nil
+}
+
+// WeeklyReport is the weekly report as one workbook: the week's overview
+// sheets, the unit ranking of the week and of the month so far, and the
+// trends. week is any date of the week (Monday to Sunday), default the
+// previous full week.
+func (s *Service) WeeklyReport(ctx context.Context, a Actor, week string) (*report.Book, error) {
+	if _, err := s.dashboardScope(a, ""); err != nil {
+		return nil, err
+	}
+	if a.Role == order.RoleHandler {
+		return nil, apperr.New(apperr.Forbidden, "the weekly report covers every unit: leaders, dispatchers and admins")
+	}
+	day := store.DayOf(s.now()) - 7
+	if week != "" {
+		t, err := time.ParseInLocation("2006-01-02", week, calendar.Shanghai)
+		if err != nil {
+			return nil, apperr.Field("week", "a date like 2026-11-23")
+		}
+		day = store.DayOf(t)
+	}
+	monday := day - ((day-4)%7+7)%7
+	w := daysPeriod(monday, monday+7)
+	ov, err := s.DashboardOverview(ctx, a, w.From, w.To, "")
+	if err != nil {
+		return nil, err
+	}
+	b := &report.Book{FileName: "12345工单周报-" + w.From + "至" + w.To}
+	overviewSheets(b, ov)
+	rk, err := s.DashboardRanking(ctx, a, w.From, w.To, "")
+	if err != nil {
+		return nil, err
+	}
+	rankingSheet(b, rk)
+	b.Sheets[len(b.Sheets)-1].Name = "本周排名"
+	ms := store.DayOf(store.DayStart(monday+6).In(calendar.Shanghai).AddDate(0, 0, 0))
+	l := store.DayStart(ms).In(calendar.Shanghai)
+	mFrom := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, calendar.Shanghai).Format("2006-01-02")
+	mk, err := s.DashboardRanking(ctx, a, mFrom, w.To, "")
+	if err != nil {
+		return nil, err
+	}
+	rankingSheet(b, mk)
+	b.Sheets[len(b.Sheets)-1].Name = "本月累计排名"
+	tv, err := s.DashboardTrends(ctx, a, w.From, w.To, "", 4, 0)
+	if err != nil {
+		return nil, err
+	}
+	tr := b.AddSheet("类别趋势", report.Column{Header: "类别", Width: 18}, report.Column{Header: "本周", Kind: report.Int},
+		report.Column{Header: "上周", Kind: report.Int}, report.Column{Header: "变化", Kind: report.Int}, report.Column{Header: "趋势", Width: 8})
+	tr.Notes = []string{"按周一至周日统计受理量（不含表扬）"}
+	for _, t := range tv.Categories {
+		dir := "下降"
+		if t.Rising {
+			dir = "上升"
+		}
+		tr.Add(t.Name, t.Last, t.Previous, t.Change, dir)
+	}
+	rp := b.AddSheet("重复地点", report.Column{Header: "地点", Width: 24}, report.Column{Header: "本周工单数", Kind: report.Int})
+	for _, r := range tv.RepeatPlaces {
+		rp.Add(r.Name, r.Count)
+	}
+	return b, nil
+}
