@@ -1,0 +1,334 @@
+package textproc
+
+import (
+	"cmp"
+	"container/heap"
+	"math"
+	"slices"
+	"sync"
+)
+
+// Match is a similar document and its cosine similarity in [0,1].
+type Match struct {
+	ID    string
+	Score float64
+}
+
+// Index finds documents similar to a text: an in-memory inverted index over
+// TF-IDF vectors of the documents' words, scored by cosine similarity.
+// Queries run term-at-a-time into a dense accumulator, which stays fast at a
+// million short documents because a short query touches few posting lists.
+// It is safe for concurrent use: queries run in parallel, changes take a
+// write lock.
+type Index struct {
+	mu sync.RWMutex
+
+	seg   *Segmenter
+	terms map[string]int32
+	post  []postingList // by term id
+
+	ids     []string          // by doc number
+	norms   []float32         // |d| with the idf at insertion; 0 = removed
+	byID    map[string]uint32 // live documents only
+	live    int
+	removed int
+	normsAt int // live documents when the norms were last recomputed
+
+	accPool sync.Pool
+}
+
+// postingList holds the documents containing a term, in increasing doc
+// number, with the term's count in each (capped at 255).
+type postingList struct {
+	docs []uint32
+	tf   []uint8
+	df   int32 // live documents containing the term
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	return &Index{seg: Default(), terms: make(map[string]int32), byID: make(map[string]uint32)}
+}
+
+// tfWeight[c] = 1 + ln c: sublinear term frequency, so a word repeated ten
+// times does not outweigh ten different shared words.
+var tfWeight = func() (t [256]float32) {
+	for c := 1; c < 256; c++ {
+		t[c] = float32(1 + math.Log(float64(c)))
+	}
+	return t
+}()
+
+func (ix *Index) idf(df int32) float64 {
+	// Smoothed so a term in every document still counts a little, and as if
+	// there were at least 1000 documents (see vectorize in cluster.go).
+	n := float64(max(ix.live, 1000))
+	return math.Log(1 + n/float64(max(df, 1)))
+}
+
+// Len returns the number of documents in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// Add indexes a document (title, newline, body), replacing any document
+// with the same id. Segmentation happens before the lock is taken, so
+// concurrent Adds use all cores.
+func (ix *Index) Add(id, text string) {
+	counts, _ := clusterTokens(ix.seg, text)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if old, ok := ix.byID[id]; ok {
+		ix.removeLocked(old)
+	}
+	doc := uint32(len(ix.ids))
+	ix.ids = append(ix.ids, id)
+	ix.byID[id] = doc
+	ix.live++
+	var norm float64
+	for t, c := range counts {
+		tid, ok := ix.terms[t]
+		if !ok {
+			tid = int32(len(ix.post))
+			ix.terms[t] = tid
+			ix.post = append(ix.post, postingList{})
+		}
+		p := &ix.post[tid]
+		tf := uint8(min(c, 255))
+		p.docs = append(p.docs, doc)
+		p.tf = append(p.tf, tf)
+		p.df++
+		w := float64(tfWeight[tf]) * ix.idf(p.df)
+		norm += w * w
+	}
+	ix.norms = append(ix.norms, float32(math.Sqrt(norm)))
+	// A document's norm depends on every term's idf, which moves as the
+	// index grows: recompute all norms whenever the index has grown by a
+	// tenth, so scores stay true cosines (an identical text scores ~1).
+	// Geometric growth keeps the cost at a few passes over the postings
+	// in total.
+	if ix.live > ix.normsAt+ix.normsAt/10+16 {
+		ix.recomputeNorms()
+	}
+}
+
+// recomputeNorms sets every live document's norm from the current idf.
+func (ix *Index) recomputeNorms() {
+	sq := make([]float64, len(ix.ids))
+	for t := range ix.post {
+		p := &ix.post[t]
+		idf := ix.idf(p.df)
+		for i, d := range p.docs {
+			w := float64(tfWeight[p.tf[i]]) * idf
+			sq[d] += w * w
+		}
+	}
+	for d := range ix.norms {
+		if ix.norms[d] != 0 {
+			ix.norms[d] = float32(math.Sqrt(sq[d]))
+		}
+	}
+	ix.normsAt = ix.live
+}
+
+// Remove drops a document; unknown ids are ignored. Its postings are
+// skipped at query time and reclaimed once removed documents make up a
+// quarter of the index.
+func (ix *Index) Remove(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if doc, ok := ix.byID[id]; ok {
+		ix.removeLocked(doc)
+	}
+}
+
+func (ix *Index) removeLocked(doc uint32) {
+	delete(ix.byID, ix.ids[doc])
+	ix.norms[doc] = 0
+	ix.live--
+	ix.removed++
+	// df is per live document: find the terms of doc by scanning would be
+	// costly, so df is corrected at compaction; until then idf of the
+	// removed document's terms is slightly low, which only matters if a
+	// large share of the index is removed, and then compaction runs.
+	if ix.removed > 1024 && ix.removed*4 > len(ix.ids) {
+		ix.compact()
+	}
+}
+
+// compact rewrites the posting lists without removed documents and
+// renumbers the rest.
+func (ix *Index) compact() {
+	newNum := make([]uint32, len(ix.ids))
+	ids := make([]string, 0, ix.live)
+	norms := make([]float32, 0, ix.live)
+	for d, id := range ix.ids {
+		if ix.norms[d] == 0 {
+			continue
+		}
+		newNum[d] = uint32(len(ids))
+		ids = append(ids, id)
+		norms = append(norms, ix.norms[d])
+	}
+	for t := range ix.post {
+		p := &ix.post[t]
+		docs, tf := p.docs[:0], p.tf[:0]
+		for i, d := range p.docs {
+			if ix.norms[d] != 0 {
+				docs = append(docs, newNum[d])
+				tf = append(tf, p.tf[i])
+			}
+		}
+		p.docs, p.tf, p.df = slices.Clip(docs), slices.Clip(tf), int32(len(docs))
+	}
+	ix.ids, ix.norms = ids, norms
+	for i, id := range ids {
+		ix.byID[id] = uint32(i)
+	}
+	ix.removed = 0
+	ix.recomputeNorms()
+}
+
+// accumulator is the per-query scratch space: a score per document and the
+// list of documents touched, so that only those are reset.
+type accumulator struct {
+	score   []float32
+	touched []uint32
+}
+
+// Similar returns up to k indexed documents most similar to text, best
+// first (ties by id). A document identical to the text scores 1; if the
+// text's own document is indexed it is among the results and callers that
+// do not want it drop it.
+func (ix *Index) Similar(text string, k int) []Match {
+	if k <= 0 {
+		return nil
+	}
+	counts, _ := clusterTokens(ix.seg, text)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.live == 0 || len(counts) == 0 {
+		return nil
+	}
+	type qterm struct {
+		t int32
+		w float64
+	}
+	q := make([]qterm, 0, len(counts))
+	var qnorm float64
+	for t, c := range counts {
+		tid, ok := ix.terms[t]
+		if !ok {
+			// Unknown to the index: makes the query less like everything,
+			// as it would make any document.
+			w := float64(tfWeight[min(c, 255)]) * ix.idf(0)
+			qnorm += w * w
+			continue
+		}
+		idf := ix.idf(ix.post[tid].df)
+		w := float64(tfWeight[min(c, 255)]) * idf
+		qnorm += w * w
+		q = append(q, qterm{tid, w * idf}) // one idf for the query, one for the document
+	}
+	if len(q) == 0 || qnorm == 0 {
+		return nil
+	}
+	// Terms found in very many documents (in more than 2% of them, and at
+	// least 5000) only add to the scores of documents a rarer term already
+	// found: a document sharing nothing but common words with the query
+	// cannot rank among the top k anyway, and skipping it keeps the list of
+	// candidates short at a million documents. Candidates get exact scores.
+	commonDF := int32(max(5000, ix.live/50))
+	rare := q[:0:0]
+	var common []qterm
+	for _, qt := range q {
+		if ix.post[qt.t].df > commonDF {
+			common = append(common, qt)
+		} else {
+			rare = append(rare, qt)
+		}
+	}
+	if len(rare) == 0 {
+		rare, common = common, nil
+	}
+	// Sorted term order makes float sums deterministic.
+	byTerm := func(a, b qterm) int { return cmp.Compare(a.t, b.t) }
+	slices.SortFunc(rare, byTerm)
+	slices.SortFunc(common, byTerm)
+
+	acc, _ := ix.accPool.Get().(*accumulator)
+	if acc == nil {
+		acc = &accumulator{}
+	}
+	if len(acc.score) < len(ix.ids) {
+		acc.score = make([]float32, len(ix.ids)+len(ix.ids)/4)
+	}
+	for _, qt := range rare {
+		p := &ix.post[qt.t]
+		w := float32(qt.w)
+		for i, d := range p.docs {
+			if acc.score[d] == 0 {
+				acc.touched = append(acc.touched, d)
+			}
+			acc.score[d] += w * tfWeight[p.tf[i]]
+		}
+	}
+	for _, qt := range common {
+		p := &ix.post[qt.t]
+		w := float32(qt.w)
+		for i, d := range p.docs {
+			if acc.score[d] != 0 {
+				acc.score[d] += w * tfWeight[p.tf[i]]
+			}
+		}
+	}
+	h := make(matchHeap, 0, k+1)
+	inv := 1 / math.Sqrt(qnorm)
+	for _, d := range acc.touched {
+		s := acc.score[d]
+		acc.score[d] = 0
+		norm := ix.norms[d]
+		if norm == 0 {
+			continue // removed
+		}
+		m := Match{ID: ix.ids[d], Score: min(float64(s)/float64(norm)*inv, 1)}
+		if len(h) < k {
+			heap.Push(&h, m)
+		} else if worse(h[0], m) {
+			h[0] = m
+			heap.Fix(&h, 0)
+		}
+	}
+	acc.touched = acc.touched[:0]
+	ix.accPool.Put(acc)
+	out := make([]Match, len(h))
+	for i := len(h) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&h).(Match)
+	}
+	return out
+}
+
+// worse reports whether a ranks below b: lower score, or equal score and
+// larger id.
+func worse(a, b Match) bool {
+	if a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	return a.ID > b.ID
+}
+
+// matchHeap is a min-heap of the best matches so far (worst on top).
+type matchHeap []Match
+
+func (h matchHeap) Len() int           { return len(h) }
+func (h matchHeap) Less(i, j int) bool { return worse(h[i], h[j]) }
+func (h matchHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *matchHeap) Push(x any)        { *h = append(*h, x.(Match)) }
+func (h *matchHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
