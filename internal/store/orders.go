@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -134,32 +136,148 @@ const updateOrderSQL = `UPDATE orders SET status=$1, title=$2, description=$3, c
 	event_count=$41, last_hash=$42
 	WHERE id=$43 AND version=$44`
 
-// CreateOrder stores a new order with its first event and its search tokens,
-// in one transaction, and fills in the id and the human number.
-func (s *Store) CreateOrder(ctx context.Context, o *order.Order, ev order.Event, tokens []string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		return s.createOrderTx(ctx, tx, o, ev, tokens)
+// CreateOrder stores a new order with its first event, its search tokens and
+// any audit entries, durably, and fills in the id and the human number.
+//
+// Creates are group-committed: concurrent calls are gathered by a committer
+// goroutine into one transaction (each order in its own savepoint, so one
+// bad order fails alone), and every caller returns only after that
+// transaction has committed. One fsync then acknowledges many orders, which
+// is what lets the API outrun single-row durable inserts.
+func (s *Store) CreateOrder(ctx context.Context, o *order.Order, ev order.Event, tokens []string, audit ...AuditEntry) error {
+	req := &createReq{ctx: ctx, o: o, ev: ev, tokens: tokens, audit: audit, done: make(chan error, 1)}
+	s.startCommitters()
+	select {
+	case <-s.closing:
+		return apperr.New(apperr.Internal, "the database is closing")
+	default:
+	}
+	select {
+	case s.creates <- req:
+	case <-ctx.Done():
+		return apperr.Wrap(ctx.Err(), "request cancelled")
+	case <-s.closing:
+		return apperr.New(apperr.Internal, "the database is closing")
+	}
+	// Once queued, wait for the outcome even if the client goes away: the
+	// order may be committed, and the caller must not report otherwise.
+	return <-req.done
+}
+
+type createReq struct {
+	ctx    context.Context
+	o      *order.Order
+	ev     order.Event
+	tokens []string
+	audit  []AuditEntry
+	done   chan error
+}
+
+// maxBatch bounds a group commit so one transaction stays short.
+const maxBatch = 256
+
+func (s *Store) startCommitters() {
+	s.commitOnce.Do(func() {
+		n := 1 // SQLite has one writer
+		if s.Dialect == Postgres {
+			n = 4
+		}
+		for range n {
+			s.committers.Add(1)
+			go s.commitLoop()
+		}
 	})
 }
 
+func (s *Store) commitLoop() {
+	defer s.committers.Done()
+	for {
+		var first *createReq
+		select {
+		case first = <-s.creates:
+		case <-s.closing:
+			return
+		}
+		batch := []*createReq{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.creates:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+// commitBatch creates a batch of orders in one transaction. A failing order
+// is rolled back to its savepoint and answered with its error; the others
+// commit. If the commit itself fails, every order in the batch fails.
+func (s *Store) commitBatch(batch []*createReq) {
+	errs := make([]error, len(batch))
+	saved := make([]order.Order, len(batch))
+	err := s.tx(context.Background(), func(tx *sql.Tx) error {
+		for i, r := range batch {
+			// A client that goes away must not abort the others' transaction.
+			ctx := context.WithoutCancel(r.ctx)
+			saved[i] = *r.o
+			if len(batch) > 1 {
+				if _, err := tx.ExecContext(ctx, "SAVEPOINT create_order"); err != nil {
+					return err
+				}
+			}
+			err := s.createOrderTx(ctx, tx, r.o, r.ev, r.tokens)
+			for _, a := range r.audit {
+				if err != nil {
+					break
+				}
+				a.Target = strings.ReplaceAll(a.Target, "{id}", r.o.ID)
+				err = insertAudit(ctx, tx, a)
+			}
+			if len(batch) > 1 {
+				if err != nil {
+					*r.o = saved[i]
+					if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT create_order"); rbErr != nil {
+						return rbErr
+					}
+				}
+				if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT create_order"); err != nil {
+					return err
+				}
+			} else if err != nil {
+				return err
+			}
+			errs[i] = mapErr(err)
+		}
+		return nil
+	})
+	for i, r := range batch {
+		e := errs[i]
+		if err != nil {
+			e = err
+			*r.o = saved[i]
+		}
+		r.done <- e
+	}
+}
+
+// createOrderTx writes one order inside tx. The day's serial number is taken
+// last, just before commit, because its counter row is the one lock every
+// create shares: taking it first would hold it through the whole insert.
 func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, ev order.Event, tokens []string) error {
-	day := o.CreatedAt.In(calendar.Shanghai).Format("20060102")
-	var serial int
-	if err := tx.QueryRowContext(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, 1)
-		ON CONFLICT(day) DO UPDATE SET last = day_serials.last + 1 RETURNING last`, day).Scan(&serial); err != nil {
-		return err
-	}
-	if serial > 99999 {
-		return apperr.New(apperr.Conflict, "more than 99999 orders today: the day's numbers are used up")
-	}
-	o.Number = fmt.Sprintf("%s%05d", day, serial)
 	vals := orderValues(o)
+	// A unique placeholder until the real number is taken at the end.
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	pending := "pending-" + hex.EncodeToString(rnd[:])
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO orders (number, type, source, urgency, status, title, description, category, unit, co_units,
 		caller_name, caller_phone, caller_confidential, caller_anonymous, co_callers, address, compound, building, lat, lng, external_id,
 		round, version, created_at, updated_at)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) RETURNING id`,
-		o.Number, string(o.Type), string(o.Source), string(o.Urgency), vals[0], o.Title, o.Description, o.Category, vals[4], vals[5],
+		pending, string(o.Type), string(o.Source), string(o.Urgency), vals[0], o.Title, o.Description, o.Category, vals[4], vals[5],
 		o.Caller.Name, o.Caller.Phone, o.Caller.Confidential, o.Caller.Anonymous, vals[10], o.Address, o.Compound, o.Building, vals[14], vals[15], o.ExternalID,
 		o.Round, o.Version, micros(o.CreatedAt), micros(o.UpdatedAt)).Scan(&id)
 	if err != nil {
@@ -171,13 +289,33 @@ func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, e
 	if err := insertEvent(ctx, tx, id, ev); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET event_count=1, last_hash=$1 WHERE id=$2`, ev.Hash, id); err != nil {
-		return err
+	if s.Dialect == SQLite {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_fts(rowid, tokens) VALUES ($1, $2)`, id, strings.Join(tokens, " ")); err != nil {
+			return err
+		}
 	}
 	if err := s.rollupCreate(ctx, tx, o); err != nil { // dashboards (store/rollup.go)
 		return err
 	}
-	return s.indexTx(ctx, tx, id, tokens)
+	day := o.CreatedAt.In(calendar.Shanghai).Format("20060102")
+	var serial int
+	if err := tx.QueryRowContext(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, 1)
+		ON CONFLICT(day) DO UPDATE SET last = day_serials.last + 1 RETURNING last`, day).Scan(&serial); err != nil {
+		return err
+	}
+	if serial > 99999 {
+		return apperr.New(apperr.Conflict, "more than 99999 orders today: the day's numbers are used up")
+	}
+	o.Number = fmt.Sprintf("%s%05d", day, serial)
+	if s.Dialect == Postgres {
+		if tokens == nil {
+			tokens = []string{}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2, search_tokens=$3 WHERE id=$4`, o.Number, ev.Hash, tokens, id)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2 WHERE id=$3`, o.Number, ev.Hash, id)
+	}
+	return err
 }
 
 func insertEvent(ctx context.Context, tx *sql.Tx, id int64, ev order.Event) error {

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
@@ -44,6 +45,17 @@ type Store struct {
 	r       *sql.DB // plain reads
 	url     string
 	path    string // SQLite file path
+
+	// group commit of creates (orders.go)
+	creates    chan *createReq
+	closing    chan struct{}
+	commitOnce sync.Once
+	committers sync.WaitGroup
+	closeOnce  sync.Once
+}
+
+func newStore(d Dialect, w, r *sql.DB, url, path string) *Store {
+	return &Store{Dialect: d, w: w, r: r, url: url, path: path, creates: make(chan *createReq, 1024), closing: make(chan struct{})}
 }
 
 //go:embed migrations
@@ -61,7 +73,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		s := &Store{Dialect: Postgres, w: db, r: db, url: url}
+		s := newStore(Postgres, db, db, url, "")
 		if err := s.ping(ctx); err != nil {
 			db.Close()
 			return nil, err
@@ -92,7 +104,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			return nil, apperr.Wrap(err, "open SQLite")
 		}
 		r.SetMaxOpenConns(8)
-		s := &Store{Dialect: SQLite, w: w, r: r, url: url, path: path}
+		s := newStore(SQLite, w, r, url, path)
 		if err := s.ping(ctx); err != nil {
 			s.Close()
 			return nil, err
@@ -118,8 +130,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the connections.
+// Close stops the create committers (after the batch in flight) and
+// releases the connections.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.committers.Wait()
 	err := s.w.Close()
 	if s.r != s.w {
 		if e := s.r.Close(); err == nil {
