@@ -230,8 +230,9 @@ func (d *dataset) fit(idx []int, opts TrainOptions) *Model {
 		vocab:     buildVocabulary(docs, opts.MinDF),
 		temp:      1,
 	}
-	if opts.Algorithm != AlgoNaiveBayes {
-		m.weighting = weightTFIDF
+	m.weighting = weightTFIDF
+	if opts.Algorithm == AlgoNaiveBayes {
+		m.weighting = weightCounts // naive Bayes models counts
 	}
 	xs := make([]sparseVec, len(idx))
 	ys := make([]int, len(idx))
