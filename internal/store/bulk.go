@@ -1,0 +1,452 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"hotline/internal/apperr"
+	"hotline/internal/calendar"
+	"hotline/internal/order"
+)
+
+// BulkOrder is one order for BulkCreateOrders: a built order (no id or
+// number yet), its first event (not sealed yet) and its search tokens.
+type BulkOrder struct {
+	Order  order.Order
+	Event  order.Event
+	Tokens []string
+}
+
+// BulkResult says what happened to each order of a batch.
+type BulkResult struct {
+	Inserted int
+	Existing []int // indexes of orders skipped because (source, external_id) is already stored
+}
+
+// bulkCols are the orders columns a bulk insert writes (the others keep
+// their defaults: an imported order has not been dispatched).
+var bulkCols = []string{"id", "number", "type", "source", "urgency", "status", "title", "description", "category", "unit", "co_units",
+	"caller_name", "caller_phone", "caller_confidential", "caller_anonymous", "co_callers", "address", "compound", "building", "lat", "lng",
+	"external_id", "round", "version", "created_at", "updated_at", "closed_at", "event_count", "last_hash"}
+
+var eventCols = []string{"order_id", "seq", "at", "actor", "action", "from_status", "to_status", "body", "prev_hash", "hash"}
+
+// BulkCreateOrders stores a batch of orders in one transaction: every order
+// with its first event (hash-chained, as CreateOrder does) and its search
+// tokens, or none of them. Orders whose (source, external_id) is already
+// stored, or repeated within the batch, are skipped, which makes a
+// re-import idempotent. SQLite gets multi-row INSERTs; PostgreSQL gets COPY.
+// Ids come from the table (SQLite: the writer holds the lock) or the
+// identity sequence (PostgreSQL), so the hashes, which cover the order id,
+// are computed before the rows are written.
+func (s *Store) BulkCreateOrders(ctx context.Context, batch []BulkOrder) (BulkResult, error) {
+	if len(batch) == 0 {
+		return BulkResult{}, nil
+	}
+	if s.Dialect == Postgres {
+		return s.bulkPostgres(ctx, batch)
+	}
+	return s.bulkSQLite(ctx, batch)
+}
+
+// bulkPlan decides which orders of a batch are new and gives them ids,
+// numbers and sealed events.
+type bulkPlan struct {
+	keep []int // indexes into the batch, in order
+	res  BulkResult
+}
+
+func planExisting(batch []BulkOrder, exists func(src string, ids []string) (map[string]bool, error)) (bulkPlan, error) {
+	var p bulkPlan
+	bySource := map[string][]string{}
+	for _, b := range batch {
+		if b.Order.ExternalID != "" {
+			bySource[string(b.Order.Source)] = append(bySource[string(b.Order.Source)], b.Order.ExternalID)
+		}
+	}
+	found := map[string]bool{}
+	for src, ids := range bySource {
+		for len(ids) > 0 {
+			n := min(len(ids), 500)
+			m, err := exists(src, ids[:n])
+			if err != nil {
+				return p, err
+			}
+			for k := range m {
+				found[src+"\x00"+k] = true
+			}
+			ids = ids[n:]
+		}
+	}
+	for i, b := range batch {
+		if b.Order.ExternalID != "" {
+			k := string(b.Order.Source) + "\x00" + b.Order.ExternalID
+			if found[k] {
+				p.res.Existing = append(p.res.Existing, i)
+				continue
+			}
+			found[k] = true
+		}
+		p.keep = append(p.keep, i)
+	}
+	return p, nil
+}
+
+// number assigns ids and numbers and seals the first events. serials
+// reserves n numbers of a day and returns the last one reserved.
+func (p *bulkPlan) number(batch []BulkOrder, ids []int64, serials func(day string, n int) (int, error)) error {
+	perDay := map[string]int{}
+	var days []string
+	for _, i := range p.keep {
+		d := batch[i].Order.CreatedAt.In(calendar.Shanghai).Format("20060102")
+		if perDay[d] == 0 {
+			days = append(days, d)
+		}
+		perDay[d]++
+	}
+	next := map[string]int{}
+	for _, d := range days {
+		last, err := serials(d, perDay[d])
+		if err != nil {
+			return err
+		}
+		if last > 99999 {
+			return apperr.New(apperr.Conflict, "more than 99999 orders on %s: the day's numbers are used up", d)
+		}
+		next[d] = last - perDay[d] + 1
+	}
+	for k, i := range p.keep {
+		o := &batch[i].Order
+		d := o.CreatedAt.In(calendar.Shanghai).Format("20060102")
+		o.Number = fmt.Sprintf("%s%05d", d, next[d])
+		next[d]++
+		o.ID = strconv.FormatInt(ids[k], 10)
+		ev := &batch[i].Event
+		ev.OrderID = o.ID
+		ev.Seal(1, order.GenesisHash)
+	}
+	p.res.Inserted = len(p.keep)
+	return nil
+}
+
+// orderRowValues are the bulkCols of an order.
+func bulkOrderValues(b *BulkOrder, id int64) []any {
+	o := &b.Order
+	v := orderValues(o)
+	return []any{id, o.Number, string(o.Type), string(o.Source), string(o.Urgency), string(o.Status), o.Title, o.Description, o.Category, v[4], v[5],
+		o.Caller.Name, o.Caller.Phone, o.Caller.Confidential, o.Caller.Anonymous, v[10], o.Address, o.Compound, o.Building, v[14], v[15],
+		o.ExternalID, o.Round, o.Version, micros(o.CreatedAt), micros(o.UpdatedAt), microsPtr(o.ClosedAt), 1, b.Event.Hash}
+}
+
+func bulkEventValues(ev *order.Event, id int64) ([]any, error) {
+	body, err := jsonBody(ev.Body)
+	if err != nil {
+		return nil, err
+	}
+	return []any{id, ev.Seq, micros(ev.At), ev.Actor, ev.Action, string(ev.From), string(ev.To), body, ev.PrevHash, ev.Hash}, nil
+}
+
+// multiInsert builds "INSERT INTO t (cols) VALUES (?,…),(…)" for rows rows.
+// SQLite only: positional "?" parameters, because binding thousands of
+// numbered "$N" parameters costs modernc's driver a name lookup each.
+func multiInsert(table string, cols []string, rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	row := "(" + strings.Repeat("?,", len(cols)-1) + "?)"
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// chunkedInsert inserts rows with multi-row statements of at most per rows,
+// preparing the full-size statement once.
+func chunkedInsert(ctx context.Context, tx *sql.Tx, table string, cols []string, per int, rows [][]any) error {
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		args := make([]any, 0, n*len(cols))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		var err error
+		if n == per {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, multiInsert(table, cols, per)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, multiInsert(table, cols, n), args...)
+		}
+		if err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func (s *Store) bulkSQLite(ctx context.Context, batch []BulkOrder) (BulkResult, error) {
+	var plan bulkPlan
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		plan, err = planExisting(batch, func(src string, ids []string) (map[string]bool, error) {
+			return existingIDs(ctx, tx, src, ids)
+		})
+		if err != nil || len(plan.keep) == 0 {
+			return err
+		}
+		// The writer holds SQLite's write lock for the whole transaction,
+		// so the ids after the current maximum are ours.
+		var maxID int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM orders`).Scan(&maxID); err != nil {
+			return err
+		}
+		ids := make([]int64, len(plan.keep))
+		for k := range ids {
+			ids[k] = maxID + int64(k) + 1
+		}
+		if err := plan.number(batch, ids, func(day string, n int) (int, error) { return reserveSerials(ctx, tx, day, n) }); err != nil {
+			return err
+		}
+		orders := make([][]any, 0, len(plan.keep))
+		events := make([][]any, 0, len(plan.keep))
+		fts := make([][]any, 0, len(plan.keep))
+		for k, i := range plan.keep {
+			b := &batch[i]
+			orders = append(orders, bulkOrderValues(b, ids[k]))
+			ev, err := bulkEventValues(&b.Event, ids[k])
+			if err != nil {
+				return err
+			}
+			events = append(events, ev)
+			fts = append(fts, []any{ids[k], strings.Join(b.Tokens, " ")})
+		}
+		if err := chunkedInsert(ctx, tx, "orders", bulkCols, 200, orders); err != nil {
+			return err
+		}
+		if err := chunkedInsert(ctx, tx, "order_events", eventCols, 400, events); err != nil {
+			return err
+		}
+		return chunkedInsert(ctx, tx, "order_fts", []string{"rowid", "tokens"}, 1000, fts)
+	})
+	if err != nil {
+		return BulkResult{}, err
+	}
+	return plan.res, nil
+}
+
+func existingIDs(ctx context.Context, tx *sql.Tx, src string, ids []string) (map[string]bool, error) {
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, src)
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT external_id FROM orders WHERE source=$1 AND external_id IN (`+strings.Join(ph, ",")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+func reserveSerials(ctx context.Context, tx *sql.Tx, day string, n int) (int, error) {
+	var last int
+	err := tx.QueryRowContext(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, $2)
+		ON CONFLICT(day) DO UPDATE SET last = day_serials.last + $2 RETURNING last`, day, n).Scan(&last)
+	return last, err
+}
+
+// bulkPostgres runs the batch on one pgx connection in one transaction,
+// with COPY for the rows.
+func (s *Store) bulkPostgres(ctx context.Context, batch []BulkOrder) (BulkResult, error) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return BulkResult{}, mapErr(err)
+	}
+	defer conn.Close()
+	var plan bulkPlan
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		plan, err = planExisting(batch, func(src string, ids []string) (map[string]bool, error) {
+			rows, err := tx.Query(ctx, `SELECT external_id FROM orders WHERE source=$1 AND external_id = ANY($2)`, src, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := map[string]bool{}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				out[id] = true
+			}
+			rows.Close()
+			return out, rows.Err()
+		})
+		if err != nil {
+			return err
+		}
+		if len(plan.keep) == 0 {
+			return tx.Commit(ctx)
+		}
+		ids := make([]int64, 0, len(plan.keep))
+		rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, $1)`, len(plan.keep))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := plan.number(batch, ids, func(day string, n int) (int, error) {
+			var last int
+			err := tx.QueryRow(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, $2)
+				ON CONFLICT(day) DO UPDATE SET last = day_serials.last + $2 RETURNING last`, day, n).Scan(&last)
+			return last, err
+		}); err != nil {
+			return err
+		}
+		orders := make([][]any, 0, len(plan.keep))
+		events := make([][]any, 0, len(plan.keep))
+		for k, i := range plan.keep {
+			b := &batch[i]
+			tokens := b.Tokens
+			if tokens == nil {
+				tokens = []string{}
+			}
+			orders = append(orders, append(bulkOrderValues(b, ids[k]), tokens))
+			ev, err := bulkEventValues(&b.Event, ids[k])
+			if err != nil {
+				return err
+			}
+			events = append(events, ev)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"orders"}, append(append([]string{}, bulkCols...), "search_tokens"), pgx.CopyFromRows(orders)); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"order_events"}, eventCols, pgx.CopyFromRows(events)); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+	if err != nil {
+		return BulkResult{}, mapErr(err)
+	}
+	return plan.res, nil
+}
+
+func jsonBody(m map[string]any) (string, error) {
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+// BaselineInsert is the yardstick of the import benchmark: the same order
+// rows written with plain multi-row INSERTs, in one transaction, into a
+// table with the same columns and no index, key, event or search token.
+// It creates the table bulk_baseline when missing and empties it first.
+func (s *Store) BaselineInsert(ctx context.Context, batch []BulkOrder) error {
+	cols := make([]string, len(bulkCols))
+	for i, c := range bulkCols {
+		typ := "TEXT"
+		switch c {
+		case "id", "round", "version", "created_at", "updated_at", "closed_at", "event_count":
+			typ = "BIGINT"
+		case "lat", "lng":
+			typ = "DOUBLE PRECISION"
+		case "caller_confidential", "caller_anonymous":
+			typ = "BOOLEAN"
+		}
+		cols[i] = c + " " + typ
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulk_baseline (`+strings.Join(cols, ", ")+`)`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM bulk_baseline`); err != nil {
+			return err
+		}
+		rows := make([][]any, len(batch))
+		for i := range batch {
+			rows[i] = bulkOrderValues(&batch[i], int64(i+1))
+		}
+		if s.Dialect == SQLite {
+			return chunkedInsert(ctx, tx, "bulk_baseline", bulkCols, 200, rows)
+		}
+		for len(rows) > 0 {
+			n := min(200, len(rows))
+			args := make([]any, 0, n*len(bulkCols))
+			for _, r := range rows[:n] {
+				args = append(args, r...)
+			}
+			if _, err := tx.ExecContext(ctx, numberedInsert("bulk_baseline", bulkCols, n), args...); err != nil {
+				return err
+			}
+			rows = rows[n:]
+		}
+		return nil
+	})
+}
+
+// numberedInsert is multiInsert with PostgreSQL's $N parameters.
+func numberedInsert(table string, cols []string, rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	n := 1
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("$" + strconv.Itoa(n))
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
