@@ -17,6 +17,7 @@ import (
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/open311"
+	"hotline/internal/portal"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -86,8 +87,9 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
 	m.API.Register(mux)
-	open311.Mount(mux, m.Svc)     // Open311 GeoReport v2 (internal/open311)
-	feed.Mount(mux, m.Svc, m.Log) // municipal platform webhook (internal/feed)
+	open311.Mount(mux, m.Svc)       // Open311 GeoReport v2 (internal/open311)
+	portal.Mount(mux, m.Svc, m.API) // citizen portal and public API (internal/portal)
+	feed.Mount(mux, m.Svc, m.Log)   // municipal platform webhook (internal/feed)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
