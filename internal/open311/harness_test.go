@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -377,5 +376,3 @@ func checkTime(t *testing.T, what, v string) {
 		t.Fatalf("%s is zero", what)
 	}
 }
-
-func fmtPath(path, f string) string { return fmt.Sprintf(path, f) }

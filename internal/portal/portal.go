@@ -577,7 +577,7 @@ func (p *Portal) apiMeta(w http.ResponseWriter, r *http.Request) {
 		out["types"] = append(out["types"], item{Code: string(t), Name: typeWordsZH[t]})
 	}
 	for _, c := range d.Categories {
-		out["categories"] = append(out["categories"], item{Code: c.Code, Name: c.Name, Group: c.Group})
+		out["categories"] = append(out["categories"], item(c))
 	}
 	for _, c := range d.Compounds {
 		out["compounds"] = append(out["compounds"], item{Code: c.Code, Name: c.Name})
