@@ -1,0 +1,465 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"hotline/internal/calendar"
+	"hotline/internal/order"
+)
+
+// GenConfig is what Generate writes: Orders orders created over Years years
+// ending at End, with full lifecycles through the real state machine
+// (order.Apply), so every event, deadline and hash chain is what the server
+// would have written.
+type GenConfig struct {
+	Orders     int
+	Years      int
+	Seed       uint64
+	End        time.Time
+	Schedule   order.Deadliner
+	Units      []Unit     // units to dispatch to (not the center)
+	Categories []Category // leaf categories, with their usual unit
+	Compounds  []Compound
+	// Progress is called after each batch with the orders written so far.
+	Progress func(done int)
+}
+
+// GenBytesPerOrder is the disk the generator plans per order (rows, indexes
+// and slack), to refuse a run that would fill the disk.
+const GenBytesPerOrder = 2200
+
+// genBatch is how many orders go into one transaction / COPY.
+const genBatch = 5000
+
+var genOrderCols = []string{"id", "number", "source", "external_id", "created_at", "event_count", "last_hash",
+	"status", "title", "description", "category", "unit", "co_units",
+	"caller_name", "caller_phone", "caller_confidential", "caller_anonymous", "co_callers", "address", "compound", "building",
+	"lat", "lng", "round", "version", "updated_at", "dispatched_at", "sign_due", "contact_due", "due",
+	"accepted_at", "contacted_at", "replied_at", "closed_at", "urge_count", "supervised", "parent", "children", "satisfaction",
+	"resolved", "reopen_count", "reply_result", "reply_text", "return_from", "pending_extension", "urgency", "type"}
+
+var genEventCols = []string{"order_id", "seq", "at", "actor", "action", "from_status", "to_status", "body", "prev_hash", "hash"}
+var genCallbackCols = []string{"order_id", "at", "outcome", "resolved", "unit", "round"}
+
+type genBatchRows struct {
+	orders, events, callbacks [][]any
+}
+
+// Generate writes cfg.Orders orders with their timelines and callbacks in
+// big batches (multi-row INSERTs in one transaction per batch on SQLite, COPY
+// on PostgreSQL), then rebuilds the rollups. It returns the number of events.
+func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
+	if cfg.Orders <= 0 || len(cfg.Units) == 0 || len(cfg.Categories) == 0 || cfg.Schedule == nil {
+		return 0, fmt.Errorf("generate: need orders > 0, units, categories and a schedule")
+	}
+	if cfg.Years <= 0 {
+		cfg.Years = 3
+	}
+	var maxID int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM orders`).Scan(&maxID); err != nil {
+		return 0, mapErr(err)
+	}
+	serials := map[string]int{}
+	rows, err := s.r.QueryContext(ctx, `SELECT day, last FROM day_serials`)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	for rows.Next() {
+		var d string
+		var n int
+		if err := rows.Scan(&d, &n); err != nil {
+			rows.Close()
+			return 0, mapErr(err)
+		}
+		serials[d] = n
+	}
+	rows.Close()
+
+	g := newGen(cfg)
+	start := cfg.End.AddDate(-cfg.Years, 0, 0)
+	span := cfg.End.Sub(start)
+	step := span / time.Duration(cfg.Orders)
+	events := 0
+	t := start
+	for done := 0; done < cfg.Orders; {
+		n := min(genBatch, cfg.Orders-done)
+		var b genBatchRows
+		for i := 0; i < n; i++ {
+			// Orders arrive in time order (ids grow with time), jittered.
+			t = t.Add(time.Duration(g.rng.Int64N(int64(2*step) + 1)))
+			if !t.Before(cfg.End) {
+				t = cfg.End.Add(-time.Second)
+			}
+			id := maxID + int64(done+i) + 1
+			day := t.In(calendar.Shanghai).Format("20060102")
+			serials[day]++
+			if serials[day] > 99999 {
+				return events, fmt.Errorf("generate: more than 99999 orders on %s; use fewer orders or more years", day)
+			}
+			o, evs, cbs := g.lifecycle(id, fmt.Sprintf("%s%05d", day, serials[day]), t)
+			b.orders = append(b.orders, genOrderRow(&o, id, len(evs), evs[len(evs)-1].Hash))
+			for _, e := range evs {
+				body, _ := json.Marshal(e.Body)
+				b.events = append(b.events, []any{id, e.Seq, micros(e.At), e.Actor, e.Action, string(e.From), string(e.To), string(body), e.PrevHash, e.Hash})
+			}
+			for _, c := range cbs {
+				b.callbacks = append(b.callbacks, []any{id, micros(c.At), c.Outcome, c.Resolved, c.Unit, c.Round})
+			}
+			events += len(evs)
+		}
+		if err := s.genWrite(ctx, &b); err != nil {
+			return events, err
+		}
+		done += n
+		if cfg.Progress != nil {
+			cfg.Progress(done)
+		}
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		for d, n := range serials {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, $2)
+				ON CONFLICT(day) DO UPDATE SET last = CASE WHEN excluded.last > day_serials.last THEN excluded.last ELSE day_serials.last END`, d, n); err != nil {
+				return err
+			}
+		}
+		if s.Dialect == Postgres {
+			for _, tb := range []string{"orders", "callbacks"} {
+				if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+tb+`', 'id'), (SELECT COALESCE(MAX(id), 1) FROM `+tb+`))`); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return events, err
+	}
+	if err := s.RebuildRollups(ctx); err != nil {
+		return events, err
+	}
+	if s.Dialect == Postgres {
+		_, err = s.w.ExecContext(ctx, `VACUUM ANALYZE`)
+	} else {
+		_, err = s.w.ExecContext(ctx, `ANALYZE`)
+	}
+	return events, mapErr(err)
+}
+
+func genOrderRow(o *order.Order, id int64, events int, last string) []any {
+	v := orderValues(o)
+	return append([]any{id, o.Number, string(o.Source), o.ExternalID, micros(o.CreatedAt), events, last}, v...)
+}
+
+func (s *Store) genWrite(ctx context.Context, b *genBatchRows) error {
+	if s.Dialect == Postgres {
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer conn.Close()
+		return mapErr(conn.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			tx, err := pc.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(ctx)
+			for _, t := range []struct {
+				name string
+				cols []string
+				rows [][]any
+			}{{"orders", genOrderCols, b.orders}, {"order_events", genEventCols, b.events}, {"callbacks", genCallbackCols, b.callbacks}} {
+				if len(t.rows) == 0 {
+					continue
+				}
+				if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+					return fmt.Errorf("copy %s: %w", t.name, err)
+				}
+			}
+			return tx.Commit(ctx)
+		}))
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, t := range []struct {
+			name string
+			cols []string
+			rows [][]any
+		}{{"orders", genOrderCols, b.orders}, {"order_events", genEventCols, b.events}, {"callbacks", genCallbackCols, b.callbacks}} {
+			per := 30000 / len(t.cols)
+			for i := 0; i < len(t.rows); i += per {
+				chunk := t.rows[i:min(i+per, len(t.rows))]
+				var sb strings.Builder
+				sb.WriteString("INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES ")
+				args := make([]any, 0, len(chunk)*len(t.cols))
+				for j, r := range chunk {
+					if j > 0 {
+						sb.WriteByte(',')
+					}
+					sb.WriteByte('(')
+					for k := range r {
+						if k > 0 {
+							sb.WriteByte(',')
+						}
+						sb.WriteByte('?') // positional: $N names are looked up one by one
+					}
+					sb.WriteByte(')')
+					args = append(args, r...)
+				}
+				if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+					return fmt.Errorf("insert %s: %w", t.name, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// gen simulates lifecycles.
+type gen struct {
+	cfg     GenConfig
+	rng     *rand.Rand
+	byUnit  map[string][]Category
+	units   []string
+	commits []string // committees, for praise
+	names   map[string]string
+}
+
+func newGen(cfg GenConfig) *gen {
+	g := &gen{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 12345)), byUnit: map[string][]Category{}, names: map[string]string{}}
+	for _, u := range cfg.Units {
+		g.units = append(g.units, u.Code)
+		g.names[u.Code] = u.Name
+		if u.Kind == "committee" {
+			g.commits = append(g.commits, u.Code)
+		}
+	}
+	if len(g.commits) == 0 {
+		g.commits = g.units
+	}
+	return g
+}
+
+var (
+	genSurnames = []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高")
+	genTitles   = []string{"书记", "主任", "社工", "师傅", "阿姨"}
+	genRoads    = []string{"宾阳路", "龙华路", "龙漕路", "月河路", "天钥桥路", "漕溪路"}
+)
+
+func (g *gen) pick(p float64) bool { return g.rng.Float64() < p }
+
+func (g *gen) dur(lo, hi time.Duration) time.Duration {
+	return lo + time.Duration(g.rng.Int64N(int64(hi-lo)+1))
+}
+
+// lifecycle builds one order from creation to wherever it has got by End.
+func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order, []order.Event, []order.CallbackRecord) {
+	rng := g.rng
+	cat := g.cfg.Categories[rng.IntN(len(g.cfg.Categories))]
+	typ := []order.Type{order.Complaint, order.Complaint, order.Complaint, order.Help, order.Help, order.Report, order.Suggestion,
+		order.Consultation, order.Consultation}[rng.IntN(9)]
+	if g.pick(0.03) {
+		typ = order.Praise
+	}
+	urg := order.Normal
+	if g.pick(0.04) {
+		urg = order.Urgent
+	} else if g.pick(0.005) {
+		urg = order.Emergency
+	}
+	phone := "13" + strconv.Itoa(100000000+rng.IntN(900000000))
+	if g.pick(0.03) { // frequent callers
+		phone = "1390000" + strconv.Itoa(1000+rng.IntN(300))
+	}
+	road := genRoads[rng.IntN(len(genRoads))]
+	addr := road + strconv.Itoa(1+rng.IntN(300)) + "号"
+	in := order.NewOrder{Type: typ, Source: order.Sources[rng.IntN(3)], Urgency: urg, Category: cat.Code,
+		Title: cat.Name, Description: "市民反映" + addr + cat.Name, Address: addr,
+		Caller: &order.Caller{Name: string(genSurnames[rng.IntN(len(genSurnames))]) + "先生", Phone: phone}}
+	if len(g.cfg.Compounds) > 0 && g.pick(0.5) {
+		c := g.cfg.Compounds[rng.IntN(len(g.cfg.Compounds))]
+		in.Compound = c.Code
+		if c.Lat != nil && c.Lng != nil && g.pick(0.4) {
+			la, ln := *c.Lat+(rng.Float64()-0.5)*0.002, *c.Lng+(rng.Float64()-0.5)*0.002
+			in.Lat, in.Lng = &la, &ln
+		}
+	}
+	unit := cat.Unit
+	if unit == "" || g.names[unit] == "" {
+		unit = g.units[rng.IntN(len(g.units))]
+	}
+	if typ == order.Praise {
+		unit = g.commits[rng.IntN(len(g.commits))]
+		person := string(genSurnames[rng.IntN(len(genSurnames))]) + genTitles[rng.IntN(len(genTitles))]
+		in.Title = "表扬" + g.names[unit] + person
+		in.Description = "感谢" + person + "热心帮助"
+		in.Category = ""
+	}
+	op := order.Actor{Username: "operator", Role: order.RoleOperator}
+	o, ev, err := in.Build(op, order.CreateEnv{Now: created})
+	if err != nil {
+		panic(fmt.Sprintf("generate: build order: %v", err))
+	}
+	o.ID = strconv.FormatInt(id, 10)
+	o.Number = number
+	ev.OrderID = o.ID
+	ev.Seal(1, order.GenesisHash)
+	evs := []order.Event{ev}
+	var cbs []order.CallbackRecord
+
+	now := created
+	disp := order.Actor{Username: "dispatcher", Role: order.RoleDispatcher}
+	end := g.cfg.End
+	// do applies an action after a delay; false when it would be after End.
+	do := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
+		at := now.Add(delay)
+		if !at.Before(end) {
+			return false
+		}
+		v := o.Version
+		input.Version = &v
+		res, err := order.Apply(o, a, act, input, order.Env{Now: at, Deadlines: g.cfg.Schedule})
+		if err != nil {
+			panic(fmt.Sprintf("generate: %s on %s order: %v", act, o.Status, err))
+		}
+		now = at
+		o = res.Order
+		e := res.Event
+		e.OrderID = o.ID
+		e.Seal(len(evs)+1, evs[len(evs)-1].Hash)
+		evs = append(evs, e)
+		if res.Callback != nil {
+			cbs = append(cbs, *res.Callback)
+		}
+		return true
+	}
+	h := func() order.Actor { return order.Actor{Username: o.Unit, Role: order.RoleHandler, Unit: o.Unit} }
+	minutes := func(lo, hi int) time.Duration { return g.dur(time.Duration(lo)*time.Minute, time.Duration(hi)*time.Minute) }
+	finish := func() (order.Order, []order.Event, []order.CallbackRecord) { return o, evs, cbs }
+
+	switch {
+	case typ == order.Consultation && g.pick(0.5):
+		do(minutes(2, 30), op, order.ActAnswer, order.Input{Reply: "已答复政策"})
+		return finish()
+	case g.pick(0.02):
+		do(minutes(5, 60), disp, order.ActInvalidate, order.Input{Reason: "无效来电"})
+		return finish()
+	}
+	if !do(minutes(10, 240), disp, order.ActDispatch, order.Input{Unit: unit}) {
+		return finish()
+	}
+	if g.pick(0.04) { // 改派
+		other := g.units[rng.IntN(len(g.units))]
+		if other != o.Unit && !do(minutes(30, 600), disp, order.ActRedispatch, order.Input{Unit: other}) {
+			return finish()
+		}
+	}
+	if g.pick(0.03) { // 退单 and re-dispatch
+		if !do(minutes(30, 600), h(), order.ActRequestReturn, order.Input{Reason: "非本单位职责"}) ||
+			!do(minutes(30, 300), disp, order.ActApproveReturn, order.Input{}) {
+			return finish()
+		}
+		other := g.units[rng.IntN(len(g.units))]
+		if !do(minutes(10, 120), disp, order.ActDispatch, order.Input{Unit: other}) {
+			return finish()
+		}
+	}
+	for round := 1; ; round++ {
+		if !do(minutes(5, 900), h(), order.ActAccept, order.Input{}) {
+			return finish()
+		}
+		// First contact: usually in time.
+		contact := minutes(10, 600)
+		if o.ContactDue != nil && g.pick(0.12) {
+			contact = o.ContactDue.Sub(now) + minutes(1, 1500)
+		}
+		if !do(contact, h(), order.ActContact, order.Input{Note: "已电话联系"}) {
+			return finish()
+		}
+		if g.pick(0.03) {
+			do(minutes(5, 60), disp, order.ActUrge, order.Input{})
+		}
+		if o.Due != nil && g.pick(0.04) && now.Before(o.Due.Add(-time.Hour)) {
+			if !do(minutes(10, 60), h(), order.ActRequestExtension, order.Input{Days: 3, Reason: "需协调"}) ||
+				!do(minutes(10, 240), disp, order.ActApproveExtension, order.Input{}) {
+				return finish()
+			}
+		}
+		// The reply: mostly before due.
+		reply := minutes(60, 3*24*60)
+		if o.Due != nil {
+			left := o.Due.Sub(now)
+			if left > time.Hour && g.pick(0.88) {
+				reply = g.dur(time.Minute, left-time.Minute)
+			} else {
+				reply = max(left, 0) + minutes(1, 3*24*60)
+			}
+		}
+		result := "resolved"
+		if typ == order.Praise {
+			result = "explained"
+		} else if g.pick(0.2) {
+			result = "partly_resolved"
+		}
+		if !do(reply, h(), order.ActReply, order.Input{Result: result, Text: "已处理"}) {
+			return finish()
+		}
+		if g.pick(0.04) {
+			if !do(minutes(30, 600), disp, order.ActRejectReply, order.Input{Note: "答复不完整"}) ||
+				!do(minutes(60, 1440), h(), order.ActReply, order.Input{Result: result, Text: "已补充处理"}) {
+				return finish()
+			}
+		}
+		if !do(minutes(30, 900), disp, order.ActApproveReply, order.Input{}) {
+			return finish()
+		}
+		if typ == order.Praise {
+			do(minutes(10, 120), disp, order.ActClose, order.Input{Note: "表扬已转达"})
+			return finish()
+		}
+		x := rng.Float64()
+		outcome := "satisfied"
+		switch {
+		case x < 0.08 && round == 1:
+			outcome = "dissatisfied"
+		case x < 0.17:
+			outcome = "unreachable"
+		case x < 0.35:
+			outcome = "basically_satisfied"
+		}
+		yes := outcome != "dissatisfied" && g.pick(0.9)
+		if !do(minutes(60, 2880), op, order.ActCallback, order.Input{Outcome: outcome, Resolved: &yes}) {
+			return finish()
+		}
+		if outcome != "dissatisfied" {
+			return finish()
+		}
+		if g.pick(0.4) {
+			do(minutes(60, 1440), disp, order.ActClose, order.Input{Note: "诉求不合理，领导决定办结"})
+			return finish()
+		}
+		if !do(minutes(60, 1440), disp, order.ActReopen, order.Input{Note: "市民不满意，重办"}) {
+			return finish()
+		}
+	}
+}
+
+// DataDirectory is a PostgreSQL server's data directory (readable by
+// superusers and pg_read_all_settings), for the generator's disk check.
+func (s *Store) DataDirectory(ctx context.Context) (string, error) {
+	if s.Dialect != Postgres {
+		return "", fmt.Errorf("not PostgreSQL")
+	}
+	var d string
+	err := s.r.QueryRowContext(ctx, `SHOW data_directory`).Scan(&d)
+	return d, mapErr(err)
+}
