@@ -81,10 +81,7 @@ func (w *Web) orderPage(rw http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	p.Nav, p.Title = "", p.T("order.title", v.Number)
 	q := r.URL.Query()
-	switch {
-	case q.Get("done") != "":
-		p.Flash = p.T("order.done", p.ActionName(q.Get("done")))
-	case q.Get("linked") != "":
+	if q.Get("linked") != "" {
 		p.Flash = p.T("order.linked")
 	}
 	p.Data = v
@@ -139,10 +136,7 @@ func (w *Web) orderAct(rw http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	if err == nil {
 		back := safeReturn(r.PostFormValue("return"), "/orders/"+id)
-		if back == "/orders/"+id {
-			back += "?done=" + string(act)
-		}
-		http.Redirect(rw, r, back, http.StatusSeeOther)
+		http.Redirect(rw, r, addQuery(back, "done", string(act)), http.StatusSeeOther)
 		return
 	}
 	// Refused: show the order as it is now, with the user's text kept in

@@ -127,7 +127,7 @@ func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.fail(rw, r, p, err)
 		return
 	}
-	if d := q.Get("done"); d != "" {
+	if d := q.Get("sent"); d != "" {
 		v.Done, _ = strconv.Atoi(d)
 		p.Flash = p.T("queue.bulk_done", v.Done)
 	}
@@ -191,7 +191,7 @@ func (w *Web) bulkDispatch(rw http.ResponseWriter, r *http.Request, p *Page) {
 		}
 		done++
 	}
-	dest := addQuery(back, "done", strconv.Itoa(done))
+	dest := addQuery(back, "sent", strconv.Itoa(done))
 	if len(failed) > 0 {
 		dest = addQuery(dest, "failed", strconv.Itoa(len(failed)))
 	}

@@ -272,6 +272,9 @@ func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 			w.fail(rw, r, p, apperr.New(apperr.Forbidden, "role"))
 			return
 		}
+		if d := order.Action(r.URL.Query().Get("done")); order.Known(d) {
+			p.Flash = p.T("order.done", p.ActionName(d))
+		}
 		if n, err := w.svc.UnreadCount(r.Context(), p.Actor); err == nil {
 			p.Unread = n
 		}
