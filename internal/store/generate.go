@@ -343,7 +343,9 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 		return true
 	}
 	h := func() order.Actor { return order.Actor{Username: o.Unit, Role: order.RoleHandler, Unit: o.Unit} }
-	minutes := func(lo, hi int) time.Duration { return g.dur(time.Duration(lo)*time.Minute, time.Duration(hi)*time.Minute) }
+	minutes := func(lo, hi int) time.Duration {
+		return g.dur(time.Duration(lo)*time.Minute, time.Duration(hi)*time.Minute)
+	}
 	finish := func() (order.Order, []order.Event, []order.CallbackRecord) { return o, evs, cbs }
 
 	switch {

@@ -674,3 +674,14 @@ func (s *Store) CreatedUnitDays(ctx context.Context, f RollupFilter) ([]Count, e
 	}
 	return out, mapErr(rows.Err())
 }
+
+// RollupNewOrdersTx counts orders written by another bulk path inside its own
+// transaction (each order as stored, with no callbacks yet), so the rollups
+// stay exact without a rebuild.
+func (s *Store) RollupNewOrdersTx(ctx context.Context, tx *sql.Tx, orders []order.Order) error {
+	d := newDelta()
+	for i := range orders {
+		d.order(&orders[i], 1)
+	}
+	return s.applyDelta(ctx, tx, d)
+}
