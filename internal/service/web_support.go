@@ -65,3 +65,19 @@ func (s *Service) LinkCall(ctx context.Context, a Actor, in order.NewOrder, into
 	}
 	return s.GetOrder(ctx, a, into)
 }
+
+// CountOrders counts the orders of a list query up to limit (at most 200),
+// reporting whether there are more: the tab counts of the queue and the
+// inbox. Unlike ListOrders it shows no caller, so it writes no audit entry.
+func (s *Service) CountOrders(ctx context.Context, a Actor, q ListQuery, limit int) (int, bool, error) {
+	if a.Role == order.RoleVolunteer {
+		return 0, false, apperr.New(apperr.Forbidden, "volunteers do not see work orders")
+	}
+	f := store.Filter{Statuses: q.Status, Unit: q.Unit, Type: q.Type, Category: q.Category, Overdue: q.Overdue,
+		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: limit}
+	if a.Role == order.RoleHandler {
+		f.SeenBy = a.Unit
+	}
+	list, next, err := s.Store.ListOrders(ctx, f)
+	return len(list), next != "", err
+}

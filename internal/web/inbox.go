@@ -48,11 +48,6 @@ func (w *Web) inbox(rw http.ResponseWriter, r *http.Request, p *Page) {
 	if _, ok := stepStatus[v.Step]; !ok && v.Step != "near" {
 		v.Step = "sign"
 	}
-	counts, err := w.svc.StatusCounts(ctx, p.Actor)
-	if err != nil {
-		w.fail(rw, r, p, err)
-		return
-	}
 	// The unit's open orders, newest first: a unit holds far fewer than
 	// countCap at once, so "near" is computed from them.
 	open, _, err := w.svc.ListOrders(ctx, p.Actor, service.ListQuery{Unit: p.User.Unit,
@@ -71,11 +66,10 @@ func (w *Web) inbox(rw http.ResponseWriter, r *http.Request, p *Page) {
 	sort.SliceStable(near, func(i, j int) bool { return nextDeadline(&near[i].Order).Before(*nextDeadline(&near[j].Order)) })
 	for _, s := range inboxSteps {
 		t := tab{Key: s, Active: s == v.Step}
-		for _, st := range stepStatus[s] {
-			t.Count += counts[st]
-		}
 		if s == "near" {
 			t.Count = len(near)
+		} else {
+			t.Count, t.More = w.cappedCount(ctx, p.Actor, service.ListQuery{Status: stepStatus[s]})
 		}
 		v.Tabs = append(v.Tabs, t)
 	}

@@ -54,12 +54,11 @@ func openStatuses() []order.Status {
 
 // cappedCount counts a filter's orders up to countCap.
 func (w *Web) cappedCount(ctx context.Context, a service.Actor, q service.ListQuery) (int, bool) {
-	q.Limit = countCap
-	list, next, err := w.svc.ListOrders(ctx, a, q)
+	n, more, err := w.svc.CountOrders(ctx, a, q, countCap)
 	if err != nil {
 		return 0, false
 	}
-	return len(list), next != ""
+	return n, more
 }
 
 func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
