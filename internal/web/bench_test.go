@@ -170,11 +170,11 @@ func benchPage(b *testing.B, user, path string) {
 }
 
 func BenchmarkBaselineHealthz(b *testing.B) { benchPage(b, "", "/healthz") }
-func BenchmarkQueueReceived(b *testing.B)  { benchPage(b, "dispatcher", "/queue?tab=received") }
-func BenchmarkQueueOverdue(b *testing.B)   { benchPage(b, "dispatcher", "/queue?tab=overdue") }
-func BenchmarkInbox(b *testing.B)          { benchPage(b, "binyang", "/inbox?step=progress") }
-func BenchmarkOrderPage(b *testing.B)      { seedBench(b); benchPage(b, "binyang", "/orders/"+bench.order) }
-func BenchmarkSearch(b *testing.B)         { benchPage(b, "dispatcher", "/search?q=噪音") }
+func BenchmarkQueueReceived(b *testing.B)   { benchPage(b, "dispatcher", "/queue?tab=received") }
+func BenchmarkQueueOverdue(b *testing.B)    { benchPage(b, "dispatcher", "/queue?tab=overdue") }
+func BenchmarkInbox(b *testing.B)           { benchPage(b, "binyang", "/inbox?step=progress") }
+func BenchmarkOrderPage(b *testing.B)       { seedBench(b); benchPage(b, "binyang", "/orders/"+bench.order) }
+func BenchmarkSearch(b *testing.B)          { benchPage(b, "dispatcher", "/search?q=噪音") }
 func BenchmarkSearchFiltered(b *testing.B) {
 	benchPage(b, "dispatcher", "/search?status=in_progress&unit=binyang&type=complaint")
 }
