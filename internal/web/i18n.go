@@ -130,7 +130,7 @@ func (p *Page) Left(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	d := t.Sub(time.Now())
+	d := time.Until(*t)
 	late := d < 0
 	if late {
 		d = -d
