@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"hotline/internal/apperr"
 	"hotline/internal/importer"
 	"hotline/internal/service"
 )
@@ -86,7 +88,12 @@ func runImport(ctx context.Context, e env, args []string) error {
 			if bar != nil {
 				fmt.Fprint(e.stderr, "\r\033[K")
 			}
-			fmt.Fprintf(e.stderr, "line %d: %v (skipped)\n", re.Line, re.Err)
+			msg := re.Err.Error()
+			var ae *apperr.Error
+			if errors.As(re.Err, &ae) {
+				msg = ae.Message
+			}
+			fmt.Fprintf(e.stderr, "line %d: %s (skipped)\n", re.Line, msg)
 		},
 		Progress: func(s importer.Stats) {
 			if bar != nil {

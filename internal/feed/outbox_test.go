@@ -47,7 +47,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	ts, _ := strconv.ParseInt(req.Header.Get(feed.HeaderTimestamp), 10, 64)
 	if req.Header.Get(feed.HeaderPlatform) != "shanghai" || !feed.Verify(testSecret, ts, body, req.Header.Get(feed.HeaderSignature)) {
 		r.t.Errorf("receiver: bad signature on %s", body)
-		http.Error(w, "bad signature", 401)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
 	key := req.Header.Get(feed.HeaderIdempotency)
@@ -59,7 +59,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	if err := json.Unmarshal(body, &ev); err != nil || key == "" || ev.OrderID == "" || ev.PlatformOrderID == "" {
 		r.t.Errorf("receiver: bad delivery %q %s", key, body)
-		http.Error(w, "bad", 400)
+		http.Error(w, "bad", http.StatusBadRequest)
 		return
 	}
 	r.mu.Lock()
@@ -68,13 +68,13 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if time.Now().Before(r.downTill) || n%5 == 1 {
 		r.fails++
 		r.mu.Unlock()
-		http.Error(w, "platform busy", 500)
+		http.Error(w, "platform busy", http.StatusInternalServerError)
 		return
 	}
 	if r.keys[key] > 0 {
 		r.dups++
 		r.mu.Unlock()
-		w.WriteHeader(200) // already have it
+		w.WriteHeader(http.StatusOK) // already have it
 		return
 	}
 	r.keys[key]++
@@ -91,7 +91,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if slow {
 		time.Sleep(600 * time.Millisecond) // past the sender's 300 ms timeout
 	}
-	w.WriteHeader(200)
+	w.WriteHeader(http.StatusOK)
 }
 
 func (r *receiver) total() int {
