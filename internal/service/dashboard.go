@@ -393,6 +393,7 @@ type Repeat struct {
 	Count  int      `json:"count"`
 	Orders []string `json:"orders"` // ids, newest first (at most 20)
 	Last   string   `json:"last"`   // RFC 3339
+	ids    []int64
 }
 
 // TrendsView is the trends dashboard.
@@ -488,7 +489,7 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 			compounds[c.Code] = c.Name
 		}
 	}
-	add := func(m map[string]*Repeat, k, name string, o store.DashOrder) {
+	add := func(m map[string]*Repeat, k, name string, id int64, at time.Time) {
 		if k == "" {
 			return
 		}
@@ -498,20 +499,18 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 			m[k] = r
 		}
 		r.Count++
-		r.Orders = append(r.Orders, o.ID)
-		if at := o.CreatedAt.Format(time.RFC3339); at > r.Last {
-			r.Last = at
+		r.ids = append(r.ids, id)
+		if a := at.Format(time.RFC3339); a > r.Last {
+			r.Last = a
 		}
 	}
-	err = s.Store.DashOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit}, func(o store.DashOrder) error {
-		add(callers, phoneHasher.Phone(o.Phone), "", o)
-		pk := stats.PlaceKey(o.Compound, o.Address)
-		name := o.Address
-		if o.Compound != "" {
-			name = nameOr(compounds, o.Compound)
+	err = s.Store.PlaceOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit}, func(id int64, compound, address, phone string, at time.Time) {
+		add(callers, phoneHasher.Phone(phone), "", id, at)
+		name := address
+		if compound != "" {
+			name = nameOr(compounds, compound)
 		}
-		add(places, pk, name, o)
-		return nil
+		add(places, stats.PlaceKey(compound, address), name, id, at)
 	})
 	if err != nil {
 		return TrendsView{}, err
@@ -527,12 +526,11 @@ func repeats(m map[string]*Repeat, min int) []Repeat {
 		if r.Count < min {
 			continue
 		}
-		ids := r.Orders
-		sort.Slice(ids, func(i, j int) bool { return len(ids[i]) > len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] > ids[j] })
-		if len(ids) > 20 {
-			ids = ids[:20]
+		slices.Sort(r.ids)
+		for i := len(r.ids) - 1; i >= 0 && len(r.Orders) < 20; i-- {
+			r.Orders = append(r.Orders, strconv.FormatInt(r.ids[i], 10))
 		}
-		r.Orders = ids
+		r.ids = nil
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -580,10 +578,10 @@ type MapView struct {
 	Category  string        `json:"category,omitempty"`
 	Compounds []MapCompound `json:"compounds"`
 	Points    []MapPoint    `json:"points"`
-	// Total is the orders of the period; Located those with a position;
-	// Truncated when only the newest MaxPoints are returned.
+	// Total is the orders of the period (with the filters); Points are those
+	// with a position or a compound, newest first, at most MaxMapPoints
+	// (Truncated when there were more).
 	Total     int  `json:"total"`
-	Located   int  `json:"located"`
 	Truncated bool `json:"truncated"`
 }
 
@@ -618,12 +616,20 @@ func (s *Service) DashboardMap(ctx context.Context, a Actor, from, to, unit, cat
 		idx[c.Code] = len(mv.Compounds)
 		mv.Compounds = append(mv.Compounds, mc)
 	}
-	err = s.Store.DashOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit, Category: category}, func(o store.DashOrder) error {
-		mv.Total++
-		i, inCompound := idx[o.Compound]
-		if inCompound {
-			mv.Compounds[i].Orders++
+	f := store.DashFilter{From: p.start(), To: p.end(), Unit: unit, Category: category}
+	counts, err := s.Store.CompoundCounts(ctx, f)
+	if err != nil {
+		return MapView{}, err
+	}
+	for c, n := range counts {
+		mv.Total += n
+		if i, ok := idx[c]; ok {
+			mv.Compounds[i].Orders += n
 		}
+	}
+	f.Located, f.Limit = true, MaxMapPoints+1
+	err = s.Store.DashOrders(ctx, f, func(o store.DashOrder) error {
+		i, inCompound := idx[o.Compound]
 		pt := MapPoint{ID: o.ID, Number: o.Number, Type: o.Type, Status: o.Status, Category: o.Category, Compound: o.Compound, URL: "/orders/" + o.ID}
 		switch {
 		case o.Lat != nil && o.Lng != nil:
@@ -633,7 +639,6 @@ func (s *Service) DashboardMap(ctx context.Context, a Actor, from, to, unit, cat
 		default:
 			return nil
 		}
-		mv.Located++
 		mv.Points = append(mv.Points, pt)
 		return nil
 	})
@@ -641,12 +646,6 @@ func (s *Service) DashboardMap(ctx context.Context, a Actor, from, to, unit, cat
 		return MapView{}, err
 	}
 	if len(mv.Points) > MaxMapPoints {
-		// Newest first: ids grow with time.
-		sort.Slice(mv.Points, func(i, j int) bool {
-			a, _ := strconv.ParseInt(mv.Points[i].ID, 10, 64)
-			b, _ := strconv.ParseInt(mv.Points[j].ID, 10, 64)
-			return a > b
-		})
 		mv.Points, mv.Truncated = mv.Points[:MaxMapPoints], true
 	}
 	return mv, nil
@@ -660,8 +659,15 @@ type PraiseView struct {
 	Months []string       `json:"months"`
 	ByUnit []PraiseByUnit `json:"by_unit"`
 	People []PraisePerson `json:"people"`
-	Total  int64          `json:"total"`
+	// PeopleTruncated: the people were read from the newest MaxPraiseTexts
+	// praise orders of the period only (the counts by unit are complete).
+	PeopleTruncated bool  `json:"people_truncated"`
+	Total           int64 `json:"total"`
 }
+
+// MaxPraiseTexts is how many praise orders (newest first) the praise board
+// reads for the people named.
+const MaxPraiseTexts = 5000
 
 // PraiseByUnit is one unit's praise orders per month.
 type PraiseByUnit struct {
@@ -730,7 +736,9 @@ func (s *Service) DashboardPraise(ctx context.Context, a Actor, from, to, unit s
 		return pv.ByUnit[i].Unit < pv.ByUnit[j].Unit
 	})
 	people := map[[2]string]*PraisePerson{}
-	err = s.Store.DashOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit, Type: "praise", Text: true}, func(o store.DashOrder) error {
+	seen := 0
+	err = s.Store.DashOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit, Type: "praise", Text: true, Limit: MaxPraiseTexts}, func(o store.DashOrder) error {
+		seen++
 		for _, name := range stats.PraisedPeople(o.Title) {
 			k := [2]string{name, o.Unit}
 			pp := people[k]
@@ -751,6 +759,7 @@ func (s *Service) DashboardPraise(ctx context.Context, a Actor, from, to, unit s
 	if err != nil {
 		return PraiseView{}, err
 	}
+	pv.PeopleTruncated = seen >= MaxPraiseTexts
 	for _, pp := range people {
 		pv.People = append(pv.People, *pp)
 	}

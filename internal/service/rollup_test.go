@@ -403,10 +403,7 @@ func TestGeneratedRollups(t *testing.T) {
 			t.Fatal(err)
 		}
 		end := time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC)
-		var units []store.Unit
-		for _, u := range testUnits[1:] {
-			units = append(units, u)
-		}
+		units := testUnits[1:]
 		cats, _ := svc.Store.Categories(ctx)
 		events, err := svc.Store.Generate(ctx, store.GenConfig{Orders: n, Years: 1, Seed: 3, End: end, Units: units, Categories: cats,
 			Compounds: nil, Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar}})

@@ -607,18 +607,14 @@ type DashFilter struct {
 	Limit int
 	// Text also reads the title and description (for the praise board).
 	Text bool
+	// Located keeps orders with a position or a compound (for the map).
+	Located bool
 }
 
-// DashOrders calls fn for each order created in the filter's period.
-func (s *Store) DashOrders(ctx context.Context, f DashFilter, fn func(DashOrder) error) error {
-	args := []any{micros(f.From), micros(f.To)}
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	text := "''"
-	if f.Text {
-		text = "title || ' ' || description"
-	}
-	q := `SELECT id, number, type, status, category, COALESCE(unit, ''), compound, address, caller_phone, ` + text + `, lat, lng, created_at
-		FROM orders WHERE created_at >= $1 AND created_at < $2`
+func (f DashFilter) where(args *[]any) string {
+	*args = append(*args, micros(f.From), micros(f.To))
+	arg := func(v any) string { *args = append(*args, v); return "$" + strconv.Itoa(len(*args)) }
+	q := `created_at >= $1 AND created_at < $2`
 	if f.Type != "" {
 		q += ` AND type = ` + arg(f.Type)
 	}
@@ -628,6 +624,63 @@ func (s *Store) DashOrders(ctx context.Context, f DashFilter, fn func(DashOrder)
 	if f.Category != "" {
 		q += ` AND (category = ` + arg(f.Category) + ` OR category LIKE ` + arg(likeEscape(f.Category)+".%") + ` ESCAPE '\')`
 	}
+	if f.Located {
+		q += ` AND (lat IS NOT NULL OR compound <> '')`
+	}
+	return q
+}
+
+// PlaceOrders calls fn for each order created in the period with what repeat
+// callers and places need, read from the covering index orders_created_place.
+func (s *Store) PlaceOrders(ctx context.Context, f DashFilter, fn func(id int64, compound, address, phone string, created time.Time)) error {
+	var args []any
+	rows, err := s.r.QueryContext(ctx, `SELECT id, compound, address, caller_phone, created_at FROM orders WHERE `+f.where(&args), args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		var c, a, p string
+		if err := rows.Scan(&id, &c, &a, &p, &at); err != nil {
+			return mapErr(err)
+		}
+		fn(id, c, a, p, fromMicros(at))
+	}
+	return mapErr(rows.Err())
+}
+
+// CompoundCounts counts the orders created in the period by compound ("" for
+// none), from the covering index orders_created_place.
+func (s *Store) CompoundCounts(ctx context.Context, f DashFilter) (map[string]int, error) {
+	var args []any
+	rows, err := s.r.QueryContext(ctx, `SELECT compound, COUNT(*) FROM orders WHERE `+f.where(&args)+` GROUP BY compound`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var c string
+		var n int
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, mapErr(err)
+		}
+		out[c] = n
+	}
+	return out, mapErr(rows.Err())
+}
+
+// DashOrders calls fn for each order created in the filter's period.
+func (s *Store) DashOrders(ctx context.Context, f DashFilter, fn func(DashOrder) error) error {
+	var args []any
+	w := f.where(&args)
+	text := "''"
+	if f.Text {
+		text = "title || ' ' || description"
+	}
+	q := `SELECT id, number, type, status, category, COALESCE(unit, ''), compound, address, caller_phone, ` + text + `, lat, lng, created_at
+		FROM orders WHERE ` + w
 	if f.Limit > 0 {
 		q += ` ORDER BY created_at DESC LIMIT ` + strconv.Itoa(f.Limit)
 	}

@@ -56,8 +56,12 @@ CREATE INDEX orders_unreplied ON orders(dispatched_at, due, unit)
 CREATE INDEX orders_open_deadlines ON orders(status, unit, sign_due, contact_due, due, return_from)
     WHERE status IN ('dispatched', 'accepted', 'in_progress', 'return_requested');
 
--- Trends, map and praise board read orders of a period by creation time.
+-- The praise board reads praise orders of a period.
 CREATE INDEX orders_type_created ON orders(type, created_at);
+
+-- Repeat callers and places and the map's counts read the orders of a
+-- period from this index alone (covering).
+CREATE INDEX orders_created_place ON orders(created_at, compound, category, unit, caller_phone, address, id);
 
 -- Fill the rollups from what an existing database already holds (the same
 -- statements as Store.RebuildRollups).
