@@ -79,6 +79,14 @@ func (s *Service) CreateFromChannel(ctx context.Context, channel order.Source, i
 }
 
 func (s *Service) createOrder(ctx context.Context, a Actor, in order.NewOrder, allowed []order.Source) (OrderView, error) {
+	return s.createWith(ctx, a, in, allowed, nil)
+}
+
+// createWith is the one path every new order takes: validate, suggest, store,
+// tell the intelligence. write stores the order; nil means a plain create
+// with the creator's view of the caller audited in the same transaction.
+func (s *Service) createWith(ctx context.Context, a Actor, in order.NewOrder, allowed []order.Source,
+	write func(o *order.Order, ev order.Event, tokens []string) error) (OrderView, error) {
 	now := s.now()
 	o, ev, err := in.Build(a, order.CreateEnv{Now: now, CategoryKnown: s.categoryKnown, CompoundKnown: s.compoundKnown, SourcesAllowed: allowed})
 	if err != nil {
@@ -90,13 +98,18 @@ func (s *Service) createOrder(ctx context.Context, a Actor, in order.NewOrder, a
 		sug = s.Intel.Suggest(o.Title, o.Description)
 		similar = s.Intel.Similar(o.Title, o.Description, 5)
 	}
-	// The creator is shown the caller in full in the answer; that view is
-	// audited in the same transaction as the order, so it costs no extra commit.
-	var audit []store.AuditEntry
-	if order.CallerFor(o.Caller, a).Unmasked {
-		audit = append(audit, store.AuditEntry{At: now, Actor: a.Username, Action: "view_caller", Target: "order:{id}", Detail: "create"})
+	if write == nil {
+		write = func(o *order.Order, ev order.Event, tokens []string) error {
+			// The creator is shown the caller in full in the answer; that view
+			// is audited in the same transaction, so it costs no extra commit.
+			var audit []store.AuditEntry
+			if order.CallerFor(o.Caller, a).Unmasked {
+				audit = append(audit, store.AuditEntry{At: now, Actor: a.Username, Action: "view_caller", Target: "order:{id}", Detail: "create"})
+			}
+			return s.Store.CreateOrder(ctx, o, ev, tokens, audit...)
+		}
 	}
-	if err := s.Store.CreateOrder(ctx, &o, ev, s.tokens(&o), audit...); err != nil {
+	if err := write(&o, ev, s.tokens(&o)); err != nil {
 		return OrderView{}, err
 	}
 	if s.Intel != nil {

@@ -37,11 +37,6 @@ type PublicCreated struct {
 func (s *Service) CreatePublic(ctx context.Context, channel order.Source, in order.NewOrder, meta store.PublicMeta, photos []store.Photo) (PublicCreated, error) {
 	in.Source = channel
 	a := Actor{Username: string(channel), Role: order.RoleOperator}
-	now := s.now()
-	o, ev, err := in.Build(a, order.CreateEnv{Now: now, CategoryKnown: s.categoryKnown, CompoundKnown: s.compoundKnown, SourcesAllowed: []order.Source{channel}})
-	if err != nil {
-		return PublicCreated{}, err
-	}
 	var out PublicCreated
 	var hash string
 	out.TrackingToken, hash = auth.NewToken()
@@ -52,13 +47,13 @@ func (s *Service) CreatePublic(ctx context.Context, channel order.Source, in ord
 		out.Open311Token = hex.EncodeToString(b)
 		meta.Open311Token = out.Open311Token
 	}
-	if err := s.Store.CreatePublicOrder(ctx, &o, ev, s.tokens(&o), meta, photos); err != nil {
+	v, err := s.createWith(ctx, a, in, []order.Source{channel}, func(o *order.Order, ev order.Event, tokens []string) error {
+		return s.Store.CreatePublicOrder(ctx, o, ev, tokens, meta, photos)
+	})
+	if err != nil {
 		return PublicCreated{}, err
 	}
-	if s.Intel != nil {
-		s.Intel.Observe(o)
-	}
-	out.Order = o
+	out.Order = v.Order
 	return out, nil
 }
 

@@ -145,7 +145,14 @@ const updateOrderSQL = `UPDATE orders SET status=$1, title=$2, description=$3, c
 // transaction has committed. One fsync then acknowledges many orders, which
 // is what lets the API outrun single-row durable inserts.
 func (s *Store) CreateOrder(ctx context.Context, o *order.Order, ev order.Event, tokens []string, audit ...AuditEntry) error {
-	req := &createReq{ctx: ctx, o: o, ev: ev, tokens: tokens, audit: audit, done: make(chan error, 1)}
+	return s.createOrder(ctx, o, ev, tokens, audit, nil)
+}
+
+// createOrder queues a create for the committers; after, when set, writes
+// more rows that belong to the new order in the same transaction.
+func (s *Store) createOrder(ctx context.Context, o *order.Order, ev order.Event, tokens []string, audit []AuditEntry,
+	after func(ctx context.Context, tx *sql.Tx, id int64) error) error {
+	req := &createReq{ctx: ctx, o: o, ev: ev, tokens: tokens, audit: audit, after: after, done: make(chan error, 1)}
 	s.startCommitters()
 	select {
 	case <-s.closing:
@@ -170,6 +177,7 @@ type createReq struct {
 	ev     order.Event
 	tokens []string
 	audit  []AuditEntry
+	after  func(ctx context.Context, tx *sql.Tx, id int64) error
 	done   chan error
 }
 
@@ -229,6 +237,9 @@ func (s *Store) commitBatch(batch []*createReq) {
 				}
 			}
 			err := s.createOrderTx(ctx, tx, r.o, r.ev, r.tokens)
+			if err == nil && r.after != nil {
+				err = r.after(ctx, tx, mustID(r.o.ID))
+			}
 			for _, a := range r.audit {
 				if err != nil {
 					break

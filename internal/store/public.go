@@ -91,11 +91,9 @@ func (s *Store) CreatePublicOrder(ctx context.Context, o *order.Order, ev order.
 	if err != nil {
 		return apperr.Wrap(err, "encode attributes")
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if err := s.createOrderTx(ctx, tx, o, ev, tokens); err != nil {
-			return err
-		}
-		id := mustID(o.ID)
+	// Goes through the group commit like every create; the public side and
+	// the photos are written in the same transaction as the order.
+	return s.createOrder(ctx, o, ev, tokens, nil, func(ctx context.Context, tx *sql.Tx, id int64) error {
 		var keyID any
 		if meta.APIKeyID != 0 {
 			keyID = meta.APIKeyID
