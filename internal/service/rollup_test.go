@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -280,9 +281,9 @@ var usual = map[order.Status]order.Action{order.Received: order.ActDispatch, ord
 	order.Reviewed: order.ActCallback, order.Returned: order.ActDispatch}
 
 func TestRollupsEqualBruteForce(t *testing.T) {
-	n := 250
+	n := 200
 	if testing.Short() {
-		n = 150
+		n = 100
 	}
 	if v, err := strconv.Atoi(os.Getenv("HOTLINE_ROLLUP_ORDERS")); err == nil && v > 0 {
 		n = v
@@ -330,16 +331,37 @@ func checkRollupsPeriods(t *testing.T, st *store.Store, now time.Time, periods [
 	}
 	var orders []bruteOrder
 	statuses := map[order.Status]int{}
-	for _, id := range ids {
-		o, err := st.GetOrder(ctx, id)
-		if err != nil {
-			t.Fatal(err)
+	// Read the orders and their timelines with a few connections at once.
+	type read struct {
+		o   order.Order
+		evs []order.Event
+		err error
+	}
+	reads := make([]read, len(ids))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := &reads[i]
+				if r.o, r.err = st.GetOrder(ctx, ids[i]); r.err == nil {
+					r.evs, r.err = st.Events(ctx, ids[i])
+				}
+			}
+		}()
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, r := range reads {
+		if r.err != nil {
+			t.Fatal(r.err)
 		}
-		evs, err := st.Events(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := replay(t, o, evs)
+		b := replay(t, r.o, r.evs)
 		statuses[b.status]++
 		orders = append(orders, b)
 	}
@@ -386,9 +408,12 @@ func allOrderIDs(st *store.Store) ([]string, error) {
 // PostgreSQL, multi-row INSERTs on SQLite) and checks the hash chains and
 // the rollups (rebuilt in bulk) against the replay of the events.
 func TestGeneratedRollups(t *testing.T) {
-	n := 3000
+	n := 2000
 	if testing.Short() {
 		n = 800
+	}
+	if v, err := strconv.Atoi(os.Getenv("HOTLINE_ROLLUP_ORDERS")); err == nil && v > 0 {
+		n = 10 * v
 	}
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		t.Parallel()
