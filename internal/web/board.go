@@ -59,7 +59,7 @@ func (w *Web) board(rw http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	v.Replied = v.Today.ByStatus[order.Replied] + v.Today.ByStatus[order.Reviewed] + v.Today.ByStatus[order.Closed]
 	v.Closed = v.Today.ByStatus[order.Closed] + v.Today.ByStatus[order.Answered]
-	over, next, err := w.svc.ListOrders(ctx, p.Actor, service.ListQuery{Overdue: true, Limit: countCap})
+	over, next, err := w.svc.ListOrders(ctx, p.Actor, service.ListQuery{Overdue: true, Status: overdueStatuses, Limit: countCap})
 	if err != nil {
 		w.fail(rw, r, p, err)
 		return

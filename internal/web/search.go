@@ -41,6 +41,8 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, p *Page) {
 		Overdue: q.Get("overdue") != "", Limit: PageSize, Cursor: q.Get("cursor")}
 	if s := q.Get("status"); s != "" {
 		lq.Status = []order.Status{order.Status(s)}
+	} else if lq.Overdue {
+		lq.Status = overdueStatuses
 	}
 	fe := apperr.Fields{}
 	if len([]rune(lq.Q)) > 200 {
