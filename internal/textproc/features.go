@@ -27,6 +27,11 @@ type FeatureOptions struct {
 	// own: a word in the title says more about the subject than the same
 	// word deep in the description.
 	NoTitle bool
+	// MaxRunes caps how much of a text is read (default 1500 characters;
+	// negative: no cap). The subject shows in the title and the first
+	// paragraphs; the cap bounds the time a very long message takes to
+	// classify.
+	MaxRunes int
 }
 
 func (o FeatureOptions) withDefaults() FeatureOptions {
@@ -35,6 +40,9 @@ func (o FeatureOptions) withDefaults() FeatureOptions {
 	}
 	if o.CharMax == 0 {
 		o.CharMax = 2
+	}
+	if o.MaxRunes == 0 {
+		o.MaxRunes = 1500
 	}
 	return o
 }
@@ -52,6 +60,7 @@ const (
 // one (already redacted) text. Keys are built in a reused buffer: emit must
 // not keep the slice (map lookups with string(key) do not allocate).
 func extractFeatures(seg *Segmenter, text string, o FeatureOptions, emit func(key []byte)) {
+	text = truncateRunes(text, o.MaxRunes)
 	key := make([]byte, 0, 64)
 	if !o.NoWords || !o.NoWordBigrams {
 		prev := ""
@@ -84,6 +93,21 @@ func extractFeatures(seg *Segmenter, text string, o FeatureOptions, emit func(ke
 		normTitle, _, _ := strings.Cut(norm, "\n")
 		charNGrams(normTitle, 1, 2, prefTitle, key, emit)
 	}
+}
+
+// truncateRunes returns the first n runes of s (all of s if n <= 0).
+func truncateRunes(s string, n int) string {
+	if n <= 0 || len(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
 }
 
 // termCounts extracts the features of one (already redacted) text as
