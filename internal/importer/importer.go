@@ -139,6 +139,15 @@ func Run(ctx context.Context, svc *service.Service, src Source, opt Options) (St
 		}
 	}()
 	var st Stats
+	defer func() {
+		// Rebuild what the dashboards derive from orders, once, whatever
+		// was committed (even when a later batch failed).
+		if st.Imported > 0 {
+			if err := svc.FinishImport(context.WithoutCancel(ctx)); err != nil && opt.OnError != nil {
+				opt.OnError(RowError{Line: 0, Err: fmt.Errorf("rebuilding the dashboard rollups: %w", err)})
+			}
+		}
+	}()
 	for p := range ch {
 		if p.err != nil {
 			st.Elapsed = opt.Now().Sub(start)

@@ -126,3 +126,10 @@ func (s *Service) WriteImport(ctx context.Context, b ImportBatch) (ImportResult,
 // Orders returns the prepared orders (benchmarks feed them to the
 // baseline).
 func (b ImportBatch) Orders() []store.BulkOrder { return b.orders }
+
+// FinishImport brings what is derived from the orders up to date after a
+// bulk import (the dashboards' rollups, which the bulk path does not
+// maintain row by row).
+func (s *Service) FinishImport(ctx context.Context) error {
+	return s.Store.RebuildRollups(ctx)
+}
