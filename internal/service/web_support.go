@@ -78,6 +78,5 @@ func (s *Service) CountOrders(ctx context.Context, a Actor, q ListQuery, limit i
 	if a.Role == order.RoleHandler {
 		f.SeenBy = a.Unit
 	}
-	list, next, err := s.Store.ListOrders(ctx, f)
-	return len(list), next != "", err
+	return s.Store.CountMatching(ctx, f, limit)
 }

@@ -35,9 +35,9 @@ const overdueSQL = `((status = 'dispatched' OR (status = 'return_requested' AND 
 	OR (status = 'in_progress' OR (status = 'return_requested' AND return_from NOT IN ('dispatched', 'accepted')))
 		AND due < $N)`
 
-// ListOrders returns orders newest first, a page at a time. The cursor is
-// the id of the last order of the previous page (ids grow with time).
-func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string, error) {
+// where turns a filter into a WHERE clause (without the cursor) and its
+// arguments; ListOrders and CountOrders share it.
+func (s *Store) where(f Filter) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -52,12 +52,17 @@ func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string
 			ph = append(ph, arg(string(st)))
 		}
 		where = append(where, "status IN ("+strings.Join(ph, ",")+")")
+		if allOpen(f.Statuses) {
+			// Lets the planner use the partial index of open orders.
+			where = append(where, "status NOT IN ('answered', 'closed', 'merged', 'invalid')")
+		}
 	}
 	if f.Unit != "" {
 		where = append(where, "unit = "+arg(f.Unit))
 	}
 	if f.SeenBy != "" {
-		where = append(where, "(unit = "+arg(f.SeenBy)+" OR co_units LIKE "+arg(`%"`+likeEscape(f.SeenBy)+`"%`)+" ESCAPE '\\')")
+		u := arg(f.SeenBy)
+		where = append(where, "(unit = "+u+" OR id IN (SELECT order_id FROM order_co_units WHERE unit = "+u+"))")
 	}
 	if f.Type != "" {
 		where = append(where, "type = "+arg(string(f.Type)))
@@ -67,6 +72,7 @@ func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string
 	}
 	if f.Overdue {
 		where = append(where, strings.ReplaceAll(overdueSQL, "$N", arg(micros(f.Now))))
+		where = append(where, "status IN ('dispatched', 'accepted', 'in_progress', 'return_requested') AND due IS NOT NULL")
 	}
 	if f.Supervised {
 		where = append(where, "supervised = TRUE")
@@ -76,13 +82,6 @@ func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string
 	}
 	if f.To != nil {
 		where = append(where, "created_at < "+arg(micros(*f.To)))
-	}
-	if f.Cursor != "" {
-		c, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil || c <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor from a previous page")
-		}
-		where = append(where, "id < "+arg(c))
 	}
 	if len(f.Tokens) > 0 {
 		if s.Dialect == Postgres {
@@ -95,30 +94,49 @@ func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string
 			where = append(where, "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH "+arg(strings.Join(q, " "))+")")
 		}
 	}
+	if len(where) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+func allOpen(sts []order.Status) bool {
+	for _, st := range sts {
+		if !st.Open() {
+			return false
+		}
+	}
+	return true
+}
+
+// ListOrders returns orders newest first, a page at a time. The cursor is
+// the id of the last order of the previous page (ids grow with time).
+func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string, error) {
+	where, args := s.where(f)
+	if f.Cursor != "" {
+		c, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil || c <= 0 {
+			return nil, "", apperr.Field("cursor", "not a cursor from a previous page")
+		}
+		args = append(args, c)
+		if where == "" {
+			where = " WHERE "
+		} else {
+			where += " AND "
+		}
+		where += "id < $" + strconv.Itoa(len(args))
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	q := "SELECT " + orderCols + " FROM orders"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT " + strconv.Itoa(limit+1)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	out, err := collect(ctx, s.r, "SELECT "+orderCols+" FROM orders"+where+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit+1), args,
+		func(sc rowScanner) (order.Order, error) {
+			r, err := scanOrder(sc)
+			return r.Order, err
+		})
 	if err != nil {
-		return nil, "", mapErr(err)
-	}
-	defer rows.Close()
-	var out []order.Order
-	for rows.Next() {
-		r, err := scanOrder(rows)
-		if err != nil {
-			return nil, "", mapErr(err)
-		}
-		out = append(out, r.Order)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", mapErr(err)
+		return nil, "", err
 	}
 	next := ""
 	if len(out) > limit {
@@ -128,13 +146,28 @@ func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string
 	return out, next, nil
 }
 
+// CountMatching counts the orders of a filter, stopping at limit: it returns
+// min(count, limit) and whether there are more. Tab counts need no more.
+func (s *Store) CountMatching(ctx context.Context, f Filter, limit int) (int, bool, error) {
+	where, args := s.where(f)
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM orders"+where+" LIMIT "+strconv.Itoa(limit+1)+") t", args...).Scan(&n)
+	if err != nil {
+		return 0, false, mapErr(err)
+	}
+	if n > limit {
+		return limit, true, nil
+	}
+	return n, false, nil
+}
+
 // CountByStatus counts orders per status, optionally for one unit's view.
 func (s *Store) CountByStatus(ctx context.Context, seenBy string) (map[order.Status]int, error) {
 	q := "SELECT status, COUNT(*) FROM orders"
 	var args []any
 	if seenBy != "" {
-		q += ` WHERE unit = $1 OR co_units LIKE $2 ESCAPE '\'`
-		args = append(args, seenBy, `%"`+likeEscape(seenBy)+`"%`)
+		q += ` WHERE unit = $1 OR id IN (SELECT order_id FROM order_co_units WHERE unit = $1)`
+		args = append(args, seenBy)
 	}
 	q += " GROUP BY status"
 	rows, err := s.r.QueryContext(ctx, q, args...)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -496,6 +497,11 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 			if err := insertEvent(ctx, tx, mustID(c.Order.ID), ev); err != nil {
 				return err
 			}
+			if !slices.Equal(head.CoUnits, c.Order.CoUnits) {
+				if err := setCoUnits(ctx, tx, mustID(c.Order.ID), c.Order.CoUnits); err != nil {
+					return err
+				}
+			}
 			if err := s.enqueueFeedTx(ctx, tx, c.Order, ev); err != nil { // feed outbox (store/feed.go)
 				return err
 			}
@@ -531,6 +537,20 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 		return nil
 	})
 	return result, err
+}
+
+// setCoUnits replaces an order's rows in order_co_units, the indexable copy
+// of its co_units list.
+func setCoUnits(ctx context.Context, tx *sql.Tx, id int64, units []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM order_co_units WHERE order_id = $1`, id); err != nil {
+		return err
+	}
+	for _, u := range units {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_co_units (order_id, unit) VALUES ($1, $2)`, id, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func mustID(id string) int64 {
