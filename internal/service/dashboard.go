@@ -184,98 +184,79 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 		ov.UnitName + "；对比上一等长周期 " + prev.From + " 至 " + prev.To
 	f := store.RollupFilter{FromDay: p.FromDay, ToDay: p.ToDay, Unit: unit}
 
-	cur, err := s.Store.Metrics(ctx, p.start(), p.end(), now, unit, false)
+	// The rates: per unit (one rollup read and one small live query), the
+	// total being their sum; the previous period's total likewise.
+	um, err := s.Store.RateCounts(ctx, f, "unit", now)
 	if err != nil {
 		return Overview{}, err
 	}
-	m := cur[unit]
-	if m == nil {
-		m = &store.MetricCounts{ByStatus: map[order.Status]int{}}
+	total := &store.MetricCounts{ByStatus: map[order.Status]int{}}
+	for _, m := range um {
+		addCounts(total, m)
 	}
-	ov.OrdersIn = int64(m.Orders)
-	ov.ByStatus = fillStatuses(m.ByStatus)
-	ov.Rates, ov.Samples = metricsOf(m)
-	pm, err := s.Store.Metrics(ctx, prev.start(), prev.end(), now, unit, false)
+	ov.Rates, ov.Samples = metricsOf(total)
+	pm, err := s.Store.RateCounts(ctx, store.RollupFilter{FromDay: prev.FromDay, ToDay: prev.ToDay, Unit: unit}, "", now)
 	if err != nil {
 		return Overview{}, err
 	}
-	ov.PreviousRates, ov.PreviousSamples = metricsOf(pm[unit])
+	ov.PreviousRates, ov.PreviousSamples = metricsOf(pm[""])
 	ov.Change = RateChange{
 		Response: stats.Change(ov.Response, ov.PreviousRates.Response), OnTime: stats.Change(ov.OnTime, ov.PreviousRates.OnTime),
 		Resolution: stats.Change(ov.Resolution, ov.PreviousRates.Resolution), Satisfaction: stats.Change(ov.Satisfaction, ov.PreviousRates.Satisfaction),
 		Reopen: stats.Change(ov.Reopen, ov.PreviousRates.Reopen)}
 
-	closed, err := s.Store.ClosedCounts(ctx, f, "")
-	if err != nil {
-		return Overview{}, err
-	}
-	for _, c := range closed {
-		ov.OrdersClosed += c.N
-	}
 	if ov.OverdueNow, err = s.Store.OverdueNow(ctx, now, unit); err != nil {
-		return Overview{}, err
-	}
-
-	// Orders per day: every day of the period, zeros included.
-	inByDay, err := s.Store.CreatedCounts(ctx, f, "day")
-	if err != nil {
-		return Overview{}, err
-	}
-	closedByDay, err := s.Store.ClosedCounts(ctx, f, "day")
-	if err != nil {
 		return Overview{}, err
 	}
 	ov.PerDay = make([]DayCount, p.Days)
 	for i := range ov.PerDay {
 		ov.PerDay[i].Date = store.DayDate(p.FromDay + int64(i))
 	}
-	for _, c := range inByDay {
-		ov.PerDay[c.Day-p.FromDay].In += c.N
+	closedByDay, err := s.Store.ClosedCounts(ctx, f, "day")
+	if err != nil {
+		return Overview{}, err
 	}
 	for _, c := range closedByDay {
 		ov.PerDay[c.Day-p.FromDay].Closed += c.N
+		ov.OrdersClosed += c.N
 	}
 
-	byType, err := s.Store.CreatedCounts(ctx, f, "type")
+	// Orders in, by status, per day, by type, category and unit: one read.
+	rows, err := s.Store.CreatedRows(ctx, f)
 	if err != nil {
 		return Overview{}, err
 	}
+	byStatus := map[order.Status]int{}
+	byType, byCat, byUnit := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	for _, r := range rows {
+		ov.OrdersIn += r.N
+		byStatus[order.Status(r.Status)] += int(r.N)
+		ov.PerDay[r.Day-p.FromDay].In += r.N
+		byType[r.Type] += r.N
+		byCat[r.Category] += r.N
+		byUnit[r.Unit] += r.N
+	}
+	ov.ByStatus = fillStatuses(byStatus)
 	for _, t := range order.Types {
-		kc := KeyCount{Key: string(t), Name: TypeNames[string(t)]}
-		for _, c := range byType {
-			if c.Key == string(t) {
-				kc.N = c.N
-			}
-		}
-		ov.ByType = append(ov.ByType, kc)
-	}
-	byCat, err := s.Store.CreatedCounts(ctx, f, "category")
-	if err != nil {
-		return Overview{}, err
+		ov.ByType = append(ov.ByType, KeyCount{Key: string(t), Name: TypeNames[string(t)], N: byType[string(t)]})
 	}
 	names := s.categoryNames(ctx)
-	for _, c := range byCat {
-		ov.ByCategory = append(ov.ByCategory, KeyCount{Key: c.Key, Name: nameOr(names, c.Key), N: c.N})
+	for k, n := range byCat {
+		if n != 0 {
+			ov.ByCategory = append(ov.ByCategory, KeyCount{Key: k, Name: nameOr(names, k), N: n})
+		}
 	}
 	sortCounts(ov.ByCategory)
-
-	byUnit, err := s.Store.CreatedCounts(ctx, f, "unit")
-	if err != nil {
-		return Overview{}, err
-	}
-	um, err := s.Store.Metrics(ctx, p.start(), p.end(), now, unit, true)
-	if err != nil {
-		return Overview{}, err
-	}
-	seen := map[string]bool{}
-	for _, c := range byUnit {
-		uf := UnitFigures{Unit: c.Key, Name: s.unitName(c.Key), Orders: c.N}
-		uf.Rates, uf.Samples = metricsOf(um[c.Key])
+	for k, n := range byUnit {
+		if n == 0 && um[k] == nil {
+			continue
+		}
+		uf := UnitFigures{Unit: k, Name: s.unitName(k), Orders: n}
+		uf.Rates, uf.Samples = metricsOf(um[k])
 		ov.ByUnit = append(ov.ByUnit, uf)
-		seen[c.Key] = true
 	}
 	for k, v := range um {
-		if !seen[k] && v.Dispatched+v.Callbacks > 0 {
+		if _, ok := byUnit[k]; !ok && v.Dispatched+v.Callbacks+v.OnTimeDue > 0 {
 			uf := UnitFigures{Unit: k, Name: s.unitName(k)}
 			uf.Rates, uf.Samples = metricsOf(v)
 			ov.ByUnit = append(ov.ByUnit, uf)
@@ -288,6 +269,18 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 		return ov.ByUnit[i].Unit < ov.ByUnit[j].Unit
 	})
 	return ov, nil
+}
+
+func addCounts(t, m *store.MetricCounts) {
+	t.Dispatched += m.Dispatched
+	t.Responded += m.Responded
+	t.OnTimeDue += m.OnTimeDue
+	t.OnTime += m.OnTime
+	t.Closed += m.Closed
+	t.ClosedReopened += m.ClosedReopened
+	t.Callbacks += m.Callbacks
+	t.CallbacksSolved += m.CallbacksSolved
+	t.CallbacksHappy += m.CallbacksHappy
 }
 
 func nameOr(m map[string]string, k string) string {
@@ -416,6 +409,11 @@ var phoneHasher = func() *stats.Hasher {
 	return stats.NewHasher(k)
 }()
 
+// defaultRepeatDays is the default repeat-caller and repeat-place window:
+// the last 7 days (reading them costs in proportion to the orders of the
+// window, not to the history).
+const defaultRepeatDays = 7
+
 // maxRepeatDays bounds the repeat-caller and repeat-place period: they are
 // read from the orders themselves.
 const maxRepeatDays = 92
@@ -424,7 +422,7 @@ const maxRepeatDays = 92
 // Monday–Sunday, the last one containing `to`, default today) and the repeat
 // callers (by a keyed hash of the phone number; no number is returned) and
 // repeat places (compound, else address) of the period from..to (default:
-// the last 30 days, at most 92).
+// the last 7 days, at most 92).
 func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit string, weeks, minRepeat int) (TrendsView, error) {
 	unit, err := s.dashboardScope(a, unit)
 	if err != nil {
@@ -444,7 +442,7 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 	}
 	today := store.DayOf(s.now())
 	if from == "" && to == "" {
-		from = store.DayDate(today - 29)
+		from = store.DayDate(today - (defaultRepeatDays - 1))
 	}
 	p, err := s.DashPeriodOf(from, to)
 	if err != nil {
@@ -459,19 +457,20 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 	tv := TrendsView{Unit: unit, Period: p, MinRepeat: minRepeat,
 		Note: "每周一至周日；重复来电按号码的加密摘要归并，不显示号码；重复地点按小区，无小区时按地址"}
 	weekly := map[string][]int{}
+	first := monday - int64(7*(weeks-1))
 	for i := 0; i < weeks; i++ {
-		d0 := monday - int64(7*(weeks-1-i))
+		d0 := first + int64(7*i)
 		tv.Weeks = append(tv.Weeks, daysPeriod(d0, d0+7))
-		cs, err := s.Store.CreatedCounts(ctx, store.RollupFilter{FromDay: d0, ToDay: d0 + 7, Unit: unit, NoPraise: true}, "category")
-		if err != nil {
-			return TrendsView{}, err
+	}
+	rows, err := s.Store.CreatedRows(ctx, store.RollupFilter{FromDay: first, ToDay: monday + 7, Unit: unit, NoPraise: true})
+	if err != nil {
+		return TrendsView{}, err
+	}
+	for _, r := range rows {
+		if weekly[r.Category] == nil {
+			weekly[r.Category] = make([]int, weeks)
 		}
-		for _, c := range cs {
-			if weekly[c.Key] == nil {
-				weekly[c.Key] = make([]int, weeks)
-			}
-			weekly[c.Key][i] += int(c.N)
-		}
+		weekly[r.Category][(r.Day-first)/7] += int(r.N)
 	}
 	names := s.categoryNames(ctx)
 	tv.Categories = stats.Trends(weekly)
@@ -586,7 +585,7 @@ type MapView struct {
 }
 
 // MaxMapPoints caps the points of one map answer (newest first).
-const MaxMapPoints = 5000
+const MaxMapPoints = 2000
 
 // DashboardMap returns the compounds (GeoJSON outlines, centroids, the number
 // of orders of the period at each) and the orders as points.

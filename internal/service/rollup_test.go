@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -448,6 +449,33 @@ func TestGeneratedRollups(t *testing.T) {
 			{store.DayStart(store.DayOf(end) - 7), store.DayStart(store.DayOf(end))},
 			{store.DayStart(store.DayOf(end) - 200), store.DayStart(store.DayOf(end) - 170)},
 		})
+		// The overview (one read of the rollups per table) agrees with the
+		// summary checked above, for all and for each unit.
+		clk.Set(end)
+		for _, u := range []string{"", "binyang", "cityops", "housing"} {
+			from, to := store.DayDate(store.DayOf(end)-60), store.DayDate(store.DayOf(end))
+			ov, err := svc.DashboardOverview(ctx, leader, from, to, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := svc.StatsSummary(ctx, leader, from, to, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal([]any{ov.Rates, ov.Samples, ov.OrdersIn, ov.ByStatus})
+			b, _ := json.Marshal([]any{sum.Rates, sum.Samples, sum.Orders, sum.ByStatus})
+			if string(a) != string(b) {
+				t.Errorf("unit %q: overview %s, summary %s", u, a, b)
+			}
+			var perDay int64
+			for _, d := range ov.PerDay {
+				perDay += d.In
+			}
+			if perDay != ov.OrdersIn || len(ov.PerDay) != 61 {
+				t.Errorf("unit %q: per_day sums to %d over %d days, orders_in %d", u, perDay, len(ov.PerDay), ov.OrdersIn)
+			}
+		}
+
 		// The rollups keep up with actions taken after a bulk load.
 		clk.Set(end.Add(time.Hour))
 		randomActions(t, svc, clk, 300, 5)

@@ -738,3 +738,31 @@ func (s *Store) RollupNewOrdersTx(ctx context.Context, tx *sql.Tx, orders []orde
 	}
 	return s.applyDelta(ctx, tx, d)
 }
+
+// CreatedRow is one row of rollup_created.
+type CreatedRow struct {
+	Day                          int64
+	Unit, Category, Type, Status string
+	N                            int64
+}
+
+// CreatedRows returns the rollup_created rows of the filter's days, so that
+// one read serves every breakdown of a period (by day, type, category, unit
+// and status).
+func (s *Store) CreatedRows(ctx context.Context, f RollupFilter) ([]CreatedRow, error) {
+	var args []any
+	rows, err := s.r.QueryContext(ctx, `SELECT day, unit, category, type, status, n FROM rollup_created WHERE `+f.where(&args)+` AND n <> 0`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []CreatedRow
+	for rows.Next() {
+		var r CreatedRow
+		if err := rows.Scan(&r.Day, &r.Unit, &r.Category, &r.Type, &r.Status, &r.N); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
