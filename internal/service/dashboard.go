@@ -577,9 +577,9 @@ type MapView struct {
 	Category  string        `json:"category,omitempty"`
 	Compounds []MapCompound `json:"compounds"`
 	Points    []MapPoint    `json:"points"`
-	// Total is the orders of the period (with the filters); Points are those
-	// with a position or a compound, newest first, at most MaxMapPoints
-	// (Truncated when there were more).
+	// Total is the orders of the period (with the filters); Points are the
+	// newest MaxMapPoints of them that have a position or a compound
+	// (Truncated when the period has more orders than that).
 	Total     int  `json:"total"`
 	Truncated bool `json:"truncated"`
 }
@@ -626,7 +626,7 @@ func (s *Service) DashboardMap(ctx context.Context, a Actor, from, to, unit, cat
 			mv.Compounds[i].Orders += n
 		}
 	}
-	f.Located, f.Limit = true, MaxMapPoints+1
+	f.Limit = MaxMapPoints + 1
 	err = s.Store.DashOrders(ctx, f, func(o store.DashOrder) error {
 		i, inCompound := idx[o.Compound]
 		pt := MapPoint{ID: o.ID, Number: o.Number, Type: o.Type, Status: o.Status, Category: o.Category, Compound: o.Compound, URL: "/orders/" + o.ID}
@@ -645,8 +645,9 @@ func (s *Service) DashboardMap(ctx context.Context, a Actor, from, to, unit, cat
 		return MapView{}, err
 	}
 	if len(mv.Points) > MaxMapPoints {
-		mv.Points, mv.Truncated = mv.Points[:MaxMapPoints], true
+		mv.Points = mv.Points[:MaxMapPoints]
 	}
+	mv.Truncated = mv.Total > MaxMapPoints
 	return mv, nil
 }
 
@@ -666,7 +667,7 @@ type PraiseView struct {
 
 // MaxPraiseTexts is how many praise orders (newest first) the praise board
 // reads for the people named.
-const MaxPraiseTexts = 5000
+const MaxPraiseTexts = 2000
 
 // PraiseByUnit is one unit's praise orders per month.
 type PraiseByUnit struct {

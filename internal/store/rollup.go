@@ -480,8 +480,10 @@ func (s *Store) RateCounts(ctx context.Context, f RollupFilter, dim string, now 
 	lq := `SELECT ` + lcol + `, COUNT(*) FROM orders WHERE replied_at IS NULL AND due IS NOT NULL AND type <> 'praise' AND status NOT IN ('invalid', 'merged', 'answered')
 		AND dispatched_at >= $1 AND dispatched_at < $2 AND due < $3`
 	if f.Unit != "" {
+		// An expression, so that the planner stays on orders_unreplied
+		// rather than walking a unit's whole history by a unit index.
 		largs = append(largs, f.Unit)
-		lq += ` AND unit = $` + strconv.Itoa(len(largs))
+		lq += ` AND COALESCE(unit, '') = $` + strconv.Itoa(len(largs))
 	}
 	if f.Category != "" {
 		largs = append(largs, f.Category, likeEscape(f.Category)+".%")
@@ -682,7 +684,10 @@ func (s *Store) DashOrders(ctx context.Context, f DashFilter, fn func(DashOrder)
 	q := `SELECT id, number, type, status, category, COALESCE(unit, ''), compound, address, caller_phone, ` + text + `, lat, lng, created_at
 		FROM orders WHERE ` + w
 	if f.Limit > 0 {
-		q += ` ORDER BY created_at DESC LIMIT ` + strconv.Itoa(f.Limit)
+		// Pick the newest ids from an index alone, then read those rows.
+		q = `SELECT id, number, type, status, category, COALESCE(unit, ''), compound, address, caller_phone, ` + text + `, lat, lng, created_at
+			FROM orders WHERE id IN (SELECT id FROM orders WHERE ` + w + ` ORDER BY created_at DESC LIMIT ` + strconv.Itoa(f.Limit) + `)
+			ORDER BY created_at DESC`
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
