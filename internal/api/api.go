@@ -92,6 +92,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/calendar/days/{date}", a.route("admin", a.authed(a.putCalendarDay)))
 	mux.Handle("POST /api/v1/calendar/years", a.route("admin", a.authed(a.loadCalendarYear)))
 
+	a.registerInsight(mux)
+
 	mux.Handle("/api/", a.route("unknown", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	}))

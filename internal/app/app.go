@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hotline/internal/api"
+	"hotline/internal/calendar"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/open311"
@@ -34,6 +35,16 @@ type Config struct {
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
 	Log *slog.Logger
 	Out io.Writer // where the start banner goes
+}
+
+// loader and nightly are what an intelligence may offer beyond
+// service.Intelligence: loading from the store at start, retraining nightly.
+type loader interface {
+	Load(ctx context.Context, st *store.Store, log *slog.Logger) error
+}
+
+type nightly interface {
+	RunNightly(ctx context.Context, st *store.Store, loc *time.Location)
 }
 
 // Main is a running (or about to run) server.
@@ -76,6 +87,13 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		if err := demo.Load(ctx, svc); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load demo: %w", err)
+		}
+	}
+	// The intelligence learns from what is stored: load it after the demo.
+	if l, ok := cfg.Intel.(loader); ok {
+		if err := l.Load(ctx, st, cfg.Log); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("load the text intelligence: %w", err)
 		}
 	}
 	a := api.New(svc, cfg.Log)
@@ -136,6 +154,9 @@ func (m *Main) Run(ctx context.Context) error {
 	feedDone := make(chan struct{}) // the feed outbox worker (internal/feed)
 	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log).Run(jobs) }()
 	defer func() { stopJobs(); <-feedDone }()
+	if n, ok := m.Intel.(nightly); ok {
+		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	close(m.ready)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package intel_test
+
+const raceEnabled = false

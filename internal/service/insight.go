@@ -1,0 +1,173 @@
+package service
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"hotline/internal/apperr"
+	"hotline/internal/order"
+	"hotline/internal/store"
+)
+
+// PastCase is a closed order like the one at hand, with its reply.
+type PastCase struct {
+	ID     string  `json:"id"`
+	Number string  `json:"number"`
+	Title  string  `json:"title"`
+	Reply  string  `json:"reply"`
+	Score  float64 `json:"score"`
+}
+
+// Hotspot is a cluster of orders about one problem (many callers, one
+// construction site), for proactive governance (未诉先办).
+type Hotspot struct {
+	ID      string    `json:"id"`
+	Label   string    `json:"label"`
+	Place   string    `json:"place"`
+	Terms   []string  `json:"terms"`
+	Size    int       `json:"size"`
+	Open    int       `json:"open"`
+	First   time.Time `json:"first"`
+	Last    time.Time `json:"last"`
+	Heat    float64   `json:"heat"`
+	Members []string  `json:"members"`
+}
+
+// TrainResult reports a training run of the suggestion models.
+type TrainResult struct {
+	Models  []store.ModelVersion `json:"models"`
+	Skipped string               `json:"skipped,omitempty"`
+}
+
+// Insight is the optional, richer side of the intelligence: past cases,
+// hotspots and training. The intel package implements it.
+type Insight interface {
+	PastCases(title, description, exclude string, limit int) []PastCase
+	Hotspots(minSize, limit int, now time.Time) []Hotspot
+	OpenMembers(h Hotspot) []string
+	Train(ctx context.Context, st *store.Store) (TrainResult, error)
+}
+
+func (s *Service) insight() (Insight, error) {
+	if in, ok := s.Intel.(Insight); ok {
+		return in, nil
+	}
+	return nil, apperr.New(apperr.NotFound, "the text intelligence is not running on this server")
+}
+
+// PastCases returns the closed orders most like an order, with their replies.
+func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) ([]PastCase, error) {
+	in, err := s.insight()
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Store.GetOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Visible(a) {
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+	}
+	if limit <= 0 || limit > 20 {
+		limit = 5
+	}
+	return in.PastCases(o.Title, o.Description, o.ID, limit), nil
+}
+
+// Hotspots lists the hottest clusters (leaders, dispatchers, operators, admins).
+func (s *Service) Hotspots(ctx context.Context, a Actor, limit int) ([]Hotspot, error) {
+	if err := requireRole(a, order.RoleLeader, order.RoleDispatcher, order.RoleOperator, order.RoleAdmin); err != nil {
+		return nil, err
+	}
+	in, err := s.insight()
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	hs := in.Hotspots(2, limit, s.now())
+	if hs == nil {
+		hs = []Hotspot{}
+	}
+	return hs, nil
+}
+
+// MergeHotspot turns a hotspot into one case: every open order of the
+// cluster is merged into its oldest open order. It returns the parent.
+func (s *Service) MergeHotspot(ctx context.Context, a Actor, clusterID string) (OrderView, error) {
+	if err := requireRole(a, order.RoleDispatcher); err != nil {
+		return OrderView{}, err
+	}
+	in, err := s.insight()
+	if err != nil {
+		return OrderView{}, err
+	}
+	var h *Hotspot
+	for _, c := range in.Hotspots(2, 0, s.now()) {
+		if c.ID == clusterID {
+			h = &c
+			break
+		}
+	}
+	if h == nil {
+		return OrderView{}, apperr.New(apperr.NotFound, "no hotspot %s", truncateStr(clusterID, 20))
+	}
+	ids := in.OpenMembers(*h)
+	sort.Slice(ids, func(i, j int) bool {
+		return len(ids[i]) < len(ids[j]) || (len(ids[i]) == len(ids[j]) && ids[i] < ids[j])
+	})
+	if len(ids) < 2 {
+		return OrderView{}, apperr.New(apperr.Conflict, "the hotspot has fewer than two open orders to merge")
+	}
+	parent := ids[0]
+	var failed []string
+	for _, id := range ids[1:] {
+		o, err := s.Store.GetOrder(ctx, id)
+		if err != nil || !o.Status.Open() {
+			continue
+		}
+		v := o.Version
+		if _, err := s.Act(ctx, a, id, order.ActMerge, order.Input{Version: &v, Into: parent}); err != nil {
+			failed = append(failed, o.Number)
+		}
+	}
+	pv, err := s.GetOrder(ctx, a, parent)
+	if err != nil {
+		return OrderView{}, err
+	}
+	if len(failed) > 0 {
+		s.Log.Warn("hotspot merge skipped orders", "hotspot", clusterID, "orders", strings.Join(failed, ","))
+	}
+	return pv, nil
+}
+
+// Retrain trains new versions of the suggestion models now (admin).
+func (s *Service) Retrain(ctx context.Context, a Actor) (TrainResult, error) {
+	if err := requireRole(a, order.RoleAdmin); err != nil {
+		return TrainResult{}, err
+	}
+	in, err := s.insight()
+	if err != nil {
+		return TrainResult{}, err
+	}
+	res, err := in.Train(ctx, s.Store)
+	if err == nil {
+		s.audit(ctx, a, "retrain", "models")
+	}
+	return res, err
+}
+
+// Models lists the trained model versions with their held-out accuracy.
+func (s *Service) Models(ctx context.Context, a Actor) ([]store.ModelVersion, error) {
+	if err := requireRole(a, order.RoleAdmin, order.RoleLeader, order.RoleDispatcher); err != nil {
+		return nil, err
+	}
+	ms, err := s.Store.Models(ctx, 50)
+	if ms == nil {
+		ms = []store.ModelVersion{}
+	}
+	return ms, err
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"hotline/internal/order"
+)
+
+// OrderText is what the text intelligence learns from and indexes: an
+// order's words and the decisions taken on it, never its caller.
+type OrderText struct {
+	ID          string
+	Number      string
+	Title       string
+	Description string
+	Category    string
+	Unit        string
+	Status      order.Status
+	ReplyText   string
+	CreatedAt   time.Time
+}
+
+// ForEachOrderText streams order texts, newest first, to fn: open orders
+// only, or closed orders only (the history the models learn from and the
+// past cases operators consult), at most limit of them.
+func (s *Store) ForEachOrderText(ctx context.Context, open bool, limit int, fn func(OrderText) error) error {
+	cond := "status NOT IN ('answered', 'closed', 'merged', 'invalid')"
+	if !open {
+		cond = "status = 'closed'"
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, number, title, description, category, COALESCE(unit, ''), status, reply_text, created_at
+		FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t OrderText
+		var id, created int64
+		var st string
+		if err := rows.Scan(&id, &t.Number, &t.Title, &t.Description, &t.Category, &t.Unit, &st, &t.ReplyText, &created); err != nil {
+			return mapErr(err)
+		}
+		t.ID, t.Status, t.CreatedAt = strconv.FormatInt(id, 10), order.Status(st), fromMicros(created)
+		if err := fn(t); err != nil {
+			return err
+		}
+	}
+	return mapErr(rows.Err())
+}
+
+// ModelVersion is one trained suggestion model.
+type ModelVersion struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"` // category or unit
+	TrainedAt time.Time `json:"trained_at"`
+	Examples  int       `json:"examples"`
+	HeldOut   int       `json:"held_out"`
+	Accuracy  *float64  `json:"accuracy"`
+	MacroF1   *float64  `json:"macro_f1"`
+	Algorithm string    `json:"algorithm"`
+	Data      []byte    `json:"-"`
+}
+
+// SaveModel stores a new model version.
+func (s *Store) SaveModel(ctx context.Context, m *ModelVersion) error {
+	var id int64
+	err := s.w.QueryRowContext(ctx, `INSERT INTO models (kind, trained_at, examples, held_out, accuracy, macro_f1, algorithm, data)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, m.Kind, micros(m.TrainedAt), m.Examples, m.HeldOut,
+		floatPtr(m.Accuracy), floatPtr(m.MacroF1), m.Algorithm, m.Data).Scan(&id)
+	m.ID = strconv.FormatInt(id, 10)
+	return mapErr(err)
+}
+
+// Models lists model versions, newest first, without their data.
+func (s *Store) Models(ctx context.Context, limit int) ([]ModelVersion, error) {
+	return collect(ctx, s.r, `SELECT id, kind, trained_at, examples, held_out, accuracy, macro_f1, algorithm FROM models
+		ORDER BY id DESC LIMIT `+strconv.Itoa(limit), nil, func(sc rowScanner) (ModelVersion, error) {
+		var m ModelVersion
+		var id, at int64
+		var acc, f1 sql.NullFloat64
+		err := sc.Scan(&id, &m.Kind, &at, &m.Examples, &m.HeldOut, &acc, &f1, &m.Algorithm)
+		m.ID, m.TrainedAt, m.Accuracy, m.MacroF1 = strconv.FormatInt(id, 10), fromMicros(at), nullFloat(acc), nullFloat(f1)
+		return m, err
+	})
+}
+
+// LatestModel returns the newest model of a kind with its data, or
+// NotFound.
+func (s *Store) LatestModel(ctx context.Context, kind string) (ModelVersion, error) {
+	var m ModelVersion
+	var id, at int64
+	var acc, f1 sql.NullFloat64
+	err := s.r.QueryRowContext(ctx, `SELECT id, kind, trained_at, examples, held_out, accuracy, macro_f1, algorithm, data FROM models
+		WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind).Scan(&id, &m.Kind, &at, &m.Examples, &m.HeldOut, &acc, &f1, &m.Algorithm, &m.Data)
+	if err != nil {
+		return m, mapErr(err)
+	}
+	m.ID, m.TrainedAt, m.Accuracy, m.MacroF1 = strconv.FormatInt(id, 10), fromMicros(at), nullFloat(acc), nullFloat(f1)
+	return m, nil
+}
