@@ -155,6 +155,10 @@ type ListQuery struct {
 	From, To   *time.Time
 	Limit      int
 	Cursor     string
+	// Masked shows every caller masked, whatever the role: work lists
+	// (queues, inboxes) need no full numbers, so they show none and write
+	// no audit entries; the order page shows the number and audits it.
+	Masked bool
 }
 
 // ListOrders lists the orders the actor may see, newest first.
@@ -184,7 +188,14 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]Order
 	now := s.now()
 	views := make([]OrderView, 0, len(orders))
 	for _, o := range orders {
-		views = append(views, s.view(o, a, now))
+		v := s.view(o, a, now)
+		if q.Masked && v.CallerView.Unmasked {
+			v.CallerView = order.CallerFor(o.Caller, Actor{Role: order.RoleLeader})
+			for i, c := range o.CoCallers {
+				v.CoCallerViews[i] = order.CallerFor(c, Actor{Role: order.RoleLeader})
+			}
+		}
+		views = append(views, v)
 	}
 	s.auditViews(ctx, a, views...)
 	return views, next, nil

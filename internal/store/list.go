@@ -161,30 +161,31 @@ func (s *Store) CountMatching(ctx context.Context, f Filter, limit int) (int, bo
 	return n, false, nil
 }
 
-// CountByStatus counts orders per status, optionally for one unit's view.
+// CountByStatus counts the open orders per status, optionally for one
+// unit's view: the work queues' tab counts. Closed, answered, merged and
+// invalid orders are history and not counted here, which keeps this an
+// index search over the open orders instead of a scan of every order.
 func (s *Store) CountByStatus(ctx context.Context, seenBy string) (map[order.Status]int, error) {
-	q := "SELECT status, COUNT(*) FROM orders"
+	q := "SELECT status, COUNT(*) FROM orders WHERE status NOT IN ('answered', 'closed', 'merged', 'invalid')"
 	var args []any
 	if seenBy != "" {
-		q += ` WHERE unit = $1 OR id IN (SELECT order_id FROM order_co_units WHERE unit = $1)`
+		q += ` AND (unit = $1 OR id IN (SELECT order_id FROM order_co_units WHERE unit = $1))`
 		args = append(args, seenBy)
 	}
-	q += " GROUP BY status"
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, mapErr(err)
+	type count struct {
+		st string
+		n  int
 	}
-	defer rows.Close()
+	rows, err := collect(ctx, s.r, q+" GROUP BY status", args, func(sc rowScanner) (count, error) {
+		var c count
+		err := sc.Scan(&c.st, &c.n)
+		return c, err
+	})
 	out := map[order.Status]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, mapErr(err)
-		}
-		out[order.Status(st)] = n
+	for _, c := range rows {
+		out[order.Status(c.st)] = c.n
 	}
-	return out, mapErr(rows.Err())
+	return out, err
 }
 
 func likeEscape(s string) string {

@@ -59,13 +59,13 @@ func (w *Web) board(rw http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	v.Replied = v.Today.ByStatus[order.Replied] + v.Today.ByStatus[order.Reviewed] + v.Today.ByStatus[order.Closed]
 	v.Closed = v.Today.ByStatus[order.Closed] + v.Today.ByStatus[order.Answered]
-	over, next, err := w.svc.ListOrders(ctx, p.Actor, service.ListQuery{Overdue: true, Status: overdueStatuses, Limit: countCap})
+	over, next, err := w.svc.ListOrders(ctx, p.Actor, service.ListQuery{Overdue: true, Status: overdueStatuses, Limit: countCap, Masked: true})
 	if err != nil {
 		w.fail(rw, r, p, err)
 		return
 	}
 	v.Overdue, v.OverdueN, v.OverdueMax = groupByUnit(over), len(over), next != ""
-	sup, _, err := w.svc.ListOrders(ctx, p.Actor, service.ListQuery{Supervised: true, Status: openStatuses(), Limit: countCap})
+	sup, _, err := w.svc.ListOrders(ctx, p.Actor, service.ListQuery{Supervised: true, Status: openStatuses(), Limit: countCap, Masked: true})
 	if err != nil {
 		w.fail(rw, r, p, err)
 		return

@@ -100,7 +100,7 @@ func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
 		}
 		v.Tabs = append(v.Tabs, tb)
 	}
-	lq := service.ListQuery{Limit: PageSize, Cursor: q.Get("cursor")}
+	lq := service.ListQuery{Limit: PageSize, Cursor: q.Get("cursor"), Masked: true}
 	switch v.Tab {
 	case "overdue":
 		lq.Overdue, lq.Status = true, overdueStatuses

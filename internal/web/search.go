@@ -67,6 +67,7 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, p *Page) {
 	if err := fe.Err(); err != nil {
 		status = w.applyErr(p, err)
 	} else {
+		lq.Masked = true // a result list needs no full numbers; the order page shows them
 		list, next, err := w.svc.ListOrders(ctx, p.Actor, lq)
 		if err != nil {
 			status = w.applyErr(p, err)
