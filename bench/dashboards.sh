@@ -17,7 +17,10 @@ PORT=$((20000 + RANDOM % 20000))
 "$BIN" serve --addr 127.0.0.1:$PORT --db "$DB" >/tmp/hotline-bench-serve.log 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fs http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.2; done
+T0=$(date +%s)
+for _ in $(seq 3000); do curl -fs http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.2; done
+echo "server ready after $(( $(date +%s) - T0 )) s (start-up includes training the text intelligence on past orders)"
+grep -E "VmRSS" /proc/$PID/status
 TOKEN=$(curl -fs -X POST http://127.0.0.1:$PORT/api/v1/session -d '{"username":"leader","password":"demo12345"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
 today=$(TZ=Asia/Shanghai date +%F)
 m1=$(TZ=Asia/Shanghai date -d "$(TZ=Asia/Shanghai date +%Y-%m-01) -1 month" +%F)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hotline/internal/apperr"
@@ -184,47 +185,50 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 		ov.UnitName + "；对比上一等长周期 " + prev.From + " 至 " + prev.To
 	f := store.RollupFilter{FromDay: p.FromDay, ToDay: p.ToDay, Unit: unit}
 
-	// The rates: per unit (one rollup read and one small live query), the
-	// total being their sum; the previous period's total likewise.
-	um, err := s.Store.RateCounts(ctx, f, "unit", now)
-	if err != nil {
-		return Overview{}, err
+	// Five independent reads, run at once: the rates per unit (one rollup
+	// read and one small live query; the total is their sum), the previous
+	// period's rates, overdue now, closed per day, and the created rollup
+	// rows (one read serves orders in, by status, per day, by type, by
+	// category and by unit).
+	var (
+		um, pm      map[string]*store.MetricCounts
+		closedByDay []store.Count
+		rows        []store.CreatedRow
+		errs        [5]error
+		wg          sync.WaitGroup
+	)
+	wg.Add(5)
+	go func() { defer wg.Done(); um, errs[0] = s.Store.RateCounts(ctx, f, "unit", now) }()
+	go func() {
+		defer wg.Done()
+		pm, errs[1] = s.Store.RateCounts(ctx, store.RollupFilter{FromDay: prev.FromDay, ToDay: prev.ToDay, Unit: unit}, "", now)
+	}()
+	go func() { defer wg.Done(); ov.OverdueNow, errs[2] = s.Store.OverdueNow(ctx, now, unit) }()
+	go func() { defer wg.Done(); closedByDay, errs[3] = s.Store.ClosedCounts(ctx, f, "day") }()
+	go func() { defer wg.Done(); rows, errs[4] = s.Store.CreatedRows(ctx, f) }()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Overview{}, err
+		}
 	}
 	total := &store.MetricCounts{ByStatus: map[order.Status]int{}}
 	for _, m := range um {
 		addCounts(total, m)
 	}
 	ov.Rates, ov.Samples = metricsOf(total)
-	pm, err := s.Store.RateCounts(ctx, store.RollupFilter{FromDay: prev.FromDay, ToDay: prev.ToDay, Unit: unit}, "", now)
-	if err != nil {
-		return Overview{}, err
-	}
 	ov.PreviousRates, ov.PreviousSamples = metricsOf(pm[""])
 	ov.Change = RateChange{
 		Response: stats.Change(ov.Response, ov.PreviousRates.Response), OnTime: stats.Change(ov.OnTime, ov.PreviousRates.OnTime),
 		Resolution: stats.Change(ov.Resolution, ov.PreviousRates.Resolution), Satisfaction: stats.Change(ov.Satisfaction, ov.PreviousRates.Satisfaction),
 		Reopen: stats.Change(ov.Reopen, ov.PreviousRates.Reopen)}
-
-	if ov.OverdueNow, err = s.Store.OverdueNow(ctx, now, unit); err != nil {
-		return Overview{}, err
-	}
 	ov.PerDay = make([]DayCount, p.Days)
 	for i := range ov.PerDay {
 		ov.PerDay[i].Date = store.DayDate(p.FromDay + int64(i))
 	}
-	closedByDay, err := s.Store.ClosedCounts(ctx, f, "day")
-	if err != nil {
-		return Overview{}, err
-	}
 	for _, c := range closedByDay {
 		ov.PerDay[c.Day-p.FromDay].Closed += c.N
 		ov.OrdersClosed += c.N
-	}
-
-	// Orders in, by status, per day, by type, category and unit: one read.
-	rows, err := s.Store.CreatedRows(ctx, f)
-	if err != nil {
-		return Overview{}, err
 	}
 	byStatus := map[order.Status]int{}
 	byType, byCat, byUnit := map[string]int64{}, map[string]int64{}, map[string]int64{}
