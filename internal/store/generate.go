@@ -36,7 +36,7 @@ type GenConfig struct {
 
 // GenBytesPerOrder is the disk the generator plans per order (rows, indexes
 // and slack), to refuse a run that would fill the disk.
-const GenBytesPerOrder = 2200
+const GenBytesPerOrder = 3100
 
 // genBatch is how many orders go into one transaction / COPY.
 const genBatch = 5000
