@@ -16,6 +16,9 @@ CREATE TABLE rollup_created (
     PRIMARY KEY (day, unit, category, type, status)
 );
 
+-- The praise board reads one type over many days.
+CREATE INDEX rollup_created_type ON rollup_created(type, day);
+
 -- Closed orders (status closed) by the day they were closed.
 CREATE TABLE rollup_closed (
     day       INTEGER NOT NULL,
