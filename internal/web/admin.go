@@ -284,3 +284,67 @@ func (w *Web) adminCalendarYear(rw http.ResponseWriter, r *http.Request, p *Page
 	}
 	http.Redirect(rw, r, fmt.Sprintf("/admin/calendar?year=%d&saved=%d", probe.Year, probe.Year), http.StatusSeeOther)
 }
+
+// modelsView is the admin's list of suggestion model versions.
+type modelsView struct {
+	Models  []store.ModelVersion
+	Current map[string]bool // the newest version of each kind (the one in use)
+	Off     bool            // the text intelligence is not running
+	Skipped string          // why the last retraining trained nothing
+}
+
+func (w *Web) modelsData(p *Page) (modelsView, error) {
+	v := modelsView{Current: map[string]bool{}}
+	ms, err := w.svc.Models(p.r.Context(), p.Actor)
+	if err != nil {
+		return v, err
+	}
+	v.Models = ms
+	newest := map[string]store.ModelVersion{}
+	for _, m := range ms {
+		if n, ok := newest[m.Kind]; !ok || m.TrainedAt.After(n.TrainedAt) {
+			newest[m.Kind] = m
+		}
+	}
+	for _, m := range newest {
+		v.Current[m.ID] = true
+	}
+	v.Off = w.svc.Intel == nil
+	return v, nil
+}
+
+func (w *Web) adminModels(rw http.ResponseWriter, r *http.Request, p *Page) {
+	p.Nav, p.Title = "admin", p.T("admin.models.title")
+	v, err := w.modelsData(p)
+	if err != nil {
+		w.fail(rw, r, p, err)
+		return
+	}
+	if s := r.URL.Query().Get("trained"); s != "" {
+		p.Flash = p.T("admin.retrained", s)
+	}
+	p.Data = v
+	w.render(rw, p, http.StatusOK, "admin_models")
+}
+
+// adminRetrain trains new model versions now.
+func (w *Web) adminRetrain(rw http.ResponseWriter, r *http.Request, p *Page) {
+	p.Nav, p.Title = "admin", p.T("admin.models.title")
+	res, err := w.svc.Retrain(r.Context(), p.Actor)
+	if err == nil && res.Skipped == "" {
+		http.Redirect(rw, r, "/admin/models?trained="+strconv.Itoa(len(res.Models)), http.StatusSeeOther)
+		return
+	}
+	status := http.StatusOK
+	if err != nil {
+		status = w.applyErr(p, err)
+	}
+	v, derr := w.modelsData(p)
+	if derr != nil {
+		w.fail(rw, r, p, derr)
+		return
+	}
+	v.Skipped = res.Skipped
+	p.Data = v
+	w.render(rw, p, status, "admin_models")
+}

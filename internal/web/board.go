@@ -22,6 +22,8 @@ type boardView struct {
 	SupN       int
 	Units      []service.UnitSummary
 	Month      string
+	Hotspots   []service.Hotspot // the top clusters of the text intelligence
+	HotOff     bool              // the text intelligence is not running
 }
 
 // unitGroup is a unit's orders on the board.
@@ -76,6 +78,7 @@ func (w *Web) board(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.fail(rw, r, p, err)
 		return
 	}
+	v.Hotspots, v.HotOff = w.hotspotsOf(ctx, p, 5)
 	p.Data = v
 	w.render(rw, p, http.StatusOK, "board")
 }

@@ -30,7 +30,7 @@ type browser struct {
 	shot string // screenshot folder, "" for none
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 	t.Helper()
 	if raceEnabled {
 		t.Skip("browser tests skipped under -race: they test the pages, not concurrency, and run in the plain `go test` step")
@@ -42,14 +42,14 @@ func newBrowser(t *testing.T) *browser {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skipf("\n\n!!! BROWSER TESTS SKIPPED: no chromium at %s (set HOTLINE_CHROMIUM; `make test` installs and sets it, and CI fails without it) !!!\n", bin)
 	}
-	m, base := server(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	m, base := server(t, opts...)
+	copts0 := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), copts0...)
 	var copts []chromedp.ContextOption
 	if os.Getenv("HOTLINE_CDP_DEBUG") != "" {
 		copts = append(copts, chromedp.WithDebugf(t.Logf))

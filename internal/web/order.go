@@ -21,6 +21,8 @@ type orderView struct {
 	Suggested string
 	Forms     []order.Action // the allowed actions that have a form
 	Return    string
+	Past      []service.PastCase // similar closed orders with their replies
+	PastOn    bool               // the block is shown (the user's role, the intelligence running)
 }
 
 type childRow struct {
@@ -63,6 +65,11 @@ func (w *Web) orderData(p *Page, id string) (orderView, error) {
 		}
 		if sug := w.svc.Suggest(o.Title, o.Description); v.Suggested == "" && sug.Unit != nil {
 			v.Suggested = sug.Unit.Code
+		}
+	}
+	if p.Is("operator", "dispatcher", "handler") {
+		if past, err := w.svc.PastCases(ctx, p.Actor, o.ID, 5); err == nil {
+			v.Past, v.PastOn = past, true
 		}
 	}
 	for _, a := range o.Allowed {

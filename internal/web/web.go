@@ -5,7 +5,8 @@
 //
 // One file per page group: auth.go (log in/out), intake.go, queue.go,
 // inbox.go, order.go (order page and actions), callback.go, board.go,
-// search.go, notify.go, admin.go.
+// search.go, notify.go, admin.go, dashboard.go (the leaders' dashboards),
+// hotspots.go (the hotspot map and clusters), bigscreen.go.
 package web
 
 import (
@@ -78,10 +79,10 @@ func New(svc *service.Service, a *api.API, demo bool) (*Web, error) {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "parts" {
+		if base == "layout" || base == "parts" || base == "dashboard_parts" {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/dashboard_parts.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
@@ -141,6 +142,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/calendar", w.page(admin, w.adminCalendar))
 	mux.HandleFunc("POST /admin/calendar/day", w.page(admin, w.adminCalendarDay))
 	mux.HandleFunc("POST /admin/calendar/year", w.page(admin, w.adminCalendarYear))
+	mux.HandleFunc("GET /admin/models", w.page(admin, w.adminModels))
+	mux.HandleFunc("POST /admin/models/retrain", w.page(admin, w.adminRetrain))
+	w.registerDashboards(mux)
 }
 
 // Page is what every template gets: the user, the language, the CSRF token

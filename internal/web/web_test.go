@@ -89,11 +89,16 @@ func TestCatalogues(t *testing.T) {
 	}
 }
 
-// server starts the real server with the demo subdistrict and the pages.
-func server(t testing.TB) (*app.Main, string) {
+// server starts the real server with the demo subdistrict and the pages;
+// opts may change the configuration (e.g. add the text intelligence).
+func server(t testing.TB, opts ...func(*app.Config)) (*app.Main, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: testenv.SQLiteURL(t), Demo: true, Web: Mount})
+	cfg := app.Config{Addr: "127.0.0.1:0", DB: testenv.SQLiteURL(t), Demo: true, Web: Mount}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	m, err := app.New(ctx, cfg)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
