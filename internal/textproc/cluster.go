@@ -127,7 +127,7 @@ func clusterTokens(seg *Segmenter, text string) (counts, places map[string]int) 
 			if p := placeAt(words, i); p != "" {
 				places[p] = max(places[p], placeWeight)
 			}
-			if seg.IsStopWord(t) || (utf8.RuneCountInString(t) < 2 && isHan(t)) || isDigits(t) {
+			if seg.IsStopWord(t) || (utf8.RuneCountInString(t) < 2 && isHan(t)) || isDigits(t) || redactedWords[t] {
 				continue
 			}
 			counts[t] += w
@@ -137,6 +137,11 @@ func clusterTokens(seg *Segmenter, text string) (counts, places map[string]int) 
 	add(body, 1, 1)
 	return counts, places
 }
+
+// redactedWords are what Redact's placeholders segment into: that two
+// messages both contained a phone number says nothing about their problem,
+// and "phone" must not become a cluster label.
+var redactedWords = map[string]bool{"phone": true, "idcard": true, "email": true, "bankcard": true}
 
 func (c *Clusterer) termID(t string, create bool) (int32, bool) {
 	if id, ok := c.terms[t]; ok {

@@ -287,3 +287,14 @@ func TestClusterQuality(t *testing.T) {
 		t.Errorf("incremental cluster quality dropped: %s", inc)
 	}
 }
+
+func TestClusterIgnoresRedactedData(t *testing.T) {
+	c := NewClusterer(ClusterOptions{})
+	c.Add("1", "联系我\n请回电13812345678", time.Time{})
+	c.Add("2", "回电\n我的电话13987654321请回电", time.Time{})
+	for _, cl := range c.Clusters(1) {
+		if strings.Contains(cl.Label, "phone") || strings.Contains(cl.Label, "138") {
+			t.Errorf("label %q shows redacted data", cl.Label)
+		}
+	}
+}
