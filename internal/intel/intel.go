@@ -73,6 +73,16 @@ type Intel struct {
 	hot        *textproc.Clusterer
 	hotMembers map[string]bool
 	trainMu    sync.Mutex
+
+	// changes feeds Observe's index updates to one goroutine, so a create
+	// or an action does not wait for re-indexing (ordered, bounded).
+	changes chan change
+}
+
+// change is one observed order, or (done set) a flush marker.
+type change struct {
+	t    store.OrderText
+	done chan struct{}
 }
 
 type orderMeta struct {
@@ -87,9 +97,31 @@ func New() *Intel { return NewWithOptions(Options{}) }
 // NewWithOptions returns the intelligence with options.
 func NewWithOptions(o Options) *Intel {
 	o = o.withDefaults()
-	return &Intel{opts: o, seg: textproc.Default(), log: slog.Default(),
+	in := &Intel{opts: o, seg: textproc.Default(), log: slog.Default(),
 		open: textproc.NewIndex(), past: textproc.NewIndex(), meta: map[string]orderMeta{},
-		hot: textproc.NewClusterer(textproc.ClusterOptions{Window: 7 * 24 * time.Hour}), hotMembers: map[string]bool{}}
+		hot: textproc.NewClusterer(textproc.ClusterOptions{Window: 7 * 24 * time.Hour}), hotMembers: map[string]bool{},
+		changes: make(chan change, 4096)}
+	go in.apply()
+	return in
+}
+
+// apply runs for the life of the process (an Intel lives as long as its
+// server) and indexes the observed changes in order.
+func (in *Intel) apply() {
+	for c := range in.changes {
+		if c.done != nil {
+			close(c.done)
+			continue
+		}
+		in.index(c.t, time.Now().Add(-in.opts.HotspotWindow))
+	}
+}
+
+// Flush waits until every change observed so far is indexed.
+func (in *Intel) Flush() {
+	done := make(chan struct{})
+	in.changes <- change{done: done}
+	<-done
 }
 
 func text(title, description string) string {
@@ -194,10 +226,11 @@ func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 	}
 }
 
-// Observe follows every change of an order.
+// Observe follows every change of an order. The indexes are updated in the
+// background, in order; similar-order lists may lag a change by moments.
 func (in *Intel) Observe(o order.Order) {
-	in.index(store.OrderText{ID: o.ID, Number: o.Number, Title: o.Title, Description: o.Description, Category: o.Category,
-		Unit: o.Unit, Status: o.Status, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt}, time.Now().Add(-in.opts.HotspotWindow))
+	in.changes <- change{t: store.OrderText{ID: o.ID, Number: o.Number, Title: o.Title, Description: o.Description, Category: o.Category,
+		Unit: o.Unit, Status: o.Status, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt}}
 }
 
 // Suggest returns the suggested category and unit. With trained models it
@@ -301,6 +334,7 @@ func (in *Intel) PastCases(title, description string, exclude string, limit int)
 // Heat weighs each member by recency (a week's half-life) and open orders
 // double, so a live problem outranks an old, solved one.
 func (in *Intel) Hotspots(minSize, limit int, now time.Time) []service.Hotspot {
+	in.Flush()
 	cs := in.hot.Clusters(minSize)
 	in.mu.RLock()
 	out := make([]service.Hotspot, 0, len(cs))
