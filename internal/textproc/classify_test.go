@@ -84,6 +84,8 @@ func parseOpts(t testing.TB, s string) TrainOptions {
 			o.Features.NoWords = true
 		case "maxrunes":
 			_, err = fmt.Sscan(v, &o.Features.MaxRunes)
+		case "nocal":
+			o.NoCalibration = true
 		case "notitle":
 			o.Features.NoTitle = true
 		case "nobigrams":

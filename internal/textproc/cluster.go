@@ -86,6 +86,7 @@ type Clusterer struct {
 	clusters []*hotCluster
 	postings map[int32][]int32 // term → clusters whose signature holds it
 	byID     map[string]int    // message id → cluster
+	shared   map[int32]int     // scratch for nearest
 }
 
 // NewClusterer returns an empty clusterer.
@@ -102,7 +103,10 @@ func NewClusterer(opts ClusterOptions) *Clusterer {
 const (
 	docSignature     = 10 // terms of a message used to look up candidates
 	clusterSignature = 12 // terms of a cluster kept in the inverted index
-	maxCandidates    = 24 // clusters compared in full per message
+	// Clusters compared in full per message, those sharing the most
+	// signature terms first. 12 gave the same clusters as 24 on both
+	// evaluation files at half the cost.
+	maxCandidates = 12
 	// A term indexed for more clusters than this is too common to find
 	// candidates with (it would make every lookup scan a long list).
 	maxPostings = 2000
@@ -248,7 +252,12 @@ func (c *Clusterer) addCounts(id string, at time.Time, counts, places map[string
 // nearest finds the most similar cluster among those sharing signature
 // terms with the message.
 func (c *Clusterer) nearest(d clusterDoc) (int, float64) {
-	shared := make(map[int32]int)
+	// The caller holds the lock, so the scratch map can be reused.
+	if c.shared == nil {
+		c.shared = make(map[int32]int)
+	}
+	shared := c.shared
+	clear(shared)
 	for _, t := range d.sig {
 		if ps := c.postings[t]; len(ps) <= maxPostings {
 			for _, k := range ps {
