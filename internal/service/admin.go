@@ -195,3 +195,29 @@ func (s *Service) audit(ctx context.Context, a Actor, action, target string) {
 		s.Log.Error("audit write failed", "err", err)
 	}
 }
+
+// SetUserActive enables or disables a user (admin). Disabling also ends the
+// user's sessions; an admin cannot disable themself.
+func (s *Service) SetUserActive(ctx context.Context, a Actor, username string, active bool) error {
+	if err := requireRole(a, order.RoleAdmin); err != nil {
+		return err
+	}
+	if username == a.Username && !active {
+		return apperr.Field("username", "you cannot disable your own account")
+	}
+	u, err := s.Store.UserByName(ctx, username)
+	if err != nil {
+		return err
+	}
+	u.Active = active
+	u.PasswordHash = "" // keep the password
+	if err := s.Store.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	action := "user_disable"
+	if active {
+		action = "user_enable"
+	}
+	s.audit(ctx, a, action, username)
+	return nil
+}

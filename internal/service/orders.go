@@ -206,6 +206,13 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 	if !order.Known(act) {
 		return OrderView{}, apperr.New(apperr.NotFound, "unknown action %q", truncateStr(string(act), 40))
 	}
+	// A merge target may be named by its human number (what people see) as
+	// well as by its id.
+	if act == order.ActMerge && len(in.Into) == 13 {
+		if p, err := s.Store.GetOrderByNumber(ctx, in.Into); err == nil {
+			in.Into = p.ID
+		}
+	}
 	now := s.now()
 	env := order.Env{Now: now, Deadlines: s.schedule(), UnitKnown: s.UnitKnown}
 	var parentAfter *order.Order

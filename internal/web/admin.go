@@ -113,6 +113,15 @@ func (w *Web) adminAddUser(rw http.ResponseWriter, r *http.Request, p *Page) {
 	w.adminRender(rw, r, p, w.applyErr(p, err), "admin_users")
 }
 
+func (w *Web) adminUserActive(rw http.ResponseWriter, r *http.Request, p *Page) {
+	name := r.PathValue("username")
+	if err := w.svc.SetUserActive(r.Context(), p.Actor, name, r.PostForm.Get("active") == "1"); err != nil {
+		w.adminRender(rw, r, p, w.applyErr(p, err), "admin_users")
+		return
+	}
+	w.adminDone(rw, r, "/admin/users", name)
+}
+
 func (w *Web) adminUnits(rw http.ResponseWriter, r *http.Request, p *Page) {
 	w.flashSaved(p)
 	w.adminRender(rw, r, p, http.StatusOK, "admin_units")

@@ -133,6 +133,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	}))
 	mux.HandleFunc("GET /admin/users", w.page(admin, w.adminUsers))
 	mux.HandleFunc("POST /admin/users", w.page(admin, w.adminAddUser))
+	mux.HandleFunc("POST /admin/users/{username}/active", w.page(admin, w.adminUserActive))
 	mux.HandleFunc("GET /admin/units", w.page(admin, w.adminUnits))
 	mux.HandleFunc("POST /admin/units", w.page(admin, w.adminPutUnit))
 	mux.HandleFunc("GET /admin/categories", w.page(admin, w.adminCategories))
