@@ -212,6 +212,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, body)
 }
 
+// WriteJSON writes v as the API's JSON answer (other HTTP doors use it too).
+func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -223,8 +226,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decode reads a JSON body into v, turning every way it can be wrong into
 // an Invalid (or TooLarge) error that names the field.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+func decode(r *http.Request, v any) error { return DecodeJSON(r.Body, v) }
+
+// DecodeJSON reads exactly one JSON object into v, turning every way it can
+// be wrong into an Invalid (or TooLarge) error that names the field. Every
+// JSON door of the server (the API, the feed) reads bodies with it.
+func DecodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	if err := dec.Decode(v); err != nil {
 		return decodeErr(err)
 	}

@@ -1,6 +1,8 @@
 package feed
 
 import (
+	"bytes"
+	"hotline/internal/api"
 	"testing"
 
 	"hotline/internal/apperr"
@@ -18,7 +20,7 @@ func FuzzWebhookBody(f *testing.F) {
 	f.Add([]byte(`{"lat": 1e999}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var in service.FeedOrder
-		if err := decode(body, &in); err != nil {
+		if err := api.DecodeJSON(bytes.NewReader(body), &in); err != nil {
 			if c := apperr.CodeOf(err); c != apperr.Invalid {
 				t.Fatalf("decode error with code %s: %v", c, err)
 			}

@@ -7,9 +7,9 @@ package feed
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"hotline/internal/api"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,7 +72,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in service.FeedOrder
-	if err := decode(body, &in); err != nil {
+	if err := api.DecodeJSON(bytes.NewReader(body), &in); err != nil {
 		h.fail(w, err)
 		return
 	}
@@ -86,7 +86,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if res.Created {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, orderOut{ID: o.ID, Number: o.Number, PlatformOrderID: o.ExternalID, Status: o.Status, Type: o.Type, Urgency: o.Urgency,
+	api.WriteJSON(w, status, orderOut{ID: o.ID, Number: o.Number, PlatformOrderID: o.ExternalID, Status: o.Status, Type: o.Type, Urgency: o.Urgency,
 		Title: o.Title, Version: o.Version, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Created: res.Created, Updated: res.Updated})
 }
 
@@ -166,58 +166,5 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	if e.Code == apperr.Unauthorized {
 		w.Header().Set("WWW-Authenticate", `HMAC realm="hotline-feed"`)
 	}
-	writeJSON(w, apperr.HTTPStatus(e.Code), b)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-// decode reads one JSON object, naming the field of every mistake.
-func decode(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		var ute *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &ute):
-			field := ute.Field
-			if field == "" {
-				field = "body"
-			}
-			return apperr.Field(field, "must be "+kind(ute.Type.Kind().String()))
-		case errors.As(err, &se):
-			return apperr.Field("body", fmt.Sprintf("malformed JSON at byte %d", se.Offset))
-		case errors.Is(err, io.EOF):
-			return apperr.Field("body", "empty; a JSON object is required")
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			return apperr.Field("body", "malformed JSON: unexpected end")
-		}
-		return apperr.Field("body", "malformed JSON")
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apperr.Field("body", "one JSON object only; extra data after it")
-	}
-	return nil
-}
-
-func kind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "a list"
-	case "struct", "map", "ptr":
-		return "an object"
-	case "int", "int64", "float64":
-		return "a number"
-	}
-	return "of another type"
+	api.WriteJSON(w, apperr.HTTPStatus(e.Code), b)
 }
