@@ -2,9 +2,9 @@ package feed
 
 import (
 	"bytes"
-	"hotline/internal/api"
 	"testing"
 
+	"hotline/internal/api"
 	"hotline/internal/apperr"
 	"hotline/internal/service"
 )

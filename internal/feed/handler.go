@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hotline/internal/api"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"hotline/internal/api"
 	"hotline/internal/apperr"
 	"hotline/internal/order"
 	"hotline/internal/service"
