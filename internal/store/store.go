@@ -158,6 +158,11 @@ func redactURL(u string) string {
 	return u
 }
 
+// afterMigration holds statements kept in Go (shared with other code) that
+// run right after a migration, in its transaction: 0004 fills the rollups
+// with the same statements RebuildRollups uses.
+var afterMigration = map[int][]string{4: rollupStatements}
+
 // Migrate creates or upgrades the schema. On PostgreSQL an advisory lock
 // keeps several instances starting at once from migrating twice.
 func (s *Store) Migrate(ctx context.Context) error {
@@ -210,6 +215,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			}
 			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
 				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			for _, q := range afterMigration[v] {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return fmt.Errorf("migration %s (fill): %w", name, err)
+				}
 			}
 			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)", v, micros(time.Now())); err != nil {
 				return err

@@ -65,31 +65,7 @@ CREATE INDEX orders_type_created ON orders(type, created_at);
 -- Repeat callers and places and the map's counts read the orders of a
 -- period from this index alone (covering).
 CREATE INDEX orders_created_place ON orders(created_at, compound, category, unit, caller_phone, address, id);
--- Fill the rollups from what an existing database already holds (the same
--- statements as Store.RebuildRollups).
-INSERT INTO rollup_created (day, unit, category, type, status, n)
-SELECT (created_at + 28800000000) / 86400000000, COALESCE(unit, ''), category, type, status, COUNT(*)
-FROM orders GROUP BY 1, 2, 3, 4, 5;
 
-INSERT INTO rollup_closed (day, unit, category, type, n)
-SELECT (closed_at + 28800000000) / 86400000000, COALESCE(unit, ''), category, type, COUNT(*)
-FROM orders WHERE status = 'closed' AND closed_at IS NOT NULL GROUP BY 1, 2, 3, 4;
-
-INSERT INTO rollup_rates (day, unit, category, type, dispatched, responded, replied, on_time, closed, reopened, callbacks, cb_resolved, cb_satisfied)
-SELECT day, unit, category, type, SUM(a), SUM(b), SUM(c), SUM(d), SUM(e), SUM(f), SUM(g), SUM(h), SUM(i) FROM (
-    SELECT (dispatched_at + 28800000000) / 86400000000 AS day, COALESCE(unit, '') AS unit, category, type, 1 AS a,
-        CASE WHEN contacted_at IS NOT NULL AND contacted_at <= contact_due THEN 1 ELSE 0 END AS b,
-        CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END AS c,
-        CASE WHEN replied_at IS NOT NULL AND replied_at <= due THEN 1 ELSE 0 END AS d,
-        CASE WHEN status = 'closed' THEN 1 ELSE 0 END AS e,
-        CASE WHEN status = 'closed' AND reopen_count > 0 THEN 1 ELSE 0 END AS f,
-        0 AS g, 0 AS h, 0 AS i
-    FROM orders WHERE dispatched_at IS NOT NULL AND type <> 'praise' AND status NOT IN ('invalid', 'merged', 'answered')
-    UNION ALL
-    SELECT (o.dispatched_at + 28800000000) / 86400000000, c.unit, o.category, o.type, 0, 0, 0, 0, 0, 0,
-        CASE WHEN c.outcome <> 'unreachable' THEN 1 ELSE 0 END,
-        CASE WHEN c.outcome <> 'unreachable' AND c.resolved THEN 1 ELSE 0 END,
-        CASE WHEN c.outcome IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END
-    FROM callbacks c JOIN orders o ON o.id = c.order_id
-    WHERE o.dispatched_at IS NOT NULL AND o.type <> 'praise' AND o.status NOT IN ('invalid', 'merged', 'answered')
-) x GROUP BY day, unit, category, type;
+-- The rollups are filled from what the database already holds by the Go
+-- step registered for this migration (afterMigration in store.go), which
+-- runs the same statements as Store.RebuildRollups in the same transaction.
