@@ -85,45 +85,79 @@ func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
 	}
 	rows.Close()
 
+	// One goroutine simulates the lifecycles (state machine, JSON, SHA-256
+	// chains) of the next batch while this one writes the current batch, so
+	// the Go side and the database's inserts overlap on two cores.
 	g := newGen(cfg)
 	start := cfg.End.AddDate(-cfg.Years, 0, 0)
 	span := cfg.End.Sub(start)
 	step := span / time.Duration(cfg.Orders)
-	events := 0
-	t := start
-	for done := 0; done < cfg.Orders; {
-		n := min(genBatch, cfg.Orders-done)
-		var b genBatchRows
-		for i := 0; i < n; i++ {
-			// Orders arrive in time order (ids grow with time), jittered.
-			t = t.Add(time.Duration(g.rng.Int64N(int64(2*step) + 1)))
-			if !t.Before(cfg.End) {
-				t = cfg.End.Add(-time.Second)
+	type built struct {
+		b      *genBatchRows
+		n, evs int
+		err    error
+	}
+	batches := make(chan built, 2)
+	stop := make(chan struct{})
+	go func() {
+		defer close(batches)
+		t := start
+		for done := 0; done < cfg.Orders; {
+			n := min(genBatch, cfg.Orders-done)
+			b := &genBatchRows{orders: make([][]any, 0, n), events: make([][]any, 0, 8*n)}
+			evCount := 0
+			for i := 0; i < n; i++ {
+				// Orders arrive in time order (ids grow with time), jittered.
+				t = t.Add(time.Duration(g.rng.Int64N(int64(2*step) + 1)))
+				if !t.Before(cfg.End) {
+					t = cfg.End.Add(-time.Second)
+				}
+				id := maxID + int64(done+i) + 1
+				day := t.In(calendar.Shanghai).Format("20060102")
+				serials[day]++
+				if serials[day] > 99999 {
+					batches <- built{err: fmt.Errorf("generate: more than 99999 orders on %s; use fewer orders or more years", day)}
+					return
+				}
+				o, evs, cbs := g.lifecycle(id, fmt.Sprintf("%s%05d", day, serials[day]), t)
+				b.orders = append(b.orders, genOrderRow(&o, id, len(evs), evs[len(evs)-1].Hash))
+				for _, e := range evs {
+					body, _ := json.Marshal(e.Body)
+					b.events = append(b.events, []any{id, e.Seq, micros(e.At), e.Actor, e.Action, string(e.From), string(e.To), string(body), e.PrevHash, e.Hash})
+				}
+				for _, c := range cbs {
+					b.callbacks = append(b.callbacks, []any{id, micros(c.At), c.Outcome, c.Resolved, c.Unit, c.Round})
+				}
+				evCount += len(evs)
 			}
-			id := maxID + int64(done+i) + 1
-			day := t.In(calendar.Shanghai).Format("20060102")
-			serials[day]++
-			if serials[day] > 99999 {
-				return events, fmt.Errorf("generate: more than 99999 orders on %s; use fewer orders or more years", day)
+			select {
+			case batches <- built{b: b, n: n, evs: evCount}:
+			case <-stop:
+				return
 			}
-			o, evs, cbs := g.lifecycle(id, fmt.Sprintf("%s%05d", day, serials[day]), t)
-			b.orders = append(b.orders, genOrderRow(&o, id, len(evs), evs[len(evs)-1].Hash))
-			for _, e := range evs {
-				body, _ := json.Marshal(e.Body)
-				b.events = append(b.events, []any{id, e.Seq, micros(e.At), e.Actor, e.Action, string(e.From), string(e.To), string(body), e.PrevHash, e.Hash})
-			}
-			for _, c := range cbs {
-				b.callbacks = append(b.callbacks, []any{id, micros(c.At), c.Outcome, c.Resolved, c.Unit, c.Round})
-			}
-			events += len(evs)
+			done += n
 		}
-		if err := s.genWrite(ctx, &b); err != nil {
-			return events, err
+	}()
+	events, done := 0, 0
+	for bt := range batches {
+		if bt.err != nil {
+			err = bt.err
+			break
 		}
-		done += n
+		if err = s.genWrite(ctx, bt.b); err != nil {
+			break
+		}
+		events += bt.evs
+		done += bt.n
 		if cfg.Progress != nil {
 			cfg.Progress(done)
 		}
+	}
+	close(stop)
+	for range batches { // let the producer finish before serials is read
+	}
+	if err != nil {
+		return events, err
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		for d, n := range serials {
