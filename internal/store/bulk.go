@@ -63,7 +63,9 @@ type bulkPlan struct {
 	res  BulkResult
 }
 
-func planExisting(batch []BulkOrder, exists func(src string, ids []string) (map[string]bool, error)) (bulkPlan, error) {
+// planExisting asks exists about the batch's external ids, per at most per
+// ids of one source at a time.
+func planExisting(batch []BulkOrder, per int, exists func(src string, ids []string) (map[string]bool, error)) (bulkPlan, error) {
 	var p bulkPlan
 	bySource := map[string][]string{}
 	for _, b := range batch {
@@ -74,7 +76,7 @@ func planExisting(batch []BulkOrder, exists func(src string, ids []string) (map[
 	found := map[string]bool{}
 	for src, ids := range bySource {
 		for len(ids) > 0 {
-			n := min(len(ids), 500)
+			n := min(len(ids), per)
 			m, err := exists(src, ids[:n])
 			if err != nil {
 				return p, err
@@ -207,7 +209,7 @@ func (s *Store) bulkSQLite(ctx context.Context, batch []BulkOrder) (BulkResult, 
 	var plan bulkPlan
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		plan, err = planExisting(batch, func(src string, ids []string) (map[string]bool, error) {
+		plan, err = planExisting(batch, 500, func(src string, ids []string) (map[string]bool, error) {
 			return existingIDs(ctx, tx, src, ids)
 		})
 		if err != nil || len(plan.keep) == 0 {
@@ -261,7 +263,7 @@ func existingIDs(ctx context.Context, tx *sql.Tx, src string, ids []string) (map
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(i+2)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT external_id FROM orders WHERE source=$1 AND external_id IN (`+strings.Join(ph, ",")+`)`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT external_id FROM orders WHERE source=$1 AND external_id <> '' AND external_id IN (`+strings.Join(ph, ",")+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -300,8 +302,12 @@ func (s *Store) bulkPostgres(ctx context.Context, batch []BulkOrder) (BulkResult
 			return err
 		}
 		defer tx.Rollback(ctx)
-		plan, err = planExisting(batch, func(src string, ids []string) (map[string]bool, error) {
-			rows, err := tx.Query(ctx, `SELECT external_id FROM orders WHERE source=$1 AND external_id = ANY($2)`, src, ids)
+		// One query for the whole batch. The "external_id <> ''" is what lets
+		// the planner use the partial unique index orders_external: without
+		// it every batch scanned the whole table (quadratic; 60% of the
+		// import's time at 100,000 orders).
+		plan, err = planExisting(batch, 1<<20, func(src string, ids []string) (map[string]bool, error) {
+			rows, err := tx.Query(ctx, `SELECT external_id FROM orders WHERE source=$1 AND external_id <> '' AND external_id = ANY($2)`, src, ids)
 			if err != nil {
 				return nil, err
 			}
