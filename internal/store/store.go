@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
@@ -52,7 +53,14 @@ type Store struct {
 	commitOnce sync.Once
 	committers sync.WaitGroup
 	closeOnce  sync.Once
+	// batchFallbacks counts batches that failed as a whole and were redone
+	// one order at a time (a bad order in them, or a bug): tests watch it.
+	batchFallbacks atomic.Int64
 }
+
+// BatchFallbacks returns how many create batches had to be redone one order
+// at a time since the store was opened.
+func (s *Store) BatchFallbacks() int64 { return s.batchFallbacks.Load() }
 
 func newStore(d Dialect, w, r *sql.DB, url, path string) *Store {
 	return &Store{Dialect: d, w: w, r: r, url: url, path: path, creates: make(chan *createReq, 1024), closing: make(chan struct{})}

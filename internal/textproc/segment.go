@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,62 @@ type Segmenter struct {
 	segment func(text string, out []string) []string
 	add     func(words []string)
 	stop    map[string]struct{}
+
+	recent cutCache
+}
+
+// cutCache remembers the words of the last texts cut. One new order's text
+// is cut by several features within moments of each other (the similar-
+// order index at intake, then its background re-indexing and the hotspot
+// clusterer), and a cut costs about a millisecond per 500 characters where a
+// lookup costs one hash of the text. It holds at most cutCacheSize texts of
+// at most cutCacheMaxText bytes, replaced oldest first, and is emptied when
+// the dictionary changes.
+type cutCache struct {
+	mu   sync.Mutex
+	m    map[string][]string
+	ring [cutCacheSize]string
+	next int
+}
+
+const (
+	cutCacheSize    = 256
+	cutCacheMaxText = 4096
+)
+
+func (c *cutCache) get(text string) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w, ok := c.m[text]
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(w), true // callers may change their slice
+}
+
+func (c *cutCache) put(text string, words []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string][]string, cutCacheSize)
+	}
+	if _, ok := c.m[text]; ok {
+		return
+	}
+	if old := c.ring[c.next]; old != "" {
+		delete(c.m, old)
+	}
+	c.ring[c.next] = text
+	c.next = (c.next + 1) % cutCacheSize
+	c.m[text] = slices.Clone(words)
+}
+
+func (c *cutCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+	c.ring = [cutCacheSize]string{}
+	c.next = 0
 }
 
 var (
@@ -154,6 +211,7 @@ func (s *Segmenter) AddWords(words ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.add(clean)
+	s.recent.clear()
 }
 
 // IsStopWord reports whether w is one of the embedded stop words.
@@ -171,10 +229,21 @@ func (s *Segmenter) Cut(text string) []string {
 	if text == "" {
 		return nil
 	}
+	cache := len(text) <= cutCacheMaxText
+	if cache {
+		if w, ok := s.recent.get(text); ok {
+			return w
+		}
+	}
 	s.mu.RLock()
-	raw := s.segment(text, make([]string, 0, len(text)/4+1))
+	words := tidy(s.segment(text, make([]string, 0, len(text)/4+1)))
+	if cache {
+		// Under the read lock, so a cut made with the old dictionary
+		// cannot be cached after AddWords emptied the cache.
+		s.recent.put(text, words)
+	}
 	s.mu.RUnlock()
-	return tidy(raw)
+	return words
 }
 
 // addressUnits are the words that, after a number, name part of an address.

@@ -238,3 +238,29 @@ func main() {
 		t.Errorf("binary is %.1f MB: gse's embedded dictionaries got linked in", float64(st.Size())/1e6)
 	}
 }
+
+// TestCutCache checks the recent-cuts cache: a repeated text gives the same
+// words, a caller changing its slice does not change the next caller's, and
+// the cache stays bounded however many texts pass.
+func TestCutCache(t *testing.T) {
+	s, err := newSegmenter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "小区门口路灯坏了，29号楼楼道堆放杂物"
+	first := s.Cut(text)
+	second := s.Cut(text)
+	if !slices.Equal(first, second) || len(first) == 0 {
+		t.Fatalf("repeated cut: %q then %q", first, second)
+	}
+	second[0] = "changed"
+	if third := s.Cut(text); !slices.Equal(first, third) {
+		t.Fatalf("a caller's change leaked into the cache: %q", third)
+	}
+	for i := range 3 * cutCacheSize {
+		s.Cut(fmt.Sprintf("第%d个路灯坏了", i))
+	}
+	if n := len(s.recent.m); n > cutCacheSize {
+		t.Fatalf("cache holds %d texts, more than %d", n, cutCacheSize)
+	}
+}
