@@ -346,3 +346,114 @@ func verify(s *server) (string, int, error) {
 	}
 	return "", n, nil
 }
+
+// TestPlatformDeadline: the city platform's deadline caps a round's
+// deadlines when it is earlier than the local working-day rule, is ignored
+// when it has passed before the round starts, and a platform update that
+// moves it pulls the running deadlines in or lets them out again.
+func TestPlatformDeadline(t *testing.T) {
+	fastFeed(t)
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		s := start(t, db, true)
+		s.addPlatform("shanghai", "", true)
+		ts := time.Now().Unix()
+		push := func(id string, deadline time.Time, title string) obj {
+			t.Helper()
+			var m obj
+			json.Unmarshal(orderBody(id, title), &m)
+			m["deadline"] = deadline.Format(time.RFC3339)
+			b, _ := json.Marshal(m)
+			ts++
+			st, out := s.push("shanghai", b, ts, nil)
+			if st != 200 && st != 201 {
+				t.Fatalf("push %s: %d %v", id, st, out)
+			}
+			return out
+		}
+		due := func(o obj, field string) time.Time {
+			t.Helper()
+			v, _ := o[field].(string)
+			tm, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				t.Fatalf("%s of %v: %v", field, o["number"], o[field])
+			}
+			return tm
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		soon := now.Add(12 * time.Hour) // before any working-day limit of the default policy
+		far := now.AddDate(0, 2, 0)     // after it
+
+		// Far deadline: the local rule; it is the yardstick of the others.
+		local := s.act("dispatcher", push("DL-far", far, "路面塌陷")["id"].(string), "dispatch", obj{"unit": "binyang"})
+		if d := due(local, "due"); !d.Before(far) || !d.After(soon) {
+			t.Fatalf("far deadline: due %v, want the local rule (between %v and %v)", d, soon, far)
+		}
+		// A sooner deadline caps every deadline of the round.
+		created := push("DL-soon", soon, "占道经营")
+		if created["created"] != true {
+			t.Fatalf("create: %v", created)
+		}
+		id := created["id"].(string)
+		o := s.act("dispatcher", id, "dispatch", obj{"unit": "binyang"})
+		if d := due(o, "due"); !d.Equal(soon) {
+			t.Fatalf("due %v, want the platform's %v", d, soon)
+		}
+		for _, f := range []string{"sign_due", "contact_due"} {
+			if d := due(o, f); d.After(soon) {
+				t.Errorf("%s %v after the platform's deadline %v", f, d, soon)
+			}
+		}
+		// The platform pulls its deadline in: the running deadlines follow.
+		sooner := now.Add(6 * time.Hour)
+		if u := push("DL-soon", sooner, "占道经营"); u["updated"] != true {
+			t.Fatalf("deadline-only update: %v", u)
+		}
+		_, o = s.api("dispatcher", "GET", "/api/v1/orders/"+id, nil)
+		if d := due(o, "due"); !d.Equal(sooner) {
+			t.Fatalf("after pulling in: due %v, want %v", d, sooner)
+		}
+		evs := o["events"].([]any)
+		last := evs[len(evs)-1].(map[string]any)
+		body, _ := last["body"].(map[string]any)
+		if last["action"] != "platform_update" || body["platform_deadline"] != sooner.Format(time.RFC3339) {
+			t.Fatalf("timeline: %v", last)
+		}
+		// The same deadline again is no change.
+		if u := push("DL-soon", sooner, "占道经营"); u["updated"] != false {
+			t.Fatalf("repeat: %v", u)
+		}
+		// The platform lets it out past the local rule: the local rule again.
+		if u := push("DL-soon", far.Add(24*time.Hour), "占道经营"); u["updated"] != true {
+			t.Fatalf("letting out: %v", u)
+		}
+		_, o = s.api("dispatcher", "GET", "/api/v1/orders/"+id, nil)
+		if d, want := due(o, "due"), due(local, "due"); !d.Equal(want) {
+			t.Fatalf("after letting out: due %v, want the local rule's %v", d, want)
+		}
+		if d, want := due(o, "contact_due"), due(local, "contact_due"); !d.Equal(want) {
+			t.Fatalf("after letting out: contact_due %v, want the local rule's %v", d, want)
+		}
+		// A deadline already past when the round starts cannot be met: the
+		// local rule applies (the order is not overdue on arrival).
+		past := push("DL-past", now.Add(-time.Hour), "噪音扰民")
+		o = s.act("dispatcher", past["id"].(string), "dispatch", obj{"unit": "binyang"})
+		if d, want := due(o, "due"), due(local, "due"); !d.Equal(want) {
+			t.Fatalf("past deadline: due %v, want the local rule's %v", d, want)
+		}
+		// An order not dispatched yet keeps no deadlines; the updated
+		// platform deadline is the one its dispatch applies.
+		rec := push("DL-received", far, "垃圾满溢")
+		push("DL-received", soon, "垃圾满溢")
+		_, o = s.api("dispatcher", "GET", "/api/v1/orders/"+rec["id"].(string), nil)
+		if o["due"] != nil {
+			t.Fatalf("received order has a due: %v", o["due"])
+		}
+		o = s.act("dispatcher", rec["id"].(string), "dispatch", obj{"unit": "binyang"})
+		if d := due(o, "due"); !d.Equal(soon) {
+			t.Fatalf("dispatch after an update: due %v, want %v", d, soon)
+		}
+		if code, _, _ := verify(s); code != "" {
+			t.Fatal(code)
+		}
+	})
+}

@@ -131,7 +131,7 @@ func (s *Service) PushFeedOrder(ctx context.Context, platform string, in FeedOrd
 	existing, link, err := s.Store.FeedOrder(ctx, order.SourceCityPlatform, in.PlatformOrderID)
 	switch {
 	case err == nil:
-		return s.updateFeedOrder(ctx, platform, existing, link, o, a)
+		return s.updateFeedOrder(ctx, platform, existing, link, o, deadline, a)
 	case !apperr.Is(err, apperr.NotFound):
 		return FeedResult{}, err
 	}
@@ -153,7 +153,7 @@ func (s *Service) PushFeedOrder(ctx context.Context, platform string, in FeedOrd
 		if err2 != nil {
 			return FeedResult{}, err
 		}
-		return s.updateFeedOrder(ctx, platform, existing, link, o, a)
+		return s.updateFeedOrder(ctx, platform, existing, link, o, deadline, a)
 	}
 	if err != nil {
 		return FeedResult{}, err
@@ -179,11 +179,15 @@ func feedFieldsOf(o order.Order) feedFields {
 	return feedFields{o.Type, o.Urgency, o.Title, o.Description, o.Caller, o.Address, o.Lat, o.Lng}
 }
 
-func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur order.Order, link store.FeedLink, want order.Order, a Actor) (FeedResult, error) {
+// updateFeedOrder applies a repeated push: nothing when nothing changed;
+// otherwise the changed fields, and a moved deadline (deadline nil keeps the
+// stored one), in one platform_update event.
+func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur order.Order, link store.FeedLink, want order.Order, deadline *time.Time, a Actor) (FeedResult, error) {
 	if link.Platform != platform {
 		return FeedResult{}, apperr.New(apperr.Conflict, "order id %q belongs to another channel", truncateStr(want.ExternalID, 64))
 	}
-	if reflect.DeepEqual(feedFieldsOf(cur), feedFieldsOf(want)) {
+	deadlineMoved := deadline != nil && (link.Deadline == nil || !link.Deadline.Equal(*deadline))
+	if reflect.DeepEqual(feedFieldsOf(cur), feedFieldsOf(want)) && !deadlineMoved {
 		return FeedResult{Order: cur}, nil
 	}
 	if !cur.Status.Open() {
@@ -222,6 +226,12 @@ func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur orde
 		n.Type, n.Urgency, n.Title, n.Description = want.Type, want.Urgency, want.Title, want.Description
 		n.Caller, n.Address, n.Lat, n.Lng = want.Caller, want.Address, want.Lat, want.Lng
 		now := s.now()
+		if deadlineMoved {
+			body["platform_deadline"] = deadline.Format(time.RFC3339)
+			if s.movePlatformDeadline(ctx, cur, &n, link.Deadline, *deadline, now) && n.Due != nil {
+				body["due"] = n.Due.Format(time.RFC3339)
+			}
+		}
 		n.Version = cur.Version + 1
 		n.UpdatedAt = now
 		ch := store.Change{Order: n, PrevVersion: cur.Version,
@@ -234,10 +244,119 @@ func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur orde
 	if err != nil {
 		return FeedResult{}, err
 	}
+	if deadlineMoved {
+		// After the order's commit: should this fail, the platform's retry
+		// finds the link's deadline still old and applies the move again
+		// (movePlatformDeadline gives the same dues the second time).
+		if err := s.Store.SetFeedDeadline(ctx, o.ID, *deadline); err != nil {
+			return FeedResult{}, err
+		}
+	}
 	if s.Intel != nil {
 		s.Intel.Observe(o)
 	}
 	return FeedResult{Order: o, Updated: true}, nil
+}
+
+// The municipal platform's deadline (docs/feed.md, "Deadlines"). The city
+// measures the subdistrict against its own deadline, so a round's sign,
+// contact and reply deadlines are the local working-day rule's, but never
+// later than the platform's deadline when that is still ahead. A deadline
+// that has already passed when a round starts (a reopened order, typically)
+// cannot be met any more: that round gets the local rule alone.
+
+// platformDeadliner is the deadline policy with the platform's cap: the
+// order.Deadliner every workflow action gets (Service.deadliner).
+type platformDeadliner struct {
+	order.Schedule
+	ctx context.Context
+	s   *Service
+}
+
+// deadliner returns the deadline rule of workflow actions: the
+// admin-editable policy, capped by the municipal platform's deadline for
+// the orders a platform pushed.
+func (s *Service) deadliner(ctx context.Context) order.Deadliner {
+	return platformDeadliner{Schedule: s.schedule(), ctx: ctx, s: s}
+}
+
+func (p platformDeadliner) Deadlines(o *order.Order, at time.Time) (sign, contact, due time.Time) {
+	sign, contact, due = p.Schedule.Deadlines(o, at)
+	if o.Source != order.SourceCityPlatform || o.ID == "" {
+		return sign, contact, due
+	}
+	dl, err := p.s.Store.FeedDeadline(p.ctx, o.ID)
+	if err != nil {
+		p.s.Log.Warn("platform deadline not read: the local rule applies", "order", o.ID, "err", err)
+		return sign, contact, due
+	}
+	if dl == nil || !dl.After(at) {
+		return sign, contact, due
+	}
+	capAt := func(t time.Time) time.Time {
+		if dl.Before(t) {
+			return *dl
+		}
+		return t
+	}
+	return capAt(sign), capAt(contact), capAt(due)
+}
+
+// movePlatformDeadline applies a platform's new deadline to the running
+// round of n (cur as read): a deadline of the round later than the new one
+// is pulled in to it; one that the old platform deadline had capped (equal
+// to it) moves out to the new deadline, but never past the local rule from
+// the round's start. An order not dispatched yet has no deadlines (dispatch
+// applies the platform's); a new deadline already past changes nothing.
+// It reports whether a deadline changed.
+func (s *Service) movePlatformDeadline(ctx context.Context, cur order.Order, n *order.Order, old *time.Time, dl, now time.Time) bool {
+	if !dl.After(now) || (cur.SignDue == nil && cur.ContactDue == nil && cur.Due == nil) {
+		return false
+	}
+	var local [3]*time.Time
+	if old != nil {
+		if start, ok := s.roundStart(ctx, cur.ID); ok {
+			sg, ct, du := s.schedule().Deadlines(&cur, start)
+			local = [3]*time.Time{&sg, &ct, &du}
+		}
+	}
+	changed := false
+	for k, d := range []**time.Time{&n.SignDue, &n.ContactDue, &n.Due} {
+		if *d == nil {
+			continue
+		}
+		v := **d
+		switch {
+		case dl.Before(v):
+			v = dl
+		case old != nil && v.Equal(*old) && local[k] != nil:
+			v = *local[k]
+			if dl.Before(v) {
+				v = dl
+			}
+		}
+		if !v.Equal(**d) {
+			*d = &v
+			changed = true
+		}
+	}
+	return changed
+}
+
+// roundStart is when the order's current round began: its last dispatch,
+// redispatch or reopen.
+func (s *Service) roundStart(ctx context.Context, id string) (time.Time, bool) {
+	evs, err := s.Store.Events(ctx, id)
+	if err != nil {
+		return time.Time{}, false
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		switch order.Action(evs[i].Action) {
+		case order.ActDispatch, order.ActRedispatch, order.ActReopen:
+			return evs[i].At, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // UseFeedNonce records a request signature for the replay window; false

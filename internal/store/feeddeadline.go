@@ -1,0 +1,38 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// FeedDeadline returns the municipal platform's deadline of an order it
+// pushed (feed_orders.deadline): nil when the order did not come from a
+// platform or the platform set no deadline.
+func (s *Store) FeedDeadline(ctx context.Context, orderID string) (*time.Time, error) {
+	id, err := parseID(orderID)
+	if err != nil {
+		return nil, nil
+	}
+	var dl sql.NullInt64
+	err = s.r.QueryRowContext(ctx, `SELECT deadline FROM feed_orders WHERE order_id=$1`, id).Scan(&dl)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return fromNullMicros(dl), nil
+}
+
+// SetFeedDeadline records a platform's new deadline for an order it pushed.
+func (s *Store) SetFeedDeadline(ctx context.Context, orderID string, deadline time.Time) error {
+	id, err := parseID(orderID)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE feed_orders SET deadline=$1 WHERE order_id=$2`, micros(deadline), id)
+		return err
+	})
+}
