@@ -102,8 +102,9 @@ func planExisting(batch []BulkOrder, per int, exists func(src string, ids []stri
 }
 
 // number assigns ids and numbers and seals the first events. serials
-// reserves n numbers of a day and returns the last one reserved.
-func (p *bulkPlan) number(batch []BulkOrder, ids []int64, serials func(day string, n int) (int, error)) error {
+// reserves counts[k] numbers of days[k], for every day at once, and returns
+// the last number reserved of each.
+func (p *bulkPlan) number(batch []BulkOrder, ids []int64, serials func(days []string, counts []int) ([]int, error)) error {
 	perDay := map[string]int{}
 	var days []string
 	for _, i := range p.keep {
@@ -113,16 +114,23 @@ func (p *bulkPlan) number(batch []BulkOrder, ids []int64, serials func(day strin
 		}
 		perDay[d]++
 	}
+	counts := make([]int, len(days))
+	for k, d := range days {
+		counts[k] = perDay[d]
+	}
+	lasts, err := serials(days, counts)
+	if err != nil {
+		return err
+	}
+	if len(lasts) != len(days) {
+		return fmt.Errorf("day serials: %d reserved for %d days", len(lasts), len(days))
+	}
 	next := map[string]int{}
-	for _, d := range days {
-		last, err := serials(d, perDay[d])
-		if err != nil {
-			return err
-		}
-		if last > 99999 {
+	for k, d := range days {
+		if lasts[k] > 99999 {
 			return apperr.New(apperr.Conflict, "more than 99999 orders on %s: the day's numbers are used up", d)
 		}
-		next[d] = last - perDay[d] + 1
+		next[d] = lasts[k] - counts[k] + 1
 	}
 	for k, i := range p.keep {
 		o := &batch[i].Order
@@ -225,7 +233,16 @@ func (s *Store) bulkSQLite(ctx context.Context, batch []BulkOrder) (BulkResult, 
 		for k := range ids {
 			ids[k] = maxID + int64(k) + 1
 		}
-		if err := plan.number(batch, ids, func(day string, n int) (int, error) { return reserveSerials(ctx, tx, day, n) }); err != nil {
+		if err := plan.number(batch, ids, func(days []string, counts []int) ([]int, error) {
+			lasts := make([]int, len(days))
+			for k, d := range days {
+				var err error
+				if lasts[k], err = reserveSerials(ctx, tx, d, counts[k]); err != nil {
+					return nil, err
+				}
+			}
+			return lasts, nil
+		}); err != nil {
 			return err
 		}
 		orders := make([][]any, 0, len(plan.keep))
@@ -346,11 +363,37 @@ func (s *Store) bulkPostgres(ctx context.Context, batch []BulkOrder) (BulkResult
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if err := plan.number(batch, ids, func(day string, n int) (int, error) {
-			var last int
-			err := tx.QueryRow(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, $2)
-				ON CONFLICT(day) DO UPDATE SET last = day_serials.last + $2 RETURNING last`, day, n).Scan(&last)
-			return last, err
+		// Every day of the batch in one statement (a year of history spans
+		// hundreds of days per batch: one round trip each was the rest of
+		// the per-batch chatter). Days are locked in the order given.
+		if err := plan.number(batch, ids, func(days []string, counts []int) ([]int, error) {
+			rows, err := tx.Query(ctx, `INSERT INTO day_serials(day, last)
+				SELECT d, n FROM unnest($1::text[], $2::bigint[]) AS u(d, n) ORDER BY d
+				ON CONFLICT(day) DO UPDATE SET last = day_serials.last + excluded.last RETURNING day, last`, days, counts)
+			if err != nil {
+				return nil, err
+			}
+			got := make(map[string]int, len(days))
+			for rows.Next() {
+				var d string
+				var last int
+				if err := rows.Scan(&d, &last); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				got[d] = last
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+			lasts := make([]int, len(days))
+			for k, d := range days {
+				if lasts[k] = got[d]; lasts[k] == 0 {
+					return nil, fmt.Errorf("day serials: nothing reserved for %s", d)
+				}
+			}
+			return lasts, nil
 		}); err != nil {
 			return err
 		}
