@@ -187,15 +187,16 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 
 	// Five independent reads, run at once: the rates per unit (one rollup
 	// read and one small live query; the total is their sum), the previous
-	// period's rates, overdue now, closed per day, and the created rollup
-	// rows (one read serves orders in, by status, per day, by type, by
-	// category and by unit).
+	// period's rates, overdue now, orders in and closed per day (rollup_days),
+	// and the created rollup rows (one read serves orders in, by status, by
+	// type, by category and by unit). Whole months of a long period are read
+	// from the monthly rollups, the edge days from the daily ones.
 	var (
-		um, pm      map[string]*store.MetricCounts
-		closedByDay []store.Count
-		rows        []store.CreatedRow
-		errs        [5]error
-		wg          sync.WaitGroup
+		um, pm map[string]*store.MetricCounts
+		perDay []store.DayTotal
+		rows   []store.CreatedRow
+		errs   [5]error
+		wg     sync.WaitGroup
 	)
 	wg.Add(5)
 	go func() { defer wg.Done(); um, errs[0] = s.Store.RateCounts(ctx, f, "unit", now) }()
@@ -204,7 +205,7 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 		pm, errs[1] = s.Store.RateCounts(ctx, store.RollupFilter{FromDay: prev.FromDay, ToDay: prev.ToDay, Unit: unit}, "", now)
 	}()
 	go func() { defer wg.Done(); ov.OverdueNow, errs[2] = s.Store.OverdueNow(ctx, now, unit) }()
-	go func() { defer wg.Done(); closedByDay, errs[3] = s.Store.ClosedCounts(ctx, f, "day") }()
+	go func() { defer wg.Done(); perDay, errs[3] = s.Store.DayTotals(ctx, f) }()
 	go func() { defer wg.Done(); rows, errs[4] = s.Store.CreatedRows(ctx, f) }()
 	wg.Wait()
 	for _, err := range errs {
@@ -226,16 +227,16 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 	for i := range ov.PerDay {
 		ov.PerDay[i].Date = store.DayDate(p.FromDay + int64(i))
 	}
-	for _, c := range closedByDay {
-		ov.PerDay[c.Day-p.FromDay].Closed += c.N
-		ov.OrdersClosed += c.N
+	for _, c := range perDay {
+		ov.PerDay[c.Day-p.FromDay].Closed += c.Closed
+		ov.PerDay[c.Day-p.FromDay].In += c.In
+		ov.OrdersClosed += c.Closed
 	}
 	byStatus := map[order.Status]int{}
 	byType, byCat, byUnit := map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, r := range rows {
 		ov.OrdersIn += r.N
 		byStatus[order.Status(r.Status)] += int(r.N)
-		ov.PerDay[r.Day-p.FromDay].In += r.N
 		byType[r.Type] += r.N
 		byCat[r.Category] += r.N
 		byUnit[r.Unit] += r.N
@@ -466,7 +467,7 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 		d0 := first + int64(7*i)
 		tv.Weeks = append(tv.Weeks, daysPeriod(d0, d0+7))
 	}
-	rows, err := s.Store.CreatedRows(ctx, store.RollupFilter{FromDay: first, ToDay: monday + 7, Unit: unit, NoPraise: true})
+	rows, err := s.Store.CreatedRows(ctx, store.RollupFilter{FromDay: first, ToDay: monday + 7, Unit: unit, NoPraise: true, Daily: true})
 	if err != nil {
 		return TrendsView{}, err
 	}

@@ -162,9 +162,66 @@ func callbackKey(o *order.Order) rollKey {
 	return rollKey{DayOf(*o.DispatchedAt), "", o.Category, string(o.Type), ""}
 }
 
-// apply writes the delta, in key order (so that concurrent PostgreSQL
-// transactions lock rollup rows in the same order and cannot deadlock).
+// applyDelta writes the delta to the daily rollups, the monthly ones (the
+// same keys with the day replaced by the first day of its month) and the
+// per-day totals, each table in key order and the tables always in the same
+// order (so that concurrent PostgreSQL transactions lock rollup rows in one
+// order and cannot deadlock).
 func (s *Store) applyDelta(ctx context.Context, tx *sql.Tx, d *rollDelta) error {
+	m := newDelta()
+	days := map[rollKey]*[2]int64{}
+	total := func(k rollKey) *[2]int64 {
+		k = rollKey{day: k.day, unit: k.unit}
+		v := days[k]
+		if v == nil {
+			v = new([2]int64)
+			days[k] = v
+		}
+		return v
+	}
+	for k, v := range d.created {
+		total(k)[0] += v
+		k.day = monthStart(k.day)
+		m.created[k] += v
+	}
+	for k, v := range d.closed {
+		total(k)[1] += v
+		k.day = monthStart(k.day)
+		m.closed[k] += v
+	}
+	for k, v := range d.rates {
+		mv := m.rate(rollKey{monthStart(k.day), k.unit, k.category, k.typ, k.state})
+		for i := range v {
+			mv[i] += v[i]
+		}
+	}
+	if err := s.writeDelta(ctx, tx, d, ""); err != nil {
+		return err
+	}
+	if err := s.writeDelta(ctx, tx, m, "_m"); err != nil {
+		return err
+	}
+	var dks []rollKey
+	for k, v := range days {
+		if *v != ([2]int64{}) {
+			dks = append(dks, k)
+		}
+	}
+	slices.SortFunc(dks, cmpKey)
+	for _, k := range dks {
+		v := days[k]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_days (day, unit, created, closed) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (day, unit) DO UPDATE SET created = rollup_days.created + excluded.created, closed = rollup_days.closed + excluded.closed`,
+			k.day, k.unit, v[0], v[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeDelta upserts a delta into the rollup tables with the given suffix
+// ("" daily, "_m" monthly).
+func (s *Store) writeDelta(ctx context.Context, tx *sql.Tx, d *rollDelta, sfx string) error {
 	keys := func(m map[rollKey]int64) []rollKey {
 		var ks []rollKey
 		for k, v := range m {
@@ -176,15 +233,15 @@ func (s *Store) applyDelta(ctx context.Context, tx *sql.Tx, d *rollDelta) error 
 		return ks
 	}
 	for _, k := range keys(d.created) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_created (day, unit, category, type, status, n) VALUES ($1,$2,$3,$4,$5,$6)
-			ON CONFLICT (day, unit, category, type, status) DO UPDATE SET n = rollup_created.n + excluded.n`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_created`+sfx+` (day, unit, category, type, status, n) VALUES ($1,$2,$3,$4,$5,$6)
+			ON CONFLICT (day, unit, category, type, status) DO UPDATE SET n = rollup_created`+sfx+`.n + excluded.n`,
 			k.day, k.unit, k.category, k.typ, k.state, d.created[k]); err != nil {
 			return err
 		}
 	}
 	for _, k := range keys(d.closed) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_closed (day, unit, category, type, n) VALUES ($1,$2,$3,$4,$5)
-			ON CONFLICT (day, unit, category, type) DO UPDATE SET n = rollup_closed.n + excluded.n`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_closed`+sfx+` (day, unit, category, type, n) VALUES ($1,$2,$3,$4,$5)
+			ON CONFLICT (day, unit, category, type) DO UPDATE SET n = rollup_closed`+sfx+`.n + excluded.n`,
 			k.day, k.unit, k.category, k.typ, d.closed[k]); err != nil {
 			return err
 		}
@@ -198,9 +255,9 @@ func (s *Store) applyDelta(ctx context.Context, tx *sql.Tx, d *rollDelta) error 
 	slices.SortFunc(rks, cmpKey)
 	set := make([]string, rN)
 	for i, c := range rateCols {
-		set[i] = c + " = rollup_rates." + c + " + excluded." + c
+		set[i] = c + " = rollup_rates" + sfx + "." + c + " + excluded." + c
 	}
-	q := `INSERT INTO rollup_rates (day, unit, category, type, ` + strings.Join(rateCols[:], ", ") + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+	q := `INSERT INTO rollup_rates` + sfx + ` (day, unit, category, type, ` + strings.Join(rateCols[:], ", ") + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 		ON CONFLICT (day, unit, category, type) DO UPDATE SET ` + strings.Join(set, ", ")
 	for _, k := range rks {
 		v := d.rates[k]
@@ -213,6 +270,52 @@ func (s *Store) applyDelta(ctx context.Context, tx *sql.Tx, d *rollDelta) error 
 		}
 	}
 	return nil
+}
+
+// monthStart is the day number of the first day of the (Shanghai calendar)
+// month holding day.
+func monthStart(day int64) int64 {
+	t := time.Unix(day*86400, 0).UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// nextMonth is the day number of the first day of the month after day's.
+func nextMonth(day int64) int64 {
+	t := time.Unix(monthStart(day)*86400, 0).UTC()
+	return t.AddDate(0, 1, 0).Unix() / 86400
+}
+
+// dayRange is one part of a period: days [from, to) read from the daily
+// tables, or whole months (monthly true, from and to first days of months)
+// read from the monthly ones.
+type dayRange struct {
+	from, to int64
+	monthly  bool
+}
+
+// splitDays cuts [d0, d1) into leading days, whole months and trailing days,
+// so that a long period reads about 30 times fewer rollup rows.
+func splitDays(d0, d1 int64, daily bool) []dayRange {
+	if d1 <= d0 {
+		return []dayRange{{d0, d1, false}}
+	}
+	m0 := monthStart(d0)
+	if m0 < d0 {
+		m0 = nextMonth(d0)
+	}
+	m1 := monthStart(d1)
+	if daily || m0 >= m1 {
+		return []dayRange{{d0, d1, false}}
+	}
+	var out []dayRange
+	if d0 < m0 {
+		out = append(out, dayRange{d0, m0, false})
+	}
+	out = append(out, dayRange{m0, m1, true})
+	if m1 < d1 {
+		out = append(out, dayRange{m1, d1, false})
+	}
+	return out
 }
 
 // rollupCreate counts a new order (called by createOrderTx).
@@ -301,11 +404,41 @@ var rollupStatements = []string{
 	) x GROUP BY day, unit, category, type`,
 }
 
-// RebuildRollups recomputes every rollup from the orders and callbacks in one
+// monthStatements rebuild the monthly rollups and the per-day totals from
+// the daily rollups (migration 0007 holds the same statements in SQL).
+func (s *Store) monthStatements() []string {
+	m := `CAST(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER)`
+	if s.Dialect == Postgres {
+		m = `(date_trunc('month', DATE '1970-01-01' + day::integer)::date - DATE '1970-01-01')`
+	}
+	return []string{
+		`DELETE FROM rollup_created_m`,
+		`DELETE FROM rollup_closed_m`,
+		`DELETE FROM rollup_rates_m`,
+		`DELETE FROM rollup_days`,
+		`INSERT INTO rollup_created_m (day, unit, category, type, status, n)
+		SELECT ` + m + `, unit, category, type, status, SUM(n) FROM rollup_created GROUP BY 1, 2, 3, 4, 5`,
+		`INSERT INTO rollup_closed_m (day, unit, category, type, n)
+		SELECT ` + m + `, unit, category, type, SUM(n) FROM rollup_closed GROUP BY 1, 2, 3, 4`,
+		`INSERT INTO rollup_rates_m (day, unit, category, type, dispatched, responded, replied, on_time, closed, reopened, callbacks, cb_resolved, cb_satisfied)
+		SELECT ` + m + `, unit, category, type, SUM(dispatched), SUM(responded), SUM(replied), SUM(on_time), SUM(closed), SUM(reopened),
+		    SUM(callbacks), SUM(cb_resolved), SUM(cb_satisfied)
+		FROM rollup_rates GROUP BY 1, 2, 3, 4`,
+		`INSERT INTO rollup_days (day, unit, created, closed)
+		SELECT day, unit, SUM(c), SUM(x) FROM (
+		    SELECT day, unit, n AS c, 0 AS x FROM rollup_created
+		    UNION ALL
+		    SELECT day, unit, 0, n FROM rollup_closed
+		) r GROUP BY day, unit`,
+	}
+}
+
+// RebuildRollups recomputes every rollup (daily, then monthly and per-day
+// totals from the daily ones) from the orders and callbacks in one
 // transaction (after a bulk load, or to repair).
 func (s *Store) RebuildRollups(ctx context.Context) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, q := range rollupStatements {
+		for _, q := range append(slices.Clone(rollupStatements), s.monthStatements()...) {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
@@ -316,20 +449,24 @@ func (s *Store) RebuildRollups(ctx context.Context) error {
 
 // RollupFilter selects rollup rows: Shanghai days [FromDay, ToDay) and
 // optionally one unit, category (a code or a parent's prefix "env.") or type.
+// Whole months of the period are read from the monthly tables (whose day is
+// the first day of the month) unless Daily is set.
 type RollupFilter struct {
 	FromDay, ToDay int64
 	Unit           string
 	Category       string
 	Type           string
 	NoPraise       bool
+	// Daily reads the daily tables only (for grouping by day or by week).
+	Daily bool
 }
 
-func (f RollupFilter) where(args *[]any) string {
+func (f RollupFilter) cond(d0, d1 int64, args *[]any) string {
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
 	}
-	w := "day >= " + arg(f.FromDay) + " AND day < " + arg(f.ToDay)
+	w := "day >= " + arg(d0) + " AND day < " + arg(d1)
 	if f.Unit != "" {
 		w += " AND unit = " + arg(f.Unit)
 	}
@@ -345,6 +482,33 @@ func (f RollupFilter) where(args *[]any) string {
 	return w
 }
 
+// Column lists of the rollup tables, for source.
+var (
+	createdCols = "day, unit, category, type, status, n"
+	closedCols  = "day, unit, category, type, n"
+	ratesCols   = "day, unit, category, type, " + strings.Join(rateCols[:], ", ")
+)
+
+// source is what a query reads the filter's rows of a rollup from (what
+// follows FROM): the daily table with the filter's condition, or, for a
+// period holding whole months, the union of the leading days, the months
+// (from table_m) and the trailing days. extra is appended to each condition.
+func (f RollupFilter) source(table, cols, extra string, args *[]any) string {
+	parts := splitDays(f.FromDay, f.ToDay, f.Daily)
+	if len(parts) == 1 && !parts[0].monthly {
+		return table + " WHERE " + f.cond(parts[0].from, parts[0].to, args) + extra
+	}
+	qs := make([]string, len(parts))
+	for i, p := range parts {
+		t := table
+		if p.monthly {
+			t += "_m"
+		}
+		qs[i] = "SELECT " + cols + " FROM " + t + " WHERE " + f.cond(p.from, p.to, args) + extra
+	}
+	return "(" + strings.Join(qs, " UNION ALL ") + ") r"
+}
+
 // Dimensions a rollup can be grouped by.
 var rollupDims = map[string]string{"": "''", "day": "day", "unit": "unit", "category": "category", "type": "type", "status": "status"}
 
@@ -358,7 +522,7 @@ type Count struct {
 // CreatedCounts counts orders created in the filter's days, grouped by dim
 // ("", day, unit, category, type or status).
 func (s *Store) CreatedCounts(ctx context.Context, f RollupFilter, dim string) ([]Count, error) {
-	return s.counts(ctx, "rollup_created", f, dim)
+	return s.counts(ctx, "rollup_created", createdCols, f, dim)
 }
 
 // ClosedCounts counts orders closed in the filter's days (status closed).
@@ -366,17 +530,19 @@ func (s *Store) ClosedCounts(ctx context.Context, f RollupFilter, dim string) ([
 	if dim == "status" {
 		dim = ""
 	}
-	return s.counts(ctx, "rollup_closed", f, dim)
+	return s.counts(ctx, "rollup_closed", closedCols, f, dim)
 }
 
-func (s *Store) counts(ctx context.Context, table string, f RollupFilter, dim string) ([]Count, error) {
+func (s *Store) counts(ctx context.Context, table, cols string, f RollupFilter, dim string) ([]Count, error) {
 	col, ok := rollupDims[dim]
 	if !ok {
 		col = "''"
 	}
+	if dim == "day" {
+		f.Daily = true
+	}
 	var args []any
-	w := f.where(&args)
-	q := `SELECT ` + col + `, COALESCE(SUM(n), 0) FROM ` + table + ` WHERE ` + w
+	q := `SELECT ` + col + `, COALESCE(SUM(n), 0) FROM ` + f.source(table, cols, "", &args)
 	if dim != "" {
 		q += ` GROUP BY ` + col
 	}
@@ -415,13 +581,15 @@ func (s *Store) RateCounts(ctx context.Context, f RollupFilter, dim string, now 
 	if !ok || dim == "status" {
 		col, dim = "''", ""
 	}
+	if dim == "day" {
+		f.Daily = true
+	}
 	var args []any
-	w := f.where(&args)
 	sums := make([]string, rN)
 	for i, c := range rateCols {
 		sums[i] = "COALESCE(SUM(" + c + "), 0)"
 	}
-	q := `SELECT ` + col + `, ` + strings.Join(sums, ", ") + ` FROM rollup_rates WHERE ` + w
+	q := `SELECT ` + col + `, ` + strings.Join(sums, ", ") + ` FROM ` + f.source("rollup_rates", ratesCols, "", &args)
 	if dim != "" {
 		q += ` GROUP BY ` + col
 	}
@@ -540,10 +708,10 @@ func (s *Store) Metrics(ctx context.Context, from, to, now time.Time, unit strin
 		out = map[string]*MetricCounts{unit: m}
 	}
 	var args []any
-	w := f.where(&args)
-	q := `SELECT unit, status, COALESCE(SUM(n), 0) FROM rollup_created WHERE ` + w + ` GROUP BY unit, status`
+	src := f.source("rollup_created", createdCols, "", &args)
+	q := `SELECT unit, status, COALESCE(SUM(n), 0) FROM ` + src + ` GROUP BY unit, status`
 	if !byUnit {
-		q = `SELECT '', status, COALESCE(SUM(n), 0) FROM rollup_created WHERE ` + w + ` GROUP BY status`
+		q = `SELECT '', status, COALESCE(SUM(n), 0) FROM ` + src + ` GROUP BY status`
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -712,10 +880,11 @@ func (s *Store) DashOrders(ctx context.Context, f DashFilter, fn func(DashOrder)
 }
 
 // CreatedUnitDays counts orders created in the filter's days by unit (Key)
-// and day.
+// and day; a whole month of the period comes as one row on its first day
+// (unless f.Daily), so the caller may group by month, not by day.
 func (s *Store) CreatedUnitDays(ctx context.Context, f RollupFilter) ([]Count, error) {
 	var args []any
-	rows, err := s.r.QueryContext(ctx, `SELECT unit, day, COALESCE(SUM(n), 0) FROM rollup_created WHERE `+f.where(&args)+` GROUP BY unit, day`, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT unit, day, COALESCE(SUM(n), 0) FROM `+f.source("rollup_created", createdCols, "", &args)+` GROUP BY unit, day`, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -752,11 +921,12 @@ type CreatedRow struct {
 }
 
 // CreatedRows returns the rollup_created rows of the filter's days, so that
-// one read serves every breakdown of a period (by day, type, category, unit
-// and status).
+// one read serves every breakdown of a period (by type, category, unit and
+// status). A whole month of the period comes from the monthly table, as rows
+// on the month's first day, unless f.Daily (for grouping by day or week).
 func (s *Store) CreatedRows(ctx context.Context, f RollupFilter) ([]CreatedRow, error) {
 	var args []any
-	rows, err := s.r.QueryContext(ctx, `SELECT day, unit, category, type, status, n FROM rollup_created WHERE `+f.where(&args)+` AND n <> 0`, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT day, unit, category, type, status, n FROM `+f.source("rollup_created", createdCols, " AND n <> 0", &args), args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -768,6 +938,40 @@ func (s *Store) CreatedRows(ctx context.Context, f RollupFilter) ([]CreatedRow, 
 			return nil, mapErr(err)
 		}
 		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// DayTotal is what one day of a period holds: orders created and closed.
+type DayTotal struct {
+	Day        int64
+	In, Closed int64
+}
+
+// DayTotals returns the orders created and closed on each day of the
+// filter's period that has any (f.Unit is the only other condition used),
+// from rollup_days: a dozen rows a day at most.
+func (s *Store) DayTotals(ctx context.Context, f RollupFilter) ([]DayTotal, error) {
+	args := []any{f.FromDay, f.ToDay}
+	q := `SELECT day, COALESCE(SUM(created), 0), COALESCE(SUM(closed), 0) FROM rollup_days WHERE day >= $1 AND day < $2`
+	if f.Unit != "" {
+		args = append(args, f.Unit)
+		q += ` AND unit = $3`
+	}
+	rows, err := s.r.QueryContext(ctx, q+` GROUP BY day`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []DayTotal
+	for rows.Next() {
+		var t DayTotal
+		if err := rows.Scan(&t.Day, &t.In, &t.Closed); err != nil {
+			return nil, mapErr(err)
+		}
+		if t.In != 0 || t.Closed != 0 {
+			out = append(out, t)
+		}
 	}
 	return out, mapErr(rows.Err())
 }
