@@ -161,7 +161,8 @@ type ListQuery struct {
 	Masked bool
 }
 
-// ListOrders lists the orders the actor may see, newest first.
+// ListOrders lists the orders the actor may see, newest first; with a text
+// query, the orders matching it ranked by relevance.
 func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]OrderView, string, error) {
 	if a.Role == order.RoleVolunteer {
 		return nil, "", apperr.New(apperr.Forbidden, "volunteers do not see work orders")
@@ -180,6 +181,7 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]Order
 		if len(f.Tokens) == 0 {
 			return []OrderView{}, "", nil
 		}
+		f.Query = q.Q // ranks by relevance: exact phrase, place, tokens (store/search.go)
 	}
 	orders, next, err := s.Store.ListOrders(ctx, f)
 	if err != nil {

@@ -19,11 +19,23 @@ type Filter struct {
 	Category   string // a code; a first-level code also matches its children
 	Overdue    bool
 	Supervised bool
-	Tokens     []string // full-text query tokens, all must match
-	From, To   *time.Time
-	Now        time.Time
-	Limit      int
-	Cursor     string // the id of the last order of the previous page
+	// Tokens are the full-text query's tokens. ListOrders ranks the orders
+	// matching any of them by relevance to Query (search.go); the counts
+	// (CountMatching) take the orders matching all of them.
+	Tokens []string
+	Query  string // the query as typed: its exact phrase and place names rank first
+	// Unranked lists the orders matching all tokens newest first, as before
+	// ranking (the benchmarks' baseline).
+	Unranked bool
+	From, To *time.Time
+	Now      time.Time
+	Limit    int
+	// Cursor is where the previous page ended: the id of its last order, or
+	// for a ranked search the opaque position search.go writes.
+	Cursor string
+	// RankWindow bounds how many of the newest matches a ranked search
+	// scores (0: DefaultRankWindow); older matches follow newest first.
+	RankWindow int
 }
 
 // overdueSQL is Order.Overdue as SQL: a step's deadline passed, step not
@@ -35,17 +47,38 @@ const overdueSQL = `((status = 'dispatched' OR (status = 'return_requested' AND 
 	OR (status = 'in_progress' OR (status = 'return_requested' AND return_from NOT IN ('dispatched', 'accepted')))
 		AND due < $N)`
 
+// args collects the arguments of a statement and hands out their
+// placeholders ($1, $2, …), which both dialects accept.
+type args struct{ vals []any }
+
+func (a *args) add(v any) string {
+	a.vals = append(a.vals, v)
+	return "$" + strconv.Itoa(len(a.vals))
+}
+
 // where turns a filter into a WHERE clause (without the cursor) and its
-// arguments; ListOrders and CountOrders share it.
+// arguments; ListOrders and CountMatching share it. With tokens, every
+// token must match (the unranked list and the counts).
 func (s *Store) where(f Filter) (string, []any) {
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+	var a args
+	conds := s.filterConds(f, &a)
+	if len(f.Tokens) > 0 {
+		conds = append(conds, s.matchAll(f.Tokens, &a))
 	}
+	return whereClause(conds), a.vals
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// filterConds are the conditions of every filter except the text query.
+func (s *Store) filterConds(f Filter, a *args) []string {
+	var where []string
+	arg := a.add
 	if len(f.Statuses) > 0 {
 		var ph []string
 		for _, st := range f.Statuses {
@@ -83,21 +116,35 @@ func (s *Store) where(f Filter) (string, []any) {
 	if f.To != nil {
 		where = append(where, "created_at < "+arg(micros(*f.To)))
 	}
-	if len(f.Tokens) > 0 {
-		if s.Dialect == Postgres {
-			where = append(where, "search_tokens @> "+arg(f.Tokens))
-		} else {
-			var q []string
-			for _, t := range f.Tokens {
-				q = append(q, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
-			}
-			where = append(where, "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH "+arg(strings.Join(q, " "))+")")
-		}
+	return where
+}
+
+// matchAll is the index condition "every token is in the order's search
+// tokens": the GIN index of search_tokens on PostgreSQL, FTS5 on SQLite.
+func (s *Store) matchAll(tokens []string, a *args) string {
+	if s.Dialect == Postgres {
+		return "search_tokens @> " + a.add(tokens)
 	}
-	if len(where) == 0 {
-		return "", args
+	return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(tokens, " ")) + ")"
+}
+
+// matchAny is the index condition "at least one token is in the order's
+// search tokens", through the same indexes as matchAll.
+func (s *Store) matchAny(tokens []string, a *args) string {
+	if s.Dialect == Postgres {
+		return "search_tokens && " + a.add(tokens)
 	}
-	return " WHERE " + strings.Join(where, " AND "), args
+	return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(tokens, " OR ")) + ")"
+}
+
+// ftsQuery quotes each token as an FTS5 string (no operator inside a token
+// is ever interpreted) and joins them with sep (" " is AND).
+func ftsQuery(tokens []string, sep string) string {
+	q := make([]string, 0, len(tokens))
+	for _, t := range tokens {
+		q = append(q, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	return strings.Join(q, sep)
 }
 
 func allOpen(sts []order.Status) bool {
@@ -110,8 +157,13 @@ func allOpen(sts []order.Status) bool {
 }
 
 // ListOrders returns orders newest first, a page at a time. The cursor is
-// the id of the last order of the previous page (ids grow with time).
+// the id of the last order of the previous page (ids grow with time). With
+// tokens, the orders matching any of them come ranked by relevance instead
+// (listRanked, search.go).
 func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string, error) {
+	if len(f.Tokens) > 0 && !f.Unranked {
+		return s.listRanked(ctx, f)
+	}
 	where, args := s.where(f)
 	if f.Cursor != "" {
 		c, err := strconv.ParseInt(f.Cursor, 10, 64)

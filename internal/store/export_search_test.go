@@ -1,0 +1,4 @@
+package store
+
+// NormText exposes normText to the tests of package store_test.
+var NormText = normText
