@@ -191,6 +191,13 @@ func (ix *Index) compact() {
 	ix.recomputeNorms()
 }
 
+// qterm is a query term: its id and its weight in the query (times its idf,
+// the document side's).
+type qterm struct {
+	t int32
+	w float64
+}
+
 // accumulator is the per-query scratch space: a score per document and the
 // list of documents touched, so that only those are reset.
 type accumulator struct {
@@ -212,10 +219,6 @@ func (ix *Index) Similar(text string, k int) []Match {
 	if ix.live == 0 || len(counts) == 0 {
 		return nil
 	}
-	type qterm struct {
-		t int32
-		w float64
-	}
 	q := make([]qterm, 0, len(counts))
 	var qnorm float64
 	for t, c := range counts {
@@ -234,6 +237,21 @@ func (ix *Index) Similar(text string, k int) []Match {
 	}
 	if len(q) == 0 || qnorm == 0 {
 		return nil
+	}
+	// A long text has a hundred words or more, and most documents share a
+	// few common ones with it: walking every posting list touches nearly the
+	// whole index. The maxQueryTerms heaviest words (the rarest, mostly)
+	// find the candidates; the other words' contributions are then added to
+	// the best candidates only (rescore), so those get exact cosines.
+	var rest []qterm
+	if len(q) > maxQueryTerms {
+		slices.SortFunc(q, func(a, b qterm) int {
+			if c := cmp.Compare(b.w, a.w); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.t, b.t)
+		})
+		q, rest = q[:maxQueryTerms], q[maxQueryTerms:]
 	}
 	// Terms found in very many documents (in more than 2% of them, and at
 	// least 5000) only add to the scores of documents a rarer term already
@@ -284,8 +302,11 @@ func (ix *Index) Similar(text string, k int) []Match {
 			}
 		}
 	}
-	h := make(matchHeap, 0, k+1)
 	inv := 1 / math.Sqrt(qnorm)
+	if len(rest) > 0 {
+		ix.rescore(acc, rest, k)
+	}
+	h := make(matchHeap, 0, k+1)
 	for _, d := range acc.touched {
 		s := acc.score[d]
 		acc.score[d] = 0
@@ -308,6 +329,51 @@ func (ix *Index) Similar(text string, k int) []Match {
 		out[i] = heap.Pop(&h).(Match)
 	}
 	return out
+}
+
+// maxQueryTerms is how many of a query's words find the candidates, and
+// rescoreFactor times k (at least minRescore) is how many candidates get the
+// rest of the words' contributions: see Similar.
+const (
+	maxQueryTerms = 32
+	rescoreFactor = 8
+	minRescore    = 64
+)
+
+// rescore keeps the best candidates found so far (by their partial cosine)
+// and adds to each of them the contributions of the query's remaining terms,
+// found by binary search in those terms' posting lists. Candidates dropped
+// here leave the accumulator zeroed, as Similar expects.
+func (ix *Index) rescore(acc *accumulator, rest []qterm, k int) {
+	keep := max(k*rescoreFactor, minRescore)
+	if len(acc.touched) > keep {
+		partial := func(d uint32) float32 {
+			if ix.norms[d] == 0 {
+				return -1
+			}
+			return acc.score[d] / ix.norms[d]
+		}
+		slices.SortFunc(acc.touched, func(a, b uint32) int {
+			if c := cmp.Compare(partial(b), partial(a)); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		for _, d := range acc.touched[keep:] {
+			acc.score[d] = 0
+		}
+		acc.touched = acc.touched[:keep]
+	}
+	slices.SortFunc(rest, func(a, b qterm) int { return cmp.Compare(a.t, b.t) })
+	for _, qt := range rest {
+		p := &ix.post[qt.t]
+		w := float32(qt.w)
+		for _, d := range acc.touched {
+			if i, ok := slices.BinarySearch(p.docs, d); ok {
+				acc.score[d] += w * tfWeight[p.tf[i]]
+			}
+		}
+	}
 }
 
 // worse reports whether a ranks below b: lower score, or equal score and

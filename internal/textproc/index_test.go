@@ -2,6 +2,7 @@ package textproc
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -245,4 +246,89 @@ func BenchmarkIndexSimilar1M(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// TestIndexSimilarExactScores checks Similar against a brute-force cosine
+// over every document, on real messages (long texts, so the query is cut to
+// its heaviest words and the rest rescored): every score returned is the
+// true cosine, and the top result is the brute-force top result for nearly
+// every query.
+func TestIndexSimilarExactScores(t *testing.T) {
+	texts := realTexts(t)
+	n, nq := 3000, 150
+	if race { // the same checks, smaller: the race detector is ~10x slower
+		n, nq = 600, 40
+	}
+	texts = texts[:min(n, len(texts))]
+	ix := NewIndex()
+	vecs := make([]map[string]int, len(texts))
+	for i, s := range texts {
+		ix.Add(fmt.Sprint(i), s)
+		vecs[i], _ = clusterTokens(ix.seg, s)
+	}
+	ix.mu.Lock()
+	ix.recomputeNorms()
+	ix.mu.Unlock()
+	weights := func(c map[string]int) (map[string]float64, float64) {
+		w := map[string]float64{}
+		var n float64
+		for term, k := range c {
+			df := int32(0)
+			if id, ok := ix.terms[term]; ok {
+				df = ix.post[id].df
+			}
+			x := float64(tfWeight[min(k, 255)]) * ix.idf(df)
+			w[term] = x
+			n += x * x
+		}
+		return w, math.Sqrt(n)
+	}
+	docW := make([]map[string]float64, len(texts))
+	docN := make([]float64, len(texts))
+	for i := range texts {
+		docW[i], docN[i] = weights(vecs[i])
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	queries, topSame, long := 0, 0, 0
+	for range nq {
+		q := perturb(rng, texts[rng.IntN(len(texts))])
+		qc, _ := clusterTokens(ix.seg, q)
+		if len(qc) > maxQueryTerms {
+			long++
+		}
+		qw, qn := weights(qc)
+		exact := func(d int) float64 {
+			var dot float64
+			for term, x := range qw {
+				dot += x * docW[d][term]
+			}
+			return dot / qn / docN[d]
+		}
+		bestScore := -1.0
+		for d := range texts {
+			bestScore = max(bestScore, exact(d))
+		}
+		got := ix.Similar(q, 5)
+		if len(got) == 0 {
+			t.Fatalf("no result for a real message")
+		}
+		queries++
+		for _, m := range got {
+			var d int
+			fmt.Sscan(m.ID, &d)
+			if want := min(exact(d), 1); math.Abs(want-m.Score) > 1e-3 {
+				t.Fatalf("doc %s scored %.4f, true cosine %.4f", m.ID, m.Score, want)
+			}
+		}
+		if got[0].Score >= bestScore-1e-3 {
+			topSame++
+		}
+	}
+	t.Logf("%d queries (%d longer than %d words): top result as good as brute force in %d", queries, long, maxQueryTerms, topSame)
+	if long < queries/4 {
+		t.Fatalf("only %d long queries: the test no longer exercises rescoring", long)
+	}
+	if topSame < queries*97/100 {
+		t.Errorf("top result matched brute force in %d of %d queries", topSame, queries)
+	}
 }
