@@ -58,6 +58,7 @@ type view struct {
 	Errors  map[string]string // field → message in the page's language
 	Message string
 	Created *Created
+	Link    string // the tracking link in full (scheme and host of the request), to save or share
 	Order   *orderView
 	Number  string
 	Phone   string
@@ -175,7 +176,22 @@ func (p *Portal) reportPost(w http.ResponseWriter, r *http.Request, v *view) (st
 		return "report.html", http.StatusTooManyRequests
 	}
 	v.Created, v.Title = &c, tr(v.Lang, "done.title")
+	v.Link = absoluteURL(r, c.TrackingURL)
 	return "done.html", http.StatusCreated
+}
+
+// absoluteURL makes a path of this site a full URL for the citizen to save:
+// a bare "/portal/t/…" is no use in a notes app or a message. The host is
+// the request's own (what the citizen's browser asked for).
+func absoluteURL(r *http.Request, path string) string {
+	if !strings.HasPrefix(path, "/") || r.Host == "" {
+		return path
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
 }
 
 // fieldErrors puts an error's fields on the page in the page's language.
