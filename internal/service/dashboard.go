@@ -392,6 +392,7 @@ type Repeat struct {
 	Orders []string `json:"orders"` // ids, newest first (at most 20)
 	Last   string   `json:"last"`   // RFC 3339
 	ids    []int64
+	last   time.Time
 }
 
 // TrendsView is the trends dashboard.
@@ -467,15 +468,17 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 		d0 := first + int64(7*i)
 		tv.Weeks = append(tv.Weeks, daysPeriod(d0, d0+7))
 	}
-	rows, err := s.Store.CreatedRows(ctx, store.RollupFilter{FromDay: first, ToDay: monday + 7, Unit: unit, NoPraise: true, Daily: true})
+	// Summed by category and day in the database: a few hundred rows for
+	// eight weeks, whatever the number of orders.
+	rows, err := s.Store.CreatedCategoryDays(ctx, store.RollupFilter{FromDay: first, ToDay: monday + 7, Unit: unit, NoPraise: true, Daily: true})
 	if err != nil {
 		return TrendsView{}, err
 	}
 	for _, r := range rows {
-		if weekly[r.Category] == nil {
-			weekly[r.Category] = make([]int, weeks)
+		if weekly[r.Key] == nil {
+			weekly[r.Key] = make([]int, weeks)
 		}
-		weekly[r.Category][(r.Day-first)/7] += int(r.N)
+		weekly[r.Key][(r.Day-first)/7] += int(r.N)
 	}
 	names := s.categoryNames(ctx)
 	tv.Categories = stats.Trends(weekly)
@@ -504,20 +507,31 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 		}
 		r.Count++
 		r.ids = append(r.ids, id)
-		if a := at.Format(time.RFC3339); a > r.Last {
-			r.Last = a
+		if at.After(r.last) {
+			r.last = at
 		}
 	}
+	// One pass over the window's orders (the covering index
+	// orders_created_place): callers are grouped by the normalized number and
+	// only the repeated ones are hashed; names are looked up for repeats only.
 	err = s.Store.PlaceOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit}, func(id int64, compound, address, phone string, at time.Time) {
-		add(callers, phoneHasher.Phone(phone), "", id, at)
-		name := address
-		if compound != "" {
-			name = nameOr(compounds, compound)
-		}
-		add(places, stats.PlaceKey(compound, address), name, id, at)
+		add(callers, stats.NormalizePhone(phone), "", id, at)
+		add(places, stats.PlaceKey(compound, address), address, id, at)
 	})
 	if err != nil {
 		return TrendsView{}, err
+	}
+	for k, r := range callers {
+		if r.Count < minRepeat {
+			delete(callers, k)
+			continue
+		}
+		r.Key = phoneHasher.Phone(k)
+	}
+	for _, r := range places {
+		if c, ok := strings.CutPrefix(r.Key, "compound:"); ok && r.Count >= minRepeat {
+			r.Name = nameOr(compounds, c)
+		}
 	}
 	tv.RepeatCallers = repeats(callers, minRepeat)
 	tv.RepeatPlaces = repeats(places, minRepeat)
@@ -535,6 +549,7 @@ func repeats(m map[string]*Repeat, min int) []Repeat {
 			r.Orders = append(r.Orders, strconv.FormatInt(r.ids[i], 10))
 		}
 		r.ids = nil
+		r.Last = r.last.Format(time.RFC3339)
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -8,12 +8,14 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"hotline/internal/order"
 	"hotline/internal/service"
+	"hotline/internal/stats"
 	"hotline/internal/store"
 	"hotline/internal/testenv"
 )
@@ -308,6 +310,11 @@ func TestRollupsEqualBruteForce(t *testing.T) {
 			}
 		}
 		overviews()
+		for _, to := range []string{"2026-02-10", "2026-03-15", "2026-04-20"} {
+			for _, from := range []string{"", "2026-01-20"} {
+				checkTrends(t, svc, from, to)
+			}
+		}
 
 		// A rebuild from scratch gives the same rollups as the incremental path.
 		if err := svc.Store.RebuildRollups(ctx); err != nil {
@@ -413,6 +420,75 @@ func checkOverview(t *testing.T, svc *service.Service, orders []bruteOrder, from
 	}
 	if want.In == 0 || want.Closed == 0 {
 		t.Logf("%s..%s unit %q: %d in, %d closed (a period with nothing proves little)", from, to, unit, want.In, want.Closed)
+	}
+}
+
+// checkTrends compares the trends of from..to (default from: a week before
+// to) with a recount from the orders themselves: orders per category per
+// week (praise excluded) and the repeat callers (count and newest orders).
+func checkTrends(t *testing.T, svc *service.Service, from, to string) {
+	t.Helper()
+	ctx := context.Background()
+	if from == "" {
+		d, _ := time.Parse(time.DateOnly, to)
+		from = d.AddDate(0, 0, -6).Format(time.DateOnly)
+	}
+	tv, err := svc.DashboardTrends(ctx, leader, from, to, "", 8, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := allOrderIDs(svc.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWeeks := map[string][]int{}
+	callers := map[string][]int64{}
+	first := tv.Weeks[0].FromDay
+	for _, id := range ids {
+		o, err := svc.Store.GetOrder(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := store.DayOf(o.CreatedAt)
+		if o.Type != order.Praise && d >= first && d < first+int64(7*len(tv.Weeks)) {
+			if wantWeeks[o.Category] == nil {
+				wantWeeks[o.Category] = make([]int, len(tv.Weeks))
+			}
+			wantWeeks[o.Category][(d-first)/7]++
+		}
+		if p := stats.NormalizePhone(o.Caller.Phone); p != "" && d >= tv.Period.FromDay && d < tv.Period.ToDay {
+			n, _ := strconv.ParseInt(o.ID, 10, 64)
+			callers[p] = append(callers[p], n)
+		}
+	}
+	gotWeeks := map[string][]int{}
+	for _, c := range tv.Categories {
+		gotWeeks[c.Key] = c.Weeks
+	}
+	var want, got []string
+	for _, v := range callers {
+		if len(v) < 2 {
+			continue
+		}
+		slices.Sort(v)
+		slices.Reverse(v)
+		want = append(want, fmt.Sprint(len(v), v[:min(20, len(v))]))
+	}
+	for _, r := range tv.RepeatCallers {
+		got = append(got, fmt.Sprint(r.Count, r.Orders))
+		if len(r.Key) != 16 || strings.Contains(r.Key, "1380000") {
+			t.Errorf("repeat caller key %q is not a 16-digit hash", r.Key)
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	a, _ := json.Marshal([]any{gotWeeks, got})
+	b, _ := json.Marshal([]any{wantWeeks, want})
+	if string(a) != string(b) {
+		t.Errorf("trends %s..%s:\n got  %s\n want %s", from, to, a, b)
+	}
+	if len(want) == 0 {
+		t.Logf("trends %s..%s: no repeat callers (proves little)", from, to)
 	}
 }
 

@@ -975,3 +975,25 @@ func (s *Store) DayTotals(ctx context.Context, f RollupFilter) ([]DayTotal, erro
 	}
 	return out, mapErr(rows.Err())
 }
+
+// CreatedCategoryDays counts orders created in the filter's days by category
+// (Key) and day, summed in the database (the trends' weekly categories).
+func (s *Store) CreatedCategoryDays(ctx context.Context, f RollupFilter) ([]Count, error) {
+	var args []any
+	rows, err := s.r.QueryContext(ctx, `SELECT category, day, COALESCE(SUM(n), 0) FROM `+f.source("rollup_created", createdCols, "", &args)+` GROUP BY category, day`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []Count
+	for rows.Next() {
+		var c Count
+		if err := rows.Scan(&c.Key, &c.Day, &c.N); err != nil {
+			return nil, mapErr(err)
+		}
+		if c.N != 0 {
+			out = append(out, c)
+		}
+	}
+	return out, mapErr(rows.Err())
+}
