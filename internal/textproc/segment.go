@@ -229,6 +229,24 @@ func (s *Segmenter) Cut(text string) []string {
 	if text == "" {
 		return nil
 	}
+	// Line by line: no word spans a line break, and an order's title and
+	// body, cut apart by the similarity features, are then found in the
+	// cache when the whole text is cut for its search tokens and category.
+	if strings.Contains(text, "\n") {
+		var out []string
+		for line := range strings.SplitSeq(text, "\n") {
+			out = append(out, s.cutLine(line)...)
+		}
+		return out
+	}
+	return s.cutLine(text)
+}
+
+// cutLine is Cut of one line of normalized text.
+func (s *Segmenter) cutLine(text string) []string {
+	if text == "" {
+		return nil
+	}
 	cache := len(text) <= cutCacheMaxText
 	if cache {
 		if w, ok := s.recent.get(text); ok {
