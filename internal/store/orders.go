@@ -310,6 +310,9 @@ func (s *Store) createBatch(batch []*createReq) error {
 		}
 	}
 	ctx := context.WithoutCancel(batch[0].ctx)
+	if err := s.prepareCreate(ctx); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		ids, err := s.reserveIDs(ctx, tx, len(batch))
 		if err != nil {
@@ -367,21 +370,17 @@ func (s *Store) createBatch(batch []*createReq) error {
 			}
 			delta.order(o, 1)
 		}
-		cols := bulkCols
-		if s.Dialect == Postgres {
-			cols = append(cols[:len(cols):len(cols)], "search_tokens")
-		}
-		if err := s.insertRows(ctx, tx, "orders", cols, orders); err != nil {
-			return err
-		}
-		if err := s.insertRows(ctx, tx, "order_events", eventCols, events); err != nil {
-			return err
-		}
-		if err := s.insertRows(ctx, tx, "order_fts", []string{"rowid", "tokens"}, fts); err != nil {
-			return err
-		}
-		if err := s.insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail"}, audits); err != nil {
-			return err
+		for _, w := range []struct {
+			table string
+			rows  [][]any
+		}{{"orders", orders}, {"order_events", events}, {"order_fts", fts}, {"audit_log", audits}} {
+			cols := createInserts[w.table]
+			if w.table == "orders" && s.Dialect == Postgres {
+				cols = append(cols[:len(cols):len(cols)], "search_tokens")
+			}
+			if err := s.insertRows(ctx, tx, w.table, cols, w.rows); err != nil {
+				return err
+			}
 		}
 		return s.applyDelta(ctx, tx, delta) // dashboards (store/rollup.go)
 	})
@@ -417,16 +416,64 @@ func (s *Store) reserveIDs(ctx context.Context, tx *sql.Tx, n int) ([]int64, err
 	return ids, rows.Err()
 }
 
-// insertRows writes rows into table with multi-row INSERTs, as many rows a
-// statement as the drivers' parameter limits comfortably allow.
+// createInserts are the tables a create batch inserts into, with their
+// columns (PostgreSQL adds search_tokens to orders; SQLite has order_fts).
+var createInserts = map[string][]string{
+	"orders":       bulkCols,
+	"order_events": eventCols,
+	"order_fts":    {"rowid", "tokens"},
+	"audit_log":    {"at", "actor", "action", "target", "detail"},
+}
+
+// prepareCreate prepares, once, SQLite's single-row INSERTs of a create
+// batch on the writer connection. modernc's driver compiles a statement's
+// SQL on every call, and a multi-row INSERT's compile grows with its rows:
+// it cost more than running it. A prepared statement is compiled once and
+// then only bound and stepped. It runs before the batch's transaction
+// begins: the writer pool's one connection is the transaction's.
+func (s *Store) prepareCreate(ctx context.Context) error {
+	if s.Dialect != SQLite {
+		return nil
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.createStmts != nil {
+		return nil
+	}
+	stmts := map[string]*sql.Stmt{}
+	for table, cols := range createInserts {
+		st, err := s.w.PrepareContext(ctx, multiInsert(table, cols, 1))
+		if err != nil {
+			for _, st := range stmts {
+				st.Close()
+			}
+			return err
+		}
+		stmts[table] = st
+	}
+	s.createStmts = stmts
+	return nil
+}
+
+// insertRows writes rows into table: on SQLite one prepared single-row
+// INSERT a row (in-process, a row costs only its binding and step); on
+// PostgreSQL multi-row INSERTs, as many rows a statement as the parameter
+// limit comfortably allows, because there every statement is a round trip.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	per := max(1, 30000/len(cols))
 	if s.Dialect == SQLite {
-		return chunkedInsert(ctx, tx, table, cols, per, rows)
+		st := tx.StmtContext(ctx, s.createStmts[table])
+		defer st.Close()
+		for _, r := range rows {
+			if _, err := st.ExecContext(ctx, r...); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
+	per := max(1, 30000/len(cols))
 	for len(rows) > 0 {
 		n := min(per, len(rows))
 		args := make([]any, 0, n*len(cols))

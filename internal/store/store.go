@@ -56,6 +56,9 @@ type Store struct {
 	// batchFallbacks counts batches that failed as a whole and were redone
 	// one order at a time (a bad order in them, or a bug): tests watch it.
 	batchFallbacks atomic.Int64
+	// createStmts are a create batch's prepared INSERTs (SQLite; orders.go).
+	stmtMu      sync.Mutex
+	createStmts map[string]*sql.Stmt
 }
 
 // BatchFallbacks returns how many create batches had to be redone one order
@@ -143,6 +146,12 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	s.committers.Wait()
+	s.stmtMu.Lock()
+	for _, st := range s.createStmts {
+		st.Close()
+	}
+	s.createStmts = nil
+	s.stmtMu.Unlock()
 	err := s.w.Close()
 	if s.r != s.w {
 		if e := s.r.Close(); err == nil {
