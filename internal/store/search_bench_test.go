@@ -7,13 +7,18 @@ package store_test
 // DefaultRankWindow matches scored), "unranked" the baseline of the list
 // before ranking (every token must match, newest first, Filter.Unranked).
 //
-//	HOTLINE_BENCH_SEARCH_ORDERS=100000 go test -run '^$' -bench Search -benchtime 200x ./internal/store/
+//	HOTLINE_BENCH_SEARCH_ORDERS=100000 go test -run '^$' -bench Search -benchtime 120x ./internal/store/
+//
+// HOTLINE_BENCH_SEARCH_WINDOW sets Filter.RankWindow; HOTLINE_BENCH_SEARCH_KEEP=1
+// keeps the loaded databases between runs; -v logs each query once.
 //
 // docs/benchmarks.md holds the figures.
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -64,18 +69,32 @@ func BenchmarkSearch(b *testing.B) {
 			msgs = append(msgs, msg{row[col["留言主题"]], string(body)})
 		}
 	}
+	window := 0 // store.DefaultRankWindow
+	if v := os.Getenv("HOTLINE_BENCH_SEARCH_WINDOW"); v != "" {
+		window, _ = strconv.Atoi(v)
+	}
 	seg := textproc.Default()
 	tokens := make([][]string, len(msgs))
 	for i, m := range msgs {
 		tokens[i] = seg.SearchTokens(m.title + "\n" + m.body)
 	}
-	benchDBs(b, func(b *testing.B, url string) {
+	searchBenchDBs(b, n, func(b *testing.B, url string) {
 		ctx := context.Background()
 		st, err := store.Open(ctx, url)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { st.Close() })
+		if err := st.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		have, err := st.CountOrders(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if have > 0 && have != n {
+			b.Fatalf("the kept database holds %d orders, not %d", have, n)
+		}
 		if err := st.PutUnit(ctx, store.Unit{Code: "binyang", Name: "宾阳路居委会", Kind: "committee", Active: true}); err != nil {
 			b.Fatal(err)
 		}
@@ -85,7 +104,7 @@ func BenchmarkSearch(b *testing.B) {
 		start := time.Now()
 		at := time.Date(2025, 1, 1, 8, 0, 0, 0, time.UTC)
 		actor := order.Actor{Username: "operator", Role: order.RoleOperator}
-		for done := 0; done < n; {
+		for done := have; done < n; {
 			var batch []store.BulkOrder
 			for ; done < n && len(batch) < 5000; done++ {
 				m := msgs[done%len(msgs)]
@@ -105,7 +124,9 @@ func BenchmarkSearch(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		b.Logf("%d orders loaded in %s", n, time.Since(start).Round(time.Second))
+		if have == 0 {
+			b.Logf("%d orders loaded in %s", n, time.Since(start).Round(time.Second))
+		}
 		for _, mode := range []string{"unranked", "ranked"} {
 			b.Run(mode, func(b *testing.B) {
 				i := 0
@@ -113,7 +134,7 @@ func BenchmarkSearch(b *testing.B) {
 				for b.Loop() {
 					q := benchQueries[i%len(benchQueries)]
 					i++
-					f := store.Filter{Tokens: seg.QueryTokens(q), Query: q, Limit: 50, Unranked: mode == "unranked"}
+					f := store.Filter{Tokens: seg.QueryTokens(q), Query: q, Limit: 50, Unranked: mode == "unranked", RankWindow: window}
 					t0 := time.Now()
 					if _, _, err := st.ListOrders(ctx, f); err != nil {
 						b.Fatal(err)
@@ -127,7 +148,7 @@ func BenchmarkSearch(b *testing.B) {
 		if testing.Verbose() {
 			for _, q := range benchQueries {
 				for _, unranked := range []bool{true, false} {
-					f := store.Filter{Tokens: seg.QueryTokens(q), Query: q, Limit: 50, Unranked: unranked}
+					f := store.Filter{Tokens: seg.QueryTokens(q), Query: q, Limit: 50, Unranked: unranked, RankWindow: window}
 					t0 := time.Now()
 					list, _, err := st.ListOrders(ctx, f)
 					if err != nil {
@@ -137,6 +158,47 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			}
 		}
+	})
+}
+
+// searchBenchDBs runs fn on SQLite and PostgreSQL databases. With
+// HOTLINE_BENCH_SEARCH_KEEP=1 they are kept between runs (a file in the temp
+// folder, a database on the test server, named by the order count), so the
+// orders are loaded once; otherwise each run loads fresh ones.
+func searchBenchDBs(b *testing.B, n int, fn func(b *testing.B, url string)) {
+	if os.Getenv("HOTLINE_BENCH_SEARCH_KEEP") == "" {
+		benchDBs(b, fn)
+		return
+	}
+	b.Run("sqlite", func(b *testing.B) {
+		fn(b, "sqlite:"+filepath.Join(os.TempDir(), "hotline-search-bench-"+strconv.Itoa(n)+".db"))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		base := os.Getenv(testenv.PGEnv)
+		if base == "" {
+			b.Skip("no " + testenv.PGEnv)
+		}
+		name := "hotline_search_bench_" + strconv.Itoa(n)
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer admin.Close()
+		var exists bool
+		if err := admin.QueryRow("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+			b.Fatal(err)
+		}
+		if !exists {
+			if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+				b.Fatal(err)
+			}
+		}
+		u, err := url.Parse(base)
+		if err != nil {
+			b.Fatal(err)
+		}
+		u.Path = "/" + name
+		fn(b, u.String())
 	})
 }
 

@@ -211,6 +211,19 @@ func TestSearchPagingVisitsEveryMatchOnce(t *testing.T) {
 				}
 			}
 		}
+		// One token: the window has no second part, and the tail still
+		// comes after it.
+		lamp := 0
+		for _, x := range texts {
+			if slices.Contains(d.seg.SearchTokens(x.title+"\n"+x.desc), "路灯") {
+				lamp += 6
+			}
+		}
+		for _, w := range []int{4, 100} {
+			if got := d.search(store.Filter{Limit: 3, RankWindow: w}, "路灯"); len(got) != lamp {
+				t.Fatalf("q=路灯, window %d: %d orders, want %d", w, len(got), lamp)
+			}
+		}
 		// Orders created between pages do not appear in the paging started
 		// before them, and nothing is repeated or lost.
 		f := store.Filter{Limit: 5, RankWindow: 10, Query: q, Tokens: d.seg.QueryTokens(q)}
