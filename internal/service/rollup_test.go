@@ -310,6 +310,13 @@ func TestRollupsEqualBruteForce(t *testing.T) {
 			}
 		}
 		overviews()
+		for _, p := range [][2]string{{"2026-01-20", "2026-04-10"}, {"2026-02-03", "2026-02-20"}} {
+			for _, u := range []string{"", "binyang"} {
+				for _, c := range []string{"", "env"} {
+					checkMap(t, svc, p[0], p[1], u, c)
+				}
+			}
+		}
 		for _, to := range []string{"2026-02-10", "2026-03-15", "2026-04-20"} {
 			for _, from := range []string{"", "2026-01-20"} {
 				checkTrends(t, svc, from, to)
@@ -492,6 +499,47 @@ func checkTrends(t *testing.T, svc *service.Service, from, to string) {
 	}
 }
 
+// checkMap compares the map's counts (total and per compound) of from..to
+// with a count of the orders themselves.
+func checkMap(t *testing.T, svc *service.Service, from, to, unit, category string) {
+	t.Helper()
+	ctx := context.Background()
+	mv, err := svc.DashboardMap(ctx, leader, from, to, unit, category)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := allOrderIDs(svc.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	total := 0
+	for _, id := range ids {
+		o, err := svc.Store.GetOrder(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := store.DayOf(o.CreatedAt)
+		if d < mv.Period.FromDay || d >= mv.Period.ToDay || (unit != "" && o.Unit != unit) ||
+			(category != "" && o.Category != category && !strings.HasPrefix(o.Category, category+".")) {
+			continue
+		}
+		total++
+		if o.Compound != "" {
+			want[o.Compound]++
+		}
+	}
+	got := map[string]int{}
+	for _, c := range mv.Compounds {
+		if c.Orders != 0 {
+			got[c.Code] = c.Orders
+		}
+	}
+	if mv.Total != total || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("map %s..%s unit %q category %q: total %d %v, want %d %v", from, to, unit, category, mv.Total, got, total, want)
+	}
+}
+
 func checkRollupsPeriods(t *testing.T, st *store.Store, now time.Time, periods [][2]time.Time) []bruteOrder {
 	t.Helper()
 	ctx := context.Background()
@@ -598,11 +646,18 @@ func TestGeneratedRollups(t *testing.T) {
 		if err := svc.Store.PutCategory(ctx, store.Category{Code: "housing.leak", Name: "漏水", Unit: "housing", Attributes: []byte("[]"), Active: true}); err != nil {
 			t.Fatal(err)
 		}
+		var comps []store.Compound
+		for _, c := range []string{"c1", "c2", "c3"} {
+			comps = append(comps, store.Compound{Code: c, Name: c, Committee: "binyang"})
+			if err := svc.Store.PutCompound(ctx, comps[len(comps)-1]); err != nil {
+				t.Fatal(err)
+			}
+		}
 		end := time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC)
 		units := testUnits[1:]
 		cats, _ := svc.Store.Categories(ctx)
 		events, err := svc.Store.Generate(ctx, store.GenConfig{Orders: n, Years: 1, Seed: 3, End: end, Units: units, Categories: cats,
-			Compounds: nil, Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar}})
+			Compounds: comps, Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -646,11 +701,23 @@ func TestGeneratedRollups(t *testing.T) {
 			}
 		}
 
+		maps := func() {
+			for _, p := range [][2]int64{{-400, 0}, {-45, -3}} {
+				from, to := store.DayDate(store.DayOf(end)+p[0]), store.DayDate(store.DayOf(end)+p[1])
+				for _, u := range []string{"", "cityops"} {
+					for _, c := range []string{"", "env"} {
+						checkMap(t, svc, from, to, u, c)
+					}
+				}
+			}
+		}
+		maps()
 		// The rollups keep up with actions taken after a bulk load.
 		clk.Set(end.Add(time.Hour))
 		randomActions(t, svc, clk, 300, 5)
 		checkRollupsPeriods(t, svc.Store, clk.Now(), [][2]time.Time{
 			{store.DayStart(store.DayOf(end) - 30), store.DayStart(store.DayOf(end) + 10)},
 		})
+		maps()
 	})
 }

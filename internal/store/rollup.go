@@ -87,10 +87,13 @@ type rollDelta struct {
 	created map[rollKey]int64
 	closed  map[rollKey]int64
 	rates   map[rollKey]*[rN]int64
+	// places: orders by the day of creation × unit × category × compound
+	// (the compound in state) for the map.
+	places map[rollKey]int64
 }
 
 func newDelta() *rollDelta {
-	return &rollDelta{created: map[rollKey]int64{}, closed: map[rollKey]int64{}, rates: map[rollKey]*[rN]int64{}}
+	return &rollDelta{created: map[rollKey]int64{}, closed: map[rollKey]int64{}, rates: map[rollKey]*[rN]int64{}, places: map[rollKey]int64{}}
 }
 
 // counted is whether an order counts in the rates at all.
@@ -126,6 +129,7 @@ func (d *rollDelta) rate(k rollKey) *[rN]int64 {
 // order adds sign × the order's contribution (the callbacks aside).
 func (d *rollDelta) order(o *order.Order, sign int64) {
 	d.created[rollKey{DayOf(o.CreatedAt), o.Unit, o.Category, string(o.Type), string(o.Status)}] += sign
+	d.places[rollKey{DayOf(o.CreatedAt), o.Unit, o.Category, "", o.Compound}] += sign
 	if o.Status == order.Closed && o.ClosedAt != nil {
 		d.closed[rollKey{DayOf(*o.ClosedAt), o.Unit, o.Category, string(o.Type), ""}] += sign
 	}
@@ -167,7 +171,7 @@ func callbackKey(o *order.Order) rollKey {
 // per-day totals, each table in key order and the tables always in the same
 // order (so that concurrent PostgreSQL transactions lock rollup rows in one
 // order and cannot deadlock).
-func (s *Store) applyDelta(ctx context.Context, tx *sql.Tx, d *rollDelta) error {
+func (s *Store) applyDelta(ctx context.Context, tx execer, d *rollDelta) error {
 	m := newDelta()
 	days := map[rollKey]*[2]int64{}
 	total := func(k rollKey) *[2]int64 {
@@ -188,6 +192,10 @@ func (s *Store) applyDelta(ctx context.Context, tx *sql.Tx, d *rollDelta) error 
 		total(k)[1] += v
 		k.day = monthStart(k.day)
 		m.closed[k] += v
+	}
+	for k, v := range d.places {
+		k.day = monthStart(k.day)
+		m.places[k] += v
 	}
 	for k, v := range d.rates {
 		mv := m.rate(rollKey{monthStart(k.day), k.unit, k.category, k.typ, k.state})
@@ -221,7 +229,7 @@ func (s *Store) applyDelta(ctx context.Context, tx *sql.Tx, d *rollDelta) error 
 
 // writeDelta upserts a delta into the rollup tables with the given suffix
 // ("" daily, "_m" monthly).
-func (s *Store) writeDelta(ctx context.Context, tx *sql.Tx, d *rollDelta, sfx string) error {
+func (s *Store) writeDelta(ctx context.Context, tx execer, d *rollDelta, sfx string) error {
 	keys := func(m map[rollKey]int64) []rollKey {
 		var ks []rollKey
 		for k, v := range m {
@@ -243,6 +251,13 @@ func (s *Store) writeDelta(ctx context.Context, tx *sql.Tx, d *rollDelta, sfx st
 		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_closed`+sfx+` (day, unit, category, type, n) VALUES ($1,$2,$3,$4,$5)
 			ON CONFLICT (day, unit, category, type) DO UPDATE SET n = rollup_closed`+sfx+`.n + excluded.n`,
 			k.day, k.unit, k.category, k.typ, d.closed[k]); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys(d.places) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_places`+sfx+` (day, unit, category, compound, n) VALUES ($1,$2,$3,$4,$5)
+			ON CONFLICT (day, unit, category, compound) DO UPDATE SET n = rollup_places`+sfx+`.n + excluded.n`,
+			k.day, k.unit, k.category, k.state, d.places[k]); err != nil {
 			return err
 		}
 	}
@@ -404,14 +419,22 @@ var rollupStatements = []string{
 	) x GROUP BY day, unit, category, type`,
 }
 
-// monthStatements rebuild the monthly rollups and the per-day totals from
-// the daily rollups (migration 0007 holds the same statements in SQL).
+// monthStatements rebuild the map's rollup_places from the orders, and the
+// monthly rollups and the per-day totals from the daily rollups (migration
+// 0007 holds the same statements in SQL).
 func (s *Store) monthStatements() []string {
 	m := `CAST(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER)`
 	if s.Dialect == Postgres {
 		m = `(date_trunc('month', DATE '1970-01-01' + day::integer)::date - DATE '1970-01-01')`
 	}
 	return []string{
+		`DELETE FROM rollup_places`,
+		`INSERT INTO rollup_places (day, unit, category, compound, n)
+		SELECT (created_at + 28800000000) / 86400000000, COALESCE(unit, ''), category, compound, COUNT(*)
+		FROM orders GROUP BY 1, 2, 3, 4`,
+		`DELETE FROM rollup_places_m`,
+		`INSERT INTO rollup_places_m (day, unit, category, compound, n)
+		SELECT ` + m + `, unit, category, compound, SUM(n) FROM rollup_places GROUP BY 1, 2, 3, 4`,
 		`DELETE FROM rollup_created_m`,
 		`DELETE FROM rollup_closed_m`,
 		`DELETE FROM rollup_rates_m`,
@@ -821,10 +844,20 @@ func (s *Store) PlaceOrders(ctx context.Context, f DashFilter, fn func(id int64,
 }
 
 // CompoundCounts counts the orders created in the period by compound ("" for
-// none), from the covering index orders_created_place.
+// none): from rollup_places (whole months from rollup_places_m) when the
+// period is whole Shanghai days and only unit and category filter, else from
+// the covering index orders_created_place.
 func (s *Store) CompoundCounts(ctx context.Context, f DashFilter) (map[string]int, error) {
 	var args []any
-	rows, err := s.r.QueryContext(ctx, `SELECT compound, COUNT(*) FROM orders WHERE `+f.where(&args)+` GROUP BY compound`, args...)
+	q := `SELECT compound, COUNT(*) FROM orders WHERE ` + f.where(&args) + ` GROUP BY compound`
+	d0, ok0 := exactDay(f.From)
+	d1, ok1 := exactDay(f.To)
+	if ok0 && ok1 && f.Type == "" && !f.Located {
+		args = nil
+		rf := RollupFilter{FromDay: d0, ToDay: d1, Unit: f.Unit, Category: f.Category}
+		q = `SELECT compound, COALESCE(SUM(n), 0) FROM ` + rf.source("rollup_places", "day, unit, category, compound, n", "", &args) + ` GROUP BY compound`
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -836,7 +869,9 @@ func (s *Store) CompoundCounts(ctx context.Context, f DashFilter) (map[string]in
 		if err := rows.Scan(&c, &n); err != nil {
 			return nil, mapErr(err)
 		}
-		out[c] = n
+		if n != 0 {
+			out[c] = n
+		}
 	}
 	return out, mapErr(rows.Err())
 }

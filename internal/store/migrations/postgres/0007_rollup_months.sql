@@ -51,6 +51,33 @@ CREATE TABLE rollup_days (
     PRIMARY KEY (day, unit)
 );
 
+-- The map's counts: orders by the day of creation, current unit, category
+-- and compound ('' for none), daily and monthly (the month's first day).
+CREATE TABLE rollup_places (
+    day       BIGINT NOT NULL,
+    unit      TEXT NOT NULL,
+    category  TEXT NOT NULL,
+    compound  TEXT NOT NULL,
+    n         BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, unit, category, compound)
+);
+
+CREATE TABLE rollup_places_m (
+    day       BIGINT NOT NULL,
+    unit      TEXT NOT NULL,
+    category  TEXT NOT NULL,
+    compound  TEXT NOT NULL,
+    n         BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, unit, category, compound)
+);
+
+INSERT INTO rollup_places (day, unit, category, compound, n)
+SELECT (created_at + 28800000000) / 86400000000, COALESCE(unit, ''), category, compound, COUNT(*)
+FROM orders GROUP BY 1, 2, 3, 4;
+
+INSERT INTO rollup_places_m (day, unit, category, compound, n)
+SELECT (date_trunc('month', DATE '1970-01-01' + day::integer)::date - DATE '1970-01-01'), unit, category, compound, SUM(n) FROM rollup_places GROUP BY 1, 2, 3, 4;
+
 -- Filled from the daily rollups already there (the same statements as
 -- monthStatements in store/rollup.go, which RebuildRollups runs).
 INSERT INTO rollup_created_m (day, unit, category, type, status, n)

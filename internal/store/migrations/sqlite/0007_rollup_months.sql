@@ -51,6 +51,33 @@ CREATE TABLE rollup_days (
     PRIMARY KEY (day, unit)
 );
 
+-- The map's counts: orders by the day of creation, current unit, category
+-- and compound ('' for none), daily and monthly (the month's first day).
+CREATE TABLE rollup_places (
+    day       INTEGER NOT NULL,
+    unit      TEXT NOT NULL,
+    category  TEXT NOT NULL,
+    compound  TEXT NOT NULL,
+    n         BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, unit, category, compound)
+);
+
+CREATE TABLE rollup_places_m (
+    day       INTEGER NOT NULL,
+    unit      TEXT NOT NULL,
+    category  TEXT NOT NULL,
+    compound  TEXT NOT NULL,
+    n         BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, unit, category, compound)
+);
+
+INSERT INTO rollup_places (day, unit, category, compound, n)
+SELECT (created_at + 28800000000) / 86400000000, COALESCE(unit, ''), category, compound, COUNT(*)
+FROM orders GROUP BY 1, 2, 3, 4;
+
+INSERT INTO rollup_places_m (day, unit, category, compound, n)
+SELECT CAST(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER), unit, category, compound, SUM(n) FROM rollup_places GROUP BY 1, 2, 3, 4;
+
 -- Filled from the daily rollups already there (the same statements as
 -- monthStatements in store/rollup.go, which RebuildRollups runs).
 INSERT INTO rollup_created_m (day, unit, category, type, status, n)
