@@ -36,6 +36,7 @@ type Cluster struct {
 	ID string
 	// Label is a short generated title: the place most messages name, then
 	// the key terms ("三江小区: 群租 噪音 扰民").
+	// Labels never hold personal data: see labelSafe and personNames.
 	Label string
 	Place string   // the most named place, or ""
 	Terms []string // key terms, most characteristic first
@@ -60,10 +61,11 @@ type hotCluster struct {
 	centroid    map[int32]float64 // sum of member vectors
 	norm2       float64           // squared norm of centroid
 	first, last time.Time
-	indexedAt   int            // size when the signature was last indexed
-	placeVotes  map[string]int // title mentions weigh 3, body mentions 1
-	placeDocs   map[string]int // members naming each place
-	termDocs    map[int32]int  // members containing each term
+	indexedAt   int             // size when the signature was last indexed
+	placeVotes  map[string]int  // title mentions weigh 3, body mentions 1
+	placeDocs   map[string]int  // members naming each place
+	termDocs    map[int32]int   // members containing each term
+	names       map[string]bool // words some member used as (part of) a person's name: never in the label
 }
 
 // Clusterer groups messages about the same problem as they arrive: each
@@ -118,7 +120,17 @@ const (
 // line) counts twice because it names the problem most directly, and a
 // place named in the title counts three times.
 func clusterTokens(seg *Segmenter, text string) (counts, places map[string]int) {
-	text = Redact(text)
+	counts, places, _ = messageTokens(seg, text, false, nil)
+	return counts, places
+}
+
+// messageTokens is clusterTokens after cutting the private strings (the
+// caller's name, phone …) out of the text, and, when withNames, with the
+// words the message uses as a person's name (personNames): they still count
+// as terms (two messages about 张建国's shop are alike) but never enter a
+// label.
+func messageTokens(seg *Segmenter, text string, withNames bool, private []string) (counts, places map[string]int, names map[string]bool) {
+	text = Redact(removePrivate(text, private))
 	counts = make(map[string]int)
 	places = make(map[string]int)
 	title, body, hasTitle := strings.Cut(text, "\n")
@@ -127,6 +139,14 @@ func clusterTokens(seg *Segmenter, text string) (counts, places map[string]int) 
 	}
 	add := func(s string, w, placeWeight int) {
 		words := seg.Cut(s)
+		if withNames {
+			for n := range personNames(words) {
+				if names == nil {
+					names = make(map[string]bool)
+				}
+				names[n] = true
+			}
+		}
 		for i, t := range words {
 			if p := placeAt(words, i); p != "" {
 				places[p] = max(places[p], placeWeight)
@@ -139,7 +159,7 @@ func clusterTokens(seg *Segmenter, text string) (counts, places map[string]int) 
 	}
 	add(title, 2, 3)
 	add(body, 1, 1)
-	return counts, places
+	return counts, places, names
 }
 
 // redactedWords are what Redact's placeholders segment into: that two
@@ -214,13 +234,21 @@ func (c *Clusterer) vectorize(id string, at time.Time, counts map[string]int) cl
 // text without a newline is all body). at may be the zero time. Adding an
 // id twice is ignored.
 func (c *Clusterer) Add(id, text string, at time.Time) {
-	counts, places := clusterTokens(c.seg, text)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.addCounts(id, at, counts, places)
+	c.AddPrivate(id, text, at)
 }
 
-func (c *Clusterer) addCounts(id string, at time.Time, counts, places map[string]int) {
+// AddPrivate is Add for a message whose sender's personal data is known
+// (the caller's name and phone of an order): each of the private strings is
+// removed from the text before anything is counted, so none can reach a
+// label even where the name-spotting rules would miss it.
+func (c *Clusterer) AddPrivate(id, text string, at time.Time, private ...string) {
+	counts, places, names := messageTokens(c.seg, text, true, private)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.addCounts(id, at, counts, places, names)
+}
+
+func (c *Clusterer) addCounts(id string, at time.Time, counts, places map[string]int, names map[string]bool) {
 	if _, dup := c.byID[id]; dup {
 		return
 	}
@@ -245,7 +273,7 @@ func (c *Clusterer) addCounts(id string, at time.Time, counts, places map[string
 			last:       at,
 		})
 	}
-	c.join(c.clusters[best], d, places)
+	c.join(c.clusters[best], d, places, names)
 	c.byID[id] = best
 }
 
@@ -313,7 +341,7 @@ func (hc *hotCluster) cosine(v sparseVec) float64 {
 	return dot / math.Sqrt(hc.norm2)
 }
 
-func (c *Clusterer) join(hc *hotCluster, d clusterDoc, places map[string]int) {
+func (c *Clusterer) join(hc *hotCluster, d clusterDoc, places map[string]int, names map[string]bool) {
 	var dot float64
 	for i, t := range d.vec.idx {
 		x := float64(d.vec.val[i])
@@ -336,6 +364,12 @@ func (c *Clusterer) join(hc *hotCluster, d clusterDoc, places map[string]int) {
 	}
 	for p := range places {
 		hc.placeDocs[p]++
+	}
+	for n := range names {
+		if hc.names == nil {
+			hc.names = make(map[string]bool)
+		}
+		hc.names[n] = true
 	}
 	// Re-index the cluster's top terms when it has doubled since the last
 	// time: cheap, and the signature of a big cluster barely moves.
@@ -515,13 +549,16 @@ func (c *Clusterer) describe(hc *hotCluster) Cluster {
 	minDocs := min(2, len(hc.members))
 	bestVotes := 0
 	for p, v := range hc.placeVotes {
+		if !hc.labelSafe(p) {
+			continue
+		}
 		if hc.placeDocs[p] >= minDocs && (v > bestVotes || (v == bestVotes && p < cl.Place)) {
 			cl.Place, bestVotes = p, v
 		}
 	}
 	for _, t := range hc.topTerms(40) {
 		name := c.names[t]
-		if hc.termDocs[t] < minDocs || isPlace(name) || utf8.RuneCountInString(name) < 2 {
+		if hc.termDocs[t] < minDocs || isPlace(name) || utf8.RuneCountInString(name) < 2 || !hc.labelSafe(name) {
 			continue
 		}
 		if strings.Contains(cl.Place, name) {
@@ -544,6 +581,9 @@ type ClusterDoc struct {
 	ID   string
 	Text string // title, newline, body
 	At   time.Time
+	// Private are the sender's name, phone and the like, cut out of Text
+	// first (see AddPrivate).
+	Private []string
 }
 
 // ClusterAll clusters a whole batch: it segments the messages in parallel,
@@ -554,7 +594,10 @@ func ClusterAll(docs []ClusterDoc, opts ClusterOptions) *Clusterer {
 	c := NewClusterer(opts)
 	counts := make([]map[string]int, len(docs))
 	places := make([]map[string]int, len(docs))
-	parallelFor(len(docs), func(i int) { counts[i], places[i] = clusterTokens(c.seg, docs[i].Text) })
+	names := make([]map[string]bool, len(docs))
+	parallelFor(len(docs), func(i int) {
+		counts[i], places[i], names[i] = messageTokens(c.seg, docs[i].Text, true, docs[i].Private)
+	})
 	c.frozenDF = true
 	c.nDocs = len(docs)
 	for _, m := range counts {
@@ -569,8 +612,186 @@ func ClusterAll(docs []ClusterDoc, opts ClusterOptions) *Clusterer {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return docs[a].At.Compare(docs[b].At) })
 	for _, i := range order {
-		c.addCounts(docs[i].ID, docs[i].At, counts[i], places[i])
-		counts[i], places[i] = nil, nil // let the garbage collector have them
+		c.addCounts(docs[i].ID, docs[i].At, counts[i], places[i], names[i])
+		counts[i], places[i], names[i] = nil, nil, nil // let the garbage collector have them
 	}
 	return c
+}
+
+// labelSafe reports whether a term or place may be shown in a label: no
+// personal data survives in it. It must not be a word a member used as a
+// person's name (personNames), nor hold a phone, ID or card number or an
+// e-mail (Redact leaves it unchanged), nor a run of three or more digits
+// (a fragment of such a number), except a house number of up to four digits
+// with its unit (29号楼, 302室).
+func (hc *hotCluster) labelSafe(w string) bool {
+	if hc.names[w] || Redact(w) != w {
+		return false
+	}
+	for n := range hc.names {
+		if utf8.RuneCountInString(n) >= 2 && strings.Contains(w, n) {
+			return false // a place or term with a name inside it
+		}
+	}
+	run, digits := 0, 0
+	for i, r := range w {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			run++
+			digits++
+			continue
+		}
+		if run >= 3 && !(digits == run && run <= 4 && i == run && addressUnits[w[i:]]) {
+			return false
+		}
+		run = 0
+	}
+	return run < 3
+}
+
+// removePrivate blanks every occurrence of the private strings (two or
+// more characters; for a phone, also its bare digits) in text.
+func removePrivate(text string, private []string) string {
+	for _, p := range private {
+		p = strings.TrimSpace(p)
+		if utf8.RuneCountInString(p) < 2 {
+			continue
+		}
+		text = strings.ReplaceAll(text, p, " ")
+		var d strings.Builder
+		for _, r := range p {
+			if r >= '0' && r <= '9' {
+				d.WriteRune(r)
+			}
+		}
+		if d.Len() >= 5 && d.String() != p {
+			text = strings.ReplaceAll(text, d.String(), " ")
+		}
+	}
+	return text
+}
+
+// Person names. The embedded dictionary carries no part-of-speech tags
+// (they were dropped to keep it small, see dict/README.md), so gse cannot
+// say "nr"; names are recognised by the words around them and by their
+// shape instead. A word judged a name anywhere in a cluster never enters
+// its label; clustering itself is unchanged.
+
+// surnames are the common Chinese family names (single characters).
+var surnames = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤" {
+		m[r] = true
+	}
+	return m
+}()
+
+// plainSurnames are the family names that are seldom a word on their own:
+// a lone 张 or 刘 in a segmented text is almost always the start of a name
+// the dictionary does not know (张 建国), while a lone 高, 马 or 金 is not.
+var plainSurnames = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range "王李张刘陈杨赵吴徐孙胡郭罗郑梁韩冯邓曹彭肖董袁潘蒋蔡杜苏魏吕沈姚卢崔谭汪范廖贾韦邹孟熊秦邱尹薛闫郝龚邵覃" {
+		m[r] = true
+	}
+	return m
+}()
+
+var compoundSurnames = []string{"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙", "夏侯", "司徒", "长孙", "宇文"}
+
+// nameTitles follow a name: 张建国先生, 李娜老师, 王经理.
+var nameTitles = map[string]bool{
+	"先生": true, "女士": true, "小姐": true, "师傅": true, "老师": true, "阿姨": true, "大爷": true, "大妈": true,
+	"大姐": true, "大哥": true, "同志": true, "老板": true, "经理": true, "主任": true, "书记": true, "医生": true,
+	"律师": true, "警官": true, "同学": true, "奶奶": true, "爷爷": true, "科长": true, "局长": true, "处长": true,
+	"队长": true, "院长": true, "校长": true, "村长": true, "组长": true, "站长": true, "部长": true, "老人": true,
+	"总": true,
+}
+
+// nameCues come before a name. The strong ones say outright that a name
+// follows (我叫 …, 联系人 …); after the others a name must have the shape
+// of one (业主张建国, but not 业主委员会).
+var nameCues = map[string]bool{
+	"叫": true, "我叫": true, "名叫": true, "叫做": true, "姓名": true, "名字": true, "联系人": true, "署名": true,
+	"本人": false, "业主": false, "市民": false, "居民": false, "患者": false, "租户": false, "房东": false, "户主": false,
+	"经理": false, "主任": false, "书记": false, "局长": false, "村长": false, "老师": false, "医生": false, "律师": false,
+	"丈夫": false, "妻子": false, "老公": false, "老婆": false, "父亲": false, "母亲": false, "儿子": false, "女儿": false,
+	"员工": false, "工人": false, "老板": false, "负责人": false, "反映人": false, "来电人": false, "投诉人": false,
+}
+
+// nameShaped reports whether w looks like a full name: two or three Han
+// characters starting with a family name (four with a compound one).
+func nameShaped(w string) bool {
+	n := utf8.RuneCountInString(w)
+	if !isHan(w) {
+		return false
+	}
+	for _, c := range compoundSurnames {
+		if strings.HasPrefix(w, c) && n >= 3 && n <= 4 {
+			return true
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(w)
+	return n >= 2 && n <= 3 && surnames[r]
+}
+
+// personNames returns the words of a segmented text that are, or are part
+// of, a person's name:
+//   - an anonymised name (张某, 王某某, 某某);
+//   - a name-shaped word before a title (张建国 先生), or after a cue
+//     (业主 张建国; after 我叫 or 联系人 any word of two or three characters);
+//   - the given name after a lone family name (张 建国, 王 芳 老师), which
+//     is how an unknown name is segmented;
+//   - a three-character word starting with a family name that is seldom a
+//     word by itself (王建国, 刘德华).
+func personNames(words []string) map[string]bool {
+	var out map[string]bool
+	flag := func(w string) {
+		if _, cue := nameCues[w]; cue || nameTitles[w] || genericPlaces[w] || generalPlaceParts[w] {
+			return // 李 书记: the title is no part of the name
+		}
+		if out == nil {
+			out = make(map[string]bool)
+		}
+		out[w] = true
+	}
+	han := func(w string, lo, hi int) bool {
+		n := utf8.RuneCountInString(w)
+		return n >= lo && n <= hi && isHan(w)
+	}
+	lone := func(w string) bool {
+		r, size := utf8.DecodeRuneInString(w)
+		return size == len(w) && plainSurnames[r]
+	}
+	for i, w := range words {
+		if rs := []rune(w); strings.Contains(w, "某某") || len(rs) >= 2 && surnames[rs[0]] && rs[1] == '某' {
+			flag(w)
+		}
+		if nameShaped(w) {
+			r, _ := utf8.DecodeRuneInString(w)
+			if utf8.RuneCountInString(w) == 3 && plainSurnames[r] {
+				flag(w)
+			}
+			if i+1 < len(words) && nameTitles[words[i+1]] {
+				flag(w)
+			}
+			if i > 0 {
+				if _, cue := nameCues[words[i-1]]; cue {
+					flag(w)
+				}
+			}
+		}
+		if i > 0 && nameCues[words[i-1]] && han(w, 2, 3) {
+			flag(w)
+		}
+		// 张 建国: the given name after a lone plain family name.
+		if i > 0 && lone(words[i-1]) && han(w, 1, 2) {
+			flag(w)
+		}
+		// 王 女士 … is fine; 李 明 老师: covered above. A lone family name
+		// after a strong cue takes the next word with it: 我叫 张 建国.
+		if i > 1 && nameCues[words[i-2]] && utf8.RuneCountInString(words[i-1]) == 1 && surnames[[]rune(words[i-1])[0]] && han(w, 1, 2) {
+			flag(w)
+		}
+	}
+	return out
 }

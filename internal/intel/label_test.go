@@ -1,0 +1,57 @@
+package intel_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"hotline/internal/intel"
+	"hotline/internal/order"
+	"hotline/internal/testenv"
+)
+
+// TestHotspotLabelsHoldNoCallerData: in the running service, callers who
+// repeat their name and number in the message text (as callers do) and
+// name the property manager produce a hotspot whose label names the place
+// and the problem, and none of the caller fields, names or numbers.
+func TestHotspotLabelsHoldNoCallerData(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		m := startDemo(t, db, intel.New())
+		ctx := context.Background()
+		callers := []order.Caller{{Name: "张建国", Phone: "13812345678"}, {Name: "李娜", Phone: "13987654321"},
+			{Name: "王芳", Phone: "13700001111"}, {Name: "刘德华", Phone: "0731-84512345"}}
+		texts := []string{
+			"我是张建国，三江小区12号楼楼顶漏水，物业经理赵立新不管，电话13812345678",
+			"三江小区12号楼楼顶漏水，找物业赵立新多次不处理。我叫李娜，回电13987654321",
+			"王芳反映三江小区12号楼楼顶漏水，物业赵立新经理推脱，联系电话13700001111",
+			"业主刘德华：三江小区12号楼楼顶漏水没人修，物业经理赵立新不接电话，座机0731-84512345",
+		}
+		for i, c := range callers {
+			c := c
+			if _, err := m.Svc.CreateOrder(ctx, opr, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline,
+				Title: "三江小区漏水赵立新不管", Description: texts[i], Caller: &c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hs, err := m.Svc.Hotspots(ctx, leader, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		private := []string{"张建国", "建国", "李娜", "王芳", "刘德华", "德华", "赵立新", "立新",
+			"13812345678", "13987654321", "13700001111", "84512345", "0731", "1381234", "5678"}
+		found := false
+		for _, h := range hs {
+			shown := h.Label + "|" + h.Place + "|" + strings.Join(h.Terms, "|")
+			for _, p := range private {
+				if strings.Contains(shown, p) {
+					t.Errorf("hotspot %s shows %q: %s", h.ID, p, shown)
+				}
+			}
+			t.Logf("hotspot %s: %s", h.ID, shown)
+			found = found || h.Size >= 4 && strings.Contains(h.Label, "漏水")
+		}
+		if !found {
+			t.Fatalf("the leak reports form no hotspot about 漏水: %+v", hs)
+		}
+	})
+}
