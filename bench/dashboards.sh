@@ -40,16 +40,26 @@ paths=(
   "/api/v1/stats/units?from=$m1&to=$m1end"
   "/api/v1/reports/ranking.xlsx?from=$m1&to=$m1end"
   "/api/v1/reports/overview.xlsx?from=$m1&to=$m1end"
+  # The web pages (server-rendered with their charts' data: one page = one
+  # answer of this time).
+  "/dashboard"
+  "/dashboard?from=$y1&to=$today"
+  "/dashboard/ranking?from=$m1&to=$m1end"
+  "/dashboard/trends"
+  "/dashboard/map?from=$m1&to=$m1end"
+  "/dashboard/praise"
 )
+uptime
 printf '%-72s %8s %8s %8s %9s\n' endpoint p50_ms p95_ms max_ms bytes
 for p in "${paths[@]}"; do
-  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$p" # warm
+  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -b "hotline_session=$TOKEN" "http://127.0.0.1:$PORT$p" # warm
   ts=()
   for _ in $(seq "$N"); do
-    ts+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$p")")
+    ts+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" -b "hotline_session=$TOKEN" "http://127.0.0.1:$PORT$p")")
   done
-  size=$(curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$p" | wc -c)
+  size=$(curl -fs -H "Authorization: Bearer $TOKEN" -b "hotline_session=$TOKEN" "http://127.0.0.1:$PORT$p" | wc -c)
   printf '%s\n' "${ts[@]}" | sort -n | awk -v n="$N" -v p="$p" -v size="$size" \
     '{a[NR]=$1*1000} END {i50=int(n*0.5+0.5); i95=int(n*0.95+0.5); if(i95<1)i95=1; printf "%-72s %8.1f %8.1f %8.1f %9d\n", p, a[i50], a[i95], a[n], size}'
 done
+uptime
 grep -E 'VmRSS|VmHWM' /proc/$PID/status
