@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestBigDBRollupsEqualScan checks, on a large generated database named by
+// HOTLINE_BIG_DB (sqlite:PATH or postgres://…; skipped otherwise), that what
+// the dashboards read from the rollups (daily, monthly and per-day totals,
+// places) equals a recount from the orders and callbacks themselves, for a
+// week, a month and a year ending today, for all units, per unit and one
+// unit:
+//
+//	HOTLINE_BIG_DB=sqlite:/tmp/b/s10m.db go test ./internal/store -run BigDB -v -timeout 2h
+func TestBigDBRollupsEqualScan(t *testing.T) {
+	url := os.Getenv("HOTLINE_BIG_DB")
+	if url == "" {
+		t.Skip("HOTLINE_BIG_DB not set")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	today := DayOf(now)
+	for _, p := range [][2]int64{{today - 6, today + 1}, {monthStart(today - 40), monthStart(today)}, {today - 364, today + 1}} {
+		from, to := DayStart(p[0]), DayStart(p[1])
+		what := DayDate(p[0]) + ".." + DayDate(p[1]-1)
+		for _, q := range []struct {
+			unit   string
+			byUnit bool
+		}{{"", false}, {"", true}, {"binyang", false}} {
+			t0 := time.Now()
+			got, err := s.Metrics(ctx, from, to, now, q.unit, q.byUnit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t1 := time.Now()
+			want, err := s.MetricsScan(ctx, from, to, now, q.unit, q.byUnit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := fmt.Sprint(bigNorm(got)), fmt.Sprint(bigNorm(want)); a != b {
+				t.Errorf("%s unit=%q byUnit=%v:\nrollups %s\nscan    %s", what, q.unit, q.byUnit, a, b)
+			}
+			t.Logf("%s unit=%q byUnit=%v: rollups %v, scan %v", what, q.unit, q.byUnit, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+		}
+		// Orders in and closed per day (rollup_days), by compound (rollup_places).
+		f := RollupFilter{FromDay: p[0], ToDay: p[1]}
+		days, err := s.DayTotals(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64][2]int64{}
+		for _, d := range days {
+			got[d.Day] = [2]int64{d.In, d.Closed}
+		}
+		want := map[int64][2]int64{}
+		rows, err := s.r.QueryContext(ctx, `SELECT (created_at + 28800000000) / 86400000000, COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`, micros(from), micros(to))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var d, n int64
+			if err := rows.Scan(&d, &n); err != nil {
+				t.Fatal(err)
+			}
+			v := want[d]
+			v[0] = n
+			want[d] = v
+		}
+		rows.Close()
+		rows, err = s.r.QueryContext(ctx, `SELECT (closed_at + 28800000000) / 86400000000, COUNT(*) FROM orders WHERE status = 'closed' AND closed_at >= $1 AND closed_at < $2 GROUP BY 1`, micros(from), micros(to))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var d, n int64
+			if err := rows.Scan(&d, &n); err != nil {
+				t.Fatal(err)
+			}
+			v := want[d]
+			v[1] = n
+			want[d] = v
+		}
+		rows.Close()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s per day:\nrollups %v\nscan    %v", what, got, want)
+		}
+		df := DashFilter{From: from, To: to}
+		cr, err := s.CompoundCounts(ctx, df)
+		if err != nil {
+			t.Fatal(err)
+		}
+		df.Located = false
+		df.Type = ""
+		var args []any
+		rows, err = s.r.QueryContext(ctx, `SELECT compound, COUNT(*) FROM orders WHERE `+df.where(&args)+` GROUP BY compound`, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := map[string]int{}
+		for rows.Next() {
+			var c string
+			var n int
+			if err := rows.Scan(&c, &n); err != nil {
+				t.Fatal(err)
+			}
+			cs[c] = n
+		}
+		rows.Close()
+		if fmt.Sprint(cr) != fmt.Sprint(cs) {
+			t.Errorf("%s by compound:\nrollups %v\nscan    %v", what, cr, cs)
+		}
+		t.Logf("%s: per day and by compound checked (%d days)", what, len(want))
+	}
+}
+
+func bigNorm(m map[string]*MetricCounts) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if v.Orders+v.Dispatched+v.OnTimeDue+v.Callbacks == 0 {
+			continue
+		}
+		out[k] = fmt.Sprintf("%+v", *v)
+	}
+	return out
+}
