@@ -179,27 +179,25 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 	// second part (cursors then have strong = any).
 	sameMatch := len(f.Tokens) == 1
 	anyMatch := func(a *args) string {
-		m := s.matchAny(anyTokens, a)
 		if len(codes) == 0 {
-			return m
+			return s.matchAny(anyTokens, a)
 		}
 		if s.Dialect == SQLite {
 			// One IN over a union keeps both halves on their indexes.
 			return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(anyTokens, " OR ")) +
 				" UNION SELECT id FROM orders WHERE " + inCompound(a) + ")"
 		}
-		return "(" + m + " OR " + inCompound(a) + ")"
+		return "(" + s.matchAny(anyTokens, a) + " OR " + inCompound(a) + ")"
 	}
 	strongMatch := func(a *args) string {
-		m := s.matchAll(f.Tokens, a)
 		if len(codes) == 0 {
-			return m
+			return s.matchAll(f.Tokens, a)
 		}
 		if s.Dialect == SQLite {
 			return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(f.Tokens, " ")) +
 				" UNION SELECT id FROM orders WHERE " + inCompound(a) + ")"
 		}
-		return "(" + m + " OR " + inCompound(a) + ")"
+		return "(" + s.matchAll(f.Tokens, a) + " OR " + inCompound(a) + ")"
 	}
 	// Fixed arguments are spliced in as numbers: they come from our own
 	// parsing, never from text.
