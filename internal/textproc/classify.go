@@ -66,9 +66,18 @@ type TrainOptions struct {
 	// Seed makes training reproducible: the same examples, options and
 	// seed give the same model.
 	Seed int64
+	// ClassWeight, when positive, multiplies the SVM's C for the examples
+	// of each one-vs-rest problem's positive class by (n_rest/n_class)^ClassWeight
+	// (0: unweighted; 1: fully balanced).
+	ClassWeight float64
+	// RatioAlpha is the smoothing of the NBSVM log-count ratios (default 1).
+	RatioAlpha float64
 	// NoCalibration skips fitting the softmax temperature on held-out folds
 	// (it triples training time; confidences are then uncalibrated).
 	NoCalibration bool
+	// VectorScaling calibrates with a scale and an offset per class instead
+	// of one temperature.
+	VectorScaling bool
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -96,6 +105,9 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	if o.Alpha == 0 {
 		o.Alpha = 0.2
 	}
+	if o.RatioAlpha == 0 {
+		o.RatioAlpha = 1
+	}
 	return o
 }
 
@@ -113,6 +125,13 @@ type Model struct {
 	// temp scales scores before the softmax; fitted so that confidences
 	// match held-out accuracy (see calibrate).
 	temp float64
+	// scale and shift, when set, replace temp by one scale and one offset
+	// per class ("vector scaling"): z_k = scale_k·s_k + shift_k. Fitted on
+	// held-out folds like temp, they also even out the one-vs-rest scores'
+	// different ranges, so they can change which class wins.
+	scale, shift []float64
+	// pool holds *scratch: the buffers of one prediction, reused.
+	pool sync.Pool
 }
 
 // Labels returns the classes the model knows, sorted.
@@ -212,7 +231,7 @@ func parallelFor(n int, f func(i int)) {
 func (d *dataset) train(idx []int, opts TrainOptions) *Model {
 	m := d.fit(idx, opts)
 	if !opts.NoCalibration && len(idx) >= 30 {
-		m.temp = d.calibrate(idx, opts)
+		m.temp, m.scale, m.shift = d.calibrate(idx, opts)
 	}
 	return m
 }
@@ -229,6 +248,14 @@ func (d *dataset) fit(idx []int, opts TrainOptions) *Model {
 		features:  opts.Features,
 		vocab:     buildVocabulary(docs, opts.MinDF),
 		temp:      1,
+	}
+	if tw := opts.Features.TitleWeight; tw > 0 && tw != 1 {
+		// Folded into the idf, so the saved model needs no new field.
+		for i, t := range m.vocab.terms {
+			if len(t) > 0 && t[:1] == prefTitle {
+				m.vocab.idf[i] *= float32(tw)
+			}
+		}
 	}
 	m.weighting = weightTFIDF
 	if opts.Algorithm == AlgoNaiveBayes {
@@ -351,94 +378,133 @@ func fitLogReg(m *Model, xs []sparseVec, ys []int, o TrainOptions, rng *rand.Ran
 func fitSVM(m *Model, xs []sparseVec, ys []int, o TrainOptions, rng *rand.Rand, nbScale bool) {
 	K, D := len(m.labels), len(m.vocab.terms)
 	n := len(xs)
-	order := make([]int, n)
-	w := make([]float64, D)
+	b := newBinarySVM(n, D)
 	r := make([]float64, D)
-	alpha := make([]float64, n)
-	qii := make([]float64, n)
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
 	for k := range K {
 		for f := range r {
 			r[f] = 1
 		}
 		if nbScale {
-			nbRatio(xs, ys, k, D, r)
+			nbRatio(xs, ys, all, func(y int) bool { return y == k }, D, r, o.RatioAlpha)
 		}
-		for i, x := range xs {
-			q := 1.0 // the bias feature
-			for j, val := range x.val {
-				v := float64(val) * r[x.idx[j]]
-				q += v * v
+		cPos := o.C
+		if o.ClassWeight > 0 {
+			npos := 0
+			for _, y := range ys {
+				if y == k {
+					npos++
+				}
 			}
-			qii[i] = q
-		}
-		clear(w)
-		clear(alpha)
-		bias := 0.0
-		for i := range order {
-			order[i] = i
-		}
-		for range o.Epochs {
-			rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-			maxPG := 0.0
-			for _, i := range order {
-				y := -1.0
-				if ys[i] == k {
-					y = 1
-				}
-				x := xs[i]
-				dot := bias
-				for j, f := range x.idx {
-					dot += w[f] * float64(x.val[j]) * r[f]
-				}
-				g := y*dot - 1
-				pg := g
-				switch {
-				case alpha[i] == 0:
-					pg = math.Min(g, 0)
-				case alpha[i] == o.C:
-					pg = math.Max(g, 0)
-				}
-				maxPG = math.Max(maxPG, math.Abs(pg))
-				if pg == 0 {
-					continue
-				}
-				old := alpha[i]
-				alpha[i] = math.Min(math.Max(old-g/qii[i], 0), o.C)
-				delta := (alpha[i] - old) * y
-				for j, f := range x.idx {
-					w[f] += delta * float64(x.val[j]) * r[f]
-				}
-				bias += delta
-			}
-			if maxPG < 1e-3 {
-				break
+			if npos > 0 {
+				cPos = o.C * math.Pow(float64(n-npos)/float64(npos), o.ClassWeight)
 			}
 		}
+		for i := range n {
+			b.y[i], b.c[i] = -1, o.C
+			if ys[i] == k {
+				b.y[i], b.c[i] = 1, cPos
+			}
+		}
+		bias := b.fit(xs, all, r, o.Epochs, rng)
 		for f := range D {
-			m.w[f*K+k] = float32(w[f] * r[f])
+			m.w[f*K+k] = float32(b.w[f] * r[f])
 		}
 		m.b[k] = float32(bias)
 	}
 }
 
+// binarySVM is the memory of one L2-regularised hinge-loss SVM trained by
+// dual coordinate descent (Hsieh et al., ICML 2008), with the bias as an
+// extra constant feature. y and c (labels ±1 and penalties) are set by the
+// caller for the examples it trains on.
+type binarySVM struct {
+	w, alpha, qii, y, c []float64
+	order               []int
+}
+
+func newBinarySVM(n, D int) *binarySVM {
+	return &binarySVM{w: make([]float64, D), alpha: make([]float64, n), qii: make([]float64, n),
+		y: make([]float64, n), c: make([]float64, n)}
+}
+
+// fit trains on the examples sub, with features scaled by r, and returns
+// the bias; the weights (of the scaled features) are left in b.w.
+func (b *binarySVM) fit(xs []sparseVec, sub []int, r []float64, epochs int, rng *rand.Rand) float64 {
+	for _, i := range sub {
+		x := xs[i]
+		q := 1.0 // the bias feature
+		for j, val := range x.val {
+			v := float64(val) * r[x.idx[j]]
+			q += v * v
+		}
+		b.qii[i] = q
+		b.alpha[i] = 0
+	}
+	clear(b.w)
+	w := b.w
+	bias := 0.0
+	b.order = append(b.order[:0], sub...)
+	order := b.order
+	for range epochs {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		maxPG := 0.0
+		for _, i := range order {
+			y, c := b.y[i], b.c[i]
+			x := xs[i]
+			dot := bias
+			for j, f := range x.idx {
+				dot += w[f] * float64(x.val[j]) * r[f]
+			}
+			g := y*dot - 1
+			pg := g
+			switch {
+			case b.alpha[i] == 0:
+				pg = math.Min(g, 0)
+			case b.alpha[i] == c:
+				pg = math.Max(g, 0)
+			}
+			maxPG = math.Max(maxPG, math.Abs(pg))
+			if pg == 0 {
+				continue
+			}
+			old := b.alpha[i]
+			b.alpha[i] = math.Min(math.Max(old-g/b.qii[i], 0), c)
+			delta := (b.alpha[i] - old) * y
+			for j, f := range x.idx {
+				w[f] += delta * float64(x.val[j]) * r[f]
+			}
+			bias += delta
+		}
+		if maxPG < 1e-3 {
+			break
+		}
+	}
+	return bias
+}
+
 // nbRatio sets r to the naive-Bayes log-count ratio of each feature for
-// class k against the rest, from binarised features with smoothing 1.
-func nbRatio(xs []sparseVec, ys []int, k, D int, r []float64) {
+// the examples in sub whose class is positive against the others, from
+// binarised features with additive smoothing a.
+func nbRatio(xs []sparseVec, ys []int, sub []int, positive func(y int) bool, D int, r []float64, a float64) {
 	p := make([]float64, D)
 	q := make([]float64, D)
-	for i, x := range xs {
+	for _, i := range sub {
 		t := q
-		if ys[i] == k {
+		if positive(ys[i]) {
 			t = p
 		}
-		for _, f := range x.idx {
+		for _, f := range xs[i].idx {
 			t[f]++
 		}
 	}
 	var sp, sq float64
 	for f := range D {
-		p[f]++
-		q[f]++
+		p[f] += a
+		q[f] += a
 		sp += p[f]
 		sq += q[f]
 	}
@@ -467,7 +533,7 @@ func softmaxInPlace(p []float64) {
 // naive Bayes posteriors are near 0 or 1 and SVM margins are not
 // probabilities at all; one fitted scale makes "confidence 0.8" mean
 // "right about 80% of the time" on data like the training data.
-func (d *dataset) calibrate(idx []int, opts TrainOptions) float64 {
+func (d *dataset) calibrate(idx []int, opts TrainOptions) (temp float64, scale, shift []float64) {
 	folds := stratifiedFolds(idx, d.y, 3, opts.Seed+1)
 	var scores [][]float64
 	var truth []int
@@ -514,13 +580,111 @@ func (d *dataset) calibrate(idx []int, opts TrainOptions) float64 {
 			fb = nll(b)
 		}
 	}
-	return math.Exp((lo + hi) / 2)
+	temp = math.Exp((lo + hi) / 2)
+	if !opts.VectorScaling {
+		return temp, nil, nil
+	}
+	scale, shift = vectorScaling(scores, truth, len(d.labels), temp)
+	return temp, scale, shift
+}
+
+// vectorScaling fits z_k = a_k·s_k + c_k to the held-out scores by
+// minimising the negative log-likelihood of the softmax of z, plus a small
+// L2 pull of a towards the fitted temperature and of c towards 0, by
+// gradient descent with a backtracking step.
+func vectorScaling(scores [][]float64, truth []int, K int, temp float64) (a, c []float64) {
+	const lambda = 1e-2 // per example
+	n := float64(len(scores))
+	a, c = make([]float64, K), make([]float64, K)
+	for k := range a {
+		a[k] = temp
+	}
+	p := make([]float64, K)
+	loss := func(a, c, ga, gc []float64) float64 {
+		var l float64
+		if ga != nil {
+			clear(ga)
+			clear(gc)
+		}
+		for i, sc := range scores {
+			for k := range p {
+				p[k] = a[k]*sc[k] + c[k]
+			}
+			softmaxInPlace(p)
+			l -= math.Log(math.Max(p[truth[i]], 1e-12))
+			if ga != nil {
+				p[truth[i]]--
+				for k := range p {
+					ga[k] += p[k] * sc[k] / n
+					gc[k] += p[k] / n
+				}
+			}
+		}
+		l /= n
+		for k := range K {
+			l += lambda * ((a[k]-temp)*(a[k]-temp)/(temp*temp) + c[k]*c[k])
+			if ga != nil {
+				ga[k] += 2 * lambda * (a[k] - temp) / (temp * temp)
+				gc[k] += 2 * lambda * c[k]
+			}
+		}
+		return l
+	}
+	ga, gc := make([]float64, K), make([]float64, K)
+	na, nc := make([]float64, K), make([]float64, K)
+	step := 1.0
+	cur := loss(a, c, ga, gc)
+	for range 300 {
+		var g2 float64
+		for k := range K {
+			g2 += ga[k]*ga[k]*temp*temp + gc[k]*gc[k]
+		}
+		if g2 < 1e-12 {
+			break
+		}
+		for {
+			for k := range K {
+				// a moves in units of temp, so both kinds of parameter take
+				// steps of a comparable size.
+				na[k] = a[k] - step*ga[k]*temp*temp
+				nc[k] = c[k] - step*gc[k]
+			}
+			if l := loss(na, nc, nil, nil); l <= cur-0.5*step*g2 || step < 1e-8 {
+				break
+			}
+			step /= 2
+		}
+		copy(a, na)
+		copy(c, nc)
+		cur = loss(a, c, ga, gc)
+		step *= 2
+	}
+	return a, c
+}
+
+// calibrated turns raw scores into the calibrated logits, in place.
+func (m *Model) calibrated(s []float64) []float64 {
+	if len(m.scale) == len(s) && len(m.shift) == len(s) {
+		for k := range s {
+			s[k] = m.scale[k]*s[k] + m.shift[k]
+		}
+		return s
+	}
+	for k := range s {
+		s[k] *= m.temp
+	}
+	return s
 }
 
 // scores returns the raw linear scores of a vector, one per class.
 func (m *Model) scores(x sparseVec) []float64 {
+	return m.scoresInto(x, make([]float64, len(m.labels)))
+}
+
+// scoresInto is scores writing into s (len K).
+func (m *Model) scoresInto(x sparseVec, s []float64) []float64 {
 	K := len(m.labels)
-	s := make([]float64, K)
+	s = s[:K]
 	for k := range K {
 		s[k] = float64(m.b[k])
 	}
@@ -534,21 +698,31 @@ func (m *Model) scores(x sparseVec) []float64 {
 	return s
 }
 
-// probabilities returns the calibrated class probabilities of a text.
-func (m *Model) probabilities(text string) []float64 {
-	x := m.vocab.vectorizeText(Default(), Redact(text), m.features, m.weighting)
-	s := m.scores(x)
-	for k := range s {
-		s[k] *= m.temp
+// probabilitiesInto returns the calibrated class probabilities of a text,
+// in sc's memory.
+func (m *Model) probabilitiesInto(text string, sc *scratch) []float64 {
+	x := m.vocab.vectorizeText(Default(), Redact(text), m.features, m.weighting, sc)
+	if cap(sc.scores) < len(m.labels) {
+		sc.scores = make([]float64, len(m.labels))
 	}
+	s := m.calibrated(m.scoresInto(x, sc.scores))
 	softmaxInPlace(s)
 	return s
+}
+
+func (m *Model) getScratch() *scratch {
+	if sc, ok := m.pool.Get().(*scratch); ok {
+		return sc
+	}
+	return &scratch{}
 }
 
 // Predict returns the most likely label of text and the model's confidence
 // in it (a softmax probability, calibrated on held-out folds at training).
 func (m *Model) Predict(text string) (label string, confidence float64) {
-	p := m.probabilities(text)
+	sc := m.getScratch()
+	defer m.pool.Put(sc)
+	p := m.probabilitiesInto(text, sc)
 	best := 0
 	for k := range p {
 		if p[k] > p[best] {
@@ -560,11 +734,13 @@ func (m *Model) Predict(text string) (label string, confidence float64) {
 
 // TopK returns the k most likely labels of text, most likely first.
 func (m *Model) TopK(text string, k int) []Prediction {
-	p := m.probabilities(text)
+	sc := m.getScratch()
+	p := m.probabilitiesInto(text, sc)
 	out := make([]Prediction, len(p))
 	for i := range p {
 		out[i] = Prediction{Label: m.labels[i], Confidence: p[i]}
 	}
+	m.pool.Put(sc)
 	slices.SortStableFunc(out, func(a, b Prediction) int {
 		switch {
 		case a.Confidence > b.Confidence:
@@ -592,6 +768,9 @@ type modelFile struct {
 	IDF       []float32
 	W, B      []float32
 	Temp      float64
+	// Scale and Shift are the per-class calibration; absent (nil) in
+	// models saved before it existed, which then use Temp.
+	Scale, Shift []float64
 }
 
 const modelMagic = "hotline-textproc-classifier"
@@ -603,6 +782,7 @@ func (m *Model) Save(w io.Writer) error {
 		Magic: modelMagic, Version: modelVersion, Algorithm: m.algorithm, Labels: m.labels,
 		Features: m.features, TFIDF: m.weighting == weightTFIDF, Terms: m.vocab.terms,
 		IDF: m.vocab.idf, W: m.w, B: m.b, Temp: m.temp,
+		Scale: m.scale, Shift: m.shift,
 	}
 	if err := gob.NewEncoder(zw).Encode(&f); err != nil {
 		return err
@@ -633,11 +813,12 @@ func LoadModel(r io.Reader) (*Model, error) {
 	if err := checkAlgorithm(f.Algorithm); err != nil {
 		return nil, err
 	}
-	v := &vocabulary{terms: f.Terms, idf: f.IDF, ids: make(map[string]int32, D)}
-	for i, t := range f.Terms {
-		v.ids[t] = int32(i)
+	v := newVocabulary(f.Terms, f.IDF)
+	if (f.Scale != nil || f.Shift != nil) && (len(f.Scale) != K || len(f.Shift) != K) {
+		return nil, errors.New("textproc: model file is inconsistent")
 	}
-	m := &Model{algorithm: f.Algorithm, labels: f.Labels, features: f.Features, vocab: v, w: f.W, b: f.B, temp: f.Temp}
+	m := &Model{algorithm: f.Algorithm, labels: f.Labels, features: f.Features, vocab: v, w: f.W, b: f.B, temp: f.Temp,
+		scale: f.Scale, shift: f.Shift}
 	if f.TFIDF {
 		m.weighting = weightTFIDF
 	}

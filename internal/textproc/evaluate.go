@@ -96,9 +96,7 @@ func CrossValidate(examples []Example, folds int, opts TrainOptions, seed int64)
 			m := d.train(trainIdx, opts)
 			for _, j := range parts[f] {
 				s := m.scores(m.vocab.vectorize(d.counts[j], m.weighting))
-				for k := range s {
-					s[k] *= m.temp
-				}
+				m.calibrated(s)
 				softmaxInPlace(s)
 				best := 0
 				for k := range s {

@@ -1,6 +1,7 @@
 package textproc
 
 import (
+	"hash/maphash"
 	"math"
 	"slices"
 	"sort"
@@ -32,6 +33,12 @@ type FeatureOptions struct {
 	// paragraphs; the cap bounds the time a very long message takes to
 	// classify.
 	MaxRunes int
+	// TitleWeight multiplies the values of the title features (0 means 1,
+	// which is how models saved before this option behave).
+	TitleWeight float64
+	// TitleCharMax is the longest character n-gram taken from the title
+	// (0 means 2).
+	TitleCharMax int
 }
 
 func (o FeatureOptions) withDefaults() FeatureOptions {
@@ -60,39 +67,64 @@ const (
 // one (already redacted) text. Keys are built in a reused buffer: emit must
 // not keep the slice (map lookups with string(key) do not allocate).
 func extractFeatures(seg *Segmenter, text string, o FeatureOptions, emit func(key []byte)) {
+	extractFeaturesInto(seg, text, o, &scratch{}, emit)
+}
+
+// extractFeaturesInto is extractFeatures with its buffers in sc. The title
+// (first line) and the body are each segmented once: the word features
+// run over title then body, the title features reuse the title's words.
+func extractFeaturesInto(seg *Segmenter, text string, o FeatureOptions, sc *scratch, emit func(key []byte)) {
 	text = truncateRunes(text, o.MaxRunes)
-	key := make([]byte, 0, 64)
+	title, body, hasTitle := strings.Cut(text, "\n")
+	var titleWords []string
+	if hasTitle {
+		titleWords = seg.Cut(title)
+	} else {
+		body = text
+	}
+	bodyWords := seg.Cut(body)
+	key := sc.key[:0]
 	if !o.NoWords || !o.NoWordBigrams {
 		prev := ""
-		for _, w := range seg.Cut(text) {
-			if seg.IsStopWord(w) {
-				continue
+		for _, words := range [2][]string{titleWords, bodyWords} {
+			for _, w := range words {
+				if seg.IsStopWord(w) {
+					continue
+				}
+				if isDigits(w) {
+					w = "0" // the value of a number says little about the subject
+				}
+				if !o.NoWords {
+					key = append(append(key[:0], prefWord...), w...)
+					emit(key)
+				}
+				if !o.NoWordBigrams && prev != "" {
+					key = append(append(append(append(key[:0], prefBigram...), prev...), ' '), w...)
+					emit(key)
+				}
+				prev = w
 			}
-			if isDigits(w) {
-				w = "0" // the value of a number says little about the subject
-			}
-			if !o.NoWords {
-				emit(append(append(key[:0], prefWord...), w...))
-			}
-			if !o.NoWordBigrams && prev != "" {
-				emit(append(append(append(append(key[:0], prefBigram...), prev...), ' '), w...))
-			}
-			prev = w
 		}
 	}
 	norm := normalizeText(text)
 	if o.CharMax > 0 {
-		charNGrams(norm, o.CharMin, o.CharMax, "", key, emit)
+		key = charNGrams(norm, o.CharMin, o.CharMax, "", key, sc, emit)
 	}
-	if title, _, found := strings.Cut(text, "\n"); found && !o.NoTitle {
-		for _, w := range seg.Cut(title) {
+	if hasTitle && !o.NoTitle {
+		for _, w := range titleWords {
 			if !seg.IsStopWord(w) {
-				emit(append(append(key[:0], prefTitle+prefWord...), w...))
+				key = append(append(key[:0], prefTitle+prefWord...), w...)
+				emit(key)
 			}
 		}
 		normTitle, _, _ := strings.Cut(norm, "\n")
-		charNGrams(normTitle, 1, 2, prefTitle, key, emit)
+		tmax := o.TitleCharMax
+		if tmax == 0 {
+			tmax = 2
+		}
+		key = charNGrams(normTitle, 1, tmax, prefTitle, key, sc, emit)
 	}
+	sc.key = key
 }
 
 // truncateRunes returns the first n runes of s (all of s if n <= 0).
@@ -120,20 +152,9 @@ func termCounts(seg *Segmenter, text string, o FeatureOptions) map[string]int {
 
 // charNGrams emits the character n-grams of every run of letters and digits
 // (digits folded to 0, ASCII lower-cased): n-grams never span punctuation.
-func charNGrams(text string, lo, hi int, prefix string, key []byte, emit func([]byte)) {
-	run := make([]rune, 0, 64)
-	flush := func() {
-		for i := range run {
-			for n := lo; n <= hi && i+n <= len(run); n++ {
-				key = append(append(key[:0], prefix...), prefChar...)
-				for _, r := range run[i : i+n] {
-					key = utf8.AppendRune(key, r)
-				}
-				emit(key)
-			}
-		}
-		run = run[:0]
-	}
+// It returns the key buffer, possibly grown.
+func charNGrams(text string, lo, hi int, prefix string, key []byte, sc *scratch, emit func([]byte)) []byte {
+	run := sc.run[:0]
 	for _, r := range text {
 		switch {
 		case r >= '0' && r <= '9':
@@ -143,10 +164,26 @@ func charNGrams(text string, lo, hi int, prefix string, key []byte, emit func([]
 		case unicode.IsLetter(r):
 			run = append(run, r)
 		default:
-			flush()
+			key = emitNGrams(run, lo, hi, prefix, key, emit)
+			run = run[:0]
 		}
 	}
-	flush()
+	key = emitNGrams(run, lo, hi, prefix, key, emit)
+	sc.run = run[:0]
+	return key
+}
+
+func emitNGrams(run []rune, lo, hi int, prefix string, key []byte, emit func([]byte)) []byte {
+	for i := range run {
+		for n := lo; n <= hi && i+n <= len(run); n++ {
+			key = append(append(key[:0], prefix...), prefChar...)
+			for _, r := range run[i : i+n] {
+				key = utf8.AppendRune(key, r)
+			}
+			emit(key)
+		}
+	}
+	return key
 }
 
 // sparseVec is a feature vector: sorted feature ids and their values.
@@ -158,8 +195,78 @@ type sparseVec struct {
 // vocabulary maps feature strings to ids, with document frequencies.
 type vocabulary struct {
 	terms []string
-	ids   map[string]int32
+	table featTable
 	idf   []float32
+}
+
+// featTable finds a feature's id from its key: open addressing over 64-bit
+// hashes of the keys, one cache line per probe and no string comparison.
+// The hash is seeded per table (per process), and the table is rebuilt
+// with another seed in the unlikely case that two of its terms collide; a
+// key outside the vocabulary that shares a term's 64-bit hash is a chance
+// of about one in 10¹⁴ per lookup.
+type featTable struct {
+	seed  maphash.Seed
+	slots []featSlot
+	mask  uint64
+}
+
+type featSlot struct {
+	h  uint64 // 0: empty
+	id int32
+}
+
+func newFeatTable(terms []string) featTable {
+	size := 8
+	for size < 2*len(terms) {
+		size *= 2
+	}
+retry:
+	t := featTable{seed: maphash.MakeSeed(), slots: make([]featSlot, size), mask: uint64(size - 1)}
+	for id, term := range terms {
+		h := t.hash(term)
+		i := h & t.mask
+		for t.slots[i].h != 0 {
+			if t.slots[i].h == h {
+				goto retry // two terms share a hash: new seed
+			}
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = featSlot{h: h, id: int32(id)}
+	}
+	return t
+}
+
+func (t *featTable) hash(key string) uint64 {
+	return max(maphash.String(t.seed, key), 1)
+}
+
+func (t *featTable) hashBytes(key []byte) uint64 {
+	return max(maphash.Bytes(t.seed, key), 1)
+}
+
+func (t *featTable) find(h uint64) (int32, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		switch t.slots[i].h {
+		case h:
+			return t.slots[i].id, true
+		case 0:
+			return 0, false
+		}
+	}
+}
+
+func (v *vocabulary) id(term string) (int32, bool) { return v.table.find(v.table.hash(term)) }
+
+func (v *vocabulary) idBytes(key []byte) (int32, bool) {
+	return v.table.find(v.table.hashBytes(key))
+}
+
+func newVocabulary(terms []string, idf []float32) *vocabulary {
+	return &vocabulary{terms: terms, idf: idf, table: newFeatTable(terms)}
 }
 
 // buildVocabulary keeps the features that occur in at least minDF
@@ -179,14 +286,13 @@ func buildVocabulary(docs []map[string]int, minDF int) *vocabulary {
 		}
 	}
 	sort.Strings(terms)
-	v := &vocabulary{terms: terms, ids: make(map[string]int32, len(terms)), idf: make([]float32, len(terms))}
+	idf := make([]float32, len(terms))
 	n := float64(len(docs))
 	for i, t := range terms {
-		v.ids[t] = int32(i)
 		// Smoothed idf, as if one extra document held every term.
-		v.idf[i] = float32(math.Log((1+n)/(1+float64(df[t]))) + 1)
+		idf[i] = float32(math.Log((1+n)/(1+float64(df[t]))) + 1)
 	}
-	return v
+	return newVocabulary(terms, idf)
 }
 
 // weighting says how term counts become vector values.
@@ -204,7 +310,7 @@ func (v *vocabulary) vectorize(counts map[string]int, w weighting) sparseVec {
 	ids := make([]int32, 0, len(counts))
 	vals := make(map[int32]int, len(counts))
 	for t, c := range counts {
-		if id, ok := v.ids[t]; ok {
+		if id, ok := v.id(t); ok {
 			ids = append(ids, id)
 			vals[id] = c
 		}
@@ -218,28 +324,43 @@ func (v *vocabulary) vectorize(counts map[string]int, w weighting) sparseVec {
 	return sv
 }
 
+// scratch is the reusable memory of one prediction: nothing a prediction
+// needs is allocated anew once a scratch has served a few texts.
+type scratch struct {
+	count   []int32 // per feature id, zero between uses
+	touched []int32 // ids with a non-zero count
+	key     []byte
+	run     []rune
+	vec     sparseVec
+	scores  []float64
+}
+
 // vectorizeText goes from text straight to the vector, looking features up
-// in the vocabulary as they are produced: no map of strings is built, which
-// keeps prediction fast and light on garbage.
-func (v *vocabulary) vectorizeText(seg *Segmenter, text string, o FeatureOptions, w weighting) sparseVec {
-	ids := make([]int32, 0, len(text))
-	extractFeatures(seg, text, o, func(k []byte) {
-		if id, ok := v.ids[string(k)]; ok {
-			ids = append(ids, id)
+// in the vocabulary as they are produced: no map of strings is built, and
+// the vector lives in sc (valid until sc is used again).
+func (v *vocabulary) vectorizeText(seg *Segmenter, text string, o FeatureOptions, w weighting, sc *scratch) sparseVec {
+	if len(sc.count) != len(v.terms) {
+		sc.count = make([]int32, len(v.terms))
+	}
+	sc.touched = sc.touched[:0]
+	extractFeaturesInto(seg, text, o, sc, func(k []byte) {
+		if id, ok := v.idBytes(k); ok {
+			if sc.count[id] == 0 {
+				sc.touched = append(sc.touched, id)
+			}
+			sc.count[id]++
 		}
 	})
 	// Sorted ids make every floating-point sum over the vector run in the
 	// same order, which keeps results bit-for-bit reproducible.
-	slices.Sort(ids)
-	var sv sparseVec
-	for i, id := range ids {
-		if i > 0 && id == ids[i-1] {
-			sv.val[len(sv.val)-1]++
-			continue
-		}
+	slices.Sort(sc.touched)
+	sv := sparseVec{idx: sc.vec.idx[:0], val: sc.vec.val[:0]}
+	for _, id := range sc.touched {
 		sv.idx = append(sv.idx, id)
-		sv.val = append(sv.val, 1)
+		sv.val = append(sv.val, float32(sc.count[id]))
+		sc.count[id] = 0
 	}
+	sc.vec = sv
 	v.weigh(&sv, w)
 	return sv
 }
