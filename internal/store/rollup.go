@@ -812,7 +812,9 @@ func (f DashFilter) where(args *[]any) string {
 		q += ` AND type = ` + arg(f.Type)
 	}
 	if f.Unit != "" {
-		q += ` AND unit = ` + arg(f.Unit)
+		// An expression, so that the planner walks the period's range of
+		// created_at instead of the unit's whole history by orders_unit_id.
+		q += ` AND COALESCE(unit, '') = ` + arg(f.Unit)
 	}
 	if f.Category != "" {
 		q += ` AND (category = ` + arg(f.Category) + ` OR category LIKE ` + arg(likeEscape(f.Category)+".%") + ` ESCAPE '\')`
