@@ -188,8 +188,8 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 	// Five independent reads, run at once: the rates per unit (one rollup
 	// read and one small live query; the total is their sum), the previous
 	// period's rates, overdue now, orders in and closed per day (rollup_days),
-	// and the created rollup rows (one read serves orders in, by status, by
-	// type, by category and by unit). Whole months of a long period are read
+	// and the created rollup summed by unit, category, type and status (one
+	// read serves orders in, by status, by type, by category and by unit). Whole months of a long period are read
 	// from the monthly rollups, the edge days from the daily ones.
 	var (
 		um, pm map[string]*store.MetricCounts
@@ -206,7 +206,7 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 	}()
 	go func() { defer wg.Done(); ov.OverdueNow, errs[2] = s.Store.OverdueNow(ctx, now, unit) }()
 	go func() { defer wg.Done(); perDay, errs[3] = s.Store.DayTotals(ctx, f) }()
-	go func() { defer wg.Done(); rows, errs[4] = s.Store.CreatedRows(ctx, f) }()
+	go func() { defer wg.Done(); rows, errs[4] = s.Store.CreatedGroups(ctx, f) }()
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {

@@ -1034,3 +1034,27 @@ func (s *Store) CreatedCategoryDays(ctx context.Context, f RollupFilter) ([]Coun
 	}
 	return out, mapErr(rows.Err())
 }
+
+// CreatedGroups returns the orders created in the filter's days summed by
+// unit, category, type and status (Day is 0): the overview's breakdowns, at
+// most one row per key whatever the length of the period.
+func (s *Store) CreatedGroups(ctx context.Context, f RollupFilter) ([]CreatedRow, error) {
+	var args []any
+	rows, err := s.r.QueryContext(ctx, `SELECT unit, category, type, status, COALESCE(SUM(n), 0) FROM `+
+		f.source("rollup_created", createdCols, " AND n <> 0", &args)+` GROUP BY unit, category, type, status`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []CreatedRow
+	for rows.Next() {
+		var r CreatedRow
+		if err := rows.Scan(&r.Unit, &r.Category, &r.Type, &r.Status, &r.N); err != nil {
+			return nil, mapErr(err)
+		}
+		if r.N != 0 {
+			out = append(out, r)
+		}
+	}
+	return out, mapErr(rows.Err())
+}
