@@ -219,8 +219,8 @@ func (s *Store) bulkSQLite(ctx context.Context, batch []BulkOrder) (BulkResult, 
 		// A 64 MB page cache for the batch (the connection's default is
 		// 2 MB): a batch touches more pages than that across the orders
 		// table's many indexes and the FTS5 index, so pages were evicted and
-		// read back, dirty ones spilled to the WAL early (measured: ~1 s less
-		// system time per 100,000). Restored for the writer's ordinary work.
+		// read back, dirty ones spilled to the WAL early (docs/benchmarks.md
+		// has the A/B runs). Restored for the writer's ordinary work.
 		var cache int
 		if err := tx.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
 			return err
