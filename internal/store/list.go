@@ -128,15 +128,6 @@ func (s *Store) matchAll(tokens []string, a *args) string {
 	return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(tokens, " ")) + ")"
 }
 
-// matchAny is the index condition "at least one token is in the order's
-// search tokens", through the same indexes as matchAll.
-func (s *Store) matchAny(tokens []string, a *args) string {
-	if s.Dialect == Postgres {
-		return "search_tokens && " + a.add(tokens)
-	}
-	return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(tokens, " OR ")) + ")"
-}
-
 // ftsQuery quotes each token as an FTS5 string (no operator inside a token
 // is ever interpreted) and joins them with sep (" " is AND).
 func ftsQuery(tokens []string, sep string) string {

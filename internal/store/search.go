@@ -149,12 +149,28 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 		where string
 		args  []any
 	}
-	cond := func(match func(*args) string, extra ...string) stmt {
-		var a args
-		c := s.filterConds(f, &a)
-		c = append(c, match(&a))
-		c = append(c, extra...)
-		return stmt{whereClause(c), a.vals}
+	// An id range [lo, hi] or [lo, hi) of a window part; 0 = unbounded.
+	type ids struct {
+		lo, hi int64
+		hiOpen bool
+	}
+	num := func(v int64) string { return strconv.FormatInt(v, 10) }
+	rangeOf := func(col string, r ids) string {
+		var c []string
+		if r.lo > 0 {
+			c = append(c, col+" >= "+num(r.lo))
+		}
+		if r.hi > 0 {
+			op := " <= "
+			if r.hiOpen {
+				op = " < "
+			}
+			c = append(c, col+op+num(r.hi))
+		}
+		if len(c) == 0 {
+			return ""
+		}
+		return " AND " + strings.Join(c, " AND ")
 	}
 	inCompound := func(a *args) string {
 		ph := make([]string, len(codes))
@@ -178,30 +194,43 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 	// One token: matching any is matching all, and the window needs no
 	// second part (cursors then have strong = any).
 	sameMatch := len(f.Tokens) == 1
-	anyMatch := func(a *args) string {
-		if len(codes) == 0 {
-			return s.matchAny(anyTokens, a)
+	// match is the index condition of the orders in r holding any token
+	// (or all tokens), or in a named compound. On SQLite the id range goes
+	// inside the full-text subquery: outside it, a lower bound makes SQLite
+	// read every match before it can stop at the LIMIT (measured at 1M
+	// orders: 180 ms instead of 3 ms for one window).
+	match := func(all bool, r ids) func(a *args) string {
+		return func(a *args) string {
+			toks, sep := anyTokens, " OR "
+			if all {
+				toks, sep = f.Tokens, " "
+			}
+			if s.Dialect == SQLite {
+				q := "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(toks, sep)) + rangeOf("rowid", r)
+				if len(codes) > 0 {
+					q += " UNION SELECT id FROM orders WHERE " + inCompound(a) + rangeOf("id", r)
+				}
+				return q + ")"
+			}
+			op := " && "
+			if all {
+				op = " @> "
+			}
+			m := "search_tokens" + op + a.add(toks)
+			if len(codes) > 0 {
+				m = "(" + m + " OR " + inCompound(a) + ")"
+			}
+			return m + rangeOf("id", r)
 		}
-		if s.Dialect == SQLite {
-			// One IN over a union keeps both halves on their indexes.
-			return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(anyTokens, " OR ")) +
-				" UNION SELECT id FROM orders WHERE " + inCompound(a) + ")"
-		}
-		return "(" + s.matchAny(anyTokens, a) + " OR " + inCompound(a) + ")"
 	}
-	strongMatch := func(a *args) string {
-		if len(codes) == 0 {
-			return s.matchAll(f.Tokens, a)
-		}
-		if s.Dialect == SQLite {
-			return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(f.Tokens, " ")) +
-				" UNION SELECT id FROM orders WHERE " + inCompound(a) + ")"
-		}
-		return "(" + s.matchAll(f.Tokens, a) + " OR " + inCompound(a) + ")"
+	cond := func(m func(*args) string) stmt {
+		var a args
+		c := s.filterConds(f, &a)
+		c = append(c, m(&a))
+		return stmt{whereClause(c), a.vals}
 	}
-	// Fixed arguments are spliced in as numbers: they come from our own
-	// parsing, never from text.
-	num := func(v int64) string { return strconv.FormatInt(v, 10) }
+	// Ids are spliced in as numbers: they come from our own parsing, never
+	// from text.
 	fetch := func(st stmt, n int) ([]candidate, error) {
 		return collect(ctx, s.r, "SELECT id, title, description, address, compound FROM orders"+st.where+
 			" ORDER BY id DESC LIMIT "+strconv.Itoa(n), s.planEach(st.args), func(sc rowScanner) (candidate, error) {
@@ -214,7 +243,7 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 	var head []candidate
 	if f.Cursor == "" {
 		// First page: find the window.
-		rows, err := fetch(cond(anyMatch), window+1)
+		rows, err := fetch(cond(match(false, ids{})), window+1)
 		if err != nil {
 			return nil, "", err
 		}
@@ -229,7 +258,7 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 		}
 		if cur.any > 0 && !sameMatch {
 			cur.strong = 0
-			strong, err := fetch(cond(strongMatch, "id < "+num(cur.any)), window+1)
+			strong, err := fetch(cond(match(true, ids{hi: cur.any, hiOpen: true})), window+1)
 			if err != nil {
 				return nil, "", err
 			}
@@ -243,13 +272,13 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 	} else if !cur.tail {
 		// The same window again. Twice its size as a bound: the window only
 		// grows if orders changed to match since the first page.
-		rows, err := fetch(cond(anyMatch, "id >= "+num(cur.any), "id <= "+num(cur.snap)), 2*window+1)
+		rows, err := fetch(cond(match(false, ids{lo: cur.any, hi: cur.snap})), 2*window+1)
 		if err != nil {
 			return nil, "", err
 		}
 		head = rows
 		if cur.any > 0 && !sameMatch {
-			strong, err := fetch(cond(strongMatch, "id >= "+num(cur.strong), "id < "+num(cur.any)), 2*window+1)
+			strong, err := fetch(cond(match(true, ids{lo: cur.strong, hi: cur.any, hiOpen: true})), 2*window+1)
 			if err != nil {
 				return nil, "", err
 			}
@@ -298,10 +327,12 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 		if cur.tail {
 			below = cur.id
 		}
-		st := cond(anyMatch, "id < "+num(below))
-		a := args{vals: st.args}
-		st.where += " AND NOT (id >= " + num(cur.strong) + " AND " + strongMatch(&a) + ")"
-		st.args = a.vals
+		st := cond(match(false, ids{hi: below, hiOpen: true}))
+		if cur.strong < cur.any {
+			a := args{vals: st.args}
+			st.where += " AND NOT (id >= " + num(cur.strong) + " AND " + match(true, ids{lo: cur.strong, hi: cur.any, hiOpen: true})(&a) + ")"
+			st.args = a.vals
+		}
 		ids, err := collect(ctx, s.r, "SELECT id FROM orders"+st.where+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit+1-len(page)),
 			s.planEach(st.args), func(sc rowScanner) (int64, error) {
 				var id int64
