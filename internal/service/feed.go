@@ -193,6 +193,14 @@ func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur orde
 	if !cur.Status.Open() {
 		return FeedResult{}, apperr.New(apperr.Conflict, "order %s is %s: the update is refused", cur.Number, cur.Status)
 	}
+	// When the deadline moves, the current round's start (for the local
+	// rule), read before the update's transaction.
+	var roundStart *time.Time
+	if deadlineMoved && link.Deadline != nil {
+		if t, ok := s.roundStart(ctx, cur.ID); ok {
+			roundStart = &t
+		}
+	}
 	var textChanged bool
 	o, err := s.Store.UpdateOrder(ctx, cur.ID, func(cur order.Order, _ store.Loader) (store.Mutation, error) {
 		if !cur.Status.Open() {
@@ -228,7 +236,7 @@ func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur orde
 		now := s.now()
 		if deadlineMoved {
 			body["platform_deadline"] = deadline.Format(time.RFC3339)
-			if s.movePlatformDeadline(ctx, cur, &n, link.Deadline, *deadline, now) && n.Due != nil {
+			if movePlatformDeadline(s.schedule(), cur, &n, link.Deadline, *deadline, roundStart, now) && n.Due != nil {
 				body["due"] = n.Due.Format(time.RFC3339)
 			}
 		}
@@ -266,31 +274,36 @@ func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur orde
 // cannot be met any more: that round gets the local rule alone.
 
 // platformDeadliner is the deadline policy with the platform's cap: the
-// order.Deadliner every workflow action gets (Service.deadliner).
+// order.Deadliner of workflow actions (Service.deadliner).
 type platformDeadliner struct {
 	order.Schedule
-	ctx context.Context
-	s   *Service
+	deadline *time.Time // the platform's, read before the action's transaction
 }
 
-// deadliner returns the deadline rule of workflow actions: the
-// admin-editable policy, capped by the municipal platform's deadline for
-// the orders a platform pushed.
-func (s *Service) deadliner(ctx context.Context) order.Deadliner {
-	return platformDeadliner{Schedule: s.schedule(), ctx: ctx, s: s}
+// deadliner returns the deadline rule of the action act on order id: the
+// admin-editable policy, capped by the municipal platform's deadline when
+// the order came from a platform and the action starts a round (dispatch,
+// redispatch, reopen). The deadline is read here, before the action's
+// transaction, so that no second connection is taken while the action holds
+// one (a platform update landing in between is applied by its own
+// platform_update to the running round).
+func (s *Service) deadliner(ctx context.Context, id string, act order.Action) order.Deadliner {
+	p := platformDeadliner{Schedule: s.schedule()}
+	switch act {
+	case order.ActDispatch, order.ActRedispatch, order.ActReopen:
+		dl, err := s.Store.FeedDeadline(ctx, id)
+		if err != nil {
+			s.Log.Warn("platform deadline not read: the local rule applies", "order", id, "err", err)
+		}
+		p.deadline = dl
+	}
+	return p
 }
 
 func (p platformDeadliner) Deadlines(o *order.Order, at time.Time) (sign, contact, due time.Time) {
 	sign, contact, due = p.Schedule.Deadlines(o, at)
-	if o.Source != order.SourceCityPlatform || o.ID == "" {
-		return sign, contact, due
-	}
-	dl, err := p.s.Store.FeedDeadline(p.ctx, o.ID)
-	if err != nil {
-		p.s.Log.Warn("platform deadline not read: the local rule applies", "order", o.ID, "err", err)
-		return sign, contact, due
-	}
-	if dl == nil || !dl.After(at) {
+	dl := p.deadline
+	if o.Source != order.SourceCityPlatform || dl == nil || !dl.After(at) {
 		return sign, contact, due
 	}
 	capAt := func(t time.Time) time.Time {
@@ -306,19 +319,18 @@ func (p platformDeadliner) Deadlines(o *order.Order, at time.Time) (sign, contac
 // round of n (cur as read): a deadline of the round later than the new one
 // is pulled in to it; one that the old platform deadline had capped (equal
 // to it) moves out to the new deadline, but never past the local rule from
-// the round's start. An order not dispatched yet has no deadlines (dispatch
-// applies the platform's); a new deadline already past changes nothing.
-// It reports whether a deadline changed.
-func (s *Service) movePlatformDeadline(ctx context.Context, cur order.Order, n *order.Order, old *time.Time, dl, now time.Time) bool {
+// the round's start (roundStart; when unknown, it stays). An order not
+// dispatched yet has no deadlines (dispatch applies the platform's); a new
+// deadline already past changes nothing. It reports whether a deadline
+// changed.
+func movePlatformDeadline(rule order.Deadliner, cur order.Order, n *order.Order, old *time.Time, dl time.Time, roundStart *time.Time, now time.Time) bool {
 	if !dl.After(now) || (cur.SignDue == nil && cur.ContactDue == nil && cur.Due == nil) {
 		return false
 	}
 	var local [3]*time.Time
-	if old != nil {
-		if start, ok := s.roundStart(ctx, cur.ID); ok {
-			sg, ct, du := s.schedule().Deadlines(&cur, start)
-			local = [3]*time.Time{&sg, &ct, &du}
-		}
+	if old != nil && roundStart != nil {
+		sg, ct, du := rule.Deadlines(n, *roundStart) // n: a changed urgency or type counts
+		local = [3]*time.Time{&sg, &ct, &du}
 	}
 	changed := false
 	for k, d := range []**time.Time{&n.SignDue, &n.ContactDue, &n.Due} {

@@ -216,7 +216,7 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 		}
 	}
 	now := s.now()
-	env := order.Env{Now: now, Deadlines: s.deadliner(ctx), UnitKnown: s.UnitKnown}
+	env := order.Env{Now: now, Deadlines: s.deadliner(ctx, id, act), UnitKnown: s.UnitKnown}
 	var parentAfter *order.Order
 	o, err := s.Store.UpdateOrder(ctx, id, func(cur order.Order, load store.Loader) (store.Mutation, error) {
 		res, err := order.Apply(cur, a, act, in, env)
