@@ -50,7 +50,7 @@ import (
 
 // DefaultRankWindow is how many of the newest matches a ranked search
 // scores by default (docs/benchmarks.md measures the cost).
-const DefaultRankWindow = 1000
+const DefaultRankWindow = 500
 
 // Score parts, highest first; see rank.
 const (
