@@ -4,8 +4,9 @@ package store
 //
 // Matching goes through the indexes only (FTS5 on SQLite, the GIN index of
 // search_tokens on PostgreSQL): an order matches when it holds at least one
-// of the query's tokens (of two or more characters, if it has any), or when it lies in a compound the query names
-// (orders.compound, indexed by migration 0008). Ranking is computed here, in
+// of the query's tokens (of two or more characters, if it has any), or when
+// it lies in a compound the query names (orders.compound, indexed by
+// migration 0008). Ranking is computed here, in
 // Go, from the title, description, address and compound of a bounded set of
 // candidates, so it is the same on both databases:
 //
@@ -49,10 +50,11 @@ import (
 )
 
 // DefaultRankWindow is how many of the newest matches a ranked search
-// scores by default (docs/benchmarks.md measures the cost).
+// scores by default, plus as many older strong ones (docs/intelligence.md §5
+// measures the cost: 1,000 cost PostgreSQL twice as much at 1M orders).
 const DefaultRankWindow = 500
 
-// Score parts, highest first; see rank.
+// Score parts, highest first; see searchTerms.score.
 const (
 	scorePhrase = int64(1) << 40
 	scorePlace  = int64(1) << 32
