@@ -70,14 +70,14 @@ type TrainOptions struct {
 	// of each one-vs-rest problem's positive class by (n_rest/n_class)^ClassWeight
 	// (0: unweighted; 1: fully balanced).
 	ClassWeight float64
+	// RatioPower raises the NBSVM ratios' magnitudes to this power (0
+	// means 1).
+	RatioPower float64
 	// RatioAlpha is the smoothing of the NBSVM log-count ratios (default 1).
 	RatioAlpha float64
 	// NoCalibration skips fitting the softmax temperature on held-out folds
 	// (it triples training time; confidences are then uncalibrated).
 	NoCalibration bool
-	// VectorScaling calibrates with a scale and an offset per class instead
-	// of one temperature.
-	VectorScaling bool
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -125,11 +125,6 @@ type Model struct {
 	// temp scales scores before the softmax; fitted so that confidences
 	// match held-out accuracy (see calibrate).
 	temp float64
-	// scale and shift, when set, replace temp by one scale and one offset
-	// per class ("vector scaling"): z_k = scale_k·s_k + shift_k. Fitted on
-	// held-out folds like temp, they also even out the one-vs-rest scores'
-	// different ranges, so they can change which class wins.
-	scale, shift []float64
 	// pool holds *scratch: the buffers of one prediction, reused.
 	pool sync.Pool
 }
@@ -231,7 +226,7 @@ func parallelFor(n int, f func(i int)) {
 func (d *dataset) train(idx []int, opts TrainOptions) *Model {
 	m := d.fit(idx, opts)
 	if !opts.NoCalibration && len(idx) >= 30 {
-		m.temp, m.scale, m.shift = d.calibrate(idx, opts)
+		m.temp = d.calibrate(idx, opts)
 	}
 	return m
 }
@@ -390,6 +385,11 @@ func fitSVM(m *Model, xs []sparseVec, ys []int, o TrainOptions, rng *rand.Rand, 
 		}
 		if nbScale {
 			nbRatio(xs, ys, all, func(y int) bool { return y == k }, D, r, o.RatioAlpha)
+			if o.RatioPower != 0 && o.RatioPower != 1 {
+				for f := range r {
+					r[f] = math.Copysign(math.Pow(math.Abs(r[f]), o.RatioPower), r[f])
+				}
+			}
 		}
 		cPos := o.C
 		if o.ClassWeight > 0 {
@@ -533,7 +533,7 @@ func softmaxInPlace(p []float64) {
 // naive Bayes posteriors are near 0 or 1 and SVM margins are not
 // probabilities at all; one fitted scale makes "confidence 0.8" mean
 // "right about 80% of the time" on data like the training data.
-func (d *dataset) calibrate(idx []int, opts TrainOptions) (temp float64, scale, shift []float64) {
+func (d *dataset) calibrate(idx []int, opts TrainOptions) float64 {
 	folds := stratifiedFolds(idx, d.y, 3, opts.Seed+1)
 	var scores [][]float64
 	var truth []int
@@ -580,96 +580,11 @@ func (d *dataset) calibrate(idx []int, opts TrainOptions) (temp float64, scale, 
 			fb = nll(b)
 		}
 	}
-	temp = math.Exp((lo + hi) / 2)
-	if !opts.VectorScaling {
-		return temp, nil, nil
-	}
-	scale, shift = vectorScaling(scores, truth, len(d.labels), temp)
-	return temp, scale, shift
-}
-
-// vectorScaling fits z_k = a_k·s_k + c_k to the held-out scores by
-// minimising the negative log-likelihood of the softmax of z, plus a small
-// L2 pull of a towards the fitted temperature and of c towards 0, by
-// gradient descent with a backtracking step.
-func vectorScaling(scores [][]float64, truth []int, K int, temp float64) (a, c []float64) {
-	const lambda = 1e-2 // per example
-	n := float64(len(scores))
-	a, c = make([]float64, K), make([]float64, K)
-	for k := range a {
-		a[k] = temp
-	}
-	p := make([]float64, K)
-	loss := func(a, c, ga, gc []float64) float64 {
-		var l float64
-		if ga != nil {
-			clear(ga)
-			clear(gc)
-		}
-		for i, sc := range scores {
-			for k := range p {
-				p[k] = a[k]*sc[k] + c[k]
-			}
-			softmaxInPlace(p)
-			l -= math.Log(math.Max(p[truth[i]], 1e-12))
-			if ga != nil {
-				p[truth[i]]--
-				for k := range p {
-					ga[k] += p[k] * sc[k] / n
-					gc[k] += p[k] / n
-				}
-			}
-		}
-		l /= n
-		for k := range K {
-			l += lambda * ((a[k]-temp)*(a[k]-temp)/(temp*temp) + c[k]*c[k])
-			if ga != nil {
-				ga[k] += 2 * lambda * (a[k] - temp) / (temp * temp)
-				gc[k] += 2 * lambda * c[k]
-			}
-		}
-		return l
-	}
-	ga, gc := make([]float64, K), make([]float64, K)
-	na, nc := make([]float64, K), make([]float64, K)
-	step := 1.0
-	cur := loss(a, c, ga, gc)
-	for range 300 {
-		var g2 float64
-		for k := range K {
-			g2 += ga[k]*ga[k]*temp*temp + gc[k]*gc[k]
-		}
-		if g2 < 1e-12 {
-			break
-		}
-		for {
-			for k := range K {
-				// a moves in units of temp, so both kinds of parameter take
-				// steps of a comparable size.
-				na[k] = a[k] - step*ga[k]*temp*temp
-				nc[k] = c[k] - step*gc[k]
-			}
-			if l := loss(na, nc, nil, nil); l <= cur-0.5*step*g2 || step < 1e-8 {
-				break
-			}
-			step /= 2
-		}
-		copy(a, na)
-		copy(c, nc)
-		cur = loss(a, c, ga, gc)
-		step *= 2
-	}
-	return a, c
+	return math.Exp((lo + hi) / 2)
 }
 
 // calibrated turns raw scores into the calibrated logits, in place.
 func (m *Model) calibrated(s []float64) []float64 {
-	if len(m.scale) == len(s) && len(m.shift) == len(s) {
-		for k := range s {
-			s[k] = m.scale[k]*s[k] + m.shift[k]
-		}
-		return s
-	}
 	for k := range s {
 		s[k] *= m.temp
 	}
@@ -768,9 +683,6 @@ type modelFile struct {
 	IDF       []float32
 	W, B      []float32
 	Temp      float64
-	// Scale and Shift are the per-class calibration; absent (nil) in
-	// models saved before it existed, which then use Temp.
-	Scale, Shift []float64
 }
 
 const modelMagic = "hotline-textproc-classifier"
@@ -782,7 +694,6 @@ func (m *Model) Save(w io.Writer) error {
 		Magic: modelMagic, Version: modelVersion, Algorithm: m.algorithm, Labels: m.labels,
 		Features: m.features, TFIDF: m.weighting == weightTFIDF, Terms: m.vocab.terms,
 		IDF: m.vocab.idf, W: m.w, B: m.b, Temp: m.temp,
-		Scale: m.scale, Shift: m.shift,
 	}
 	if err := gob.NewEncoder(zw).Encode(&f); err != nil {
 		return err
@@ -814,11 +725,7 @@ func LoadModel(r io.Reader) (*Model, error) {
 		return nil, err
 	}
 	v := newVocabulary(f.Terms, f.IDF)
-	if (f.Scale != nil || f.Shift != nil) && (len(f.Scale) != K || len(f.Shift) != K) {
-		return nil, errors.New("textproc: model file is inconsistent")
-	}
-	m := &Model{algorithm: f.Algorithm, labels: f.Labels, features: f.Features, vocab: v, w: f.W, b: f.B, temp: f.Temp,
-		scale: f.Scale, shift: f.Shift}
+	m := &Model{algorithm: f.Algorithm, labels: f.Labels, features: f.Features, vocab: v, w: f.W, b: f.B, temp: f.Temp}
 	if f.TFIDF {
 		m.weighting = weightTFIDF
 	}

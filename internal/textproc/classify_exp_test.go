@@ -3,6 +3,7 @@ package textproc
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -177,5 +178,108 @@ func TestExperimentErrors(t *testing.T) {
 	rep := CrossValidate(ex, 5, TrainOptions{NoCalibration: true}, 1)
 	for i, row := range rep.Confusion {
 		t.Logf("%-8s %v", rep.Labels[i], row)
+	}
+}
+
+// TestExperimentKNN blends the default model's calibrated probabilities
+// with a k-nearest-neighbour vote (cosine of the TF-IDF vectors) for
+// several blend weights, 5-fold over fold seeds 1–3.
+func TestExperimentKNN(t *testing.T) {
+	if os.Getenv("HOTLINE_CV_KNN") == "" {
+		t.Skip("set HOTLINE_CV_KNN=1 to try the kNN blend")
+	}
+	ex := teddyExamples(t)
+	opts := TrainOptions{}.withDefaults()
+	d, err := prepare(ex, opts.Features)
+	if err != nil {
+		t.Fatal(err)
+	}
+	K := len(d.labels)
+	lambdas := []float64{0, 0.1, 0.2, 0.3, 0.5}
+	ks := []int{3, 10}
+	for _, kk := range ks {
+		var accs, f1s [5][]float64
+		for _, seed := range []int64{1, 2, 3} {
+			all := make([]int, len(ex))
+			for i := range all {
+				all[i] = i
+			}
+			parts := stratifiedFolds(all, d.y, 5, seed)
+			pm := make([][]float64, len(ex))
+			pk := make([][]float64, len(ex))
+			for f := range parts {
+				var trainIdx []int
+				for g := range parts {
+					if g != f {
+						trainIdx = append(trainIdx, parts[g]...)
+					}
+				}
+				m := d.train(trainIdx, opts)
+				vec := func(j int) map[int32]float32 {
+					v := m.vocab.vectorize(d.counts[j], weightTFIDF)
+					out := make(map[int32]float32, len(v.idx))
+					for i, id := range v.idx {
+						out[id] = v.val[i]
+					}
+					return out
+				}
+				tv := make([]map[int32]float32, len(trainIdx))
+				for i, j := range trainIdx {
+					tv[i] = vec(j)
+				}
+				for _, j := range parts[f] {
+					s := m.calibrated(m.scores(m.vocab.vectorize(d.counts[j], m.weighting)))
+					softmaxInPlace(s)
+					pm[j] = s
+					q := vec(j)
+					type nb struct {
+						sim float64
+						y   int
+					}
+					var best []nb
+					for i, v := range tv {
+						var sim float64
+						for id, x := range q {
+							sim += float64(x * v[id])
+						}
+						best = append(best, nb{sim, d.y[trainIdx[i]]})
+					}
+					slices.SortFunc(best, func(a, b nb) int {
+						if a.sim > b.sim {
+							return -1
+						}
+						if a.sim < b.sim {
+							return 1
+						}
+						return 0
+					})
+					p := make([]float64, K)
+					tot := 0.0
+					for _, b := range best[:kk] {
+						p[b.y] += b.sim
+						tot += b.sim
+					}
+					for c := range p {
+						p[c] /= max(tot, 1e-9)
+					}
+					pk[j] = p
+				}
+			}
+			for li, l := range lambdas {
+				prob := make([][]float64, len(ex))
+				for j := range prob {
+					prob[j] = make([]float64, K)
+					for c := range K {
+						prob[j][c] = (1-l)*pm[j][c] + l*pk[j][c]
+					}
+				}
+				a, f1 := scorePreds(prob, d.y, K)
+				accs[li] = append(accs[li], a)
+				f1s[li] = append(f1s[li], f1)
+			}
+		}
+		for li, l := range lambdas {
+			t.Logf("k=%d λ=%.1f acc %s mean %.4f | F1 %s mean %.4f", kk, l, fmtList(accs[li]), mean(accs[li]), fmtList(f1s[li]), mean(f1s[li]))
+		}
 	}
 }

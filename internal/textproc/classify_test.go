@@ -89,8 +89,8 @@ func parseOpts(t testing.TB, s string) TrainOptions {
 			_, err = fmt.Sscan(v, &o.ClassWeight)
 		case "ra":
 			_, err = fmt.Sscan(v, &o.RatioAlpha)
-		case "vs":
-			o.VectorScaling = true
+		case "rp":
+			_, err = fmt.Sscan(v, &o.RatioPower)
 		case "tw":
 			_, err = fmt.Sscan(v, &o.Features.TitleWeight)
 		case "tchar":
@@ -142,7 +142,11 @@ var (
 func trainedTeddy(t testing.TB) (*Model, []Example) {
 	t.Helper()
 	ex := teddyExamples(t)
-	teddyModelOnce.Do(func() { teddyModel, teddyModelErr = Train(ex, TrainOptions{Seed: 1}) })
+	teddyModelOnce.Do(func() {
+		opts := parseOpts(t, os.Getenv("HOTLINE_CLASSIFY_OPTS")) // for experiments; "" = defaults
+		opts.Seed = 1
+		teddyModel, teddyModelErr = Train(ex, opts)
+	})
 	if teddyModelErr != nil {
 		t.Fatal(teddyModelErr)
 	}
@@ -150,7 +154,8 @@ func trainedTeddy(t testing.TB) (*Model, []Example) {
 }
 
 // TestClassifierQuality guards against regressions: 5-fold cross-validated
-// accuracy of the default classifier on the Teddy messages must stay >= 0.85.
+// accuracy and macro-F1 of the default classifier on the Teddy messages must
+// stay >= 0.87 (they are 0.88–0.89 over three fold seeds; the target is 0.90).
 func TestClassifierQuality(t *testing.T) {
 	ex := teddyExamples(t)
 	rep := CrossValidate(ex, 5, TrainOptions{}, 1)
@@ -158,11 +163,11 @@ func TestClassifierQuality(t *testing.T) {
 		t.Fatal(rep.Err)
 	}
 	t.Logf("\n%s", rep)
-	if rep.Accuracy < 0.85 {
-		t.Errorf("5-fold accuracy %.4f < 0.85", rep.Accuracy)
+	if rep.Accuracy < 0.87 {
+		t.Errorf("5-fold accuracy %.4f < 0.87", rep.Accuracy)
 	}
-	if rep.MacroF1 < 0.85 {
-		t.Errorf("5-fold macro-F1 %.4f < 0.85", rep.MacroF1)
+	if rep.MacroF1 < 0.87 {
+		t.Errorf("5-fold macro-F1 %.4f < 0.87", rep.MacroF1)
 	}
 	if len(rep.PerClass) != 7 {
 		t.Errorf("want 7 classes, got %d", len(rep.PerClass))
@@ -266,16 +271,31 @@ func TestPredictLatency(t *testing.T) {
 		m.Predict(e.Text)
 	}
 	runtime.GC()
-	d := make([]time.Duration, 0, len(ex))
-	for _, e := range ex {
-		seg.recent.clear()
-		start := time.Now()
-		m.Predict(e.Text)
-		d = append(d, time.Since(start))
+	// Five rounds over all messages: the first round's times are single
+	// calls as they came; the best of the five rounds per message leaves
+	// out most of the waiting for a core when the machine is busy.
+	const rounds = 5
+	first := make([]time.Duration, len(ex))
+	best := make([]time.Duration, len(ex))
+	for r := range rounds {
+		for i, e := range ex {
+			seg.recent.clear()
+			start := time.Now()
+			m.Predict(e.Text)
+			el := time.Since(start)
+			if r == 0 {
+				first[i], best[i] = el, el
+			}
+			best[i] = min(best[i], el)
+		}
 	}
-	slices.Sort(d)
-	p := func(q float64) time.Duration { return d[int(q*float64(len(d)-1))] }
-	t.Logf("Predict latency over %d messages: p50 %v p90 %v p99 %v max %v", len(d), p(0.5), p(0.9), p(0.99), d[len(d)-1])
+	pct := func(d []time.Duration, q float64) time.Duration { return d[int(q*float64(len(d)-1))] }
+	slices.Sort(first)
+	slices.Sort(best)
+	d := first
+	p := func(q float64) time.Duration { return pct(d, q) }
+	t.Logf("Predict latency over %d messages, single calls: p50 %v p90 %v p99 %v max %v", len(d), p(0.5), p(0.9), p(0.99), d[len(d)-1])
+	t.Logf("best of %d calls per message: p50 %v p90 %v p99 %v max %v", rounds, pct(best, 0.5), pct(best, 0.9), pct(best, 0.99), best[len(best)-1])
 	if avg, err := os.ReadFile("/proc/loadavg"); err == nil {
 		t.Logf("load average: %s", strings.TrimSpace(string(avg)))
 	}
