@@ -120,6 +120,21 @@ func TestSearchAndPaging(t *testing.T) {
 		if ids := find("火星基地"); len(ids) != 0 {
 			t.Fatalf("q=火星基地: %v", ids)
 		}
+		// api.md: q lists newest first, every word matching; sort=relevance
+		// asks for the ranked list (any word, the exact phrase first).
+		older := opr.create("路灯坏了", "小区门口路灯坏了三天", nil)["id"].(string)
+		newer := opr.create("路灯不亮", "居民反映楼下路灯一到晚上就不亮", nil)["id"].(string)
+		if ids := find("路灯坏了"); len(ids) < 3 || ids[0] != older || has(ids, newer) {
+			t.Fatalf("q=路灯坏了 newest first, all words: %v (older exact %s, newer partial %s)", ids, older, newer)
+		}
+		var ranked []string
+		for _, o := range disp.must(200, "GET", "/api/v1/orders?limit=200&sort=relevance&q=路灯坏了", nil)["orders"].([]any) {
+			ranked = append(ranked, o.(map[string]any)["id"].(string))
+		}
+		if len(ranked) < 4 || !has(ranked, newer) || ranked[len(ranked)-1] != newer {
+			t.Fatalf("sort=relevance: the partial match should come last: %v (newer partial %s)", ranked, newer)
+		}
+		disp.must(400, "GET", "/api/v1/orders?sort=oldest&q=路灯", nil)
 		// Paging: 3 per page over everything, newest first, no repeats.
 		seen := map[string]bool{}
 		cursor, last := "", int64(1<<62)

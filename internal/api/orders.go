@@ -197,6 +197,13 @@ func ParseListQuery(q map[string][]string) (service.ListQuery, error) {
 	if len([]rune(lq.Q)) > 200 {
 		f.Add("q", "at most 200 characters")
 	}
+	switch srt := get("sort"); srt {
+	case "", service.SortNewest:
+	case service.SortRelevance:
+		lq.Sort = srt
+	default:
+		f.Add("sort", "must be newest or relevance")
+	}
 	for _, k := range []string{"overdue", "supervised"} {
 		switch get(k) {
 		case "", "false", "0":

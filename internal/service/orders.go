@@ -155,14 +155,24 @@ type ListQuery struct {
 	From, To   *time.Time
 	Limit      int
 	Cursor     string
+	// Sort is SortNewest (the default, api.md: every query word must match,
+	// newest first) or SortRelevance (orders with any query word, ranked:
+	// exact phrase, named place, words matched; store/search.go).
+	Sort string
 	// Masked shows every caller masked, whatever the role: work lists
 	// (queues, inboxes) need no full numbers, so they show none and write
 	// no audit entries; the order page shows the number and audits it.
 	Masked bool
 }
 
-// ListOrders lists the orders the actor may see, newest first; with a text
-// query, the orders matching it ranked by relevance.
+// The orders of a list: newest first, or by relevance to the text query.
+const (
+	SortNewest    = "newest"
+	SortRelevance = "relevance"
+)
+
+// ListOrders lists the orders the actor may see, newest first, or with a
+// text query and SortRelevance, the orders matching it ranked by relevance.
 func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]OrderView, string, error) {
 	if a.Role == order.RoleVolunteer {
 		return nil, "", apperr.New(apperr.Forbidden, "volunteers do not see work orders")
@@ -181,7 +191,11 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]Order
 		if len(f.Tokens) == 0 {
 			return []OrderView{}, "", nil
 		}
-		f.Query = q.Q // ranks by relevance: exact phrase, place, tokens (store/search.go)
+		if q.Sort == SortRelevance {
+			f.Query = q.Q // ranks by relevance: exact phrase, place, tokens (store/search.go)
+		} else {
+			f.Unranked = true
+		}
 	}
 	orders, next, err := s.Store.ListOrders(ctx, f)
 	if err != nil {

@@ -33,7 +33,7 @@ func TestRankedSearchKeepsPermissions(t *testing.T) {
 			}
 		}
 		page := func(a order.Actor, q, cursor string) ([]service.OrderView, string) {
-			vs, next, err := svc.ListOrders(ctx, a, service.ListQuery{Q: q, Limit: 1, Cursor: cursor})
+			vs, next, err := svc.ListOrders(ctx, a, service.ListQuery{Q: q, Limit: 1, Cursor: cursor, Sort: service.SortRelevance})
 			if err != nil {
 				t.Fatal(err)
 			}

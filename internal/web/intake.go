@@ -174,7 +174,7 @@ func (w *Web) assist(p *Page, title, desc string) assistView {
 				open = append(open, s)
 			}
 		}
-		list, _, err := w.svc.ListOrders(p.r.Context(), p.Actor, service.ListQuery{Q: title, Status: open, Limit: 5})
+		list, _, err := w.svc.ListOrders(p.r.Context(), p.Actor, service.ListQuery{Q: title, Status: open, Limit: 5, Sort: service.SortRelevance})
 		if err == nil {
 			for _, o := range list {
 				v.Similar = append(v.Similar, service.Similar{ID: o.ID, Number: o.Number, Title: o.Title})

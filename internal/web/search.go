@@ -38,7 +38,10 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, p *Page) {
 		return
 	}
 	lq := service.ListQuery{Q: q.Get("q"), Unit: q.Get("unit"), Type: order.Type(q.Get("type")), Category: q.Get("category"),
-		Overdue: q.Get("overdue") != "", Limit: PageSize, Cursor: q.Get("cursor")}
+		Overdue: q.Get("overdue") != "", Limit: PageSize, Cursor: q.Get("cursor"), Sort: service.SortRelevance}
+	if q.Get("sort") == service.SortNewest {
+		lq.Sort = service.SortNewest
+	}
 	if s := q.Get("status"); s != "" {
 		lq.Status = []order.Status{order.Status(s)}
 	} else if lq.Overdue {
