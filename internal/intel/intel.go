@@ -222,7 +222,7 @@ func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 		}
 	}
 	if addHot {
-		in.hot.Add(t.ID, txt, t.CreatedAt)
+		in.hot.AddPrivate(t.ID, txt, t.CreatedAt, t.Private...)
 	}
 }
 
@@ -230,7 +230,17 @@ func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 // background, in order; similar-order lists may lag a change by moments.
 func (in *Intel) Observe(o order.Order) {
 	in.changes <- change{t: store.OrderText{ID: o.ID, Number: o.Number, Title: o.Title, Description: o.Description, Category: o.Category,
-		Unit: o.Unit, Status: o.Status, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt}}
+		Unit: o.Unit, Status: o.Status, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt, Private: callerPrivate(o)}}
+}
+
+// callerPrivate are the personal strings of an order's callers, which the
+// hotspot clusterer removes from the text before it counts any word.
+func callerPrivate(o order.Order) []string {
+	p := []string{o.Caller.Name, o.Caller.Phone}
+	for _, c := range o.CoCallers {
+		p = append(p, c.Name, c.Phone)
+	}
+	return p
 }
 
 // Suggest returns the suggested category and unit. With trained models it

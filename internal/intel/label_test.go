@@ -55,3 +55,39 @@ func TestHotspotLabelsHoldNoCallerData(t *testing.T) {
 		}
 	})
 }
+
+// TestHotspotLabelsDropCallerNamesThatAreWords: a caller whose name is an
+// ordinary word (向阳) and who says it in every call would make it the
+// cluster's top term; the caller fields are cut out of the text before the
+// clusterer counts anything, so it never reaches the label.
+func TestHotspotLabelsDropCallerNamesThatAreWords(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		m := startDemo(t, db, intel.New())
+		ctx := context.Background()
+		c := order.Caller{Name: "向阳", Phone: "13812340000"}
+		texts := []string{"向阳来电：三江小区东门下水道堵塞，污水外溢", "向阳再次反映三江小区东门下水道堵塞",
+			"向阳说三江小区东门下水道堵塞三天了", "向阳投诉三江小区东门下水道堵塞没人疏通"}
+		for _, tx := range texts {
+			c := c
+			if _, err := m.Svc.CreateOrder(ctx, opr, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline,
+				Title: "下水道堵塞", Description: tx, Caller: &c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hs, err := m.Svc.Hotspots(ctx, leader, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, h := range hs {
+			shown := h.Label + "|" + h.Place + "|" + strings.Join(h.Terms, "|")
+			if strings.Contains(shown, "向阳") {
+				t.Errorf("hotspot %s shows the caller's name: %s", h.ID, shown)
+			}
+			found = found || h.Size >= 4 && strings.Contains(shown, "堵塞")
+		}
+		if !found {
+			t.Fatalf("the blocked-drain reports form no hotspot: %+v", hs)
+		}
+	})
+}

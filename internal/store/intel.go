@@ -21,6 +21,9 @@ type OrderText struct {
 	Status      order.Status
 	ReplyText   string
 	CreatedAt   time.Time
+	// Private are the caller's name and phone: the hotspot clusterer cuts
+	// them out of the text so they can never reach a cluster label.
+	Private []string
 }
 
 // ForEachOrderText streams order texts, newest first, to fn: open orders
@@ -31,8 +34,8 @@ func (s *Store) ForEachOrderText(ctx context.Context, open bool, limit int, fn f
 	if !open {
 		cond = "status = 'closed'"
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, number, title, description, category, COALESCE(unit, ''), status, reply_text, created_at
-		FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+	rows, err := s.r.QueryContext(ctx, `SELECT id, number, title, description, category, COALESCE(unit, ''), status, reply_text, created_at,
+		caller_name, caller_phone FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return mapErr(err)
 	}
@@ -40,10 +43,11 @@ func (s *Store) ForEachOrderText(ctx context.Context, open bool, limit int, fn f
 	for rows.Next() {
 		var t OrderText
 		var id, created int64
-		var st string
-		if err := rows.Scan(&id, &t.Number, &t.Title, &t.Description, &t.Category, &t.Unit, &st, &t.ReplyText, &created); err != nil {
+		var st, name, phone string
+		if err := rows.Scan(&id, &t.Number, &t.Title, &t.Description, &t.Category, &t.Unit, &st, &t.ReplyText, &created, &name, &phone); err != nil {
 			return mapErr(err)
 		}
+		t.Private = []string{name, phone}
 		t.ID, t.Status, t.CreatedAt = strconv.FormatInt(id, 10), order.Status(st), fromMicros(created)
 		if err := fn(t); err != nil {
 			return err
