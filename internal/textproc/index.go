@@ -347,22 +347,53 @@ const (
 func (ix *Index) rescore(acc *accumulator, rest []qterm, k int) {
 	keep := max(k*rescoreFactor, minRescore)
 	if len(acc.touched) > keep {
-		partial := func(d uint32) float32 {
-			if ix.norms[d] == 0 {
-				return -1
-			}
-			return acc.score[d] / ix.norms[d]
+		// The keep best by partial cosine, chosen with a min-heap of keep
+		// entries (ties: lower doc number), not a sort of every candidate.
+		type cand struct {
+			s float32
+			d uint32
 		}
-		slices.SortFunc(acc.touched, func(a, b uint32) int {
-			if c := cmp.Compare(partial(b), partial(a)); c != 0 {
-				return c
+		below := func(a, b cand) bool { return a.s < b.s || (a.s == b.s && a.d > b.d) }
+		h := make([]cand, 0, keep)
+		down := func(i int) {
+			for {
+				l, m := 2*i+1, i
+				if l < len(h) && below(h[l], h[m]) {
+					m = l
+				}
+				if r := l + 1; r < len(h) && below(h[r], h[m]) {
+					m = r
+				}
+				if m == i {
+					return
+				}
+				h[i], h[m] = h[m], h[i]
+				i = m
 			}
-			return cmp.Compare(a, b)
-		})
-		for _, d := range acc.touched[keep:] {
-			acc.score[d] = 0
 		}
-		acc.touched = acc.touched[:keep]
+		for _, d := range acc.touched {
+			c := cand{-1, d}
+			if n := ix.norms[d]; n != 0 {
+				c.s = acc.score[d] / n
+			}
+			switch {
+			case len(h) < keep:
+				h = append(h, c)
+				for i := len(h) - 1; i > 0 && below(h[i], h[(i-1)/2]); i = (i - 1) / 2 {
+					h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+				}
+			case below(h[0], c):
+				acc.score[h[0].d] = 0
+				h[0] = c
+				down(0)
+			default:
+				acc.score[d] = 0
+			}
+		}
+		acc.touched = acc.touched[:0]
+		for _, c := range h {
+			acc.touched = append(acc.touched, c.d)
+		}
 	}
 	slices.SortFunc(rest, func(a, b qterm) int { return cmp.Compare(a.t, b.t) })
 	for _, qt := range rest {
