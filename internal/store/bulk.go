@@ -361,21 +361,12 @@ func (s *Store) bulkPostgres(ctx context.Context, batch []BulkOrder) (BulkResult
 		if len(plan.keep) == 0 {
 			return tx.Commit(ctx)
 		}
-		ids := make([]int64, 0, len(plan.keep))
 		rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, $1)`, len(plan.keep))
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
 			return err
 		}
 		// Every day of the batch in one statement (a year of history spans

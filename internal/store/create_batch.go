@@ -104,7 +104,7 @@ func (s *Store) createBatchPostgres(ctx context.Context, batch []*createReq) err
 			first.Queue(`INSERT INTO day_serials(day, last) VALUES ($1, $2)
 				ON CONFLICT(day) DO UPDATE SET last = day_serials.last + $2 RETURNING last`, d, perDay[d])
 		}
-		ids := make([]int64, 0, len(batch))
+		var ids []int64
 		last := map[string]int{}
 		br := pc.SendBatch(ctx, first)
 		err := func() error {
@@ -115,16 +115,7 @@ func (s *Store) createBatchPostgres(ctx context.Context, batch []*createReq) err
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				ids = append(ids, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 				return err
 			}
 			for _, d := range days {
