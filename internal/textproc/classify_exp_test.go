@@ -26,6 +26,14 @@ func TestExperimentEnsemble(t *testing.T) {
 	if os.Getenv("HOTLINE_CV_SEEDS") == "1" {
 		seeds = []int64{1}
 	}
+	if v := os.Getenv("HOTLINE_CV_SEEDLIST"); v != "" {
+		seeds = nil
+		for _, f := range strings.Split(v, ",") {
+			var s int64
+			fmt.Sscan(f, &s)
+			seeds = append(seeds, s)
+		}
+	}
 	datasets := map[FeatureOptions]*dataset{}
 	var mu sync.Mutex
 	getData := func(fo FeatureOptions) *dataset {
