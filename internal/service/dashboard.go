@@ -512,55 +512,15 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 		}
 	}
 	// One pass over the window's orders (the covering index
-	// orders_created_place), its two halves read at once on two connections:
-	// callers are grouped by the normalized number and only the repeated ones
-	// are hashed; names are looked up for repeats only.
-	mid := p.FromDay + int64(p.Days)/2
-	halves := [2][2]int64{{p.FromDay, mid}, {mid, p.ToDay}}
-	var (
-		hc, hp [2]map[string]*Repeat
-		herr   [2]error
-		hwg    sync.WaitGroup
-	)
-	for i, h := range halves {
-		hc[i], hp[i] = map[string]*Repeat{}, map[string]*Repeat{}
-		if h[0] >= h[1] {
-			continue
-		}
-		hwg.Add(1)
-		go func() {
-			defer hwg.Done()
-			herr[i] = s.Store.PlaceOrders(ctx, store.DashFilter{From: store.DayStart(h[0]), To: store.DayStart(h[1]), Unit: unit},
-				func(id int64, compound, address, phone string, at time.Time) {
-					add(hc[i], stats.NormalizePhone(phone), "", id, at)
-					add(hp[i], stats.PlaceKey(compound, address), address, id, at)
-				})
-		}()
+	// orders_created_place): callers are grouped by the normalized number and
+	// only the repeated ones are hashed; names are looked up for repeats only.
+	err = s.Store.PlaceOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit}, func(id int64, compound, address, phone string, at time.Time) {
+		add(callers, stats.NormalizePhone(phone), "", id, at)
+		add(places, stats.PlaceKey(compound, address), address, id, at)
+	})
+	if err != nil {
+		return TrendsView{}, err
 	}
-	hwg.Wait()
-	for _, err := range herr {
-		if err != nil {
-			return TrendsView{}, err
-		}
-	}
-	// The earlier half's entry keeps its name (the first order's address).
-	merge := func(into, from map[string]*Repeat) {
-		for k, r := range from {
-			t := into[k]
-			if t == nil {
-				into[k] = r
-				continue
-			}
-			t.Count += r.Count
-			t.ids = append(t.ids, r.ids...)
-			if r.last.After(t.last) {
-				t.last = r.last
-			}
-		}
-	}
-	callers, places = hc[0], hp[0]
-	merge(callers, hc[1])
-	merge(places, hp[1])
 	for k, r := range callers {
 		if r.Count < minRepeat {
 			delete(callers, k)
