@@ -32,7 +32,8 @@ type Index struct {
 	byID    map[string]uint32 // live documents only
 	live    int
 	removed int
-	normsAt int // live documents when the norms were last recomputed
+	normsAt int    // live documents when the norms were last recomputed
+	gen     uint64 // compactions so far: they renumber the documents
 
 	accPool sync.Pool
 }
@@ -108,14 +109,44 @@ func (ix *Index) Add(id, text string) {
 	// index grows: recompute all norms whenever the index has grown by a
 	// tenth, so scores stay true cosines (an identical text scores ~1).
 	// Geometric growth keeps the cost at a few passes over the postings
-	// in total.
+	// in total. The pass runs under the read lock (refreshNorms), so
+	// queries go on meanwhile: under the write lock it stalled every
+	// similar-order search for tens of milliseconds at 30,000 documents.
 	if ix.live > ix.normsAt+ix.normsAt/10+16 {
-		ix.recomputeNorms()
+		ix.normsAt = ix.live
+		gen := ix.gen
+		ix.mu.Unlock()
+		ix.refreshNorms(gen)
+		ix.mu.Lock() // for the deferred Unlock
 	}
 }
 
-// recomputeNorms sets every live document's norm from the current idf.
-func (ix *Index) recomputeNorms() {
+// refreshNorms is recomputeNorms for a growing index: the norms are worked
+// out under the read lock and installed under the write lock, unless a
+// compaction renumbered the documents in between (gen changed). Documents
+// added in between keep the norms they were given; removed ones stay 0.
+func (ix *Index) refreshNorms(gen uint64) {
+	ix.mu.RLock()
+	if ix.gen != gen {
+		ix.mu.RUnlock()
+		return
+	}
+	sq := ix.squaredNorms()
+	ix.mu.RUnlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.gen != gen {
+		return
+	}
+	for d := range sq {
+		if ix.norms[d] != 0 {
+			ix.norms[d] = float32(math.Sqrt(sq[d]))
+		}
+	}
+}
+
+// squaredNorms returns every document's squared norm at the current idf.
+func (ix *Index) squaredNorms() []float64 {
 	sq := make([]float64, len(ix.ids))
 	for t := range ix.post {
 		p := &ix.post[t]
@@ -125,6 +156,13 @@ func (ix *Index) recomputeNorms() {
 			sq[d] += w * w
 		}
 	}
+	return sq
+}
+
+// recomputeNorms sets every live document's norm from the current idf.
+// The caller holds the write lock.
+func (ix *Index) recomputeNorms() {
+	sq := ix.squaredNorms()
 	for d := range ix.norms {
 		if ix.norms[d] != 0 {
 			ix.norms[d] = float32(math.Sqrt(sq[d]))
@@ -188,6 +226,7 @@ func (ix *Index) compact() {
 		ix.byID[id] = uint32(i)
 	}
 	ix.removed = 0
+	ix.gen++
 	ix.recomputeNorms()
 }
 
