@@ -135,12 +135,12 @@ func run(c config) error {
 	// (c) the baseline, in the same database: measured before and after the
 	// API phases, so that a disk or a neighbour changing speed mid-run
 	// shows up as a difference between the two.
-	rawb, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration)
+	rawb, rawbLat, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration)
 	if err != nil {
 		return fmt.Errorf("raw inserts: %w", err)
 	}
-	fmt.Printf("raw INSERT (before), 1 client:  %8.1f rows/s\n", rawb[0])
-	fmt.Printf("raw INSERT (before), %d clients: %8.1f rows/s\n\n", c.clients, rawb[1])
+	fmt.Printf("raw INSERT (before), 1 client:  %8.1f rows/s   %s\n", rawb[0], rawbLat[0].summary())
+	fmt.Printf("raw INSERT (before), %d clients: %8.1f rows/s   %s\n\n", c.clients, rawb[1], rawbLat[1].summary())
 
 	cl := newClient(base, c)
 	if err := cl.login(ctx); err != nil {
@@ -174,12 +174,12 @@ func run(c config) error {
 	fmt.Printf("open loop %.0f/s for %v: sent %d, ok %d, errors %d, achieved %.1f/s\n", c.rate, c.duration, ol.sent, len(ol.lat), ol.errors, ol.rate())
 	fmt.Printf("  latency from scheduled send: %s\n\n", ol.summary())
 
-	rawa, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration)
+	rawa, rawaLat, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration)
 	if err != nil {
 		return fmt.Errorf("raw inserts: %w", err)
 	}
-	fmt.Printf("raw INSERT (after), 1 client:   %8.1f rows/s\n", rawa[0])
-	fmt.Printf("raw INSERT (after), %d clients:  %8.1f rows/s\n\n", c.clients, rawa[1])
+	fmt.Printf("raw INSERT (after), 1 client:   %8.1f rows/s   %s\n", rawa[0], rawaLat[0].summary())
+	fmt.Printf("raw INSERT (after), %d clients:  %8.1f rows/s   %s\n\n", c.clients, rawa[1], rawaLat[1].summary())
 	raw1, rawN := (rawb[0]+rawa[0])/2, (rawb[1]+rawa[1])/2
 	r1, rN := api1.rate()/raw1, apiN.rate()/rawN
 	fmt.Printf("raw INSERT (mean), 1 client:    %8.1f rows/s\n", raw1)
@@ -270,7 +270,7 @@ func prepareDB(ctx context.Context, c config) (string, func(), error) {
 // rawInserts measures bare single-row durable inserts into a table beside
 // the schema: first from one client, then from n, each for d; it returns
 // both rates.
-func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rates [2]float64, err error) {
+func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rates [2]float64, lats [2]*result, err error) {
 	var (
 		db  *sql.DB
 		key string
@@ -278,14 +278,14 @@ func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rate
 	if p, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
 		db, err = sql.Open("sqlite", "file:"+p+sqlitePragmas)
 		if err != nil {
-			return rates, err
+			return rates, lats, err
 		}
 		db.SetMaxOpenConns(1)
 		key = "INTEGER PRIMARY KEY"
 	} else {
 		db, err = sql.Open("pgx", dbURL)
 		if err != nil {
-			return rates, err
+			return rates, lats, err
 		}
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
@@ -295,7 +295,7 @@ func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rate
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_raw (id `+key+`, number TEXT NOT NULL UNIQUE,
 		type TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,
 		caller_name TEXT NOT NULL, caller_phone TEXT NOT NULL, created_at BIGINT NOT NULL)`); err != nil {
-		return rates, err
+		return rates, lats, err
 	}
 	defer db.ExecContext(context.Background(), "DROP TABLE bench_raw")
 	var seq atomic.Int64
@@ -309,14 +309,17 @@ func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rate
 	}
 	for i := 0; i < 20; i++ { // warm up
 		if err := insert(); err != nil {
-			return rates, err
+			return rates, lats, err
 		}
 	}
-	measure := func(clients int) (float64, error) {
+	// measure also keeps every insert's latency: the baseline for the
+	// API's percentiles, since a disk or neighbour stall shows in both.
+	measure := func(clients int) (float64, *result, error) {
 		var (
 			wg    sync.WaitGroup
 			count atomic.Int64
 			first atomic.Value
+			lat   = &result{}
 		)
 		start := time.Now()
 		end := start.Add(d)
@@ -325,27 +328,29 @@ func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rate
 			go func() {
 				defer wg.Done()
 				for time.Now().Before(end) {
+					t0 := time.Now()
 					if err := insert(); err != nil {
 						first.CompareAndSwap(nil, err)
 						return
 					}
+					lat.add(time.Since(t0), nil)
 					count.Add(1)
 				}
 			}()
 		}
 		wg.Wait()
 		if err, _ := first.Load().(error); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
-		return float64(count.Load()) / time.Since(start).Seconds(), nil
+		return float64(count.Load()) / time.Since(start).Seconds(), lat, nil
 	}
-	if rates[0], err = measure(1); err != nil {
-		return rates, err
+	if rates[0], lats[0], err = measure(1); err != nil {
+		return rates, lats, err
 	}
-	if rates[1], err = measure(n); err != nil {
-		return rates, err
+	if rates[1], lats[1], err = measure(n); err != nil {
+		return rates, lats, err
 	}
-	return rates, nil
+	return rates, lats, nil
 }
 
 // loadCorpus replaces titles with the real citizens' messages of the shared
