@@ -247,18 +247,14 @@ func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur orde
 		if textChanged {
 			ch.Tokens = s.tokens(&n)
 		}
-		return store.Mutation{Changes: []store.Change{ch}}, nil
+		m := store.Mutation{Changes: []store.Change{ch}}
+		if deadlineMoved {
+			m.FeedDeadline = deadline // on the link, in the order's transaction
+		}
+		return m, nil
 	})
 	if err != nil {
 		return FeedResult{}, err
-	}
-	if deadlineMoved {
-		// After the order's commit: should this fail, the platform's retry
-		// finds the link's deadline still old and applies the move again
-		// (movePlatformDeadline gives the same dues the second time).
-		if err := s.Store.SetFeedDeadline(ctx, o.ID, *deadline); err != nil {
-			return FeedResult{}, err
-		}
 	}
 	if s.Intel != nil {
 		s.Intel.Observe(o)

@@ -24,15 +24,3 @@ func (s *Store) FeedDeadline(ctx context.Context, orderID string) (*time.Time, e
 	}
 	return fromNullMicros(dl), nil
 }
-
-// SetFeedDeadline records a platform's new deadline for an order it pushed.
-func (s *Store) SetFeedDeadline(ctx context.Context, orderID string, deadline time.Time) error {
-	id, err := parseID(orderID)
-	if err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE feed_orders SET deadline=$1 WHERE order_id=$2`, micros(deadline), id)
-		return err
-	})
-}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
@@ -455,6 +456,9 @@ type Mutation struct {
 	Changes  []Change
 	Callback *order.CallbackRecord
 	Audit    *AuditEntry
+	// FeedDeadline, when set, is the municipal platform's new deadline for
+	// the order, stored on its feed link in the same transaction.
+	FeedDeadline *time.Time
 }
 
 // Loader reads another order inside the same transaction, locked.
@@ -545,6 +549,11 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 		}
 		if a := m.Audit; a != nil {
 			if err := insertAudit(ctx, tx, *a); err != nil {
+				return err
+			}
+		}
+		if dl := m.FeedDeadline; dl != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE feed_orders SET deadline=$1 WHERE order_id=$2`, micros(*dl), n); err != nil {
 				return err
 			}
 		}
