@@ -920,23 +920,24 @@ func (s *Store) DashOrders(ctx context.Context, f DashFilter, fn func(DashOrder)
 // and day; a whole month of the period comes as one row on its first day
 // (unless f.Daily), so the caller may group by month, not by day.
 func (s *Store) CreatedUnitDays(ctx context.Context, f RollupFilter) ([]Count, error) {
+	return s.createdByDay(ctx, f, "unit")
+}
+
+// CreatedCategoryDays counts orders created in the filter's days by category
+// (Key) and day, summed in the database (the trends' weekly categories).
+func (s *Store) CreatedCategoryDays(ctx context.Context, f RollupFilter) ([]Count, error) {
+	return s.createdByDay(ctx, f, "category")
+}
+
+// createdByDay sums rollup_created over the filter's days by col and day.
+func (s *Store) createdByDay(ctx context.Context, f RollupFilter, col string) ([]Count, error) {
 	var args []any
-	rows, err := s.r.QueryContext(ctx, `SELECT unit, day, COALESCE(SUM(n), 0) FROM `+f.source("rollup_created", createdCols, "", &args)+` GROUP BY unit, day`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []Count
-	for rows.Next() {
+	q := `SELECT ` + col + `, day, SUM(n) FROM ` + f.source("rollup_created", createdCols, "", &args) +
+		` GROUP BY ` + col + `, day HAVING SUM(n) <> 0`
+	return collect(ctx, s.r, q, args, func(r rowScanner) (Count, error) {
 		var c Count
-		if err := rows.Scan(&c.Key, &c.Day, &c.N); err != nil {
-			return nil, mapErr(err)
-		}
-		if c.N != 0 {
-			out = append(out, c)
-		}
-	}
-	return out, mapErr(rows.Err())
+		return c, r.Scan(&c.Key, &c.Day, &c.N)
+	})
 }
 
 // RollupNewOrdersTx counts orders written by another bulk path inside its own
@@ -957,28 +958,6 @@ type CreatedRow struct {
 	N                            int64
 }
 
-// CreatedRows returns the rollup_created rows of the filter's days, so that
-// one read serves every breakdown of a period (by type, category, unit and
-// status). A whole month of the period comes from the monthly table, as rows
-// on the month's first day, unless f.Daily (for grouping by day or week).
-func (s *Store) CreatedRows(ctx context.Context, f RollupFilter) ([]CreatedRow, error) {
-	var args []any
-	rows, err := s.r.QueryContext(ctx, `SELECT day, unit, category, type, status, n FROM `+f.source("rollup_created", createdCols, " AND n <> 0", &args), args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []CreatedRow
-	for rows.Next() {
-		var r CreatedRow
-		if err := rows.Scan(&r.Day, &r.Unit, &r.Category, &r.Type, &r.Status, &r.N); err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, r)
-	}
-	return out, mapErr(rows.Err())
-}
-
 // DayTotal is what one day of a period holds: orders created and closed.
 type DayTotal struct {
 	Day        int64
@@ -990,49 +969,16 @@ type DayTotal struct {
 // from rollup_days: a dozen rows a day at most.
 func (s *Store) DayTotals(ctx context.Context, f RollupFilter) ([]DayTotal, error) {
 	args := []any{f.FromDay, f.ToDay}
-	q := `SELECT day, COALESCE(SUM(created), 0), COALESCE(SUM(closed), 0) FROM rollup_days WHERE day >= $1 AND day < $2`
+	q := `SELECT day, SUM(created), SUM(closed) FROM rollup_days WHERE day >= $1 AND day < $2`
 	if f.Unit != "" {
 		args = append(args, f.Unit)
 		q += ` AND unit = $3`
 	}
-	rows, err := s.r.QueryContext(ctx, q+` GROUP BY day`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []DayTotal
-	for rows.Next() {
+	q += ` GROUP BY day HAVING SUM(created) <> 0 OR SUM(closed) <> 0`
+	return collect(ctx, s.r, q, args, func(r rowScanner) (DayTotal, error) {
 		var t DayTotal
-		if err := rows.Scan(&t.Day, &t.In, &t.Closed); err != nil {
-			return nil, mapErr(err)
-		}
-		if t.In != 0 || t.Closed != 0 {
-			out = append(out, t)
-		}
-	}
-	return out, mapErr(rows.Err())
-}
-
-// CreatedCategoryDays counts orders created in the filter's days by category
-// (Key) and day, summed in the database (the trends' weekly categories).
-func (s *Store) CreatedCategoryDays(ctx context.Context, f RollupFilter) ([]Count, error) {
-	var args []any
-	rows, err := s.r.QueryContext(ctx, `SELECT category, day, COALESCE(SUM(n), 0) FROM `+f.source("rollup_created", createdCols, "", &args)+` GROUP BY category, day`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []Count
-	for rows.Next() {
-		var c Count
-		if err := rows.Scan(&c.Key, &c.Day, &c.N); err != nil {
-			return nil, mapErr(err)
-		}
-		if c.N != 0 {
-			out = append(out, c)
-		}
-	}
-	return out, mapErr(rows.Err())
+		return t, r.Scan(&t.Day, &t.In, &t.Closed)
+	})
 }
 
 // CreatedGroups returns the orders created in the filter's days summed by
@@ -1040,21 +986,10 @@ func (s *Store) CreatedCategoryDays(ctx context.Context, f RollupFilter) ([]Coun
 // most one row per key whatever the length of the period.
 func (s *Store) CreatedGroups(ctx context.Context, f RollupFilter) ([]CreatedRow, error) {
 	var args []any
-	rows, err := s.r.QueryContext(ctx, `SELECT unit, category, type, status, COALESCE(SUM(n), 0) FROM `+
-		f.source("rollup_created", createdCols, " AND n <> 0", &args)+` GROUP BY unit, category, type, status`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []CreatedRow
-	for rows.Next() {
-		var r CreatedRow
-		if err := rows.Scan(&r.Unit, &r.Category, &r.Type, &r.Status, &r.N); err != nil {
-			return nil, mapErr(err)
-		}
-		if r.N != 0 {
-			out = append(out, r)
-		}
-	}
-	return out, mapErr(rows.Err())
+	q := `SELECT unit, category, type, status, SUM(n) FROM ` + f.source("rollup_created", createdCols, " AND n <> 0", &args) +
+		` GROUP BY unit, category, type, status HAVING SUM(n) <> 0`
+	return collect(ctx, s.r, q, args, func(r rowScanner) (CreatedRow, error) {
+		var c CreatedRow
+		return c, r.Scan(&c.Unit, &c.Category, &c.Type, &c.Status, &c.N)
+	})
 }
