@@ -14,7 +14,8 @@ import (
 	"hotline/internal/testenv"
 )
 
-func openMigrated(t *testing.T, url string) *store.Store {
+// openMigrated opens and migrates a test database, closed at the test's end.
+func openMigrated(t testing.TB, url string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), url)
 	if err != nil {

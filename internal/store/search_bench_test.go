@@ -80,14 +80,7 @@ func BenchmarkSearch(b *testing.B) {
 	}
 	searchBenchDBs(b, n, func(b *testing.B, url string) {
 		ctx := context.Background()
-		st, err := store.Open(ctx, url)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
-		if err := st.Migrate(ctx); err != nil {
-			b.Fatal(err)
-		}
+		st := openMigrated(b, url)
 		have, err := st.CountOrders(ctx)
 		if err != nil {
 			b.Fatal(err)

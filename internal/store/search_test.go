@@ -27,14 +27,7 @@ type searchDB struct {
 func openSearchDB(t *testing.T, url string) *searchDB {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openMigrated(t, url)
 	for _, u := range []store.Unit{{Code: "binyang", Name: "宾阳路居委会", Kind: "committee", Active: true},
 		{Code: "longcao", Name: "龙漕居委会", Kind: "committee", Active: true}} {
 		if err := st.PutUnit(ctx, u); err != nil {
