@@ -112,6 +112,25 @@ type PublicNote struct {
 	Description string // a public reply text, when there is one
 }
 
+// publicWords are the public notes of the actions whose wording never
+// varies (Open311 note type, then Chinese / English); actions missing here
+// and from PublicTimeline's switch stay internal.
+var publicWords = map[order.Action]struct{ typ, summary string }{
+	order.ActCreate:           {"opened", "已受理 Received"},
+	order.ActAccept:           {"activity", "承办单位已签收 Accepted by the unit"},
+	order.ActContact:          {"activity", "承办单位已联系市民 The unit contacted the citizen"},
+	order.ActNote:             {"activity", "处理记录 Handling recorded"},
+	order.ActApproveReturn:    {"activity", "退回中心待重新派单 Returned to the center for re-dispatch"},
+	order.ActApproveExtension: {"activity", "办理时限已延长 Deadline extended"},
+	order.ActClose:            {"closed", "已办结 Closed"},
+	order.ActReopen:           {"activity", "重新办理 Reopened"},
+	order.ActUrge:             {"activity", "已催办 Urged"},
+	order.ActSupervise:        {"activity", "已督办 Supervised"},
+	order.ActMerge:            {"closed", "已并入相同问题的工单 Merged into another order"},
+	order.ActMergeIn:          {"activity", "相同问题的工单已并入 A duplicate was merged in"},
+	order.ActInvalidate:       {"closed", "无效工单 Invalid"},
+}
+
 // PublicTimeline is the public part of an order's timeline. unitName
 // resolves unit codes. Reply texts become public only once the center has
 // approved them (approve_reply), and a direct answer at once.
@@ -123,21 +142,13 @@ func PublicTimeline(evs []order.Event, unitName func(string) string) []PublicNot
 	}
 	str := func(e order.Event, k string) string { v, _ := e.Body[k].(string); return v }
 	for _, e := range evs {
+		if n, ok := publicWords[order.Action(e.Action)]; ok {
+			add(e, n.typ, n.summary, "")
+			continue
+		}
 		switch order.Action(e.Action) {
-		case order.ActCreate:
-			add(e, "opened", "已受理 Received", "")
 		case order.ActDispatch, order.ActRedispatch:
 			add(e, "activity", "已派单至"+unitName(str(e, "unit"))+" Dispatched to "+str(e, "unit"), "")
-		case order.ActAccept:
-			add(e, "activity", "承办单位已签收 Accepted by the unit", "")
-		case order.ActContact:
-			add(e, "activity", "承办单位已联系市民 The unit contacted the citizen", "")
-		case order.ActNote:
-			add(e, "activity", "处理记录 Handling recorded", "")
-		case order.ActApproveReturn:
-			add(e, "activity", "退回中心待重新派单 Returned to the center for re-dispatch", "")
-		case order.ActApproveExtension:
-			add(e, "activity", "办理时限已延长 Deadline extended", "")
 		case order.ActReply:
 			pendingReply = str(e, "text")
 		case order.ActRejectReply:
@@ -153,20 +164,6 @@ func PublicTimeline(evs []order.Event, unitName func(string) string) []PublicNot
 				typ = "closed"
 			}
 			add(e, typ, "已回访 Called back: "+OutcomeWords(str(e, "outcome")), "")
-		case order.ActClose:
-			add(e, "closed", "已办结 Closed", "")
-		case order.ActReopen:
-			add(e, "activity", "重新办理 Reopened", "")
-		case order.ActUrge:
-			add(e, "activity", "已催办 Urged", "")
-		case order.ActSupervise:
-			add(e, "activity", "已督办 Supervised", "")
-		case order.ActMerge:
-			add(e, "closed", "已并入相同问题的工单 Merged into another order", "")
-		case order.ActMergeIn:
-			add(e, "activity", "相同问题的工单已并入 A duplicate was merged in", "")
-		case order.ActInvalidate:
-			add(e, "closed", "无效工单 Invalid", "")
 		}
 	}
 	return out
