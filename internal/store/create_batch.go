@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"hotline/internal/apperr"
@@ -19,6 +20,13 @@ import (
 
 // errPerOrder sends a batch to the per-order path.
 var errPerOrder = errors.New("batch needs the per-order path")
+
+// unknownOutcome is a batch failure after which the batch may or may not
+// have committed: commitBatch answers it to every order and redoes nothing.
+type unknownOutcome struct{ err error }
+
+func (u *unknownOutcome) Error() string { return "create batch outcome unknown: " + u.err.Error() }
+func (u *unknownOutcome) Unwrap() error { return u.err }
 
 // createBatch writes a whole batch of creates in one transaction with a
 // handful of statements, however many orders it holds: the ids and each
@@ -162,13 +170,21 @@ func (s *Store) createBatchPostgres(ctx context.Context, batch []*createReq) err
 		}
 		q.Queue("COMMIT")
 		br = pc.SendBatch(ctx, &q.Batch)
-		for range q.Len() {
+		var pgErr *pgconn.PgError
+		for i := range q.Len() {
 			if _, err = br.Exec(); err != nil {
+				// A statement the server refused aborts the transaction and
+				// the batch may be redone; any other failure (the COMMIT's
+				// own, a lost connection) leaves its outcome unknown, and a
+				// redo could store the orders twice.
+				if i == q.Len()-1 || !errors.As(err, &pgErr) {
+					err = &unknownOutcome{err}
+				}
 				break
 			}
 		}
-		if cerr := br.Close(); err == nil {
-			err = cerr
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = &unknownOutcome{cerr}
 		}
 		ok = err == nil
 		return err

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -234,6 +235,14 @@ func (s *Store) commitBatch(batch []*createReq) {
 	if err == nil {
 		for _, r := range batch {
 			r.done <- nil
+		}
+		return
+	}
+	var unknown *unknownOutcome
+	if errors.As(err, &unknown) {
+		e := apperr.Wrap(err, "the database did not confirm the order was saved")
+		for _, r := range batch {
+			r.done <- e
 		}
 		return
 	}
