@@ -47,11 +47,15 @@ func (s *Store) createBatch(batch []*createReq) error {
 	if err := s.prepareCreate(ctx); err != nil {
 		return err
 	}
+	// The statements this batch ran uncompiled (the rollup upserts of keys
+	// not seen before) are compiled after it, for the next batches.
+	defer s.wstmts.prepareWanted(ctx)
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		x := txStmts{tx, s.wstmts}
 		var maxID int64
 		// The writer holds SQLite's write lock until commit: the ids after
 		// the current maximum are ours.
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM orders`).Scan(&maxID); err != nil {
+		if err := x.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM orders`).Scan(&maxID); err != nil {
 			return err
 		}
 		ids := make([]int64, len(batch))
@@ -71,16 +75,14 @@ func (s *Store) createBatch(batch []*createReq) error {
 			return err
 		}
 		for _, t := range w.tables() {
-			st := tx.StmtContext(ctx, s.createStmts[t.name])
+			q := multiInsert(t.name, t.cols, 1)
 			for _, r := range t.rows {
-				if _, err := st.ExecContext(ctx, r...); err != nil {
-					st.Close()
+				if _, err := x.ExecContext(ctx, q, r...); err != nil {
 					return err
 				}
 			}
-			st.Close()
 		}
-		return s.applyDelta(ctx, tx, w.delta) // dashboards (store/rollup.go)
+		return s.applyDelta(ctx, x, w.delta) // dashboards (store/rollup.go)
 	})
 }
 
@@ -289,30 +291,20 @@ func (s *Store) batchRows(batch []*createReq, ids []int64, last, perDay map[stri
 	return w, nil
 }
 
-// prepareCreate prepares, once, SQLite's single-row INSERTs of a create
-// batch on the writer connection. modernc's driver compiles a statement's
-// SQL on every call, and a multi-row INSERT's compile grows with its rows:
-// it cost more than running it. A prepared statement is compiled once and
-// then only bound and stepped. It runs before the batch's transaction
-// begins: the writer pool's one connection is the transaction's.
+// prepareCreate compiles, once, SQLite's single-row INSERTs of a create
+// batch on the writer connection (stmtcache.go): a multi-row INSERT's
+// compile grows with its rows and cost more than running it. It runs before
+// the batch's transaction begins: the writer pool's one connection is the
+// transaction's.
 func (s *Store) prepareCreate(ctx context.Context) error {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if s.createStmts != nil {
-		return nil
-	}
-	stmts := map[string]*sql.Stmt{}
 	w := batchWrite{ordersCols: bulkCols}
 	for _, t := range w.tables() {
-		st, err := s.w.PrepareContext(ctx, multiInsert(t.name, t.cols, 1))
+		q := multiInsert(t.name, t.cols, 1)
+		st, err := s.wstmts.prepared(ctx, q)
 		if err != nil {
-			for _, st := range stmts {
-				st.Close()
-			}
 			return err
 		}
-		stmts[t.name] = st
+		s.wstmts.closeIfUncached(q, st)
 	}
-	s.createStmts = stmts
 	return nil
 }

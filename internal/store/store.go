@@ -56,9 +56,9 @@ type Store struct {
 	// batchFallbacks counts batches that failed as a whole and were redone
 	// one order at a time (a bad order in them, or a bug): tests watch it.
 	batchFallbacks atomic.Int64
-	// createStmts are a create batch's prepared INSERTs (SQLite; orders.go).
-	stmtMu      sync.Mutex
-	createStmts map[string]*sql.Stmt
+	// wstmts and rstmts keep SQLite's hot statements compiled, on the
+	// writer and the reader pool (stmtcache.go); nil on PostgreSQL.
+	wstmts, rstmts *stmtCache
 }
 
 // BatchFallbacks returns how many create batches had to be redone one order
@@ -66,7 +66,11 @@ type Store struct {
 func (s *Store) BatchFallbacks() int64 { return s.batchFallbacks.Load() }
 
 func newStore(d Dialect, w, r *sql.DB, url, path string) *Store {
-	return &Store{Dialect: d, w: w, r: r, url: url, path: path, creates: make(chan *createReq, 1024), closing: make(chan struct{})}
+	s := &Store{Dialect: d, w: w, r: r, url: url, path: path, creates: make(chan *createReq, 1024), closing: make(chan struct{})}
+	if d == SQLite {
+		s.wstmts, s.rstmts = newStmtCache(w), newStmtCache(r)
+	}
+	return s
 }
 
 //go:embed migrations
@@ -115,6 +119,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			return nil, apperr.Wrap(err, "open SQLite")
 		}
 		r.SetMaxOpenConns(8)
+		// Keep them all open: a SQLite connection is costly to open (the
+		// pragmas, the schema) and loses its compiled statements on close;
+		// database/sql keeps only two idle by default.
+		r.SetMaxIdleConns(8)
 		s := newStore(SQLite, w, r, url, path)
 		if err := s.ping(ctx); err != nil {
 			s.Close()
@@ -146,12 +154,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	s.committers.Wait()
-	s.stmtMu.Lock()
-	for _, st := range s.createStmts {
-		st.Close()
+	if s.wstmts != nil {
+		s.wstmts.close()
+		s.rstmts.close()
 	}
-	s.createStmts = nil
-	s.stmtMu.Unlock()
 	err := s.w.Close()
 	if s.r != s.w {
 		if e := s.r.Close(); err == nil {

@@ -91,11 +91,12 @@ func (s *Store) CreateSession(ctx context.Context, tokenHash string, userID int6
 	return mapErr(err)
 }
 
+const sessionUserSQL = `SELECT u.id, u.username, u.password_hash, u.role, u.unit, u.display_name, u.active, u.created_at
+	FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash=$1 AND s.expires_at > $2 AND u.active = TRUE`
+
 // SessionUser returns the active user of an unexpired session.
 func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash, u.role, u.unit, u.display_name, u.active, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash=$1 AND s.expires_at > $2 AND u.active = TRUE`,
-		tokenHash, micros(now)))
+	u, err := scanUser(s.queryRow(ctx, sessionUserSQL, tokenHash, micros(now)))
 	if err == sql.ErrNoRows {
 		return u, apperr.New(apperr.Unauthorized, "not logged in or session expired")
 	}
