@@ -106,6 +106,16 @@ func run(c config) error {
 		return err
 	}
 	defer cleanup()
+	meter := cpuMeter{}
+	if !strings.HasPrefix(dbURL, "sqlite:") {
+		pg, err := sql.Open("pgx", dbURL)
+		if err != nil {
+			return err
+		}
+		pg.SetMaxOpenConns(1)
+		defer pg.Close()
+		meter.pg = pg
+	}
 
 	base := c.url
 	if base == "" {
@@ -135,7 +145,7 @@ func run(c config) error {
 	// (c) the baseline, in the same database: measured before and after the
 	// API phases, so that a disk or a neighbour changing speed mid-run
 	// shows up as a difference between the two.
-	rawb, rawbLat, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration)
+	rawb, rawbLat, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration, meter)
 	if err != nil {
 		return fmt.Errorf("raw inserts: %w", err)
 	}
@@ -164,9 +174,13 @@ func run(c config) error {
 	}
 
 	// (a) closed-loop throughput.
+	t0 := meter.now(ctx)
 	api1 := cl.closedLoop(ctx, 1, c.duration)
+	t1 := meter.now(ctx)
+	api1.cpu = meter.line(t0, t1, len(api1.lat))
 	fmt.Printf("API create, 1 client:            %8.1f orders/s   %s\n", api1.rate(), api1.summary())
 	apiN := cl.closedLoop(ctx, c.clients, c.duration)
+	apiN.cpu = meter.line(t1, meter.now(ctx), len(apiN.lat))
 	fmt.Printf("API create, %d clients:           %8.1f orders/s   %s\n\n", c.clients, apiN.rate(), apiN.summary())
 
 	// (b) open loop at a fixed rate.
@@ -174,7 +188,7 @@ func run(c config) error {
 	fmt.Printf("open loop %.0f/s for %v: sent %d, ok %d, errors %d, achieved %.1f/s\n", c.rate, c.duration, ol.sent, len(ol.lat), ol.errors, ol.rate())
 	fmt.Printf("  latency from scheduled send: %s\n\n", ol.summary())
 
-	rawa, rawaLat, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration)
+	rawa, rawaLat, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration, meter)
 	if err != nil {
 		return fmt.Errorf("raw inserts: %w", err)
 	}
@@ -270,7 +284,7 @@ func prepareDB(ctx context.Context, c config) (string, func(), error) {
 // rawInserts measures bare single-row durable inserts into a table beside
 // the schema: first from one client, then from n, each for d; it returns
 // both rates.
-func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rates [2]float64, lats [2]*result, err error) {
+func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration, meter cpuMeter) (rates [2]float64, lats [2]*result, err error) {
 	var (
 		db  *sql.DB
 		key string
@@ -321,6 +335,7 @@ func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rate
 			first atomic.Value
 			lat   = &result{}
 		)
+		t0 := meter.now(ctx)
 		start := time.Now()
 		end := start.Add(d)
 		for w := 0; w < clients; w++ {
@@ -342,7 +357,9 @@ func rawInserts(ctx context.Context, dbURL string, n int, d time.Duration) (rate
 		if err, _ := first.Load().(error); err != nil {
 			return 0, nil, err
 		}
-		return float64(count.Load()) / time.Since(start).Seconds(), lat, nil
+		rate := float64(count.Load()) / time.Since(start).Seconds()
+		lat.cpu = meter.line(t0, meter.now(ctx), int(count.Load()))
+		return rate, lat, nil
 	}
 	if rates[0], lats[0], err = measure(1); err != nil {
 		return rates, lats, err
@@ -508,6 +525,7 @@ type result struct {
 	errors   int
 	firstErr error
 	elapsed  time.Duration
+	cpu      string // CPU per operation (cpu.go), when measured
 }
 
 func (r *result) add(lat time.Duration, err error) {
@@ -543,6 +561,9 @@ func (r *result) pct(p float64) time.Duration {
 func (r *result) summary() string {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/1e6) }
 	s := fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s", ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)))
+	if r.cpu != "" {
+		s += "   " + r.cpu
+	}
 	if r.errors > 0 {
 		s += fmt.Sprintf("  errors %d (first: %v)", r.errors, r.firstErr)
 	}
