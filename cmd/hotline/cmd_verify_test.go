@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"regexp"
@@ -156,7 +157,7 @@ func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
 }
 
 // swapSeq swaps the sequence numbers of two events of an order (the rows
-// keep their content, prev_hash and hash: the timeline is reordered).
+// keep their content and hash: the timeline is reordered).
 func swapSeq(t *testing.T, db *sql.DB, id int64, a, b int) {
 	mustExec(t, db, `UPDATE order_events SET seq = -1 WHERE order_id = $1 AND seq = $2`, id, a)
 	mustExec(t, db, `UPDATE order_events SET seq = $1 WHERE order_id = $2 AND seq = $3`, a, id, b)
@@ -267,19 +268,41 @@ func TestVerifyTamper(t *testing.T) {
 						w.c.at, w.c.actor, w.c.action, w.c.from, w.c.to, w.c.b, id, w.seq)
 				}
 			}, []int{3}, "changed"},
+			{"change an event and store its recomputed hash", func(t *testing.T, db *sql.DB, id int64) {
+				// The attacker rehashes the changed event 4 over the stored
+				// hash of event 3; event 5's hash covers event 4's old hash
+				// (it is not stored twice: migration 0009), so 5 breaks.
+				var prevBytes []byte
+				if err := db.QueryRow(`SELECT hash FROM order_events WHERE order_id = $1 AND seq = 3`, id).Scan(&prevBytes); err != nil {
+					t.Fatal(err)
+				}
+				var at int64
+				var actor, action, from, to string
+				if err := db.QueryRow(`SELECT at, actor, action, from_status, to_status FROM order_events WHERE order_id = $1 AND seq = 4`, id).
+					Scan(&at, &actor, &action, &from, &to); err != nil {
+					t.Fatal(err)
+				}
+				ev := order.Event{OrderID: strconv.FormatInt(id, 10), At: time.UnixMicro(at), Actor: actor, Action: action,
+					From: order.Status(from), To: order.Status(to), Body: map[string]any{"note": "已联系（篡改）"}}
+				ev.Seal(4, hex.EncodeToString(prevBytes))
+				hash, _ := hex.DecodeString(ev.Hash)
+				mustExec(t, db, `UPDATE order_events SET body = $1, hash = $2 WHERE order_id = $3 AND seq = 4`, `{"note":"已联系（篡改）"}`, hash, id)
+			}, []int{5}, "changed"},
 			{"append a forged event with a valid hash", func(t *testing.T, db *sql.DB, id int64) {
 				// The attacker knows the hash recipe and chains a new event
 				// onto the last one, but does not touch the order row.
-				var prev string
-				if err := db.QueryRow(`SELECT hash FROM order_events WHERE order_id = $1 AND seq = 8`, id).Scan(&prev); err != nil {
+				var prevBytes []byte // 32 bytes (migration 0009)
+				if err := db.QueryRow(`SELECT hash FROM order_events WHERE order_id = $1 AND seq = 8`, id).Scan(&prevBytes); err != nil {
 					t.Fatal(err)
 				}
+				prev := hex.EncodeToString(prevBytes)
 				ev := order.Event{OrderID: strconv.FormatInt(id, 10), At: fixtureTime(), Actor: "dispatcher", Action: "note",
 					From: order.Accepted, To: order.Accepted, Body: map[string]any{"text": "伪造记录", "kind": "other"}}
 				ev.Seal(9, prev)
-				mustExec(t, db, `INSERT INTO order_events (order_id, seq, at, actor, action, from_status, to_status, body, prev_hash, hash)
-					VALUES ($1, 9, $2, $3, $4, $5, $6, $7, $8, $9)`, id, ev.At.UnixMicro(), ev.Actor, ev.Action, string(ev.From), string(ev.To),
-					`{"kind":"other","text":"伪造记录"}`, ev.PrevHash, ev.Hash)
+				hash, _ := hex.DecodeString(ev.Hash)
+				mustExec(t, db, `INSERT INTO order_events (order_id, seq, at, actor, action, from_status, to_status, body, hash)
+					VALUES ($1, 9, $2, $3, $4, $5, $6, $7, $8)`, id, ev.At.UnixMicro(), ev.Actor, ev.Action, string(ev.From), string(ev.To),
+					`{"kind":"other","text":"伪造记录"}`, hash)
 			}, nil, ""},
 		}
 		for _, tt := range tests {

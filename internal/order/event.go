@@ -72,7 +72,7 @@ func VerifyChain(events []Event) *Break {
 			return &Break{Seq: e.Seq, Reason: "previous-hash link broken (an event before it was changed, deleted or moved)"}
 		}
 		if e.ComputeHash() != e.Hash {
-			return &Break{Seq: e.Seq, Reason: "content does not match its hash (the event was changed)"}
+			return &Break{Seq: e.Seq, Reason: "content does not match its hash (the event, or the one before it, was changed)"}
 		}
 		prev = e.Hash
 	}

@@ -36,7 +36,7 @@ var bulkCols = []string{"id", "number", "type", "source", "urgency", "status", "
 	"caller_name", "caller_phone", "caller_confidential", "caller_anonymous", "co_callers", "address", "compound", "building", "lat", "lng",
 	"external_id", "round", "version", "created_at", "updated_at", "closed_at", "event_count", "last_hash"}
 
-var eventCols = []string{"order_id", "seq", "at", "actor", "action", "from_status", "to_status", "body", "prev_hash", "hash"}
+var eventCols = []string{"order_id", "seq", "at", "actor", "action", "from_status", "to_status", "body", "hash"}
 
 // BulkCreateOrders stores a batch of orders in one transaction: every order
 // with its first event (hash-chained, as CreateOrder does) and its search
@@ -152,7 +152,7 @@ func bulkOrderValues(b *BulkOrder, id int64) []any {
 	v := orderValues(o)
 	return []any{id, o.Number, string(o.Type), string(o.Source), string(o.Urgency), string(o.Status), o.Title, o.Description, o.Category, v[4], v[5],
 		o.Caller.Name, o.Caller.Phone, o.Caller.Confidential, o.Caller.Anonymous, v[10], o.Address, o.Compound, o.Building, v[14], v[15],
-		o.ExternalID, o.Round, o.Version, micros(o.CreatedAt), micros(o.UpdatedAt), microsPtr(o.ClosedAt), 1, b.Event.Hash}
+		o.ExternalID, o.Round, o.Version, micros(o.CreatedAt), micros(o.UpdatedAt), microsPtr(o.ClosedAt), 1, hashBytes(b.Event.Hash)}
 }
 
 func bulkEventValues(ev *order.Event, id int64) ([]any, error) {
@@ -160,7 +160,7 @@ func bulkEventValues(ev *order.Event, id int64) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{id, ev.Seq, micros(ev.At), ev.Actor, ev.Action, string(ev.From), string(ev.To), body, ev.PrevHash, ev.Hash}, nil
+	return eventRow(id, ev, body), nil
 }
 
 // multiInsert builds "INSERT INTO t (cols) VALUES (?,…),(…)" for rows rows.
@@ -440,7 +440,7 @@ func jsonBody(m map[string]any) (string, error) {
 // BaselineInsert is the yardstick of the import benchmark: the same order
 // rows written with plain multi-row INSERTs, in one transaction, into a
 // table with the same columns and no index, key, event or search token.
-// It creates the table bulk_baseline when missing and empties it first.
+// It creates the table bulk_baseline afresh (dropping an older one).
 func (s *Store) BaselineInsert(ctx context.Context, batch []BulkOrder) error {
 	cols := make([]string, len(bulkCols))
 	for i, c := range bulkCols {
@@ -450,16 +450,18 @@ func (s *Store) BaselineInsert(ctx context.Context, batch []BulkOrder) error {
 			typ = "BIGINT"
 		case "lat", "lng":
 			typ = "DOUBLE PRECISION"
+		case "last_hash":
+			typ = "BYTEA" // 32 bytes (migration 0009)
 		case "caller_confidential", "caller_anonymous":
 			typ = "BOOLEAN"
 		}
 		cols[i] = c + " " + typ
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulk_baseline (`+strings.Join(cols, ", ")+`)`); err != nil {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS bulk_baseline`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM bulk_baseline`); err != nil {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE bulk_baseline (`+strings.Join(cols, ", ")+`)`); err != nil {
 			return err
 		}
 		rows := make([][]any, len(batch))

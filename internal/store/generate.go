@@ -48,7 +48,7 @@ var genOrderCols = []string{"id", "number", "source", "external_id", "created_at
 	"accepted_at", "contacted_at", "replied_at", "closed_at", "urge_count", "supervised", "parent", "children", "satisfaction",
 	"resolved", "reopen_count", "reply_result", "reply_text", "return_from", "pending_extension", "urgency", "type"}
 
-var genEventCols = []string{"order_id", "seq", "at", "actor", "action", "from_status", "to_status", "body", "prev_hash", "hash"}
+var genEventCols = []string{"order_id", "seq", "at", "actor", "action", "from_status", "to_status", "body", "hash"}
 var genCallbackCols = []string{"order_id", "at", "outcome", "resolved", "unit", "round"}
 
 type genBatchRows struct {
@@ -123,7 +123,7 @@ func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
 				b.orders = append(b.orders, genOrderRow(&o, id, len(evs), evs[len(evs)-1].Hash))
 				for _, e := range evs {
 					body, _ := json.Marshal(e.Body)
-					b.events = append(b.events, []any{id, e.Seq, micros(e.At), e.Actor, e.Action, string(e.From), string(e.To), string(body), e.PrevHash, e.Hash})
+					b.events = append(b.events, eventRow(id, &e, string(body)))
 				}
 				for _, c := range cbs {
 					b.callbacks = append(b.callbacks, []any{id, micros(c.At), c.Outcome, c.Resolved, c.Unit, c.Round})
@@ -191,7 +191,7 @@ func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
 
 func genOrderRow(o *order.Order, id int64, events int, last string) []any {
 	v := orderValues(o)
-	return append([]any{id, o.Number, string(o.Source), o.ExternalID, micros(o.CreatedAt), events, last}, v...)
+	return append([]any{id, o.Number, string(o.Source), o.ExternalID, micros(o.CreatedAt), events, hashBytes(last)}, v...)
 }
 
 func (s *Store) genWrite(ctx context.Context, b *genBatchRows) error {

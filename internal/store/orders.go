@@ -46,15 +46,17 @@ func scanOrder(sc rowScanner) (orderRow, error) {
 		accepted, contacted, replied, closed, parent sql.NullInt64
 		resolved                                     sql.NullBool
 		typ, src, urg, status, returnFrom            string
+		lastHash                                     []byte
 	)
 	err := sc.Scan(&id, &o.Number, &typ, &src, &urg, &status, &o.Title, &o.Description, &o.Category, &unit, &coUnits,
 		&o.Caller.Name, &o.Caller.Phone, &o.Caller.Confidential, &o.Caller.Anonymous, &coCallers, &o.Address, &o.Compound, &o.Building,
 		&lat, &lng, &o.ExternalID, &o.Round, &o.Version, &created, &updated, &dispatched, &signDue, &contactDue, &due,
 		&accepted, &contacted, &replied, &closed, &o.UrgeCount, &o.Supervised, &parent, &children, &o.Satisfaction,
-		&resolved, &o.ReopenCount, &o.ReplyResult, &o.ReplyText, &returnFrom, &pendingExt, &r.eventCount, &r.lastHash)
+		&resolved, &o.ReopenCount, &o.ReplyResult, &o.ReplyText, &returnFrom, &pendingExt, &r.eventCount, &lastHash)
 	if err != nil {
 		return r, err
 	}
+	r.lastHash = hashHex(lastHash)
 	o.ID = strconv.FormatInt(id, 10)
 	o.Type, o.Source, o.Urgency, o.Status, o.ReturnFrom = order.Type(typ), order.Source(src), order.Urgency(urg), order.Status(status), order.Status(returnFrom)
 	o.Unit = unit.String
@@ -350,9 +352,9 @@ func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, e
 		if tokens == nil {
 			tokens = []string{}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2, search_tokens=$3 WHERE id=$4`, o.Number, ev.Hash, tokens, id)
+		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2, search_tokens=$3 WHERE id=$4`, o.Number, hashBytes(ev.Hash), tokens, id)
 	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2 WHERE id=$3`, o.Number, ev.Hash, id)
+		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2 WHERE id=$3`, o.Number, hashBytes(ev.Hash), id)
 	}
 	return err
 }
@@ -362,10 +364,63 @@ func insertEvent(ctx context.Context, tx *sql.Tx, id int64, ev order.Event) erro
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO order_events (order_id, seq, at, actor, action, from_status, to_status, body, prev_hash, hash)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-		id, ev.Seq, micros(ev.At), ev.Actor, ev.Action, string(ev.From), string(ev.To), string(body), ev.PrevHash, ev.Hash)
+	_, err = tx.ExecContext(ctx, `INSERT INTO order_events (order_id, seq, at, actor, action, from_status, to_status, body, hash)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, eventRow(id, &ev, string(body))...)
 	return err
+}
+
+// eventRow is an event's order_events row (eventCols). The hash is stored
+// as its 32 bytes and the previous hash not at all: it is the hash of the
+// row before (migration 0009), which readers put back (eventScanner).
+func eventRow(id int64, ev *order.Event, body string) []any {
+	return []any{id, ev.Seq, micros(ev.At), ev.Actor, ev.Action, string(ev.From), string(ev.To), body, hashBytes(ev.Hash)}
+}
+
+// hashBytes is a hash as stored (orders.last_hash, order_events.hash): the
+// 32 bytes of the SHA-256, not its 64 hex digits; "" stays empty.
+func hashBytes(h string) []byte {
+	b, err := hex.DecodeString(h)
+	if err != nil || b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// hashHex is a stored hash as the domain (and the API) shows it.
+func hashHex(b []byte) string { return hex.EncodeToString(b) }
+
+// eventScanner reads order_events rows (eventSelect, ordered by order and
+// sequence) into events, giving each the previous row's hash of the same
+// order as its PrevHash (the genesis hash for an order's first row), so
+// that order.VerifyChain recomputes the chain from the stored rows.
+type eventScanner struct {
+	order int64
+	prev  string
+}
+
+const eventSelect = `order_id, seq, at, actor, action, from_status, to_status, body, hash`
+
+func (sc *eventScanner) scan(rows *sql.Rows) (order.Event, error) {
+	var (
+		e        order.Event
+		id, at   int64
+		from, to string
+		body     string
+		hash     []byte
+	)
+	if err := rows.Scan(&id, &e.Seq, &at, &e.Actor, &e.Action, &from, &to, &body, &hash); err != nil {
+		return e, err
+	}
+	if id != sc.order || sc.prev == "" {
+		sc.order, sc.prev = id, order.GenesisHash
+	}
+	e.OrderID = strconv.FormatInt(id, 10)
+	e.At = fromMicros(at)
+	e.From, e.To = order.Status(from), order.Status(to)
+	_ = json.Unmarshal([]byte(body), &e.Body)
+	e.PrevHash, e.Hash = sc.prev, hashHex(hash)
+	sc.prev = e.Hash
+	return e, nil
 }
 
 // indexTx replaces an order's search tokens.
@@ -426,27 +481,18 @@ type querier interface {
 }
 
 func (s *Store) events(ctx context.Context, q querier, id int64) ([]order.Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor, action, from_status, to_status, body, prev_hash, hash
-		FROM order_events WHERE order_id=$1 ORDER BY seq`, id)
+	rows, err := q.QueryContext(ctx, `SELECT `+eventSelect+` FROM order_events WHERE order_id=$1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
 	var out []order.Event
+	var sc eventScanner
 	for rows.Next() {
-		var (
-			e        order.Event
-			at       int64
-			from, to string
-			body     string
-		)
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &from, &to, &body, &e.PrevHash, &e.Hash); err != nil {
+		e, err := sc.scan(rows)
+		if err != nil {
 			return nil, mapErr(err)
 		}
-		e.OrderID = strconv.FormatInt(id, 10)
-		e.At = fromMicros(at)
-		e.From, e.To = order.Status(from), order.Status(to)
-		_ = json.Unmarshal([]byte(body), &e.Body)
 		out = append(out, e)
 	}
 	return out, mapErr(rows.Err())
@@ -516,7 +562,7 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 			ev := c.Event
 			ev.OrderID = c.Order.ID
 			ev.Seal(head.eventCount+1, head.lastHash)
-			vals := append(orderValues(&c.Order), head.eventCount+1, ev.Hash, mustID(c.Order.ID), c.PrevVersion)
+			vals := append(orderValues(&c.Order), head.eventCount+1, hashBytes(ev.Hash), mustID(c.Order.ID), c.PrevVersion)
 			res, err := tx.ExecContext(ctx, updateOrderSQL, vals...)
 			if err != nil {
 				return err
@@ -646,7 +692,8 @@ func (s *Store) verifyOne(ctx context.Context, id int64, opts *sql.TxOptions) (*
 		return nil, mapErr(err)
 	}
 	defer tx.Rollback()
-	var number, last string
+	var number string
+	var last []byte
 	var count int
 	if err := tx.QueryRowContext(ctx, `SELECT number, event_count, last_hash FROM orders WHERE id=$1`, id).Scan(&number, &count, &last); err != nil {
 		return nil, mapErr(err)
@@ -666,7 +713,7 @@ func (s *Store) verifyOne(ctx context.Context, id int64, opts *sql.TxOptions) (*
 	case len(evs) > count:
 		return &ChainBreak{OrderID: oid, Number: number, Seq: count + 1,
 			Reason: fmt.Sprintf("the order records %d events but %d exist (events were added)", count, len(evs))}, nil
-	case len(evs) > 0 && evs[len(evs)-1].Hash != last:
+	case len(evs) > 0 && evs[len(evs)-1].Hash != hashHex(last):
 		return &ChainBreak{OrderID: oid, Number: number, Seq: len(evs), Reason: "the last event is not the one the order records"}, nil
 	}
 	return nil, nil

@@ -292,26 +292,18 @@ func (s *Store) EventsOf(ctx context.Context, ids []string) (map[string][]order.
 		args = append(args, n)
 		ph = append(ph, "$"+strconv.Itoa(len(args)))
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT order_id, seq, at, actor, action, from_status, to_status, body, prev_hash, hash
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventSelect+`
 		FROM order_events WHERE order_id IN (`+strings.Join(ph, ",")+`) ORDER BY order_id, seq`, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
+	var sc eventScanner
 	for rows.Next() {
-		var (
-			e        order.Event
-			id, at   int64
-			from, to string
-			body     string
-		)
-		if err := rows.Scan(&id, &e.Seq, &at, &e.Actor, &e.Action, &from, &to, &body, &e.PrevHash, &e.Hash); err != nil {
+		e, err := sc.scan(rows)
+		if err != nil {
 			return nil, mapErr(err)
 		}
-		e.OrderID = strconv.FormatInt(id, 10)
-		e.At = fromMicros(at)
-		e.From, e.To = order.Status(from), order.Status(to)
-		_ = json.Unmarshal([]byte(body), &e.Body)
 		out[e.OrderID] = append(out[e.OrderID], e)
 	}
 	return out, mapErr(rows.Err())
