@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
@@ -489,48 +490,68 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 		tv.Categories = []stats.Trend{}
 	}
 
-	callers, places := map[string]*Repeat{}, map[string]*Repeat{}
 	compounds := map[string]string{}
 	if cs, err := s.Store.Compounds(ctx, ""); err == nil {
 		for _, c := range cs {
 			compounds[c.Code] = c.Name
 		}
 	}
-	add := func(m map[string]*Repeat, k, name string, id int64, at time.Time) {
-		if k == "" {
-			return
+	// One pass over the window's orders (store.PlaceOrders) keeps each
+	// order's normalized caller and place and counts them; only the keys
+	// seen minRepeat times or more get a Repeat (a few hundred of the tens of
+	// thousands of orders in a week at city scale), and only repeated
+	// callers are hashed. phoneOf and placeOf equal stats.NormalizePhone and
+	// stats.PlaceKey without allocating for numbers and addresses that are
+	// already clean.
+	type placeRow struct {
+		id      int64
+		at      time.Time
+		caller  string
+		place   placeKey
+		address string
+	}
+	seen := make([]placeRow, 0, 1<<14)
+	callerN, placeN := make(map[string]int32, 1<<14), make(map[placeKey]int32, 1<<10)
+	err = s.Store.PlaceOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit}, func(id int64, compound, address, phone string, at time.Time) {
+		r := placeRow{id: id, at: at, caller: phoneOf(phone), place: placeOf(compound, address), address: address}
+		if r.caller != "" {
+			callerN[r.caller]++
 		}
-		r := m[k]
-		if r == nil {
-			r = &Repeat{Key: k, Name: name}
-			m[k] = r
+		if r.place.s != "" {
+			placeN[r.place]++
 		}
+		seen = append(seen, r)
+	})
+	if err != nil {
+		return TrendsView{}, err
+	}
+	callers, places := map[string]*Repeat{}, map[placeKey]*Repeat{}
+	add := func(r *Repeat, id int64, at time.Time) {
 		r.Count++
 		r.ids = append(r.ids, id)
 		if at.After(r.last) {
 			r.last = at
 		}
 	}
-	// One pass over the window's orders (the covering index
-	// orders_created_place): callers are grouped by the normalized number and
-	// only the repeated ones are hashed; names are looked up for repeats only.
-	err = s.Store.PlaceOrders(ctx, store.DashFilter{From: p.start(), To: p.end(), Unit: unit}, func(id int64, compound, address, phone string, at time.Time) {
-		add(callers, stats.NormalizePhone(phone), "", id, at)
-		add(places, stats.PlaceKey(compound, address), address, id, at)
-	})
-	if err != nil {
-		return TrendsView{}, err
-	}
-	for k, r := range callers {
-		if r.Count < minRepeat {
-			delete(callers, k)
-			continue
+	for _, o := range seen {
+		if o.caller != "" && int(callerN[o.caller]) >= minRepeat {
+			r := callers[o.caller]
+			if r == nil {
+				r = &Repeat{Key: phoneHasher.Phone(o.caller)}
+				callers[o.caller] = r
+			}
+			add(r, o.id, o.at)
 		}
-		r.Key = phoneHasher.Phone(k)
-	}
-	for _, r := range places {
-		if c, ok := strings.CutPrefix(r.Key, "compound:"); ok && r.Count >= minRepeat {
-			r.Name = nameOr(compounds, c)
+		if o.place.s != "" && int(placeN[o.place]) >= minRepeat {
+			r := places[o.place]
+			if r == nil {
+				r = &Repeat{Key: "address:" + o.place.s, Name: o.address} // as first written in the period
+				if o.place.compound {
+					r.Key, r.Name = "compound:"+o.place.s, nameOr(compounds, o.place.s)
+				}
+				places[o.place] = r
+			}
+			add(r, o.id, o.at)
 		}
 	}
 	tv.RepeatCallers = repeats(callers, minRepeat)
@@ -538,7 +559,44 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 	return tv, nil
 }
 
-func repeats(m map[string]*Repeat, min int) []Repeat {
+// placeKey is stats.PlaceKey as a comparable value: the compound's code, or
+// the address without spaces and punctuation ("" for no place).
+type placeKey struct {
+	compound bool
+	s        string
+}
+
+// placeOf is stats.PlaceKey(compound, address) as a placeKey; it allocates
+// only for an address that has something to strip (or is not valid UTF-8,
+// which PlaceKey rewrites).
+func placeOf(compound, address string) placeKey {
+	if compound != "" {
+		return placeKey{compound: true, s: compound}
+	}
+	if utf8.ValidString(address) && !strings.ContainsAny(address, placeStrip) {
+		return placeKey{s: address}
+	}
+	return placeKey{s: strings.TrimPrefix(stats.PlaceKey("", address), "address:")}
+}
+
+// placeStrip are the characters stats.PlaceKey removes from an address.
+const placeStrip = " 　,，。."
+
+// phoneOf is stats.NormalizePhone(phone), without allocating for a number
+// that is digits only.
+func phoneOf(phone string) string {
+	for i := 0; i < len(phone); i++ {
+		if phone[i] < '0' || phone[i] > '9' {
+			return stats.NormalizePhone(phone)
+		}
+	}
+	if len(phone) == 13 && strings.HasPrefix(phone, "861") {
+		return phone[2:]
+	}
+	return phone
+}
+
+func repeats[K comparable](m map[K]*Repeat, min int) []Repeat {
 	out := []Repeat{}
 	for _, r := range m {
 		if r.Count < min {

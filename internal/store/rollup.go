@@ -828,6 +828,89 @@ func (f DashFilter) where(args *[]any) string {
 // PlaceOrders calls fn for each order created in the period with what repeat
 // callers and places need, read from the covering index orders_created_place.
 func (s *Store) PlaceOrders(ctx context.Context, f DashFilter, fn func(id int64, compound, address, phone string, created time.Time)) error {
+	if s.Dialect != SQLite {
+		return s.placeOrderRows(ctx, f, fn)
+	}
+	// SQLite (modernc) costs about 1.5 µs per row and column read through
+	// database/sql — each column is a locked call into the translated C
+	// library and a new Go string — which made a city's week (≈ 64,000
+	// orders at 10 million) about 100 ms. So each day's rows come packed in
+	// one string, fields and rows joined by the control characters US and RS,
+	// and are split here: about half the time. A text holding one of them
+	// would make the packing ambiguous; the row count read with it shows
+	// that, and such a day is read row by row instead.
+	for from := f.From; from.Before(f.To); {
+		to := from.Add(24 * time.Hour)
+		if to.After(f.To) {
+			to = f.To
+		}
+		day := f
+		day.From, day.To = from, to
+		var args []any
+		var n int
+		var packed string
+		err := s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(group_concat(id || char(31) || created_at || char(31) || caller_phone
+			|| char(31) || compound || char(31) || address, char(30)), '') FROM orders WHERE `+day.where(&args), args...).Scan(&n, &packed)
+		if err != nil {
+			return mapErr(err)
+		}
+		if !unpackPlaceRows(n, packed, fn) {
+			if err := s.placeOrderRows(ctx, day, fn); err != nil {
+				return err
+			}
+		}
+		from = to
+	}
+	return nil
+}
+
+// unpackPlaceRows calls fn for each of the n rows packed by PlaceOrders. It
+// checks the whole string first and reports false, having called fn for
+// none, when it is not n rows of five fields (a separator inside a text).
+func unpackPlaceRows(n int, packed string, fn func(id int64, compound, address, phone string, created time.Time)) bool {
+	if n == 0 {
+		return packed == ""
+	}
+	if strings.Count(packed, "\x1e") != n-1 || strings.Count(packed, "\x1f") != 4*n {
+		return false
+	}
+	type row struct {
+		id, at                   int64
+		phone, compound, address string
+	}
+	rows := make([]row, 0, n)
+	for rest := packed; ; {
+		rec, next, more := strings.Cut(rest, "\x1e")
+		var f [5]string
+		for i := 0; i < 4; i++ {
+			f[i], rec, _ = strings.Cut(rec, "\x1f")
+		}
+		f[4] = rec
+		if strings.Count(f[4], "\x1f") != 0 {
+			return false
+		}
+		id, err1 := strconv.ParseInt(f[0], 10, 64)
+		at, err2 := strconv.ParseInt(f[1], 10, 64)
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		rows = append(rows, row{id, at, f[2], f[3], f[4]})
+		if !more {
+			break
+		}
+		rest = next
+	}
+	if len(rows) != n {
+		return false
+	}
+	for _, r := range rows {
+		fn(r.id, r.compound, r.address, r.phone, fromMicros(r.at))
+	}
+	return true
+}
+
+// placeOrderRows is PlaceOrders row by row.
+func (s *Store) placeOrderRows(ctx context.Context, f DashFilter, fn func(id int64, compound, address, phone string, created time.Time)) error {
 	var args []any
 	rows, err := s.r.QueryContext(ctx, `SELECT id, compound, address, caller_phone, created_at FROM orders WHERE `+f.where(&args), args...)
 	if err != nil {
