@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 )
@@ -126,4 +127,48 @@ func bigNorm(m map[string]*MetricCounts) map[string]string {
 		out[k] = fmt.Sprintf("%+v", *v)
 	}
 	return out
+}
+
+// TestBigDBPlaceOrders checks, on the database named by HOTLINE_BIG_DB, that
+// the trends' read of a period's orders (PlaceOrders: on SQLite each day's
+// rows packed in one string) gives exactly the rows of the plain row-by-row
+// query, for the last 7 days (all units and one), and the longest period the
+// trends allow (92 days), and reports both times.
+func TestBigDBPlaceOrders(t *testing.T) {
+	url := os.Getenv("HOTLINE_BIG_DB")
+	if url == "" {
+		t.Skip("HOTLINE_BIG_DB not set")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	today := DayOf(time.Now())
+	for _, f := range []DashFilter{
+		{From: DayStart(today - 6), To: DayStart(today + 1)},
+		{From: DayStart(today - 6), To: DayStart(today + 1), Unit: "binyang"},
+		{From: DayStart(today - 91), To: DayStart(today + 1)},
+	} {
+		read := func(get func(context.Context, DashFilter, func(int64, string, string, string, time.Time)) error) ([]string, time.Duration) {
+			var out []string
+			t0 := time.Now()
+			if err := get(ctx, f, func(id int64, compound, address, phone string, at time.Time) {
+				out = append(out, fmt.Sprintf("%d|%q|%q|%q|%d", id, compound, address, phone, at.UnixMicro()))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			d := time.Since(t0)
+			slices.Sort(out)
+			return out, d
+		}
+		got, dGot := read(s.PlaceOrders)
+		want, dWant := read(s.placeOrderRows)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s..%s unit=%q: PlaceOrders gave %d rows, the row-by-row query %d, not the same", DayDate(DayOf(f.From)), DayDate(DayOf(f.To)-1), f.Unit, len(got), len(want))
+		}
+		t.Logf("%s..%s unit=%q: %d orders; PlaceOrders %v, row by row %v (both with building the comparison strings)",
+			DayDate(DayOf(f.From)), DayDate(DayOf(f.To)-1), f.Unit, len(got), dGot.Round(time.Millisecond), dWant.Round(time.Millisecond))
+	}
 }

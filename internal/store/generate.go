@@ -182,6 +182,16 @@ func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
 		return events, err
 	}
 	if s.Dialect == Postgres {
+		// The demo's orders are newer than every generated one, so each
+		// generated key went in before them in the time-ordered indexes of
+		// orders (created_at, dispatched_at, …), and PostgreSQL split every
+		// full page in half instead of filling the rightmost one: those
+		// indexes were ~56 % full (100k orders: 66 MB, 41 MB rebuilt). A live
+		// database adds its newest keys at the right end; rebuilding gives
+		// the size it would have (as creating indexes after a bulk load does).
+		if _, err := s.w.ExecContext(ctx, `REINDEX TABLE orders`); err != nil {
+			return events, mapErr(err)
+		}
 		_, err = s.w.ExecContext(ctx, `VACUUM ANALYZE`)
 	} else {
 		_, err = s.w.ExecContext(ctx, `ANALYZE`)
