@@ -197,10 +197,13 @@ func TestExperimentKNN(t *testing.T) {
 		t.Skip("set HOTLINE_CV_KNN=1 to try the kNN blend")
 	}
 	ex := teddyExamples(t)
-	opts := TrainOptions{}.withDefaults()
+	opts := parseOpts(t, os.Getenv("HOTLINE_CV_KNN_OPTS")).withDefaults()
 	d, err := prepare(ex, opts.Features)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.AuxWeight > 0 {
+		d.addAux(taxonomyExamples(t))
 	}
 	K := len(d.labels)
 	lambdas := []float64{0, 0.1, 0.2, 0.3, 0.5}

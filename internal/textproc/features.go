@@ -306,6 +306,12 @@ const (
 	// weightTFIDF is sublinear tf × idf, L2-normalised: long messages do not
 	// dominate and ubiquitous n-grams weigh little.
 	weightTFIDF
+	// weightBinary is 1 for every feature present, L2-normalised.
+	weightBinary
+	// weightBinaryRaw is 1 for every feature present (Wang & Manning's x̂).
+	weightBinaryRaw
+	// weightBinaryIDF is idf for every feature present, L2-normalised.
+	weightBinaryIDF
 )
 
 func (v *vocabulary) vectorize(counts map[string]int, w weighting) sparseVec {
@@ -369,12 +375,27 @@ func (v *vocabulary) vectorizeText(seg *Segmenter, text string, o FeatureOptions
 
 // weigh turns counts into the model's feature values in place.
 func (v *vocabulary) weigh(sv *sparseVec, w weighting) {
-	if w != weightTFIDF {
+	switch w {
+	case weightTFIDF, weightBinary, weightBinaryIDF:
+	case weightBinaryRaw:
+		for i := range sv.val {
+			sv.val[i] = 1
+		}
+		return
+	default:
 		return
 	}
 	var norm float64
 	for i := range sv.val {
-		x := (1 + math.Log(float64(sv.val[i]))) * float64(v.idf[sv.idx[i]])
+		var x float64
+		switch w {
+		case weightTFIDF:
+			x = (1 + math.Log(float64(sv.val[i]))) * float64(v.idf[sv.idx[i]])
+		case weightBinary:
+			x = 1
+		case weightBinaryIDF:
+			x = float64(v.idf[sv.idx[i]])
+		}
 		sv.val[i] = float32(x)
 		norm += x * x
 	}
