@@ -30,13 +30,6 @@ const (
 	AlgoNBSVM = "nbsvm"
 )
 
-// Experimental: Crammer-Singer multiclass SVM, plain and on NB-scaled
-// features.
-const (
-	algoCS   = "cs"
-	algoNBCS = "nbcs"
-)
-
 // DefaultAlgorithm is the algorithm Train uses when none is given: the one
 // with the best cross-validated accuracy and macro-F1 in
 // docs/intelligence.md.
@@ -82,52 +75,6 @@ type TrainOptions struct {
 	RatioPower float64
 	// RatioAlpha is the smoothing of the NBSVM log-count ratios (default 1).
 	RatioAlpha float64
-	// SquaredHinge trains the SVMs with the squared hinge loss (the
-	// L2-loss SVM of liblinear, which Wang & Manning used for NBSVM).
-	SquaredHinge bool
-	// Beta, in (0,1), interpolates each NBSVM/SVM weight vector towards
-	// its mean magnitude, w' = (1-β)·mean|w| + β·w (Wang & Manning 2012;
-	// 0: off).
-	Beta float64
-	// SelfTrain, when positive, is the calibrated confidence at which an
-	// unlabelled text is taken into training with its predicted label
-	// (self-training; needs unlabelled texts, see TrainWithUnlabeled).
-	SelfTrain float64
-	// SelfTrainWeight weighs the pseudo-labelled texts (default 0.5).
-	SelfTrainWeight float64
-	// SelfTrainCap limits the pseudo-labelled texts of each class to this
-	// many times its labelled examples, the most confident first, so that
-	// an unlabelled pool dominated by one class does not shift the priors
-	// (0: no limit).
-	SelfTrainCap float64
-	// SelfTrainNBOnly uses the pseudo-labelled texts only for the
-	// naive-Bayes ratios, not as SVM examples.
-	SelfTrainNBOnly bool
-	// SelfTrainVocab lets the pseudo-labelled texts add features to the
-	// vocabulary (by default it is built from the labelled texts only).
-	SelfTrainVocab bool
-	// SelfTrainRounds is how many times the pseudo-labels are renewed
-	// (default 1).
-	SelfTrainRounds int
-	// UnlabeledVocab builds the vocabulary and idf from the unlabelled
-	// texts too.
-	UnlabeledVocab bool
-	// LSADims, when positive, appends that many latent-semantic features
-	// (a truncated SVD of the TF-IDF matrix of training and unlabelled
-	// texts) to the SVMs' input, folded back into the linear model.
-	LSADims int
-	// LSAWeight scales the latent features (default 1).
-	LSAWeight float64
-	// AuxWeight, when positive, adds the auxiliary examples (see
-	// dataset.aux) with this weight.
-	AuxWeight float64
-	// auxOther, for experiments: weight of the auxiliary examples of other
-	// classes, as negatives of every class.
-	auxOther float64
-	// unlabeledIDF, for experiments: idf from the unlabelled texts too.
-	unlabeledIDF bool
-	// weighting, for experiments: "bin", "binraw", "binidf" ("": TF-IDF).
-	weighting string
 	// NoCalibration skips fitting the softmax temperature on held-out folds
 	// (it triples training time; confidences are then uncalibrated).
 	NoCalibration bool
@@ -143,7 +90,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	if o.Epochs == 0 {
 		switch o.Algorithm {
-		case AlgoSVM, AlgoNBSVM, algoCS, algoNBCS:
+		case AlgoSVM, AlgoNBSVM:
 			o.Epochs = 40
 		default:
 			o.Epochs = 50
@@ -160,15 +107,6 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	if o.RatioAlpha == 0 {
 		o.RatioAlpha = 1
-	}
-	if o.SelfTrainWeight == 0 {
-		o.SelfTrainWeight = 0.5
-	}
-	if o.SelfTrainRounds == 0 {
-		o.SelfTrainRounds = 1
-	}
-	if o.LSAWeight == 0 {
-		o.LSAWeight = 1
 	}
 	return o
 }
@@ -217,7 +155,7 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 
 func checkAlgorithm(a string) error {
 	switch a {
-	case AlgoLogReg, AlgoSVM, AlgoNaiveBayes, AlgoNBSVM, algoCS, algoNBCS:
+	case AlgoLogReg, AlgoSVM, AlgoNaiveBayes, AlgoNBSVM:
 		return nil
 	}
 	return fmt.Errorf("textproc: unknown algorithm %q (want %s, %s or %s)", a, AlgoLogReg, AlgoSVM, AlgoNaiveBayes)
@@ -230,15 +168,6 @@ type dataset struct {
 	y      []int
 	labels []string
 	feats  FeatureOptions
-	// unl holds the unlabelled texts' feature counts (may be empty).
-	unl []map[string]int
-	// aux and auxY are extra labelled documents (not cross-validated:
-	// always in training, with weight TrainOptions.AuxWeight).
-	aux  []map[string]int
-	auxY []int
-	// auxOther are auxiliary examples of classes outside labels: with
-	// AuxOtherWeight they are negatives of every one-vs-rest problem.
-	auxOther []map[string]int
 }
 
 func prepare(examples []Example, fo FeatureOptions) (*dataset, error) {
@@ -304,93 +233,16 @@ func (d *dataset) train(idx []int, opts TrainOptions) *Model {
 
 // fit trains without calibration (temperature 1).
 func (d *dataset) fit(idx []int, opts TrainOptions) *Model {
-	if d.semiActive(opts) {
-		return d.fitSemi(idx, opts)
-	}
-	return d.fitInput(d.labelledInput(idx, opts), opts)
-}
-
-// fitInput is the input of one fit: the training documents (feature
-// counts), their classes and weights (nil: all 1), and documents that only
-// contribute to the vocabulary and, with LSA, to the latent space.
-type fitInput struct {
-	docs      []map[string]int
-	y         []int
-	w         []float64
-	vocabOnly []map[string]int
-	// lsaOnly are documents only used to learn the latent space.
-	lsaOnly []map[string]int
-	// vocabDocs, when set, replaces docs as the documents the vocabulary
-	// is built from (with vocabOnly).
-	vocabDocs []map[string]int
-}
-
-// labelledInput is the fit input of the labelled rows idx, plus the
-// auxiliary examples and, when the options use them, the unlabelled texts.
-func (d *dataset) labelledInput(idx []int, opts TrainOptions) fitInput {
-	in := fitInput{docs: make([]map[string]int, 0, len(idx)+len(d.aux)), y: make([]int, 0, len(idx)+len(d.aux))}
-	for _, j := range idx {
-		in.docs = append(in.docs, d.counts[j])
-		in.y = append(in.y, d.y[j])
-	}
-	if len(d.aux) > 0 && opts.AuxWeight > 0 {
-		in.w = make([]float64, len(in.docs), len(in.docs)+len(d.aux))
-		for i := range in.w {
-			in.w[i] = 1
-		}
-		for i, a := range d.aux {
-			in.docs = append(in.docs, a)
-			in.y = append(in.y, d.auxY[i])
-			in.w = append(in.w, opts.AuxWeight)
-		}
-		if opts.auxOther > 0 {
-			for _, a := range d.auxOther {
-				in.docs = append(in.docs, a)
-				in.y = append(in.y, len(d.labels)) // no class: negative for all
-				in.w = append(in.w, opts.auxOther)
-			}
-		}
-	}
-	if opts.UnlabeledVocab {
-		in.vocabOnly = d.unl
-	}
-	if opts.LSADims > 0 {
-		in.lsaOnly = d.unl
-	}
-	return in
-}
-
-func (d *dataset) fitInput(in fitInput, opts TrainOptions) *Model {
-	vdocs := in.docs
-	if in.vocabDocs != nil {
-		vdocs = in.vocabDocs
-	}
-	if len(in.vocabOnly) > 0 {
-		vdocs = append(slices.Clip(in.docs), in.vocabOnly...)
+	docs := make([]map[string]int, len(idx))
+	for i, j := range idx {
+		docs[i] = d.counts[j]
 	}
 	m := &Model{
 		algorithm: opts.Algorithm,
 		labels:    d.labels,
 		features:  opts.Features,
-		vocab:     buildVocabulary(vdocs, opts.MinDF),
+		vocab:     buildVocabulary(docs, opts.MinDF),
 		temp:      1,
-	}
-	if opts.unlabeledIDF && len(d.unl) > 0 {
-		// idf from the labelled and unlabelled texts, vocabulary from the
-		// labelled ones.
-		all := append(slices.Clip(vdocs), d.unl...)
-		df := make([]int, len(m.vocab.terms))
-		for _, c := range all {
-			for t := range c {
-				if id, ok := m.vocab.id(t); ok {
-					df[id]++
-				}
-			}
-		}
-		n := float64(len(all))
-		for i := range df {
-			m.vocab.idf[i] = float32(math.Log((1+n)/(1+float64(df[i]))) + 1)
-		}
 	}
 	if tw := opts.Features.TitleWeight; tw > 0 && tw != 1 {
 		// Folded into the idf, so the saved model needs no new field.
@@ -401,54 +253,28 @@ func (d *dataset) fitInput(in fitInput, opts TrainOptions) *Model {
 		}
 	}
 	m.weighting = weightTFIDF
-	switch opts.weighting {
-	case "bin":
-		m.weighting = weightBinary
-	case "binraw":
-		m.weighting = weightBinaryRaw
-	case "binidf":
-		m.weighting = weightBinaryIDF
-	}
 	if opts.Algorithm == AlgoNaiveBayes {
 		m.weighting = weightCounts // naive Bayes models counts
 	}
-	xs := make([]sparseVec, len(in.docs))
-	for i, c := range in.docs {
-		xs[i] = m.vocab.vectorize(c, m.weighting)
+	xs := make([]sparseVec, len(idx))
+	ys := make([]int, len(idx))
+	for i, j := range idx {
+		xs[i] = m.vocab.vectorize(d.counts[j], m.weighting)
+		ys[i] = d.y[j]
 	}
 	K, D := len(d.labels), len(m.vocab.terms)
-	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x686f746c696e65)) // "hotline"
-	var lsa *lsaBasis
-	Dx := D
-	if opts.LSADims > 0 && (opts.Algorithm == AlgoSVM || opts.Algorithm == AlgoNBSVM) {
-		corpus := xs
-		for _, c := range in.lsaOnly {
-			corpus = append(slices.Clip(corpus), m.vocab.vectorize(c, m.weighting))
-		}
-		lsa = newLSABasis(corpus, D, opts.LSADims, rng)
-		for i := range xs {
-			xs[i] = lsa.augment(xs[i], opts.LSAWeight)
-		}
-		Dx = D + lsa.k
-	}
-	m.w = make([]float32, Dx*K)
+	m.w = make([]float32, D*K)
 	m.b = make([]float32, K)
+	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x686f746c696e65)) // "hotline"
 	switch opts.Algorithm {
 	case AlgoNaiveBayes:
-		fitNaiveBayes(m, xs, in.y, opts.Alpha)
+		fitNaiveBayes(m, xs, ys, opts.Alpha)
 	case AlgoLogReg:
-		fitLogReg(m, xs, in.y, opts, rng)
+		fitLogReg(m, xs, ys, opts, rng)
 	case AlgoSVM:
-		fitSVM(m, xs, in.y, in.w, Dx, D, opts, rng, false)
+		fitSVM(m, xs, ys, opts, rng, false)
 	case AlgoNBSVM:
-		fitSVM(m, xs, in.y, in.w, Dx, D, opts, rng, true)
-	case algoCS:
-		fitCrammerSinger(m, xs, in.y, in.w, D, opts, rng, false)
-	case algoNBCS:
-		fitCrammerSinger(m, xs, in.y, in.w, D, opts, rng, true)
-	}
-	if lsa != nil {
-		lsa.fold(m, opts.LSAWeight)
+		fitSVM(m, xs, ys, opts, rng, true)
 	}
 	return m
 }
@@ -543,34 +369,24 @@ func fitLogReg(m *Model, xs []sparseVec, ys []int, o TrainOptions, rng *rand.Ran
 // as an extra constant feature. With nbScale, each class first rescales
 // the features by their naive-Bayes log-count ratio for that class (the
 // "NBSVM" of Wang & Manning, ACL 2012), folded back into the weights so
-// the model stays linear in the original features. ws (nil: all 1) weighs
-// each example's penalty and naive-Bayes counts. The vectors have D
-// dimensions; the first nbDims are the sparse features the ratios apply
-// to, the rest (dense latent features) keep a ratio of 1.
-func fitSVM(m *Model, xs []sparseVec, ys []int, ws []float64, D, nbDims int, o TrainOptions, rng *rand.Rand, nbScale bool) {
-	K := len(m.labels)
+// the model stays linear in the original features.
+func fitSVM(m *Model, xs []sparseVec, ys []int, o TrainOptions, rng *rand.Rand, nbScale bool) {
+	K, D := len(m.labels), len(m.vocab.terms)
 	n := len(xs)
 	b := newBinarySVM(n, D)
-	b.squared = o.SquaredHinge
 	r := make([]float64, D)
 	all := make([]int, n)
 	for i := range all {
 		all[i] = i
-	}
-	weight := func(i int) float64 {
-		if ws == nil {
-			return 1
-		}
-		return max(ws[i], 0) // negative: naive-Bayes counts only
 	}
 	for k := range K {
 		for f := range r {
 			r[f] = 1
 		}
 		if nbScale {
-			nbRatio(xs, ys, ws, all, func(y int) bool { return y == k }, nbDims, r, o.RatioAlpha)
+			nbRatio(xs, ys, all, func(y int) bool { return y == k }, D, r, o.RatioAlpha)
 			if o.RatioPower != 0 && o.RatioPower != 1 {
-				for f := range nbDims {
+				for f := range r {
 					r[f] = math.Copysign(math.Pow(math.Abs(r[f]), o.RatioPower), r[f])
 				}
 			}
@@ -588,23 +404,12 @@ func fitSVM(m *Model, xs []sparseVec, ys []int, ws []float64, D, nbDims int, o T
 			}
 		}
 		for i := range n {
-			b.y[i], b.c[i] = -1, o.C*weight(i)
+			b.y[i], b.c[i] = -1, o.C
 			if ys[i] == k {
-				b.y[i], b.c[i] = 1, cPos*weight(i)
+				b.y[i], b.c[i] = 1, cPos
 			}
 		}
 		bias := b.fit(xs, all, r, o.Epochs, rng)
-		if o.Beta > 0 && o.Beta < 1 {
-			// Wang & Manning's interpolation: w' = (1-β)·mean|w| + β·w.
-			var s float64
-			for f := range D {
-				s += math.Abs(b.w[f])
-			}
-			wbar := s / float64(D)
-			for f := range D {
-				b.w[f] = (1-o.Beta)*wbar + o.Beta*b.w[f]
-			}
-		}
 		for f := range D {
 			m.w[f*K+k] = float32(b.w[f] * r[f])
 		}
@@ -619,9 +424,6 @@ func fitSVM(m *Model, xs []sparseVec, ys []int, ws []float64, D, nbDims int, o T
 type binarySVM struct {
 	w, alpha, qii, y, c []float64
 	order               []int
-	// squared uses the squared hinge loss (L2-loss SVM) instead of the
-	// hinge.
-	squared bool
 }
 
 func newBinarySVM(n, D int) *binarySVM {
@@ -638,9 +440,6 @@ func (b *binarySVM) fit(xs []sparseVec, sub []int, r []float64, epochs int, rng 
 		for j, val := range x.val {
 			v := float64(val) * r[x.idx[j]]
 			q += v * v
-		}
-		if b.squared {
-			q += 1 / (2 * b.c[i])
 		}
 		b.qii[i] = q
 		b.alpha[i] = 0
@@ -661,10 +460,6 @@ func (b *binarySVM) fit(xs []sparseVec, sub []int, r []float64, epochs int, rng 
 				dot += w[f] * float64(x.val[j]) * r[f]
 			}
 			g := y*dot - 1
-			if b.squared {
-				g += b.alpha[i] / (2 * c)
-				c = math.Inf(1)
-			}
 			pg := g
 			switch {
 			case b.alpha[i] == 0:
@@ -691,11 +486,10 @@ func (b *binarySVM) fit(xs []sparseVec, sub []int, r []float64, epochs int, rng 
 	return bias
 }
 
-// nbRatio sets r[:D] to the naive-Bayes log-count ratio of each feature
-// for the examples in sub whose class is positive against the others, from
-// binarised features (counted with the examples' weights ws, nil: 1) with
-// additive smoothing a. Features at D or beyond are ignored.
-func nbRatio(xs []sparseVec, ys []int, ws []float64, sub []int, positive func(y int) bool, D int, r []float64, a float64) {
+// nbRatio sets r to the naive-Bayes log-count ratio of each feature for
+// the examples in sub whose class is positive against the others, from
+// binarised features with additive smoothing a.
+func nbRatio(xs []sparseVec, ys []int, sub []int, positive func(y int) bool, D int, r []float64, a float64) {
 	p := make([]float64, D)
 	q := make([]float64, D)
 	for _, i := range sub {
@@ -703,14 +497,8 @@ func nbRatio(xs []sparseVec, ys []int, ws []float64, sub []int, positive func(y 
 		if positive(ys[i]) {
 			t = p
 		}
-		w := 1.0
-		if ws != nil {
-			w = math.Abs(ws[i])
-		}
 		for _, f := range xs[i].idx {
-			if int(f) < D {
-				t[f] += w
-			}
+			t[f]++
 		}
 	}
 	var sp, sq float64

@@ -197,13 +197,10 @@ func TestExperimentKNN(t *testing.T) {
 		t.Skip("set HOTLINE_CV_KNN=1 to try the kNN blend")
 	}
 	ex := teddyExamples(t)
-	opts := parseOpts(t, os.Getenv("HOTLINE_CV_KNN_OPTS")).withDefaults()
+	opts := TrainOptions{}.withDefaults()
 	d, err := prepare(ex, opts.Features)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if opts.AuxWeight > 0 {
-		d.addAux(taxonomyExamples(t))
 	}
 	K := len(d.labels)
 	lambdas := []float64{0, 0.1, 0.2, 0.3, 0.5}
@@ -292,5 +289,59 @@ func TestExperimentKNN(t *testing.T) {
 		for li, l := range lambdas {
 			t.Logf("k=%d λ=%.1f acc %s mean %.4f | F1 %s mean %.4f", kk, l, fmtList(accs[li]), mean(accs[li]), fmtList(f1s[li]), mean(f1s[li]))
 		}
+	}
+}
+
+// TestExperimentLearningCurve cross-validates the default model (without
+// calibration, which does not change accuracy) trained on a quarter, half,
+// three quarters and all of each training fold, over fold seeds 1–3: how
+// much more labelled data would still help.
+//
+//	HOTLINE_CV_CURVE=1 go test ./internal/textproc -run TestExperimentLearningCurve -v
+func TestExperimentLearningCurve(t *testing.T) {
+	if os.Getenv("HOTLINE_CV_CURVE") == "" {
+		t.Skip("set HOTLINE_CV_CURVE=1 to print the learning curve")
+	}
+	ex := teddyExamples(t)
+	opts := TrainOptions{NoCalibration: true}.withDefaults()
+	d, err := prepare(ex, opts.Features)
+	if err != nil {
+		t.Fatal(err)
+	}
+	K := len(d.labels)
+	for _, quarters := range []int{1, 2, 3, 4} {
+		var accs, f1s []float64
+		n := 0
+		for _, seed := range []int64{1, 2, 3} {
+			all := make([]int, len(ex))
+			for i := range all {
+				all[i] = i
+			}
+			parts := stratifiedFolds(all, d.y, 5, seed)
+			prob := make([][]float64, len(ex))
+			for f := range parts {
+				var trainIdx []int
+				for g := range parts {
+					if g != f {
+						trainIdx = append(trainIdx, parts[g]...)
+					}
+				}
+				// A stratified share of the training fold.
+				sub := stratifiedFolds(trainIdx, d.y, 4, seed+100)
+				trainIdx = nil
+				for _, p := range sub[:quarters] {
+					trainIdx = append(trainIdx, p...)
+				}
+				n = len(trainIdx)
+				m := d.train(trainIdx, opts)
+				for _, j := range parts[f] {
+					prob[j] = m.scores(m.vocab.vectorize(d.counts[j], m.weighting))
+				}
+			}
+			acc, f1 := scorePreds(prob, d.y, K)
+			accs = append(accs, acc)
+			f1s = append(f1s, f1)
+		}
+		t.Logf("%d/4 of each training fold (%d messages): acc %s mean %.4f | F1 %s mean %.4f", quarters, n, fmtList(accs), mean(accs), fmtList(f1s), mean(f1s))
 	}
 }

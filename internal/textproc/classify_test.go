@@ -95,36 +95,6 @@ func parseOpts(t testing.TB, s string) TrainOptions {
 			_, err = fmt.Sscan(v, &o.Features.TitleWeight)
 		case "tchar":
 			_, err = fmt.Sscan(v, &o.Features.TitleCharMax)
-		case "beta":
-			_, err = fmt.Sscan(v, &o.Beta)
-		case "st":
-			_, err = fmt.Sscan(v, &o.SelfTrain)
-		case "stw":
-			_, err = fmt.Sscan(v, &o.SelfTrainWeight)
-		case "str":
-			_, err = fmt.Sscan(v, &o.SelfTrainRounds)
-		case "stcap":
-			_, err = fmt.Sscan(v, &o.SelfTrainCap)
-		case "stnb":
-			o.SelfTrainNBOnly = true
-		case "auxneg":
-			_, err = fmt.Sscan(v, &o.auxOther)
-		case "uidf":
-			o.unlabeledIDF = true
-		case "stvocab":
-			o.SelfTrainVocab = true
-		case "sq":
-			o.SquaredHinge = true
-		case "wt":
-			o.weighting = v
-		case "uvocab":
-			o.UnlabeledVocab = true
-		case "lsa":
-			_, err = fmt.Sscan(v, &o.LSADims)
-		case "lsaw":
-			_, err = fmt.Sscan(v, &o.LSAWeight)
-		case "aux":
-			_, err = fmt.Sscan(v, &o.AuxWeight)
 		case "nocal":
 			o.NoCalibration = true
 		case "notitle":

@@ -306,12 +306,6 @@ const (
 	// weightTFIDF is sublinear tf × idf, L2-normalised: long messages do not
 	// dominate and ubiquitous n-grams weigh little.
 	weightTFIDF
-	// weightBinary is 1 for every feature present, L2-normalised.
-	weightBinary
-	// weightBinaryRaw is 1 for every feature present (Wang & Manning's x̂).
-	weightBinaryRaw
-	// weightBinaryIDF is idf for every feature present, L2-normalised.
-	weightBinaryIDF
 )
 
 func (v *vocabulary) vectorize(counts map[string]int, w weighting) sparseVec {
@@ -375,27 +369,12 @@ func (v *vocabulary) vectorizeText(seg *Segmenter, text string, o FeatureOptions
 
 // weigh turns counts into the model's feature values in place.
 func (v *vocabulary) weigh(sv *sparseVec, w weighting) {
-	switch w {
-	case weightTFIDF, weightBinary, weightBinaryIDF:
-	case weightBinaryRaw:
-		for i := range sv.val {
-			sv.val[i] = 1
-		}
-		return
-	default:
+	if w != weightTFIDF {
 		return
 	}
 	var norm float64
 	for i := range sv.val {
-		var x float64
-		switch w {
-		case weightTFIDF:
-			x = (1 + math.Log(float64(sv.val[i]))) * float64(v.idf[sv.idx[i]])
-		case weightBinary:
-			x = 1
-		case weightBinaryIDF:
-			x = float64(v.idf[sv.idx[i]])
-		}
+		x := (1 + math.Log(float64(sv.val[i]))) * float64(v.idf[sv.idx[i]])
 		sv.val[i] = float32(x)
 		norm += x * x
 	}
