@@ -3,6 +3,7 @@
 #
 #   hotline bench generate --db URL --orders N     # first, on an empty database
 #   bench/dashboards.sh URL [REQUESTS]             # then this
+#   ONLY=trends bench/dashboards.sh URL 200        # only the endpoints matching a regexp
 #
 # Starts `hotline serve` on the database, logs in as the demo leader, asks
 # every dashboard endpoint REQUESTS times (default 40) one after another and
@@ -52,6 +53,7 @@ paths=(
 uptime
 printf '%-72s %8s %8s %8s %9s\n' endpoint p50_ms p95_ms max_ms bytes
 for p in "${paths[@]}"; do
+  if [ -n "${ONLY:-}" ] && ! [[ $p =~ $ONLY ]]; then continue; fi
   curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -b "hotline_session=$TOKEN" "http://127.0.0.1:$PORT$p" # warm
   ts=()
   for _ in $(seq "$N"); do

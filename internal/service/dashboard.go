@@ -470,25 +470,17 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 		tv.Weeks = append(tv.Weeks, daysPeriod(d0, d0+7))
 	}
 	// Summed by category and day in the database: a few hundred rows for
-	// eight weeks, whatever the number of orders.
-	rows, err := s.Store.CreatedCategoryDays(ctx, store.RollupFilter{FromDay: first, ToDay: monday + 7, Unit: unit, NoPraise: true, Daily: true})
-	if err != nil {
-		return TrendsView{}, err
+	// eight weeks, whatever the number of orders; read on another connection
+	// while the repeat callers and places are counted below.
+	type categoryDays struct {
+		rows []store.Count
+		err  error
 	}
-	for _, r := range rows {
-		if weekly[r.Key] == nil {
-			weekly[r.Key] = make([]int, weeks)
-		}
-		weekly[r.Key][(r.Day-first)/7] += int(r.N)
-	}
-	names := s.categoryNames(ctx)
-	tv.Categories = stats.Trends(weekly)
-	for i := range tv.Categories {
-		tv.Categories[i].Name = nameOr(names, tv.Categories[i].Key)
-	}
-	if tv.Categories == nil {
-		tv.Categories = []stats.Trend{}
-	}
+	catDays := make(chan categoryDays, 1)
+	go func() {
+		rows, err := s.Store.CreatedCategoryDays(ctx, store.RollupFilter{FromDay: first, ToDay: monday + 7, Unit: unit, NoPraise: true, Daily: true})
+		catDays <- categoryDays{rows, err}
+	}()
 
 	compounds := map[string]string{}
 	if cs, err := s.Store.Compounds(ctx, ""); err == nil {
@@ -553,6 +545,24 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 			}
 			add(r, o.id, o.at)
 		}
+	}
+	cd := <-catDays
+	if cd.err != nil {
+		return TrendsView{}, cd.err
+	}
+	for _, r := range cd.rows {
+		if weekly[r.Key] == nil {
+			weekly[r.Key] = make([]int, weeks)
+		}
+		weekly[r.Key][(r.Day-first)/7] += int(r.N)
+	}
+	names := s.categoryNames(ctx)
+	tv.Categories = stats.Trends(weekly)
+	for i := range tv.Categories {
+		tv.Categories[i].Name = nameOr(names, tv.Categories[i].Key)
+	}
+	if tv.Categories == nil {
+		tv.Categories = []stats.Trend{}
 	}
 	tv.RepeatCallers = repeats(callers, minRepeat)
 	tv.RepeatPlaces = repeats(places, minRepeat)
