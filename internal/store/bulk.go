@@ -310,7 +310,15 @@ func existingIDs(ctx context.Context, tx *sql.Tx, src string, ids []string) (map
 	return out, rows.Err()
 }
 
-func reserveSerials(ctx context.Context, tx *sql.Tx, day string, n int) (int, error) {
+// rowQuerier is what reserveSerials needs: a transaction, or a create
+// batch's txStmts (which keeps the statement compiled on SQLite).
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// reserveSerials reserves the day's next n serial numbers and returns the
+// last of them.
+func reserveSerials(ctx context.Context, tx rowQuerier, day string, n int) (int, error) {
 	var last int
 	err := tx.QueryRowContext(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, $2)
 		ON CONFLICT(day) DO UPDATE SET last = day_serials.last + $2 RETURNING last`, day, n).Scan(&last)

@@ -66,7 +66,7 @@ func (s *Store) createBatch(batch []*createReq) error {
 		last := map[string]int{}
 		for _, d := range days {
 			var err error
-			if last[d], err = reserveSerials(ctx, tx, d, perDay[d]); err != nil {
+			if last[d], err = reserveSerials(ctx, x, d, perDay[d]); err != nil {
 				return err
 			}
 		}
