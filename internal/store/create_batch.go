@@ -109,12 +109,6 @@ func (s *Store) createBatchPostgres(ctx context.Context, batch []*createReq) err
 		days, perDay := batchDays(batch)
 		first := &pgx.Batch{}
 		first.Queue("BEGIN")
-		// New orders' search tokens go to the GIN index's pending list; the
-		// insert that finds the list over its limit merges it into the index
-		// there and then. At the default 4 MB that was a 150–200 ms stall of
-		// one batch every few thousand orders; at 64 kB the merges are small
-		// and spread out. Bulk imports keep the default (store/bulk.go).
-		first.Queue("SET LOCAL gin_pending_list_limit = '64kB'")
 		first.Queue(`SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, $1)`, len(batch))
 		for _, d := range days {
 			first.Queue(`INSERT INTO day_serials(day, last) VALUES ($1, $2)
@@ -124,10 +118,8 @@ func (s *Store) createBatchPostgres(ctx context.Context, batch []*createReq) err
 		last := map[string]int{}
 		br := pc.SendBatch(ctx, first)
 		err := func() error {
-			for range 2 { // BEGIN, SET LOCAL
-				if _, err := br.Exec(); err != nil {
-					return err
-				}
+			if _, err := br.Exec(); err != nil { // BEGIN
+				return err
 			}
 			rows, err := br.Query()
 			if err != nil {
