@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -18,19 +17,8 @@ import (
 //
 //	HOTLINE_BIG_DB=sqlite:/tmp/b/s10m.db go test ./internal/store -run BigDB -v -timeout 2h
 func TestBigDBRollupsEqualScan(t *testing.T) {
-	url := os.Getenv("HOTLINE_BIG_DB")
-	if url == "" {
-		t.Skip("HOTLINE_BIG_DB not set")
-	}
+	s := openBigDB(t, true)
 	ctx := context.Background()
-	s, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
 	today := DayOf(now)
 	for _, p := range [][2]int64{{today - 6, today + 1}, {monthStart(today - 40), monthStart(today)}, {today - 364, today + 1}} {
@@ -135,16 +123,8 @@ func bigNorm(m map[string]*MetricCounts) map[string]string {
 // query, for the last 7 days (all units and one), and the longest period the
 // trends allow (92 days), and reports both times.
 func TestBigDBPlaceOrders(t *testing.T) {
-	url := os.Getenv("HOTLINE_BIG_DB")
-	if url == "" {
-		t.Skip("HOTLINE_BIG_DB not set")
-	}
+	s := openBigDB(t, false)
 	ctx := context.Background()
-	s, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	today := DayOf(time.Now())
 	for _, f := range []DashFilter{
 		{From: DayStart(today - 6), To: DayStart(today + 1)},

@@ -68,11 +68,7 @@ func TestMigration0009KeepsChains(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		t.Parallel()
 		ctx := context.Background()
-		s, err := Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := openForTest(t, dbURL, false)
 		migrateUpTo(t, s, 8)
 
 		base := time.Date(2026, 3, 2, 9, 0, 0, 123456000, time.UTC)
@@ -145,6 +141,7 @@ func TestMigration0009KeepsChains(t *testing.T) {
 		}
 		one := map[string][]order.Event{}
 		for _, oid := range ids {
+			var err error
 			if one[oid], err = s.Events(ctx, oid); err != nil {
 				t.Fatal(err)
 			}

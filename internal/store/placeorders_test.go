@@ -17,14 +17,7 @@ func TestPlaceOrdersPackedEqualsRows(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		t.Parallel()
 		ctx := context.Background()
-		s, err := Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openForTest(t, dbURL, true)
 		base := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC) // midnight in Shanghai
 		addrs := []string{"宾阳路12号", "", "龙华路 3 号", "bad\x1eaddress", "bad\x1faddress", "x\x1e1\x1f2\x1f3\x1f4\x1fy"}
 		phones := []string{"13812345678", "", "138-1234-5678", "139\x1f000", "13900001001"}

@@ -15,14 +15,7 @@ import (
 // uncompiled. If the cache broke, every batch would compile its SQL again.
 func TestStmtCacheCompilesCreateStatementsOnce(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openForTest(t, "sqlite:"+filepath.Join(t.TempDir(), "h.db"), true)
 	create := func(i int) {
 		in := order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Title: fmt.Sprintf("路灯坏了 %d", i),
 			Description: "小区门口的路灯坏了三天。"}
@@ -62,11 +55,7 @@ func TestStmtCacheCompilesCreateStatementsOnce(t *testing.T) {
 // statement is compiled for one use and closed.
 func TestStmtCacheBound(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openForTest(t, "sqlite:"+filepath.Join(t.TempDir(), "h.db"), false)
 	for i := range maxCached + 5 {
 		var n int
 		if err := st.queryRow(ctx, fmt.Sprintf("SELECT %d", i)).Scan(&n); err != nil || n != i {
