@@ -649,72 +649,111 @@ type ChainBreak struct {
 
 // VerifyChains checks every order's event chain and its head (the count and
 // last hash kept on the order row, which catches a deleted last event). It
-// returns the number of orders checked and the first break, if any. Each
-// order's head and events are read in one snapshot, so actions taken while
-// verify runs are not mistaken for tampering.
+// returns the number of orders checked and the first break, if any.
+//
+// Orders are read verifyChunk at a time, each chunk's heads and events in
+// one read-only snapshot, so actions taken while verify runs are not
+// mistaken for tampering. (One transaction per order cost four round trips
+// each: 17 s for 100,000 orders on PostgreSQL, about half an hour at ten
+// million.)
 func (s *Store) VerifyChains(ctx context.Context) (int, *ChainBreak, error) {
-	var ids []int64
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM orders ORDER BY id`)
-	if err != nil {
-		return 0, nil, mapErr(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, nil, mapErr(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, nil, mapErr(err)
-	}
+	return s.verifyChains(ctx, verifyChunk)
+}
+
+// verifyChunk is the number of orders VerifyChains reads in one snapshot.
+const verifyChunk = 1000
+
+func (s *Store) verifyChains(ctx context.Context, chunk int) (int, *ChainBreak, error) {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.Dialect == Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
-	for i, id := range ids {
-		brk, err := s.verifyOne(ctx, id, opts)
-		if err != nil {
-			return i, nil, err
+	checked := 0
+	var after int64
+	for {
+		n, brk, last, err := s.verifyChunk(ctx, after, chunk, opts)
+		checked += n
+		if err != nil || brk != nil || n == 0 {
+			return checked, brk, err
 		}
-		if brk != nil {
-			return i + 1, brk, nil
-		}
+		after = last
 	}
-	return len(ids), nil, nil
 }
 
-func (s *Store) verifyOne(ctx context.Context, id int64, opts *sql.TxOptions) (*ChainBreak, error) {
+// verifyChunk checks the next chunk orders after id after. It returns how
+// many it checked (up to and including a broken one), the first break, and
+// the last id it read.
+func (s *Store) verifyChunk(ctx context.Context, after int64, chunk int, opts *sql.TxOptions) (int, *ChainBreak, int64, error) {
 	tx, err := s.r.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, mapErr(err)
+		return 0, nil, after, mapErr(err)
 	}
 	defer tx.Rollback()
-	var number string
-	var last []byte
-	var count int
-	if err := tx.QueryRowContext(ctx, `SELECT number, event_count, last_hash FROM orders WHERE id=$1`, id).Scan(&number, &count, &last); err != nil {
-		return nil, mapErr(err)
+	type head struct {
+		id     int64
+		number string
+		count  int
+		last   []byte
 	}
-	evs, err := s.events(ctx, tx, id)
+	var heads []head
+	rows, err := tx.QueryContext(ctx, `SELECT id, number, event_count, last_hash FROM orders WHERE id > $1 ORDER BY id LIMIT $2`, after, chunk)
 	if err != nil {
-		return nil, err
+		return 0, nil, after, mapErr(err)
 	}
-	oid := strconv.FormatInt(id, 10)
+	for rows.Next() {
+		var h head
+		if err := rows.Scan(&h.id, &h.number, &h.count, &h.last); err != nil {
+			rows.Close()
+			return 0, nil, after, mapErr(err)
+		}
+		heads = append(heads, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(heads) == 0 {
+		return 0, nil, after, mapErr(err)
+	}
+	hi := heads[len(heads)-1].id
+	evs := map[int64][]order.Event{}
+	rows, err = tx.QueryContext(ctx, `SELECT `+eventSelect+` FROM order_events WHERE order_id > $1 AND order_id <= $2 ORDER BY order_id, seq`, after, hi)
+	if err != nil {
+		return 0, nil, after, mapErr(err)
+	}
+	var sc eventScanner
+	for rows.Next() {
+		e, err := sc.scan(rows)
+		if err != nil {
+			rows.Close()
+			return 0, nil, after, mapErr(err)
+		}
+		evs[sc.order] = append(evs[sc.order], e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, nil, after, mapErr(err)
+	}
+	for i, h := range heads {
+		if brk := checkChain(strconv.FormatInt(h.id, 10), h.number, h.count, h.last, evs[h.id]); brk != nil {
+			return i + 1, brk, h.id, nil
+		}
+	}
+	return len(heads), nil, hi, nil
+}
+
+// checkChain checks one order's events against each other and against the
+// head its row keeps (the event count and the last hash).
+func checkChain(oid, number string, count int, last []byte, evs []order.Event) *ChainBreak {
 	if b := order.VerifyChain(evs); b != nil {
-		return &ChainBreak{OrderID: oid, Number: number, Seq: b.Seq, Reason: b.Reason}, nil
+		return &ChainBreak{OrderID: oid, Number: number, Seq: b.Seq, Reason: b.Reason}
 	}
 	switch {
 	case len(evs) < count:
 		return &ChainBreak{OrderID: oid, Number: number, Seq: len(evs) + 1,
-			Reason: fmt.Sprintf("the order records %d events but %d remain (events were deleted)", count, len(evs))}, nil
+			Reason: fmt.Sprintf("the order records %d events but %d remain (events were deleted)", count, len(evs))}
 	case len(evs) > count:
 		return &ChainBreak{OrderID: oid, Number: number, Seq: count + 1,
-			Reason: fmt.Sprintf("the order records %d events but %d exist (events were added)", count, len(evs))}, nil
+			Reason: fmt.Sprintf("the order records %d events but %d exist (events were added)", count, len(evs))}
 	case len(evs) > 0 && evs[len(evs)-1].Hash != hashHex(last):
-		return &ChainBreak{OrderID: oid, Number: number, Seq: len(evs), Reason: "the last event is not the one the order records"}, nil
+		return &ChainBreak{OrderID: oid, Number: number, Seq: len(evs), Reason: "the last event is not the one the order records"}
 	}
-	return nil, nil
+	return nil
 }
