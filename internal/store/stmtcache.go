@@ -61,7 +61,8 @@ func (c *stmtCache) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// closeIfUncached closes a statement prepared returned beyond the cache's bound.
+// closeIfUncached closes a statement that prepared returned without caching
+// it (the cache was full).
 func (c *stmtCache) closeIfUncached(q string, st *sql.Stmt) {
 	if c.get(q) != st {
 		st.Close()

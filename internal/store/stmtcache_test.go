@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"hotline/internal/order"
 )
 
 // A create batch's statements run compiled from the second batch on: the
@@ -16,17 +14,7 @@ import (
 func TestStmtCacheCompilesCreateStatementsOnce(t *testing.T) {
 	ctx := context.Background()
 	st := openForTest(t, "sqlite:"+filepath.Join(t.TempDir(), "h.db"), true)
-	create := func(i int) {
-		in := order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Title: fmt.Sprintf("路灯坏了 %d", i),
-			Description: "小区门口的路灯坏了三天。"}
-		o, ev, err := in.Build(order.Actor{Username: "operator", Role: order.RoleOperator}, order.CreateEnv{Now: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.CreateOrder(ctx, &o, ev, []string{"路灯"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	create := func(i int) { createTestOrder(t, st, i) }
 	misses := func() int {
 		st.wstmts.mu.Lock()
 		defer st.wstmts.mu.Unlock()

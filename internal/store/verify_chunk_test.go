@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
-	"hotline/internal/order"
 	"hotline/internal/testenv"
 )
 
@@ -20,18 +18,7 @@ func TestVerifyChainsAcrossChunks(t *testing.T) {
 		s := openForTest(t, dbURL, true)
 		var ids []int64
 		for i := range 7 {
-			in := order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Title: fmt.Sprintf("路灯坏了 %d", i),
-				Description: "小区门口的路灯坏了三天。"}
-			o, ev, err := in.Build(order.Actor{Username: "operator", Role: order.RoleOperator}, order.CreateEnv{Now: time.Now()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.CreateOrder(ctx, &o, ev, []string{"路灯"}); err != nil {
-				t.Fatal(err)
-			}
-			var id int64
-			fmt.Sscan(o.ID, &id)
-			ids = append(ids, id)
+			ids = append(ids, createTestOrder(t, s, i))
 		}
 		for _, chunk := range []int{1, 2, 3, 1000} {
 			if n, brk, err := s.verifyChains(ctx, chunk); err != nil || brk != nil || n != 7 {
@@ -54,6 +41,27 @@ func TestVerifyChainsAcrossChunks(t *testing.T) {
 		exec(`DELETE FROM order_events WHERE order_id = $1`, ids[6])
 		if n, brk, err := s.verifyChains(ctx, 2); err != nil || brk == nil || brk.OrderID != fmt.Sprint(ids[6]) || n != 7 {
 			t.Fatalf("deleted event: %d checked, break %+v, err %v", n, brk, err)
+		}
+	})
+}
+
+// Migration 0010: PostgreSQL's full-text index has no pending list, so no
+// create pays for merging other orders' tokens (the p99 at 200 creates/s,
+// docs/benchmarks.md). If a later migration rebuilt the index with the
+// default, the tail would come back without any other test noticing.
+func TestSearchIndexHasNoPendingList(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		s := openForTest(t, dbURL, true)
+		if s.Dialect != Postgres {
+			t.Skip("FTS5 has no pending list")
+		}
+		var opts string
+		if err := s.r.QueryRowContext(context.Background(),
+			`SELECT COALESCE(array_to_string(reloptions, ','), '') FROM pg_class WHERE relname = 'orders_search'`).Scan(&opts); err != nil {
+			t.Fatal(err)
+		}
+		if opts != "fastupdate=off" {
+			t.Fatalf("orders_search options %q, want fastupdate=off", opts)
 		}
 	})
 }
