@@ -215,8 +215,14 @@ func TestVerifyTamper(t *testing.T) {
 				mustExec(t, db, `UPDATE order_events SET body = $1 WHERE order_id = $2 AND seq = 4`, `{"note":"已联系（篡改）"}`, id)
 			}, []int{4}, "changed"},
 			{"change actor", func(t *testing.T, db *sql.DB, id int64) {
-				mustExec(t, db, `UPDATE order_events SET actor = 'someone_else' WHERE order_id = $1 AND seq = 3`, id)
+				// Actors are stored as codes (migration 0011): a new name, then
+				// the event pointed at it.
+				mustExec(t, db, `INSERT INTO event_actors (code, name) VALUES (9999, 'someone_else')`)
+				mustExec(t, db, `UPDATE order_events SET actor = 9999 WHERE order_id = $1 AND seq = 3`, id)
 			}, []int{3}, "changed"},
+			{"point an event at a code that has no word", func(t *testing.T, db *sql.DB, id int64) {
+				mustExec(t, db, `UPDATE order_events SET action = 999 WHERE order_id = $1 AND seq = 6`, id)
+			}, []int{6}, "changed"},
 			{"change time", func(t *testing.T, db *sql.DB, id int64) {
 				mustExec(t, db, `UPDATE order_events SET at = at - 3600000000 WHERE order_id = $1 AND seq = 5`, id)
 			}, []int{5}, "changed"},
@@ -248,8 +254,8 @@ func TestVerifyTamper(t *testing.T) {
 			}, []int{6}, ""},
 			{"swap the contents of two events", func(t *testing.T, db *sql.DB, id int64) {
 				type content struct {
-					at                         int64
-					actor, action, from, to, b string
+					at, actor, action, from, to int64 // codes (migration 0011)
+					b                           string
 				}
 				read := func(seq int) content {
 					var c content
@@ -278,7 +284,10 @@ func TestVerifyTamper(t *testing.T) {
 				}
 				var at int64
 				var actor, action, from, to string
-				if err := db.QueryRow(`SELECT at, actor, action, from_status, to_status FROM order_events WHERE order_id = $1 AND seq = 4`, id).
+				if err := db.QueryRow(`SELECT e.at, a.name, wa.word, wf.word, wt.word FROM order_events e
+					JOIN event_actors a ON a.code = e.actor JOIN event_words wa ON wa.code = e.action
+					JOIN event_words wf ON wf.code = e.from_status JOIN event_words wt ON wt.code = e.to_status
+					WHERE e.order_id = $1 AND e.seq = 4`, id).
 					Scan(&at, &actor, &action, &from, &to); err != nil {
 					t.Fatal(err)
 				}
@@ -301,7 +310,8 @@ func TestVerifyTamper(t *testing.T) {
 				ev.Seal(9, prev)
 				hash, _ := hex.DecodeString(ev.Hash)
 				mustExec(t, db, `INSERT INTO order_events (order_id, seq, at, actor, action, from_status, to_status, body, hash)
-					VALUES ($1, 9, $2, $3, $4, $5, $6, $7, $8)`, id, ev.At.UnixMicro(), ev.Actor, ev.Action, string(ev.From), string(ev.To),
+					VALUES ($1, 9, $2, (SELECT code FROM event_actors WHERE name = $3), (SELECT code FROM event_words WHERE word = $4),
+					(SELECT code FROM event_words WHERE word = $5), (SELECT code FROM event_words WHERE word = $6), $7, $8)`, id, ev.At.UnixMicro(), ev.Actor, ev.Action, string(ev.From), string(ev.To),
 					`{"kind":"other","text":"伪造记录"}`, hash)
 			}, nil, ""},
 		}

@@ -50,6 +50,13 @@ func (s *Store) BulkCreateOrders(ctx context.Context, batch []BulkOrder) (BulkRe
 	if len(batch) == 0 {
 		return BulkResult{}, nil
 	}
+	evs := make([]*order.Event, len(batch))
+	for i := range batch {
+		evs[i] = &batch[i].Event
+	}
+	if err := s.ensureTerms(ctx, evs...); err != nil {
+		return BulkResult{}, err
+	}
 	if s.Dialect == Postgres {
 		return s.bulkPostgres(ctx, batch)
 	}
@@ -155,12 +162,12 @@ func bulkOrderValues(b *BulkOrder, id int64) []any {
 		o.ExternalID, o.Round, o.Version, micros(o.CreatedAt), micros(o.UpdatedAt), microsPtr(o.ClosedAt), 1, hashBytes(b.Event.Hash)}
 }
 
-func bulkEventValues(ev *order.Event, id int64) ([]any, error) {
+func (s *Store) bulkEventValues(ev *order.Event, id int64) ([]any, error) {
 	body, err := jsonBody(ev.Body)
 	if err != nil {
 		return nil, err
 	}
-	return eventRow(id, ev, body), nil
+	return s.eventRowCached(id, ev, body)
 }
 
 // multiInsert builds "INSERT INTO t (cols) VALUES (?,…),(…)" for rows rows.
@@ -264,7 +271,7 @@ func (s *Store) bulkSQLite(ctx context.Context, batch []BulkOrder) (BulkResult, 
 		for k, i := range plan.keep {
 			b := &batch[i]
 			orders = append(orders, bulkOrderValues(b, ids[k]))
-			ev, err := bulkEventValues(&b.Event, ids[k])
+			ev, err := s.bulkEventValues(&b.Event, ids[k])
 			if err != nil {
 				return err
 			}
@@ -420,7 +427,7 @@ func (s *Store) bulkPostgres(ctx context.Context, batch []BulkOrder) (BulkResult
 				tokens = []string{}
 			}
 			orders = append(orders, append(bulkOrderValues(b, ids[k]), tokens))
-			ev, err := bulkEventValues(&b.Event, ids[k])
+			ev, err := s.bulkEventValues(&b.Event, ids[k])
 			if err != nil {
 				return err
 			}

@@ -41,6 +41,13 @@ func (s *Store) createBatch(batch []*createReq) error {
 		}
 	}
 	ctx := context.WithoutCancel(batch[0].ctx)
+	evs := make([]*order.Event, len(batch))
+	for i, r := range batch {
+		evs[i] = &r.ev
+	}
+	if err := s.ensureTerms(ctx, evs...); err != nil {
+		return err
+	}
 	if s.Dialect == Postgres {
 		return s.createBatchPostgres(ctx, batch)
 	}
@@ -270,7 +277,7 @@ func (s *Store) batchRows(batch []*createReq, ids []int64, last, perDay map[stri
 			w.fts = append(w.fts, []any{ids[i], strings.Join(r.tokens, " ")})
 		}
 		w.orders = append(w.orders, row)
-		ev, err := bulkEventValues(&b.Event, ids[i])
+		ev, err := s.bulkEventValues(&b.Event, ids[i])
 		if err != nil {
 			return nil, err
 		}

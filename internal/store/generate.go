@@ -126,7 +126,12 @@ func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
 				b.orders = append(b.orders, genOrderRow(&o, id, len(evs), evs[len(evs)-1].Hash))
 				for _, e := range evs {
 					body, _ := json.Marshal(e.Body)
-					b.events = append(b.events, eventRow(id, &e, string(body)))
+					row, err := g.eventRow(ctx, s, id, &e, string(body))
+					if err != nil {
+						batches <- built{err: err}
+						return
+					}
+					b.events = append(b.events, row)
 				}
 				for _, c := range cbs {
 					b.callbacks = append(b.callbacks, []any{id, micros(c.At), c.Outcome, c.Resolved, c.Unit, c.Round})
@@ -200,6 +205,17 @@ func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
 		_, err = s.w.ExecContext(ctx, `ANALYZE`)
 	}
 	return events, mapErr(err)
+}
+
+// eventRow is e's row, with its words' codes from memory; a word not seen
+// yet (the first batch's) is given one first.
+func (g *gen) eventRow(ctx context.Context, s *Store, id int64, e *order.Event, body string) ([]any, error) {
+	if _, ok := s.cachedCodes(e); !ok {
+		if err := s.ensureTerms(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	return s.eventRowCached(id, e, body)
 }
 
 func genOrderRow(o *order.Order, id int64, events int, last string) []any {

@@ -327,7 +327,7 @@ func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, e
 	o.ID = strconv.FormatInt(id, 10)
 	ev.OrderID = o.ID
 	ev.Seal(1, order.GenesisHash)
-	if err := insertEvent(ctx, tx, id, ev); err != nil {
+	if err := s.insertEvent(ctx, tx, id, ev); err != nil {
 		return err
 	}
 	if s.Dialect == SQLite {
@@ -359,21 +359,26 @@ func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, e
 	return err
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, id int64, ev order.Event) error {
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, id int64, ev order.Event) error {
 	body, err := json.Marshal(ev.Body)
 	if err != nil {
 		return err
 	}
+	c, err := s.codesTx(ctx, tx, &ev)
+	if err != nil {
+		return err
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO order_events (order_id, seq, at, actor, action, from_status, to_status, body, hash)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, eventRow(id, &ev, string(body))...)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, eventRow(id, &ev, string(body), c)...)
 	return err
 }
 
 // eventRow is an event's order_events row (eventCols). The hash is stored
 // as its 32 bytes and the previous hash not at all: it is the hash of the
-// row before (migration 0009), which readers put back (eventScanner).
-func eventRow(id int64, ev *order.Event, body string) []any {
-	return []any{id, ev.Seq, micros(ev.At), ev.Actor, ev.Action, string(ev.From), string(ev.To), body, hashBytes(ev.Hash)}
+// row before (migration 0009), which readers put back (eventScanner). The
+// actor, action and statuses are stored as their codes (migration 0011).
+func eventRow(id int64, ev *order.Event, body string, c eventCodes) []any {
+	return []any{id, ev.Seq, micros(ev.At), c.actor, c.action, c.from, c.to, body, hashBytes(ev.Hash)}
 }
 
 // hashBytes is a hash as stored (orders.last_hash, order_events.hash): the
@@ -392,23 +397,29 @@ func hashHex(b []byte) string { return hex.EncodeToString(b) }
 // eventScanner reads order_events rows (eventSelect, ordered by order and
 // sequence) into events, giving each the previous row's hash of the same
 // order as its PrevHash (the genesis hash for an order's first row), so
-// that order.VerifyChain recomputes the chain from the stored rows.
+// that order.VerifyChain recomputes the chain from the stored rows, and
+// the words of its codes.
 type eventScanner struct {
 	order int64
 	prev  string
+	names termNames
+}
+
+func (s *Store) eventScanner(ctx context.Context) *eventScanner {
+	return &eventScanner{names: termNames{s: s, ctx: ctx}}
 }
 
 const eventSelect = `order_id, seq, at, actor, action, from_status, to_status, body, hash`
 
 func (sc *eventScanner) scan(rows *sql.Rows) (order.Event, error) {
 	var (
-		e        order.Event
-		id, at   int64
-		from, to string
-		body     string
-		hash     []byte
+		e                       order.Event
+		id, at                  int64
+		actor, action, from, to any
+		body                    string
+		hash                    []byte
 	)
-	if err := rows.Scan(&id, &e.Seq, &at, &e.Actor, &e.Action, &from, &to, &body, &hash); err != nil {
+	if err := rows.Scan(&id, &e.Seq, &at, &actor, &action, &from, &to, &body, &hash); err != nil {
 		return e, err
 	}
 	if id != sc.order || sc.prev == "" {
@@ -416,7 +427,9 @@ func (sc *eventScanner) scan(rows *sql.Rows) (order.Event, error) {
 	}
 	e.OrderID = strconv.FormatInt(id, 10)
 	e.At = fromMicros(at)
-	e.From, e.To = order.Status(from), order.Status(to)
+	n, s := &sc.names, sc.names.s
+	e.Actor, e.Action = n.get(s.actors, actor), n.get(s.words, action)
+	e.From, e.To = order.Status(n.get(s.words, from)), order.Status(n.get(s.words, to))
 	_ = json.Unmarshal([]byte(body), &e.Body)
 	e.PrevHash, e.Hash = sc.prev, hashHex(hash)
 	sc.prev = e.Hash
@@ -487,7 +500,7 @@ func (s *Store) events(ctx context.Context, q querier, id int64) ([]order.Event,
 	}
 	defer rows.Close()
 	var out []order.Event
-	var sc eventScanner
+	sc := s.eventScanner(ctx)
 	for rows.Next() {
 		e, err := sc.scan(rows)
 		if err != nil {
@@ -570,7 +583,7 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 			if k, _ := res.RowsAffected(); k != 1 {
 				return apperr.New(apperr.Conflict, "someone else changed order %s; reload it", c.Order.Number)
 			}
-			if err := insertEvent(ctx, tx, mustID(c.Order.ID), ev); err != nil {
+			if err := s.insertEvent(ctx, tx, mustID(c.Order.ID), ev); err != nil {
 				return err
 			}
 			if !slices.Equal(head.CoUnits, c.Order.CoUnits) {
@@ -718,7 +731,7 @@ func (s *Store) verifyChunk(ctx context.Context, after int64, chunk int, opts *s
 	if err != nil {
 		return 0, nil, after, mapErr(err)
 	}
-	var sc eventScanner
+	sc := s.eventScanner(ctx)
 	for rows.Next() {
 		e, err := sc.scan(rows)
 		if err != nil {

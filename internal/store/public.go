@@ -298,7 +298,7 @@ func (s *Store) EventsOf(ctx context.Context, ids []string) (map[string][]order.
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
-	var sc eventScanner
+	sc := s.eventScanner(ctx)
 	for rows.Next() {
 		e, err := sc.scan(rows)
 		if err != nil {

@@ -59,6 +59,8 @@ type Store struct {
 	// wstmts and rstmts keep SQLite's hot statements compiled, on the
 	// writer and the reader pool (stmtcache.go); nil on PostgreSQL.
 	wstmts, rstmts *stmtCache
+	// words and actors are order_events' code tables in memory (terms.go).
+	words, actors *termTable
 }
 
 // BatchFallbacks returns how many create batches had to be redone one order
@@ -66,7 +68,8 @@ type Store struct {
 func (s *Store) BatchFallbacks() int64 { return s.batchFallbacks.Load() }
 
 func newStore(d Dialect, w, r *sql.DB, url, path string) *Store {
-	s := &Store{Dialect: d, w: w, r: r, url: url, path: path, creates: make(chan *createReq, 1024), closing: make(chan struct{})}
+	s := &Store{Dialect: d, w: w, r: r, url: url, path: path, creates: make(chan *createReq, 1024), closing: make(chan struct{}),
+		words: newTermTable("event_words", "word"), actors: newTermTable("event_actors", "name")}
 	if d == SQLite {
 		s.wstmts, s.rstmts = newStmtCache(w), newStmtCache(r)
 	}

@@ -32,11 +32,12 @@ func TestVerifyChainsAcrossChunks(t *testing.T) {
 			}
 		}
 		// Order 4 (second chunk of 2, its first order): a changed event.
-		exec(`UPDATE order_events SET actor = 'mallory' WHERE order_id = $1 AND seq = 1`, ids[3])
+		exec(`INSERT INTO event_actors (code, name) VALUES (9999, 'mallory')`)
+		exec(`UPDATE order_events SET actor = 9999 WHERE order_id = $1 AND seq = 1`, ids[3])
 		if n, brk, err := s.verifyChains(ctx, 2); err != nil || brk == nil || brk.OrderID != fmt.Sprint(ids[3]) || brk.Seq != 1 || n != 4 {
 			t.Fatalf("changed event: %d checked, break %+v, err %v", n, brk, err)
 		}
-		exec(`UPDATE order_events SET actor = 'operator' WHERE order_id = $1 AND seq = 1`, ids[3])
+		exec(`UPDATE order_events SET actor = (SELECT code FROM event_actors WHERE name = 'operator') WHERE order_id = $1 AND seq = 1`, ids[3])
 		// Order 7 (the last chunk, alone in it): its only event deleted.
 		exec(`DELETE FROM order_events WHERE order_id = $1`, ids[6])
 		if n, brk, err := s.verifyChains(ctx, 2); err != nil || brk == nil || brk.OrderID != fmt.Sprint(ids[6]) || n != 7 {
