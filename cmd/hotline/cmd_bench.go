@@ -12,6 +12,7 @@ import (
 	"hotline/internal/demo"
 	"hotline/internal/order"
 	"hotline/internal/store"
+	"hotline/internal/textproc"
 )
 
 func init() {
@@ -77,7 +78,9 @@ func runBench(ctx context.Context, e env, args []string) error {
 		}
 	}
 	cfg := store.GenConfig{Orders: *n, Years: *years, Seed: *seed, End: time.Now().UTC(),
-		Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar}}
+		Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar},
+		// What the server's intelligence (intel.Intel.Tokens) indexes on create.
+		Tokens: textproc.Default().SearchTokens}
 	for _, u := range units {
 		if u.Kind != "center" && u.Active {
 			cfg.Units = append(cfg.Units, u)

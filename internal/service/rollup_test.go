@@ -18,6 +18,7 @@ import (
 	"hotline/internal/stats"
 	"hotline/internal/store"
 	"hotline/internal/testenv"
+	"hotline/internal/textproc"
 )
 
 // bruteOrder is an order as its timeline tells it.
@@ -657,9 +658,23 @@ func TestGeneratedRollups(t *testing.T) {
 		units := testUnits[1:]
 		cats, _ := svc.Store.Categories(ctx)
 		events, err := svc.Store.Generate(ctx, store.GenConfig{Orders: n, Years: 1, Seed: 3, End: end, Units: units, Categories: cats,
-			Compounds: comps, Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar}})
+			Compounds: comps, Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar},
+			Tokens: textproc.Default().SearchTokens})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The generated orders are searchable as created ones are: every
+		// order of 漏水 (its title) and no other is found by the word.
+		byWord, _, err := svc.Store.CountMatching(ctx, store.Filter{Tokens: []string{"漏水"}}, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCat, _, err := svc.Store.CountMatching(ctx, store.Filter{Category: "housing.leak"}, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if byWord == 0 || byWord != byCat {
+			t.Errorf("search finds %d generated orders of 漏水, the category holds %d", byWord, byCat)
 		}
 		if events < 4*n {
 			t.Errorf("%d events for %d orders: lifecycles too short", events, n)

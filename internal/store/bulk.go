@@ -276,7 +276,7 @@ func (s *Store) bulkSQLite(ctx context.Context, batch []BulkOrder) (BulkResult, 
 				return err
 			}
 			events = append(events, ev)
-			fts = append(fts, []any{ids[k], strings.Join(b.Tokens, " ")})
+			fts = append(fts, []any{ids[k], searchText(b.Tokens)})
 		}
 		if err := chunkedInsert(ctx, tx, "orders", bulkCols, 200, orders); err != nil {
 			return err
@@ -422,18 +422,14 @@ func (s *Store) bulkPostgres(ctx context.Context, batch []BulkOrder) (BulkResult
 		events := make([][]any, 0, len(plan.keep))
 		for k, i := range plan.keep {
 			b := &batch[i]
-			tokens := b.Tokens
-			if tokens == nil {
-				tokens = []string{}
-			}
-			orders = append(orders, append(bulkOrderValues(b, ids[k]), tokens))
+			orders = append(orders, append(bulkOrderValues(b, ids[k]), searchText(b.Tokens)))
 			ev, err := s.bulkEventValues(&b.Event, ids[k])
 			if err != nil {
 				return err
 			}
 			events = append(events, ev)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"orders"}, append(append([]string{}, bulkCols...), "search_tokens"), pgx.CopyFromRows(orders)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"orders"}, append(append([]string{}, bulkCols...), "search_text"), pgx.CopyFromRows(orders)); err != nil {
 			return err
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"order_events"}, eventCols, pgx.CopyFromRows(events)); err != nil {

@@ -255,7 +255,7 @@ func (s *Store) batchRows(batch []*createReq, ids []int64, last, perDay map[stri
 	}
 	w := &batchWrite{ordersCols: bulkCols, delta: newDelta()}
 	if s.Dialect == Postgres {
-		w.ordersCols = append(bulkCols[:len(bulkCols):len(bulkCols)], "search_tokens")
+		w.ordersCols = append(bulkCols[:len(bulkCols):len(bulkCols)], "search_text")
 	}
 	for i, r := range batch {
 		o := r.o
@@ -268,13 +268,9 @@ func (s *Store) batchRows(batch []*createReq, ids []int64, last, perDay map[stri
 		b.Event.Seal(1, order.GenesisHash)
 		row := bulkOrderValues(&b, ids[i])
 		if s.Dialect == Postgres {
-			tokens := r.tokens
-			if tokens == nil {
-				tokens = []string{}
-			}
-			row = append(row, tokens)
+			row = append(row, searchText(r.tokens))
 		} else {
-			w.fts = append(w.fts, []any{ids[i], strings.Join(r.tokens, " ")})
+			w.fts = append(w.fts, []any{ids[i], searchText(r.tokens)})
 		}
 		w.orders = append(w.orders, row)
 		ev, err := s.bulkEventValues(&b.Event, ids[i])

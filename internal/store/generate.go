@@ -32,6 +32,9 @@ type GenConfig struct {
 	Compounds  []Compound
 	// Progress is called after each batch with the orders written so far.
 	Progress func(done int)
+	// Tokens gives an order's search tokens from its title and description
+	// (what the server indexes on create); nil writes none.
+	Tokens func(text string) []string
 }
 
 // GenBytesPerOrder is the disk the generator plans per order (rows, indexes
@@ -55,7 +58,7 @@ var genEventCols = []string{"order_id", "seq", "at", "actor", "action", "from_st
 var genCallbackCols = []string{"order_id", "at", "outcome", "resolved", "unit", "round"}
 
 type genBatchRows struct {
-	orders, events, callbacks [][]any
+	orders, events, callbacks, fts [][]any
 }
 
 // Generate writes cfg.Orders orders with their timelines and callbacks in
@@ -123,7 +126,14 @@ func (s *Store) Generate(ctx context.Context, cfg GenConfig) (int, error) {
 					return
 				}
 				o, evs, cbs := g.lifecycle(id, fmt.Sprintf("%s%05d", day, serials[day]), t)
-				b.orders = append(b.orders, genOrderRow(&o, id, len(evs), evs[len(evs)-1].Hash))
+				row := genOrderRow(&o, id, len(evs), evs[len(evs)-1].Hash)
+				tokens := g.tokens(o.Title + "\n" + o.Description)
+				if s.Dialect == Postgres {
+					row = append(row, searchText(tokens))
+				} else if len(tokens) > 0 {
+					b.fts = append(b.fts, []any{id, searchText(tokens)})
+				}
+				b.orders = append(b.orders, row)
 				for _, e := range evs {
 					body, _ := json.Marshal(e.Body)
 					row, err := g.eventRow(ctx, s, id, &e, string(body))
@@ -241,7 +251,8 @@ func (s *Store) genWrite(ctx context.Context, b *genBatchRows) error {
 				name string
 				cols []string
 				rows [][]any
-			}{{"orders", genOrderCols, b.orders}, {"order_events", genEventCols, b.events}, {"callbacks", genCallbackCols, b.callbacks}} {
+			}{{"orders", append(genOrderCols[:len(genOrderCols):len(genOrderCols)], "search_text"), b.orders},
+				{"order_events", genEventCols, b.events}, {"callbacks", genCallbackCols, b.callbacks}} {
 				if len(t.rows) == 0 {
 					continue
 				}
@@ -257,7 +268,8 @@ func (s *Store) genWrite(ctx context.Context, b *genBatchRows) error {
 			name string
 			cols []string
 			rows [][]any
-		}{{"orders", genOrderCols, b.orders}, {"order_events", genEventCols, b.events}, {"callbacks", genCallbackCols, b.callbacks}} {
+		}{{"orders", genOrderCols, b.orders}, {"order_events", genEventCols, b.events}, {"callbacks", genCallbackCols, b.callbacks},
+			{"order_fts", []string{"rowid", "tokens"}, b.fts}} {
 			per := 30000 / len(t.cols)
 			for i := 0; i < len(t.rows); i += per {
 				chunk := t.rows[i:min(i+per, len(t.rows))]
@@ -295,10 +307,31 @@ type gen struct {
 	units   []string
 	commits []string // committees, for praise
 	names   map[string]string
+	// seen holds the search tokens of texts already segmented: the
+	// generated texts are a few ten thousand combinations of road, number
+	// and category, so each is segmented once.
+	seen map[string][]string
+}
+
+// tokens are the search tokens of text (GenConfig.Tokens); none without a
+// tokenizer.
+func (g *gen) tokens(text string) []string {
+	if g.cfg.Tokens == nil {
+		return nil
+	}
+	if t, ok := g.seen[text]; ok {
+		return t
+	}
+	t := g.cfg.Tokens(text)
+	if len(g.seen) < 1<<20 {
+		g.seen[text] = t
+	}
+	return t
 }
 
 func newGen(cfg GenConfig) *gen {
-	g := &gen{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 12345)), byUnit: map[string][]Category{}, names: map[string]string{}}
+	g := &gen{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 12345)), byUnit: map[string][]Category{}, names: map[string]string{},
+		seen: map[string][]string{}}
 	for _, u := range cfg.Units {
 		g.units = append(g.units, u.Code)
 		g.names[u.Code] = u.Name

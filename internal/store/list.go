@@ -120,10 +120,10 @@ func (s *Store) filterConds(f Filter, a *args) []string {
 }
 
 // matchAll is the index condition "every token is in the order's search
-// tokens": the GIN index of search_tokens on PostgreSQL, FTS5 on SQLite.
+// tokens": the GIN index of search_text (as an array) on PostgreSQL, FTS5 on SQLite.
 func (s *Store) matchAll(tokens []string, a *args) string {
 	if s.Dialect == Postgres {
-		return "search_tokens @> " + a.add(tokens)
+		return pgSearchTokens + " @> " + a.add(tokens)
 	}
 	return "id IN (SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.add(ftsQuery(tokens, " ")) + ")"
 }

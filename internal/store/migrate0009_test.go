@@ -179,3 +179,44 @@ func TestMigration0009KeepsChains(t *testing.T) {
 		}
 	})
 }
+
+// Migration 0012 moves PostgreSQL's search tokens from an array column to
+// search_text: an order indexed before it is still found after it, by
+// every one of its tokens and by no other (SQLite's order_fts is untouched).
+func TestMigration0012KeepsSearchTokens(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		t.Parallel()
+		ctx := context.Background()
+		s := openForTest(t, dbURL, false)
+		migrateUpTo(t, s, 11)
+		for id, toks := range map[int64][]string{1: {"路灯", "坏了", "宾阳路"}, 2: {"噪音"}, 3: nil} {
+			if _, err := s.w.ExecContext(ctx, `INSERT INTO orders (id, number, type, source, urgency, status, title, description, round, version,
+				created_at, updated_at) VALUES ($1, $2, 'complaint', 'hotline', 'normal', 'received', 't', 'd', 1, 1, 1, 1)`,
+				id, fmt.Sprintf("2026030200%03d", id)); err != nil {
+				t.Fatal(err)
+			}
+			q, arg := `INSERT INTO order_fts(rowid, tokens) VALUES ($1, $2)`, any(strings.Join(toks, " "))
+			if s.Dialect == Postgres {
+				if toks == nil {
+					toks = []string{}
+				}
+				q, arg = `UPDATE orders SET search_tokens = $2 WHERE id = $1`, toks
+			}
+			if _, err := s.w.ExecContext(ctx, q, id, arg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("migrate 11 → latest: %v", err)
+		}
+		for _, c := range []struct {
+			tokens []string
+			want   int
+		}{{[]string{"路灯"}, 1}, {[]string{"宾阳路", "坏了"}, 1}, {[]string{"噪音"}, 1}, {[]string{"路灯", "噪音"}, 0}, {[]string{"漏水"}, 0}} {
+			n, _, err := s.CountMatching(ctx, Filter{Tokens: c.tokens}, 100)
+			if err != nil || n != c.want {
+				t.Errorf("orders with all of %v after migration: %d (%v), want %d", c.tokens, n, err, c.want)
+			}
+		}
+	})
+}

@@ -349,10 +349,7 @@ func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, e
 	}
 	o.Number = fmt.Sprintf("%s%05d", day, serial)
 	if s.Dialect == Postgres {
-		if tokens == nil {
-			tokens = []string{}
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2, search_tokens=$3 WHERE id=$4`, o.Number, hashBytes(ev.Hash), tokens, id)
+		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2, search_text=$3 WHERE id=$4`, o.Number, hashBytes(ev.Hash), searchText(tokens), id)
 	} else {
 		_, err = tx.ExecContext(ctx, `UPDATE orders SET number=$1, event_count=1, last_hash=$2 WHERE id=$3`, o.Number, hashBytes(ev.Hash), id)
 	}
@@ -439,18 +436,25 @@ func (sc *eventScanner) scan(rows *sql.Rows) (order.Event, error) {
 // indexTx replaces an order's search tokens.
 func (s *Store) indexTx(ctx context.Context, tx *sql.Tx, id int64, tokens []string) error {
 	if s.Dialect == Postgres {
-		if tokens == nil {
-			tokens = []string{}
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE orders SET search_tokens=$1 WHERE id=$2`, tokens, id)
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET search_text=$1 WHERE id=$2`, searchText(tokens), id)
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM order_fts WHERE rowid=$1`, id); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO order_fts(rowid, tokens) VALUES ($1, $2)`, id, strings.Join(tokens, " "))
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_fts(rowid, tokens) VALUES ($1, $2)`, id, searchText(tokens))
 	return err
 }
+
+// searchText is how an order's search tokens are stored: joined by spaces,
+// in SQLite's order_fts and PostgreSQL's orders.search_text (indexed as
+// string_to_array(search_text, ' '), migration 0012). The segmenter's
+// tokens hold no whitespace; one that did would be split in two.
+func searchText(tokens []string) string { return strings.Join(tokens, " ") }
+
+// pgSearchTokens is the indexed expression of PostgreSQL's search_text,
+// spelled as the index orders_search spells it so that the planner uses it.
+const pgSearchTokens = "string_to_array(search_text, ' ')"
 
 // GetOrder returns one order.
 func (s *Store) GetOrder(ctx context.Context, id string) (order.Order, error) {

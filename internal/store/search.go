@@ -3,7 +3,7 @@ package store
 // Ranked full-text search (GET /api/v1/orders?q=…).
 //
 // Matching goes through the indexes only (FTS5 on SQLite, the GIN index of
-// search_tokens on PostgreSQL): an order matches when it holds at least one
+// string_to_array(search_text, ' ') on PostgreSQL): an order matches when it holds at least one
 // of the query's tokens (of two or more characters, if it has any), or when
 // it lies in a compound the query names (orders.compound, indexed by
 // migration 0008). Ranking is computed here, in
@@ -218,7 +218,7 @@ func (s *Store) listRanked(ctx context.Context, f Filter) ([]order.Order, string
 			if all {
 				op = " @> "
 			}
-			m := "search_tokens" + op + a.add(toks)
+			m := pgSearchTokens + op + a.add(toks)
 			if len(codes) > 0 {
 				m = "(" + m + " OR " + inCompound(a) + ")"
 			}
