@@ -827,7 +827,9 @@ func (f DashFilter) where(args *[]any) string {
 }
 
 // PlaceOrders calls fn for each order created in the period with what repeat
-// callers and places need, read from the covering index orders_created_place.
+// callers and places need: on SQLite from the covering index
+// orders_created_place, on PostgreSQL through orders_created from the table
+// (migration 0013).
 func (s *Store) PlaceOrders(ctx context.Context, f DashFilter, fn func(id int64, compound, address, phone string, created time.Time)) error {
 	if s.Dialect != SQLite {
 		return s.placeOrderRows(ctx, f, fn)
@@ -972,7 +974,7 @@ func (s *Store) placeOrderRows(ctx context.Context, f DashFilter, fn func(id int
 // CompoundCounts counts the orders created in the period by compound ("" for
 // none): from rollup_places (whole months from rollup_places_m) when the
 // period is whole Shanghai days and only unit and category filter, else from
-// the covering index orders_created_place.
+// orders_created_place (SQLite) or orders_created (PostgreSQL).
 func (s *Store) CompoundCounts(ctx context.Context, f DashFilter) (map[string]int, error) {
 	var args []any
 	q := `SELECT compound, COUNT(*) FROM orders WHERE ` + f.where(&args) + ` GROUP BY compound`
