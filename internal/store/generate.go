@@ -39,9 +39,9 @@ type GenConfig struct {
 
 // GenBytesPerOrder is the disk the generator plans per order (rows, indexes
 // and slack), to refuse a run that would fill the disk. Measured at 10M
-// orders after migration 0009: 1.74 KB/order on SQLite, 2.29 on PostgreSQL
-// with freshly built indexes (≈ 2.4 as they loosen); the caller adds a
-// fifth for the run's own temporary space.
+// orders after migration 0013, search index included: 1.61 KB/order on
+// SQLite, 1.92 on PostgreSQL with freshly built indexes (≈ 2.0 as they
+// loosen); the caller adds a fifth for the run's own temporary space.
 const GenBytesPerOrder = 2500
 
 // genBatch is how many orders go into one transaction / COPY.
