@@ -81,8 +81,13 @@ func TestMigration0009KeepsChains(t *testing.T) {
 			prev, last := order.GenesisHash, ""
 			var evs []order.Event
 			for seq := 1; seq <= n; seq++ {
-				ev := order.Event{OrderID: oid, At: base.Add(time.Duration(k*100+seq) * time.Minute), Actor: "operator", Action: "note",
-					From: order.Accepted, To: order.Accepted, Body: map[string]any{"text": fmt.Sprintf("第%d条记录", seq), "kind": "other"}}
+				// Words vary (and include ones outside 0011's seed list and
+				// the empty status), so that 0011 mapping a word to another
+				// code's word shows.
+				ev := order.Event{OrderID: oid, At: base.Add(time.Duration(k*100+seq) * time.Minute),
+					Actor: []string{"operator", "dispatcher", "retired_clerk"}[seq%3], Action: []string{"note", "dispatch", "legacy_import"}[(seq+k)%3],
+					From: []order.Status{"", order.Accepted, order.Dispatched}[seq%3], To: []order.Status{order.Accepted, "archived", order.Closed}[(seq+1)%3],
+					Body: map[string]any{"text": fmt.Sprintf("第%d条记录", seq), "kind": "other"}}
 				ev.Seal(seq, prev)
 				evs = append(evs, ev)
 				prev, last = ev.Hash, ev.Hash
@@ -132,6 +137,11 @@ func TestMigration0009KeepsChains(t *testing.T) {
 					t.Fatalf("%s: order %s has %d events, want %d", what, oid, len(g), len(w))
 				}
 				for i := range w {
+					// The words come back from their codes (migration 0011).
+					if g[i].Actor != w[i].Actor || g[i].Action != w[i].Action || g[i].From != w[i].From || g[i].To != w[i].To {
+						t.Errorf("%s: order %s event %d words %s/%s/%s/%s, want %s/%s/%s/%s", what, oid, i+1,
+							g[i].Actor, g[i].Action, g[i].From, g[i].To, w[i].Actor, w[i].Action, w[i].From, w[i].To)
+					}
 					if g[i].Seq != w[i].Seq || g[i].Hash != w[i].Hash || g[i].PrevHash != w[i].PrevHash || !g[i].At.Equal(w[i].At) ||
 						g[i].Body["text"] != w[i].Body["text"] {
 						t.Errorf("%s: order %s event %d = %+v, want %+v", what, oid, i+1, g[i], w[i])

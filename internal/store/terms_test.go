@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,4 +150,61 @@ func TestEnsureTermsBeforeBatch(t *testing.T) {
 			t.Fatalf("verify: %d orders, break %+v, err %v", n, brk, err)
 		}
 	})
+}
+
+// SQLite keeps whatever a column is given: an event whose code column was
+// overwritten by hand with a word (or any text) reads as "#text", so verify
+// reports the event as changed instead of failing to read it.
+func TestTextInCodeColumnIsABreak(t *testing.T) {
+	s := openForTest(t, testenv.SQLiteURL(t), true)
+	ctx := context.Background()
+	id := createTestOrder(t, s, 1)
+	if err := noteBy(ctx, s, id, "operator", "note", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE order_events SET action = 'dispatch' WHERE order_id = $1 AND seq = 2`, id); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Events(ctx, strconv.FormatInt(id, 10))
+	if err != nil || len(evs) != 2 || evs[1].Action != "#dispatch" {
+		t.Fatalf("events %+v (%v); want event 2's action read as #dispatch", evs, err)
+	}
+	if _, brk, err := s.VerifyChains(ctx); err != nil || brk == nil || brk.Seq != 2 {
+		t.Fatalf("verify: break %+v, err %v; want event 2", brk, err)
+	}
+}
+
+// PostgreSQL's search conditions name the expression the GIN index
+// orders_search is built on (migration 0012); spelled any other way, every
+// search would silently scan the table.
+func TestSearchConditionsUseTheIndex(t *testing.T) {
+	s := openForTest(t, testenv.PostgresURL(t), true)
+	ctx := context.Background()
+	var a args
+	cond := s.matchAll([]string{"路灯", "坏了"}, &a)
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// An empty table: the planner would scan it unless told not to.
+	if _, err := conn.ExecContext(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.QueryContext(ctx, `EXPLAIN SELECT id FROM orders WHERE `+cond, a.vals...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "orders_search") {
+		t.Fatalf("the search condition %q does not use orders_search:\n%s", cond, strings.Join(plan, "\n"))
+	}
 }
