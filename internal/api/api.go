@@ -4,8 +4,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,12 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hotline/internal/apperr"
+	"hotline/internal/httpx"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
 
 // SessionCookie is the name of the browser's session cookie.
-const SessionCookie = "hotline_session"
+const SessionCookie = httpx.SessionCookie
 
 // MaxBody is the largest request body the JSON API reads.
 const MaxBody = 1 << 20
@@ -143,31 +142,30 @@ func (a *API) route(name string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-type ctxKey struct{}
-
 // UserFrom returns the logged-in user of a request.
-func UserFrom(ctx context.Context) (store.User, bool) {
-	u, ok := ctx.Value(ctxKey{}).(store.User)
-	return u, ok
-}
+func UserFrom(ctx context.Context) (store.User, bool) { return httpx.UserFrom(ctx) }
 
 // WithUser stores the user in a context (the web pages share the session).
-func WithUser(ctx context.Context, u store.User) context.Context {
-	return context.WithValue(ctx, ctxKey{}, u)
-}
+func WithUser(ctx context.Context, u store.User) context.Context { return httpx.WithUser(ctx, u) }
 
 // Token returns the bearer token or the session cookie of a request.
-func Token(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
+func Token(r *http.Request) string { return httpx.Token(r) }
+
+// Routes gives other packages (the community modules) the API's wrapping
+// for their routes on mux: authentication, metrics, body limit, recovery.
+func (a *API) Routes(mux *http.ServeMux) httpx.Routes { return routes{a: a, mux: mux} }
+
+type routes struct {
+	a   *API
+	mux *http.ServeMux
+}
+
+func (rt routes) Authed(pattern, name string, h httpx.HandlerFunc) {
+	rt.mux.Handle(pattern, rt.a.route(name, rt.a.authed(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			rt.a.fail(w, r, err)
 		}
-		return ""
-	}
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		return c.Value
-	}
-	return ""
+	})))
 }
 
 func (a *API) authed(h http.HandlerFunc) http.HandlerFunc {
@@ -186,100 +184,27 @@ func actor(r *http.Request) service.Actor {
 	return service.ActorOf(u)
 }
 
-// errorBody is the contract's error shape.
-type errorBody struct {
-	Error struct {
-		Code    apperr.Code       `json:"code"`
-		Message string            `json:"message"`
-		Fields  map[string]string `json:"fields,omitempty"`
-	} `json:"error"`
-}
-
 // fail writes an error in the contract's shape. Internal causes are logged,
 // never sent.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
-	status := apperr.HTTPStatus(e.Code)
-	var body errorBody
-	body.Error.Code, body.Error.Message, body.Error.Fields = e.Code, e.Message, e.Fields
-	if e.Code == apperr.Internal {
-		a.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		body.Error.Message = "internal error; it has been logged"
-	}
 	if e.Code == apperr.Unauthorized && strings.Contains(e.Message, "too many") {
 		w.Header().Set("Retry-After", "60")
 	}
-	writeJSON(w, status, body)
+	httpx.WriteError(w, r, a.Log, err)
 }
 
 // WriteJSON writes v as the API's JSON answer (other HTTP doors use it too).
 func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 // decode reads a JSON body into v, turning every way it can be wrong into
 // an Invalid (or TooLarge) error that names the field.
 func decode(r *http.Request, v any) error { return DecodeJSON(r.Body, v) }
 
-// DecodeJSON reads exactly one JSON object into v, turning every way it can
-// be wrong into an Invalid (or TooLarge) error that names the field. Every
-// JSON door of the server (the API, the feed) reads bodies with it.
-func DecodeJSON(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(v); err != nil {
-		return decodeErr(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apperr.Field("body", "one JSON object only; extra data after it")
-	}
-	return nil
-}
-
-func decodeErr(err error) error {
-	var mbe *http.MaxBytesError
-	var ute *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &mbe):
-		return apperr.New(apperr.TooLarge, "request body over %d bytes", mbe.Limit)
-	case errors.As(err, &ute):
-		field := ute.Field
-		if field == "" {
-			field = "body"
-		}
-		return apperr.Field(field, "must be "+jsonKind(ute.Type.Kind().String()))
-	case errors.As(err, &se):
-		return apperr.Field("body", fmt.Sprintf("malformed JSON at byte %d", se.Offset))
-	case errors.Is(err, io.EOF):
-		return apperr.Field("body", "empty; a JSON object is required")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return apperr.Field("body", "malformed JSON: unexpected end")
-	}
-	return apperr.Field("body", "malformed JSON: "+err.Error())
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "a list"
-	case "struct", "map", "ptr":
-		return "an object"
-	case "int", "int64", "int32", "uint", "uint64", "float64", "float32":
-		return "a number"
-	}
-	return "of another type"
-}
+// DecodeJSON reads exactly one JSON object into v (httpx.DecodeJSON).
+func DecodeJSON(r io.Reader, v any) error { return httpx.DecodeJSON(r, v) }
 
 // clientKey identifies a client for throttling: its address without port.
 func clientKey(r *http.Request) string {

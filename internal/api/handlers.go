@@ -9,6 +9,7 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
+	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/store"
 )
@@ -248,7 +249,7 @@ func (a *API) putCalendarDay(w http.ResponseWriter, r *http.Request) {
 func (a *API) loadCalendarYear(w http.ResponseWriter, r *http.Request) {
 	doc, err := io.ReadAll(r.Body)
 	if err != nil {
-		a.fail(w, r, decodeErr(err))
+		a.fail(w, r, httpx.BodyErr(err))
 		return
 	}
 	n, err := a.Svc.LoadCalendarYear(r.Context(), actor(r), doc)

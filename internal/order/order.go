@@ -6,6 +6,8 @@ package order
 import (
 	"slices"
 	"time"
+
+	"hotline/internal/access"
 )
 
 // Type is the kind of citizen request.
@@ -85,21 +87,22 @@ func (s Status) Open() bool {
 	return true
 }
 
-// Role is what a user may do (product.md).
-type Role string
+// Role is what a user may do (product.md); the roles live in access, which
+// the community modules share with orders.
+type Role = access.Role
 
 // Roles.
 const (
-	RoleOperator   Role = "operator"   // 受理员
-	RoleDispatcher Role = "dispatcher" // 派单员
-	RoleHandler    Role = "handler"    // 承办人
-	RoleLeader     Role = "leader"
-	RoleVolunteer  Role = "volunteer"
-	RoleAdmin      Role = "admin"
+	RoleOperator   = access.RoleOperator   // 受理员
+	RoleDispatcher = access.RoleDispatcher // 派单员
+	RoleHandler    = access.RoleHandler    // 承办人
+	RoleLeader     = access.RoleLeader
+	RoleVolunteer  = access.RoleVolunteer
+	RoleAdmin      = access.RoleAdmin
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleOperator, RoleDispatcher, RoleHandler, RoleLeader, RoleVolunteer, RoleAdmin}
+var Roles = access.Roles
 
 // Actor is who does something: a user with a role and, for handlers, a unit.
 type Actor struct {

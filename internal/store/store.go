@@ -10,11 +10,8 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,19 +19,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
-	_ "modernc.org/sqlite"             // SQLite driver
-
 	"hotline/internal/apperr"
+	"hotline/internal/sqldb"
 )
 
-// Dialect names the database engine.
-type Dialect string
+// Dialect names the database engine (sqldb's).
+type Dialect = sqldb.Dialect
 
 // The two engines we ship.
 const (
-	SQLite   Dialect = "sqlite"
-	Postgres Dialect = "postgres"
+	SQLite   = sqldb.SQLite
+	Postgres = sqldb.Postgres
 )
 
 // Store is a handle on the database. SQLite gets two pools: one writer
@@ -42,6 +37,7 @@ const (
 // and several readers, which WAL lets run beside the writer.
 type Store struct {
 	Dialect Dialect
+	db      *sqldb.DB
 	w       *sql.DB // writes and read-modify-write transactions
 	r       *sql.DB // plain reads
 	url     string
@@ -67,11 +63,12 @@ type Store struct {
 // at a time since the store was opened.
 func (s *Store) BatchFallbacks() int64 { return s.batchFallbacks.Load() }
 
-func newStore(d Dialect, w, r *sql.DB, url, path string) *Store {
-	s := &Store{Dialect: d, w: w, r: r, url: url, path: path, creates: make(chan *createReq, 1024), closing: make(chan struct{}),
+func newStore(db *sqldb.DB) *Store {
+	d := db.Dialect
+	s := &Store{Dialect: d, db: db, w: db.W, r: db.R, url: db.URL, path: db.Path, creates: make(chan *createReq, 1024), closing: make(chan struct{}),
 		words: newTermTable("event_words", "word"), actors: newTermTable("event_actors", "name")}
 	if d == SQLite {
-		s.wstmts, s.rstmts = newStmtCache(w), newStmtCache(r)
+		s.wstmts, s.rstmts = newStmtCache(db.W), newStmtCache(db.R)
 	}
 	return s
 }
@@ -82,66 +79,16 @@ var migrations embed.FS
 // Open connects to a database URL: "sqlite:PATH" (or a bare path ending in
 // .db) or "postgres://…". It does not migrate; call Migrate.
 func Open(ctx context.Context, url string) (*Store, error) {
-	switch {
-	case strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://"):
-		db, err := sql.Open("pgx", url)
-		if err != nil {
-			return nil, apperr.Wrap(err, "open PostgreSQL")
-		}
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(20)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-		s := newStore(Postgres, db, db, url, "")
-		if err := s.ping(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
-		return s, nil
-	case strings.HasPrefix(url, "sqlite:") || strings.HasSuffix(url, ".db"):
-		path := strings.TrimPrefix(url, "sqlite:")
-		path = strings.TrimPrefix(path, "//")
-		if path == "" {
-			return nil, apperr.New(apperr.Invalid, "sqlite URL needs a path: sqlite:PATH")
-		}
-		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, apperr.Wrap(err, "create the database folder %s", dir)
-			}
-		}
-		// busy_timeout first so that the other pragmas wait instead of failing;
-		// synchronous=FULL so an acknowledged write survives power loss too.
-		dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)"
-		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
-		if err != nil {
-			return nil, apperr.Wrap(err, "open SQLite")
-		}
-		w.SetMaxOpenConns(1)
-		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
-		if err != nil {
-			w.Close()
-			return nil, apperr.Wrap(err, "open SQLite")
-		}
-		r.SetMaxOpenConns(8)
-		// Keep them all open: a SQLite connection is costly to open (the
-		// pragmas, the schema) and loses its compiled statements on close;
-		// database/sql keeps only two idle by default.
-		r.SetMaxIdleConns(8)
-		s := newStore(SQLite, w, r, url, path)
-		if err := s.ping(ctx); err != nil {
-			s.Close()
-			return nil, err
-		}
-		return s, nil
+	db, err := sqldb.Open(ctx, url)
+	if err != nil {
+		return nil, err
 	}
-	return nil, apperr.New(apperr.Invalid, "database URL must be sqlite:PATH or postgres://…, got %q", redactURL(url))
+	return newStore(db), nil
 }
 
-func (s *Store) ping(ctx context.Context) error {
-	if err := s.w.PingContext(ctx); err != nil {
-		return apperr.Wrap(err, "connect to %s", redactURL(s.url))
-	}
-	return nil
-}
+// DB is the database seam the community modules' storage shares with the
+// orders' store: the same pools, so one SQLite writer serves everything.
+func (s *Store) DB() *sqldb.DB { return s.db }
 
 // Ping checks the database is reachable (readiness).
 func (s *Store) Ping(ctx context.Context) error {
@@ -161,27 +108,7 @@ func (s *Store) Close() error {
 		s.wstmts.close()
 		s.rstmts.close()
 	}
-	err := s.w.Close()
-	if s.r != s.w {
-		if e := s.r.Close(); err == nil {
-			err = e
-		}
-	}
-	return err
-}
-
-// redactURL hides a password in a database URL for messages and logs.
-func redactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if at := strings.Index(rest, "@"); at >= 0 {
-			cred := rest[:at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				return u[:i+3] + cred[:c] + ":***" + rest[at:]
-			}
-		}
-	}
-	return u
+	return s.db.Close()
 }
 
 // afterMigration holds statements kept in Go (shared with other code) that
@@ -271,33 +198,9 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// mapErr turns driver errors into the project's error type: constraint
-// violations and serialization failures are conflicts, the rest internal.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.New(apperr.NotFound, "not found")
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return apperr.Wrap(err, "request cancelled")
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "UNIQUE constraint") || strings.Contains(msg, "duplicate key") || strings.Contains(msg, "SQLSTATE 23505"):
-		return &apperr.Error{Code: apperr.Conflict, Message: "already exists", Err: err}
-	case strings.Contains(msg, "SQLSTATE 40001") || strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "database is locked"):
-		return &apperr.Error{Code: apperr.Conflict, Message: "concurrent change; try again", Err: err}
-	case strings.Contains(msg, "FOREIGN KEY constraint") || strings.Contains(msg, "SQLSTATE 23503"):
-		return &apperr.Error{Code: apperr.Invalid, Message: "refers to something that does not exist", Err: err}
-	}
-	return apperr.Wrap(err, "database error")
-}
+// mapErr turns driver errors into the project's error type (sqldb.MapErr:
+// by the drivers' codes, never their text).
+func mapErr(err error) error { return sqldb.MapErr(err) }
 
 // micros stores a time as microseconds since the epoch (UTC).
 func micros(t time.Time) int64 { return t.UnixMicro() }

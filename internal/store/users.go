@@ -5,21 +5,13 @@ import (
 	"database/sql"
 	"time"
 
+	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/order"
 )
 
 // User is an account. The password hash is argon2id (internal/auth).
-type User struct {
-	ID           int64      `json:"id"`
-	Username     string     `json:"username"`
-	PasswordHash string     `json:"-"`
-	Role         order.Role `json:"role"`
-	Unit         string     `json:"unit,omitempty"`
-	DisplayName  string     `json:"display_name"`
-	Active       bool       `json:"active"`
-	CreatedAt    time.Time  `json:"created_at"`
-}
+type User = access.User
 
 // CreateUser adds a user; a taken username is a Conflict.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
