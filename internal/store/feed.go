@@ -137,7 +137,11 @@ func (s *Store) CreateFeedOrder(ctx context.Context, o *order.Order, ev order.Ev
 		}
 		ev.OrderID = o.ID
 		ev.Seq = 1
-		return s.enqueueFeedTx(ctx, tx, *o, ev)
+		if err := s.enqueueFeedTx(ctx, tx, *o, ev); err != nil {
+			return err
+		}
+		// Rollups last: the lock order of createOrderTx (store/orders.go).
+		return s.rollupCreate(ctx, tx, o) // dashboards (store/rollup.go)
 	})
 }
 
