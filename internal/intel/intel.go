@@ -180,6 +180,13 @@ func (in *Intel) Load(ctx context.Context, st *store.Store, log *slog.Logger) er
 	return nil
 }
 
+// LoadCatalogue rereads the category catalogue (keywords, each category's
+// unit); the service calls it whenever it reloads its settings, so a
+// category added or changed on any instance is suggested everywhere.
+func (in *Intel) LoadCatalogue(ctx context.Context, st *store.Store) error {
+	return in.loadCatalogue(ctx, st)
+}
+
 func (in *Intel) loadCatalogue(ctx context.Context, st *store.Store) error {
 	cats, err := st.Categories(ctx)
 	if err != nil {
