@@ -31,6 +31,9 @@ type Config struct {
 	DB    string // sqlite:PATH or postgres://…
 	Demo  bool   // load the demo subdistrict into an empty database
 	Sweep time.Duration
+	// SettingsPoll is how often an instance checks whether another one
+	// changed the admin settings (service.WatchSettings); 0 means 1 s.
+	SettingsPoll time.Duration
 	// Intel provides the text features; nil runs without them.
 	Intel service.Intelligence
 	// Web mounts the HTML pages; nil serves the API only.
@@ -171,6 +174,9 @@ func (m *Main) Run(ctx context.Context) error {
 		runResealers(jobs, m.DataKey, m.resealers, cmp.Or(m.ResealEvery, defaultResealEvery), resealPoll, m.Log)
 	}()
 	defer func() { stopJobs(); <-resealDone }()
+	settingsDone := make(chan struct{}) // admin changes made on other instances (issue 12)
+	go func() { defer close(settingsDone); m.Svc.WatchSettings(jobs, m.SettingsPoll) }()
+	defer func() { stopJobs(); <-settingsDone }()
 	if n, ok := m.Intel.(nightly); ok {
 		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
 	}
