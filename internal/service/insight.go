@@ -57,7 +57,9 @@ func (s *Service) insight() (Insight, error) {
 	return nil, apperr.New(apperr.NotFound, "the text intelligence is not running on this server")
 }
 
-// PastCases returns the closed orders most like an order, with their replies.
+// PastCases returns the closed orders most like an order, with their replies,
+// among those the actor may read (visibleIDs): a handler is shown its own
+// unit's past cases only, as it could open no other.
 func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) ([]PastCase, error) {
 	in, err := s.insight()
 	if err != nil {
@@ -73,7 +75,22 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 	if limit <= 0 || limit > 20 {
 		limit = 5
 	}
-	return in.PastCases(o.Title, o.Description, o.ID, limit), nil
+	found := in.PastCases(o.Title, o.Description, o.ID, askFor(a, limit))
+	ids := make([]string, len(found))
+	for i, c := range found {
+		ids[i] = c.ID
+	}
+	keep, err := s.visibleIDs(ctx, a, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := []PastCase{}
+	for _, c := range found {
+		if keep[c.ID] && len(out) < limit {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // Hotspots lists the hottest clusters (leaders, dispatchers, operators, admins).

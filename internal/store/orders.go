@@ -774,3 +774,38 @@ func checkChain(oid, number string, count int, last []byte, evs []order.Event) *
 	}
 	return nil
 }
+
+// OrdersByID returns the orders of the given ids that exist, keyed by id,
+// in one query: the service checks the visibility of a derived view's
+// orders (similar cases, similar open orders) with it. Ids that are not
+// order ids are left out, like orders that do not exist.
+func (s *Store) OrdersByID(ctx context.Context, ids []string) (map[string]order.Order, error) {
+	out := make(map[string]order.Order, len(ids))
+	var args []any
+	var ph []string
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		n, err := parseID(id)
+		if err != nil || seen[n] {
+			continue
+		}
+		seen[n] = true
+		args = append(args, n)
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	list, err := collect(ctx, s.r, "SELECT "+orderCols+" FROM orders WHERE id IN ("+strings.Join(ph, ",")+")", args,
+		func(sc rowScanner) (order.Order, error) {
+			r, err := scanOrder(sc)
+			return r.Order, err
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range list {
+		out[o.ID] = o
+	}
+	return out, nil
+}
