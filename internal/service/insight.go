@@ -75,22 +75,9 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 	if limit <= 0 || limit > 20 {
 		limit = 5
 	}
-	found := in.PastCases(o.Title, o.Description, o.ID, askFor(a, limit))
-	ids := make([]string, len(found))
-	for i, c := range found {
-		ids[i] = c.ID
-	}
-	keep, err := s.visibleIDs(ctx, a, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := []PastCase{}
-	for _, c := range found {
-		if keep[c.ID] && len(out) < limit {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return keepVisible(ctx, s, a, limit,
+		func(n int) []PastCase { return in.PastCases(o.Title, o.Description, o.ID, n) },
+		func(c PastCase) string { return c.ID })
 }
 
 // Hotspots lists the hottest clusters (leaders, dispatchers, operators, admins).

@@ -51,7 +51,7 @@ func (s *Service) visibleIDs(ctx context.Context, a Actor, ids []string) (map[st
 	case sc.None() || len(ids) == 0:
 		return keep, nil
 	}
-	orders, err := s.Store.OrdersByID(ctx, ids)
+	orders, err := s.Store.OrderUnits(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -63,34 +63,51 @@ func (s *Service) visibleIDs(ctx context.Context, a Actor, ids []string) (map[st
 	return keep, nil
 }
 
-// askFor is how many candidates to ask the intelligence for to show limit.
-func askFor(a Actor, limit int) int {
-	if order.ScopeOf(a).All {
-		return limit
+// keepVisible returns the first limit of the candidates find gives (best
+// first) that the actor may read. An actor who reads every order gets
+// find(limit) as it is, with nothing read from the store. Otherwise find is
+// asked for 4×limit candidates, and once more for candidatesScoped when too
+// few of those are the actor's: a handler's view stays full without paying
+// for a hundred candidates each time.
+func keepVisible[T any](ctx context.Context, s *Service, a Actor, limit int, find func(n int) []T, id func(T) string) ([]T, error) {
+	out := []T{}
+	sc := order.ScopeOf(a)
+	if sc.None() {
+		return out, nil
 	}
-	return max(limit, candidatesScoped)
+	if sc.All {
+		return append(out, find(limit)...), nil
+	}
+	for _, n := range []int{4 * limit, max(4*limit, candidatesScoped)} {
+		found := find(n)
+		ids := make([]string, len(found))
+		for i, f := range found {
+			ids[i] = id(f)
+		}
+		keep, err := s.visibleIDs(ctx, a, ids)
+		if err != nil {
+			return nil, err
+		}
+		out = out[:0]
+		for _, f := range found {
+			if keep[id(f)] && len(out) < limit {
+				out = append(out, f)
+			}
+		}
+		if len(out) == limit || len(found) < n || n >= candidatesScoped {
+			break // full, no more candidates to ask for, or asked for the most
+		}
+	}
+	return out, nil
 }
 
 // SimilarOpen returns the open orders that look like a text, best first,
 // among those the actor may read (intake's "similar open orders").
 func (s *Service) SimilarOpen(ctx context.Context, a Actor, title, description string, limit int) ([]Similar, error) {
-	if s.Intel == nil || order.ScopeOf(a).None() {
+	if s.Intel == nil {
 		return []Similar{}, nil
 	}
-	found := s.Intel.Similar(title, description, askFor(a, limit))
-	ids := make([]string, len(found))
-	for i, f := range found {
-		ids[i] = f.ID
-	}
-	keep, err := s.visibleIDs(ctx, a, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := []Similar{}
-	for _, f := range found {
-		if keep[f.ID] && len(out) < limit {
-			out = append(out, f)
-		}
-	}
-	return out, nil
+	return keepVisible(ctx, s, a, limit,
+		func(n int) []Similar { return s.Intel.Similar(title, description, n) },
+		func(x Similar) string { return x.ID })
 }

@@ -2,34 +2,40 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"hotline/internal/store"
 	"hotline/internal/testenv"
 )
 
-// TestOrdersByID: the orders of a derived view are read in one query; ids
-// that are no order ids, repeated or missing, are left out, not an error.
-func TestOrdersByID(t *testing.T) {
+// TestOrderUnits: the units of a derived view's orders are read in one
+// query; ids that are no order ids, repeated or missing, are left out, not
+// an error.
+func TestOrderUnits(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		st := openMigrated(t, url)
 		ctx := context.Background()
 		var ids []string
 		for i := range 3 {
 			o, ev := newOrder(t, i, "")
+			if i == 2 {
+				o.Unit, o.CoUnits = "binyang", []string{"cityops", "housing"}
+			}
 			if err := st.CreateOrder(ctx, &o, ev, nil); err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, o.ID)
 		}
-		got, err := st.OrdersByID(ctx, []string{ids[0], ids[2], ids[0], "999999", "x'; --", "", "-1"})
+		got, err := st.OrderUnits(ctx, []string{ids[0], ids[2], ids[0], "999999", "x'; --", "", "-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got[ids[0]].ID != ids[0] || got[ids[2]].Title == "" {
-			t.Fatalf("OrdersByID: %v", got)
+		if len(got) != 2 || got[ids[0]].ID != ids[0] || got[ids[0]].Unit != "" || got[ids[2]].Unit != "binyang" ||
+			strings.Join(got[ids[2]].CoUnits, ",") != "cityops,housing" {
+			t.Fatalf("OrderUnits: %+v", got)
 		}
-		if got, err := st.OrdersByID(ctx, nil); err != nil || len(got) != 0 {
+		if got, err := st.OrderUnits(ctx, nil); err != nil || len(got) != 0 {
 			t.Fatalf("no ids: %v %v", got, err)
 		}
 	})
