@@ -133,7 +133,7 @@ func (m *Main) Handler() http.Handler {
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `{"error":{"code":"forbidden","message":"cross-origin request refused"}}`+"\n")
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(open311.JoinedPaths(mux))) // Open311 "//" paths served, not redirected
 }
 
 func securityHeaders(h http.Handler) http.Handler {

@@ -33,6 +33,9 @@ func (s *Service) dashboardScope(a Actor, unit string) (string, error) {
 	switch a.Role {
 	case order.RoleLeader, order.RoleDispatcher, order.RoleAdmin:
 	case order.RoleHandler:
+		if a.Unit == "" { // the empty unit would mean every unit
+			return "", apperr.New(apperr.Forbidden, "a handler without a unit sees no dashboard")
+		}
 		if unit != "" && unit != a.Unit {
 			return "", apperr.New(apperr.Forbidden, "a handler sees only the dashboards of their own unit")
 		}

@@ -57,7 +57,9 @@ func (s *Service) insight() (Insight, error) {
 	return nil, apperr.New(apperr.NotFound, "the text intelligence is not running on this server")
 }
 
-// PastCases returns the closed orders most like an order, with their replies.
+// PastCases returns the closed orders most like an order, with their replies,
+// among those the actor may read (visibleIDs): a handler is shown its own
+// unit's past cases only, as it could open no other.
 func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) ([]PastCase, error) {
 	in, err := s.insight()
 	if err != nil {
@@ -73,7 +75,9 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 	if limit <= 0 || limit > 20 {
 		limit = 5
 	}
-	return in.PastCases(o.Title, o.Description, o.ID, limit), nil
+	return keepVisible(ctx, s, a, limit,
+		func(n int) []PastCase { return in.PastCases(o.Title, o.Description, o.ID, n) },
+		func(c PastCase) string { return c.ID })
 }
 
 // Hotspots lists the hottest clusters (leaders, dispatchers, operators, admins).

@@ -807,3 +807,52 @@ func checkChain(oid, number string, count int, last []byte, evs []order.Event) *
 	}
 	return nil
 }
+
+// OrderUnits returns, for the given ids that are orders, the order's unit
+// and co-units (the other fields left zero), keyed by id, in one query: what
+// the visibility rule (order.Scope.Admits) reads, for the service to check
+// the orders of a derived view (similar cases, similar open orders). Ids
+// that are not order ids are left out, like orders that do not exist.
+func (s *Store) OrderUnits(ctx context.Context, ids []string) (map[string]order.Order, error) {
+	out := make(map[string]order.Order, len(ids))
+	var args []any
+	var ph []string
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		n, err := parseID(id)
+		if err != nil || seen[n] {
+			continue
+		}
+		seen[n] = true
+		args = append(args, n)
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	list, err := collect(ctx, s.r, "SELECT id, unit, co_units FROM orders WHERE id IN ("+strings.Join(ph, ",")+")", args,
+		func(sc rowScanner) (order.Order, error) {
+			var (
+				id            int64
+				unit, coUnits sql.NullString
+				o             order.Order
+			)
+			if err := sc.Scan(&id, &unit, &coUnits); err != nil {
+				return o, err
+			}
+			o.ID, o.Unit = strconv.FormatInt(id, 10), unit.String
+			if coUnits.String != "" {
+				if err := json.Unmarshal([]byte(coUnits.String), &o.CoUnits); err != nil {
+					return o, err
+				}
+			}
+			return o, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range list {
+		out[o.ID] = o
+	}
+	return out, nil
+}
