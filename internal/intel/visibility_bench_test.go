@@ -10,6 +10,7 @@ import (
 
 	"hotline/internal/app"
 	"hotline/internal/demo"
+	"hotline/internal/gen"
 	"hotline/internal/intel"
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -42,7 +43,7 @@ func BenchmarkPastCasesVisibility(b *testing.B) {
 	if err := demo.Load(ctx, svc); err != nil {
 		b.Fatal(err)
 	}
-	cfg := store.GenConfig{Orders: 20000, Years: 1, Seed: 12, End: time.Now().UTC(),
+	cfg := gen.Config{Orders: 20000, Years: 1, Seed: 12, End: time.Now().UTC(),
 		Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar}, Tokens: textproc.Default().SearchTokens}
 	units, _ := st.Units(ctx)
 	for _, u := range units {
@@ -59,7 +60,7 @@ func BenchmarkPastCasesVisibility(b *testing.B) {
 	if cfg.Compounds, err = st.Compounds(ctx, ""); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := st.Generate(ctx, cfg); err != nil {
+	if _, err := gen.Generate(ctx, st, cfg); err != nil {
 		b.Fatal(err)
 	}
 	st.Close()
