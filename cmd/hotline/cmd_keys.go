@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"hotline/internal/seal"
 )
@@ -145,25 +146,39 @@ func loadDataKey(e env, file string) (*seal.Keys, error) {
 	return nil, nil
 }
 
-// demoDataKey is the key of `serve --demo` when none is given: the one kept
-// in demoKeyPath, generated there on the first run, so that a restarted demo
-// still reads its data. It reports whether it generated the key now.
-func demoDataKey() (*seal.Keys, bool, error) {
-	if k, err := seal.LoadFile(demoKeyPath); err == nil {
+// localKeyPath is where a SQLite database's own data key is kept when no
+// key is given: data.key beside the database file (never inside it, and not
+// in its `hotline backup`). Other databases have none.
+func localKeyPath(url string) string {
+	p, ok := strings.CutPrefix(url, "sqlite:")
+	if !ok {
+		if !strings.HasSuffix(url, ".db") || strings.Contains(url, "://") {
+			return ""
+		}
+		p = url
+	}
+	return filepath.Join(filepath.Dir(strings.TrimPrefix(p, "//")), "data.key")
+}
+
+// keyBeside is the key kept in path, generated there (0600) on the first
+// run, so that a restarted server still reads its data. It reports whether
+// it generated the key now.
+func keyBeside(path string) (*seal.Keys, bool, error) {
+	if k, err := seal.LoadFile(path); err == nil {
 		return k, false, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, false, err
 	}
-	if err := os.MkdirAll(filepath.Dir(demoKeyPath), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, err
 	}
 	content, err := seal.Generate()
 	if err != nil {
 		return nil, false, err
 	}
-	if err := writeKeyFile(demoKeyPath, content, false); err != nil {
+	if err := writeKeyFile(path, content, false); err != nil {
 		return nil, false, err
 	}
-	k, err := seal.LoadFile(demoKeyPath)
+	k, err := seal.LoadFile(path)
 	return k, true, err
 }

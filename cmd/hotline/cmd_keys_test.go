@@ -147,13 +147,13 @@ func TestServeDataKey(t *testing.T) {
 	// --demo without a key generates one beside the demo database, 0600,
 	// says so, and keeps it for the next run.
 	code, out, errs := serveUntilReady(t, noEnv, "--demo")
-	if code != 0 || !strings.Contains(out, "WARNING: demo data key, generated now in ./hotline-data/data.key") {
+	if code != 0 || !strings.Contains(out, "WARNING: demo data key, generated now in hotline-data/data.key") {
 		t.Fatalf("serve --demo: %d %s %s", code, out, errs)
 	}
 	checkMode(t, demoKeyPath)
 	key, _ := os.ReadFile(demoKeyPath)
 	code, out, errs = serveUntilReady(t, noEnv, "--demo")
-	if code != 0 || !strings.Contains(out, "kept from an earlier demo run") {
+	if code != 0 || !strings.Contains(out, "kept from an earlier run") {
 		t.Fatalf("second serve --demo: %d %s %s", code, out, errs)
 	}
 	if again, _ := os.ReadFile(demoKeyPath); !bytes.Equal(again, key) {
@@ -173,6 +173,27 @@ func TestServeDataKey(t *testing.T) {
 	}
 	if code, out, errs = serveUntilReady(t, fromEnv); code != 0 || strings.Contains(out, "demo data key") {
 		t.Fatalf("serve with HOTLINE_DATA_KEY: %d %s %s", code, out, errs)
+	}
+
+	// Without any key, a SQLite database gets its own key beside it (not
+	// the demo's), 0600, and the banner says to back it up.
+	code, out, errs = serveUntilReady(t, noEnv, "--db", "sqlite:own/h.db")
+	if code != 0 || !strings.Contains(out, "no data key was given") || !strings.Contains(out, "generated now in own/data.key") {
+		t.Fatalf("serve without a key: %d %s %s", code, out, errs)
+	}
+	checkMode(t, "own/data.key")
+	// A master secret (32 random bytes, base64) is a key too.
+	secretEnv := func(k string) string {
+		if k == "HOTLINE_DATA_KEY" {
+			return "q83vEjRWeJq8ETNVd4mavBEzVXeJq83vEjRWeJq8ETM="
+		}
+		return ""
+	}
+	if code, out, errs = serveUntilReady(t, secretEnv, "--db", "sqlite:sec/h.db"); code != 0 || strings.Contains(out, "WARNING: no data key") {
+		t.Fatalf("serve with a master secret: %d %s %s", code, out, errs)
+	}
+	if _, err := os.Stat("sec/data.key"); err == nil {
+		t.Fatal("a key file was made although HOTLINE_DATA_KEY was given")
 	}
 
 	// A bad key stops the server before it starts, and says why without

@@ -77,15 +77,25 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	demoKey := "" // what the banner says of a demo key (cmd_keys.go)
-	if key == nil && *demoMode {
-		var fresh bool
-		if key, fresh, err = demoDataKey(); err != nil {
-			return fmt.Errorf("demo data key: %w", err)
+	// Without a key, a SQLite database gets one kept beside it (and the
+	// demo one in demoKeyPath on PostgreSQL), so that the zero-set-up server
+	// has its registry; the banner says so. PostgreSQL without a key runs
+	// without the modules that keep personal data.
+	keyNote := "" // what the banner says of a key made or kept here (cmd_keys.go)
+	if key == nil {
+		path := localKeyPath(url)
+		if path == "" && *demoMode {
+			path = demoKeyPath
 		}
-		demoKey = "kept from an earlier demo run in " + demoKeyPath
-		if fresh {
-			demoKey = "generated now in " + demoKeyPath
+		if path != "" {
+			var fresh bool
+			if key, fresh, err = keyBeside(path); err != nil {
+				return fmt.Errorf("data key: %w", err)
+			}
+			keyNote = "kept from an earlier run in " + path
+			if fresh {
+				keyNote = "generated now in " + path
+			}
 		}
 	}
 	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key})
@@ -109,8 +119,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 		}
 		fmt.Fprintln(e.stdout)
 	}
-	if demoKey != "" {
-		fmt.Fprintf(e.stdout, "WARNING: demo data key, %s; personal data is sealed with a key that sits beside the demo database. Real data needs its own key: hotline keys generate --out FILE, then --data-key-file FILE.\n", demoKey)
+	switch {
+	case keyNote != "" && *demoMode:
+		fmt.Fprintf(e.stdout, "WARNING: demo data key, %s; personal data is sealed with a key that sits beside the demo database. Real data needs its own key: hotline keys generate --out FILE, then --data-key-file FILE.\n", keyNote)
+	case keyNote != "":
+		fmt.Fprintf(e.stdout, "WARNING: no data key was given; residents' personal data is sealed with the key %s. Back it up apart from the database (without it the data cannot be read), or give your own: --data-key-file FILE or HOTLINE_DATA_KEY.\n", keyNote)
+	case key == nil:
+		fmt.Fprintln(e.stdout, "WARNING: no data key (--data-key-file or HOTLINE_DATA_KEY): the modules that keep residents' personal data are off.")
 	}
 	return <-errc
 }
