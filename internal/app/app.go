@@ -22,6 +22,7 @@ import (
 	"hotline/internal/portal"
 	"hotline/internal/seal"
 	"hotline/internal/service"
+	"hotline/internal/stats"
 	"hotline/internal/store"
 )
 
@@ -96,6 +97,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if cfg.DataKey != nil {
+		// The repeat callers' key, the same on every instance with this data
+		// key: a PRF output of the data key's (unrotated) index key.
+		svc.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
 	}
 	if cfg.Demo {
 		if err := demo.Load(ctx, svc); err != nil {

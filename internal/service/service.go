@@ -16,6 +16,7 @@ import (
 	"hotline/internal/auth"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/stats"
 	"hotline/internal/store"
 )
 
@@ -67,6 +68,11 @@ type Service struct {
 
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
+	// Callers keys the repeat callers of the dashboards (a keyed hash of the
+	// phone; no number is shown). The app derives it from the data key, so
+	// every instance gives a caller the same key; without one it is random
+	// per process (keys then differ between instances and restarts).
+	Callers *stats.Hasher
 
 	reloadMu   sync.Mutex // one Reload at a time, so an older read never overwrites a newer one
 	mu         sync.RWMutex
@@ -87,7 +93,8 @@ func New(ctx context.Context, st *store.Store, intel Intelligence, log *slog.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), SessionTTL: 12 * time.Hour}
+	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), SessionTTL: 12 * time.Hour,
+		Callers: randomHasher()}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
