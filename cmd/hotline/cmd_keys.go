@@ -146,6 +146,32 @@ func loadDataKey(e env, file string) (*seal.Keys, error) {
 	return nil, nil
 }
 
+// resolveDataKey is the data key of a command that opens url: the one
+// given (--data-key-file or HOTLINE_DATA_KEY), else for a SQLite database
+// the key kept beside it (generated there on the first run), else for the
+// demo the demo key; nil when there is none (PostgreSQL without a key).
+// note says what was generated or kept, for the banner.
+func resolveDataKey(e env, keyFile, url string, demo bool) (key *seal.Keys, note string, err error) {
+	if key, err = loadDataKey(e, keyFile); err != nil || key != nil {
+		return key, "", err
+	}
+	path := localKeyPath(url)
+	if path == "" && demo {
+		path = demoKeyPath
+	}
+	if path == "" {
+		return nil, "", nil
+	}
+	key, fresh, err := keyBeside(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("data key: %w", err)
+	}
+	if fresh {
+		return key, "generated now in " + path, nil
+	}
+	return key, "kept from an earlier run in " + path, nil
+}
+
 // localKeyPath is where a SQLite database's own data key is kept when no
 // key is given: data.key beside the database file (never inside it, and not
 // in its `hotline backup`). Other databases have none.

@@ -9,6 +9,7 @@ import (
 
 	"hotline/internal/app"
 	"hotline/internal/demo"
+	"hotline/internal/feed"
 )
 
 // defaultDB is the embedded SQLite file used when no --db is given.
@@ -73,32 +74,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	url, _ := dbURL(e, *db, false)
 	log := logger(e)
-	key, err := loadDataKey(e, *keyFile)
+	key, keyNote, err := resolveDataKey(e, *keyFile, url, *demoMode)
 	if err != nil {
 		return err
 	}
-	// Without a key, a SQLite database gets one kept beside it (and the
-	// demo one in demoKeyPath on PostgreSQL), so that the zero-set-up server
-	// has its registry; the banner says so. PostgreSQL without a key runs
-	// without the modules that keep personal data.
-	keyNote := "" // what the banner says of a key made or kept here (cmd_keys.go)
-	if key == nil {
-		path := localKeyPath(url)
-		if path == "" && *demoMode {
-			path = demoKeyPath
-		}
-		if path != "" {
-			var fresh bool
-			if key, fresh, err = keyBeside(path); err != nil {
-				return fmt.Errorf("data key: %w", err)
-			}
-			keyNote = "kept from an earlier run in " + path
-			if fresh {
-				keyNote = "generated now in " + path
-			}
-		}
-	}
-	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key})
+	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
+		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv)})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,11 @@ type Config struct {
 	// SettingsPoll is how often an instance checks whether another one
 	// changed the admin settings (service.WatchSettings); 0 means 1 s.
 	SettingsPoll time.Duration
+	// Feed tunes the platform feed's outbox worker; FeedLegacyKey opens
+	// platform secrets stored before they were sealed with the data key
+	// (HOTLINE_SECRET_KEY). cmd reads both from the environment.
+	Feed          feed.Settings
+	FeedLegacyKey string
 	// Intel provides the text features; nil runs without them.
 	Intel service.Intelligence
 	// Web mounts the HTML pages; nil serves the API only.
@@ -125,9 +130,9 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
 	m.API.Register(mux)
-	open311.Mount(mux, m.Svc)       // Open311 GeoReport v2 (internal/open311)
-	portal.Mount(mux, m.Svc, m.API) // citizen portal and public API (internal/portal)
-	feed.Mount(mux, m.Svc, m.Log)   // municipal platform webhook (internal/feed)
+	open311.Mount(mux, m.Svc)                  // Open311 GeoReport v2 (internal/open311)
+	portal.Mount(mux, m.Svc, m.API)            // citizen portal and public API (internal/portal)
+	feed.Mount(mux, m.Svc, m.Log, m.feedBox()) // municipal platform webhook (internal/feed)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
@@ -172,7 +177,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Svc.RunSweeper(jobs, m.Sweep)
 	}()
 	feedDone := make(chan struct{}) // the feed outbox worker (internal/feed)
-	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log).Run(jobs) }()
+	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log, m.Config.Feed, m.feedBox()).Run(jobs) }()
 	defer func() { stopJobs(); <-feedDone }()
 	resealDone := make(chan struct{}) // re-encryption after key rotations (reseal.go)
 	go func() {
@@ -207,3 +212,6 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	return err
 }
+
+// feedBox seals and opens the feed platforms' secrets with the data key.
+func (m *Main) feedBox() *feed.Box { return feed.NewBox(m.DataKey, m.FeedLegacyKey) }

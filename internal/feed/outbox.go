@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -47,39 +48,56 @@ type Worker struct {
 	claims atomic.Int64 // numbers this worker's claims, for their lease tokens
 }
 
-// NewWorker returns a worker with the production defaults, tunable through
-// HOTLINE_FEED_POLL, HOTLINE_FEED_TIMEOUT, HOTLINE_FEED_LEASE,
-// HOTLINE_FEED_RETRY_BASE and HOTLINE_FEED_RETRY_MAX (Go durations); a lease
-// shorter than twice the timeout is raised to that.
-func NewWorker(st *store.Store, log *slog.Logger) *Worker {
+// Settings tune the outbox worker (Go durations in the environment).
+type Settings struct {
+	Timeout   time.Duration // one delivery's HTTP timeout (HOTLINE_FEED_TIMEOUT, 10s)
+	Poll      time.Duration // how often to look for due rows (HOTLINE_FEED_POLL, 1s)
+	Lease     time.Duration // a claim's lease (HOTLINE_FEED_LEASE, 2×timeout+30s; never under 2×timeout)
+	RetryBase time.Duration // first retry delay (HOTLINE_FEED_RETRY_BASE, 2s)
+	RetryMax  time.Duration // longest retry delay (HOTLINE_FEED_RETRY_MAX, 10m)
+}
+
+// SettingsFrom reads the worker's settings through getenv (the app's
+// configuration passes its environment; nothing here reads it itself).
+// Missing or bad values keep the defaults.
+func SettingsFrom(getenv func(string) string) Settings {
+	d := func(name string, def time.Duration) time.Duration {
+		if v := getenv(name); v != "" {
+			if x, err := time.ParseDuration(v); err == nil && x > 0 {
+				return x
+			}
+		}
+		return def
+	}
+	timeout := d("HOTLINE_FEED_TIMEOUT", 10*time.Second)
+	return Settings{Timeout: timeout, Poll: d("HOTLINE_FEED_POLL", time.Second),
+		Lease:     d("HOTLINE_FEED_LEASE", timeout*2+30*time.Second),
+		RetryBase: d("HOTLINE_FEED_RETRY_BASE", 2*time.Second), RetryMax: d("HOTLINE_FEED_RETRY_MAX", 10*time.Minute)}
+}
+
+// NewWorker returns a worker with settings (zero fields take the
+// defaults); a lease shorter than twice the timeout is raised to that.
+func NewWorker(st *store.Store, log *slog.Logger, set Settings, box *Box) *Worker {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	def := SettingsFrom(func(string) string { return "" })
+	timeout := cmp.Or(set.Timeout, def.Timeout)
 	b := make([]byte, 6)
 	rand.Read(b)
 	host, _ := os.Hostname()
-	timeout := envDuration("HOTLINE_FEED_TIMEOUT", 10*time.Second)
 	return &Worker{
-		Store: st, Box: BoxFromEnv(), Log: log,
+		Store: st, Box: box, Log: log,
 		HTTP:      &http.Client{Timeout: timeout},
 		Owner:     host + "-" + hex.EncodeToString(b),
-		Poll:      envDuration("HOTLINE_FEED_POLL", time.Second),
-		Lease:     max(envDuration("HOTLINE_FEED_LEASE", timeout*2+30*time.Second), 2*timeout),
-		RetryBase: envDuration("HOTLINE_FEED_RETRY_BASE", 2*time.Second),
-		RetryMax:  envDuration("HOTLINE_FEED_RETRY_MAX", 10*time.Minute),
+		Poll:      cmp.Or(set.Poll, def.Poll),
+		Lease:     max(cmp.Or(set.Lease, timeout*2+30*time.Second), 2*timeout),
+		RetryBase: cmp.Or(set.RetryBase, def.RetryBase),
+		RetryMax:  cmp.Or(set.RetryMax, def.RetryMax),
 		Batch:     64,
 		Parallel:  8,
 		Now:       time.Now,
 	}
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v := os.Getenv(name); v != "" {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return def
 }
 
 // Run delivers until ctx ends.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -253,7 +254,7 @@ func TestOutboxSlowPlatformSecondInstance(t *testing.T) {
 			}
 		}
 		worker := func(s *server) *feed.Worker {
-			w := feed.NewWorker(s.m.Store, s.m.Log)
+			w := feed.NewWorker(s.m.Store, s.m.Log, feed.SettingsFrom(os.Getenv), feed.NewBox(testDataKey(t), ""))
 			w.Poll = 20 * time.Millisecond
 			w.HTTP = &http.Client{Timeout: 500 * time.Millisecond}
 			w.Lease = 1200 * time.Millisecond
