@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"hotline/internal/feed"
 	"hotline/internal/open311"
 	"hotline/internal/portal"
+	"hotline/internal/seal"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -35,6 +37,12 @@ type Config struct {
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
 	Log *slog.Logger
 	Out io.Writer // where the start banner goes
+	// DataKey seals personal data at rest (internal/seal); nil when none was
+	// given, and then modules that keep personal data refuse to start
+	// (NeedDataKey). ResealEvery is how often registered modules re-encrypt
+	// old values (default a minute; reseal.go).
+	DataKey     *seal.Keys
+	ResealEvery time.Duration
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -56,6 +64,9 @@ type Main struct {
 	// Addr is the address actually listened on, set once Run is serving.
 	Addr  string
 	ready chan struct{}
+
+	// resealers re-encrypt personal data after a key rotation (reseal.go).
+	resealers []resealJob
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -154,6 +165,12 @@ func (m *Main) Run(ctx context.Context) error {
 	feedDone := make(chan struct{}) // the feed outbox worker (internal/feed)
 	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log).Run(jobs) }()
 	defer func() { stopJobs(); <-feedDone }()
+	resealDone := make(chan struct{}) // re-encryption after key rotations (reseal.go)
+	go func() {
+		defer close(resealDone)
+		runResealers(jobs, m.DataKey, m.resealers, cmp.Or(m.ResealEvery, defaultResealEvery), resealPoll, m.Log)
+	}()
+	defer func() { stopJobs(); <-resealDone }()
 	if n, ok := m.Intel.(nightly); ok {
 		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
 	}
