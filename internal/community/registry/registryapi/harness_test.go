@@ -6,17 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"hotline/internal/app"
 	"hotline/internal/community/registry"
-	"hotline/internal/community/registry/registryapi"
 	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/demo"
-	"hotline/internal/place/placedb"
 	"hotline/internal/seal"
 )
 
@@ -30,20 +27,13 @@ type server struct {
 	base   string
 	m      *app.Main
 	res    *registrydb.Store
+	keys   []byte // the data key file's content
 	tokens map[string]string
 }
 
 func start(t *testing.T, dbURL string) *server {
 	t.Helper()
-	ctx := context.Background()
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Store.Close() })
-	if _, err := m.Svc.CreateUser(ctx, "yuehe_w", demo.Password, "handler", "yuehe", "月河 社工"); err != nil {
-		t.Fatal(err)
-	}
+	ctx, cancel := context.WithCancel(context.Background())
 	content, err := seal.Generate()
 	if err != nil {
 		t.Fatal(err)
@@ -52,23 +42,29 @@ func start(t *testing.T, dbURL string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	places := placedb.New(m.Store.DB())
-	if err := places.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	res, err := registrydb.New(m.Store.DB(), keys)
+	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys})
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	if err := res.Migrate(ctx); err != nil {
+	if _, err := m.Svc.CreateUser(ctx, "yuehe_w", demo.Password, "handler", "yuehe", "月河 社工"); err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	m.API.Register(mux)
-	registryapi.Mount(m.API.Routes(mux), &registry.Service{Places: places, Store: res})
-	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
-	s := &server{t: t, base: hs.URL, m: m, res: res, tokens: map[string]string{}}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		cancel()
+		t.Fatalf("server stopped: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server shutdown: %v", err)
+		}
+	})
+	s := &server{t: t, base: "http://" + m.Addr, m: m, res: m.RegistryDB, keys: content, tokens: map[string]string{}}
 	for _, u := range []string{"admin", "leader", "binyang", "yuehe_w", "dispatcher", "operator", "volunteer"} {
 		st, body := s.do("", "POST", "/api/v1/session", obj{"username": u, "password": demo.Password})
 		if st != 200 {
