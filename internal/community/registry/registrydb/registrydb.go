@@ -190,10 +190,10 @@ func (s *Store) NextIDs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error)
 }
 
 // place is where a household is: copied onto its residents.
-type place struct{ area, compound, building string }
+type located struct{ area, compound, building string }
 
-func householdPlace(ctx context.Context, q sqldb.Querier, hh int64) (place, error) {
-	var p place
+func householdPlace(ctx context.Context, q sqldb.Querier, hh int64) (located, error) {
+	var p located
 	err := q.QueryRowContext(ctx, `SELECT area, compound, building FROM households WHERE id = $1`, hh).Scan(&p.area, &p.compound, &p.building)
 	if err == sql.ErrNoRows {
 		return p, apperr.Field("household", "no household with this id")
