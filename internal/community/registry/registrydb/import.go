@@ -10,7 +10,6 @@ import (
 
 	"hotline/internal/community/registry"
 	"hotline/internal/place"
-	"hotline/internal/place/placedb"
 	"hotline/internal/sqldb"
 )
 
@@ -133,26 +132,24 @@ func (s *Store) Import(ctx context.Context, area string, rows []registry.ImportR
 				byName[fmt.Sprint(r.person.Household)+"\x00"+r.person.Name] = r
 			}
 		}
-		// First pass: households, and what each row is (new, changed, same).
-		type plan struct {
-			p      registry.Person
-			update int64 // resident id to update; 0: new
+		// Households the file names that the area lacks: created in batches.
+		var missing []int
+		for i, r := range rows {
+			key := hhKey(targets[i].Code, r.UnitNo, r.Room)
+			if _, ok := households[key]; !ok {
+				households[key] = 0
+				missing = append(missing, i)
+			}
 		}
-		var plans []plan
-		newCount := 0
+		if err := insertHouseholds(ctx, tx, s.db.Dialect == sqldb.SQLite, rows, targets, missing, households, now); err != nil {
+			return err
+		}
+		rep.Households = len(missing)
+		// What each row is: new, changed or the same as stored.
+		var fresh []newRow
 		for i, r := range rows {
 			b := targets[i]
-			key := hhKey(b.Code, r.UnitNo, r.Room)
-			hh, ok := households[key]
-			if !ok {
-				h, err := placedb.InsertHousehold(ctx, tx, b, place.NewHousehold{Building: b.Code, UnitNo: r.UnitNo, Room: r.Room, Kind: place.Residential}, now)
-				if err != nil {
-					return err
-				}
-				hh, _ = registry.ParseID(h.ID)
-				households[key] = hh
-				rep.Households++
-			}
+			hh := households[hhKey(b.Code, r.UnitNo, r.Room)]
 			p := r.Person
 			p.Household = hh
 			var cur *stored
@@ -162,8 +159,7 @@ func (s *Store) Import(ctx context.Context, area string, rows []registry.ImportR
 				cur = byName[fmt.Sprint(hh)+"\x00"+p.Name]
 			}
 			if cur == nil {
-				plans = append(plans, plan{p: p})
-				newCount++
+				fresh = append(fresh, newRow{p: p, at: located{area: b.Area, compound: b.Compound, building: b.Code}})
 				continue
 			}
 			was := cur.person
@@ -178,30 +174,30 @@ func (s *Store) Import(ctx context.Context, area string, rows []registry.ImportR
 				rep.Unchanged++
 				continue
 			}
-			plans = append(plans, plan{p: p, update: cur.id})
+			c := registry.Change{Person: p, SetIDNumber: true, SetPhone: true, SetNotes: true}
+			if err := s.UpdateTx(ctx, tx, cur.id, 0, c, now); err != nil {
+				return err
+			}
+			rep.Updated++
+			if rep.Updated%100 == 0 {
+				progress(rep.Unchanged+rep.Updated, len(rows))
+			}
 		}
-		ids, err := s.NextIDs(ctx, tx, newCount)
+		ids, err := s.NextIDs(ctx, tx, len(fresh))
 		if err != nil {
 			return err
 		}
-		for i, pl := range plans {
-			if pl.update != 0 {
-				c := registry.Change{Person: pl.p, SetIDNumber: true, SetPhone: true, SetNotes: true}
-				if err := s.UpdateTx(ctx, tx, pl.update, 0, c, now); err != nil {
-					return err
-				}
-				rep.Updated++
-			} else {
-				id := ids[0]
-				ids = ids[1:]
-				if err := s.Insert(ctx, tx, id, pl.p, now); err != nil {
-					return err
-				}
-				rep.Created++
+		for i := range fresh {
+			fresh[i].id = ids[i]
+		}
+		for len(fresh) > 0 {
+			chunk := fresh[:min(batchRows*5, len(fresh))]
+			fresh = fresh[len(chunk):]
+			if err := s.insertBatch(ctx, tx, chunk, now); err != nil {
+				return err
 			}
-			if i%200 == 0 {
-				progress(rep.Unchanged+i, len(rows))
-			}
+			rep.Created += len(chunk)
+			progress(rep.Unchanged+rep.Updated+rep.Created, len(rows))
 		}
 		progress(len(rows), len(rows))
 		return sqldb.Audit(ctx, tx, actor, "registry.import", "area:"+area,
@@ -277,4 +273,40 @@ func (s *Store) Export(ctx context.Context, f registry.Filter, unmasked bool, ac
 		return sqldb.Audit(ctx, tx, actor, "registry.export", "area:"+strings.TrimSpace(scope), detail)
 	})
 	return out, err
+}
+
+// insertHouseholds creates the households of rows[missing] in multi-row
+// INSERTs and records their ids in households.
+func insertHouseholds(ctx context.Context, tx *sql.Tx, positional bool, rows []registry.ImportRow, targets []place.Building, missing []int, households map[string]int64, now time.Time) error {
+	for len(missing) > 0 {
+		chunk := missing[:min(1000, len(missing))]
+		missing = missing[len(chunk):]
+		a := placeholders{positional: positional}
+		var q strings.Builder
+		q.WriteString(`INSERT INTO households (area, compound, building_no, building, unit_no, room, kind, version, updated_at) VALUES `)
+		for j, i := range chunk {
+			b, r := targets[i], rows[i]
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + a.Add(b.Area) + ", " + a.Add(b.Compound) + ", " + a.Add(b.Name) + ", " + a.Add(b.Code) + ", " +
+				a.Add(r.UnitNo) + ", " + a.Add(r.Room) + ", 'residential', 1, " + a.Add(sqldb.Micros(now)) + ")")
+		}
+		q.WriteString(` RETURNING id, building, unit_no, room`)
+		type made struct {
+			id                   int64
+			building, unit, room string
+		}
+		got, err := sqldb.Collect(ctx, tx, q.String(), a.args, func(sc sqldb.Scanner) (made, error) {
+			var m made
+			return m, sc.Scan(&m.id, &m.building, &m.unit, &m.room)
+		})
+		if err != nil {
+			return err
+		}
+		for _, m := range got {
+			households[hhKey(m.building, m.unit, m.room)] = m.id
+		}
+	}
+	return nil
 }
