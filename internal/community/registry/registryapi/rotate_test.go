@@ -90,4 +90,6 @@ func TestKeyRotationWhileServing(t *testing.T) {
 	})
 }
 
-func itoa3(n int) string { return string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10)) }
+func itoa3(n int) string {
+	return string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
+}
