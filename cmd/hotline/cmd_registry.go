@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hotline/internal/access"
+	"hotline/internal/app"
 	"hotline/internal/community/registry"
 	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/community/registry/registryfile"
@@ -75,15 +76,12 @@ func runRegistryImport(ctx context.Context, e env, args []string) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	places := placedb.New(st.DB())
-	if err := places.Migrate(ctx); err != nil {
+	if err := app.MigrateRegistry(ctx, st.DB()); err != nil {
 		return err
 	}
+	places := placedb.New(st.DB())
 	res, err := registrydb.New(st.DB(), keys)
 	if err != nil {
-		return err
-	}
-	if err := res.Migrate(ctx); err != nil {
 		return err
 	}
 	svc := &registry.Service{Places: places, Store: res}
