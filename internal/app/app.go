@@ -16,6 +16,9 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
+	"hotline/internal/community/registry"
+	"hotline/internal/community/registry/registryapi"
+	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/open311"
@@ -76,6 +79,10 @@ type Main struct {
 
 	// resealers re-encrypt personal data after a key rotation (reseal.go).
 	resealers []resealJob
+
+	// Registry is the residents' registry (registry.go); nil without a data key.
+	Registry   *registry.Service
+	RegistryDB *registrydb.Store
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -122,7 +129,12 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		}
 	}
 	a := api.New(svc, cfg.Log)
-	return &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}, nil
+	m := &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}
+	if err := m.openRegistry(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return m, nil
 }
 
 // Handler returns the whole HTTP handler: API, pages, and cross-origin
@@ -133,6 +145,9 @@ func (m *Main) Handler() http.Handler {
 	open311.Mount(mux, m.Svc)                  // Open311 GeoReport v2 (internal/open311)
 	portal.Mount(mux, m.Svc, m.API)            // citizen portal and public API (internal/portal)
 	feed.Mount(mux, m.Svc, m.Log, m.feedBox()) // municipal platform webhook (internal/feed)
+	if m.Registry != nil {
+		registryapi.Mount(m.API.Routes(mux), m.Registry) // residents' registry (community.md §1)
+	}
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
