@@ -51,7 +51,7 @@ func runFeedAdd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("%w: feed add-platform: the secret must be at least 16 characters", errUsage)
 	}
 	url, _ := dbURL(e, *db, false)
-	key, _, err := resolveDataKey(e, *keyFile, url, false)
+	key, _, err := resolveDataKey(e, *keyFile, url, false, false)
 	if err != nil {
 		return err
 	}

@@ -148,10 +148,12 @@ func loadDataKey(e env, file string) (*seal.Keys, error) {
 
 // resolveDataKey is the data key of a command that opens url: the one
 // given (--data-key-file or HOTLINE_DATA_KEY), else for a SQLite database
-// the key kept beside it (generated there on the first run), else for the
-// demo the demo key; nil when there is none (PostgreSQL without a key).
-// note says what was generated or kept, for the banner.
-func resolveDataKey(e env, keyFile, url string, demo bool) (key *seal.Keys, note string, err error) {
+// the key kept beside it, else for the demo the demo key; nil when there is
+// none (PostgreSQL without a key). Only serve (create) generates a missing
+// key; other commands use one that exists, so that they never seal with a
+// key the server does not have. note says what was generated or kept, for
+// the banner.
+func resolveDataKey(e env, keyFile, url string, demo, create bool) (key *seal.Keys, note string, err error) {
 	if key, err = loadDataKey(e, keyFile); err != nil || key != nil {
 		return key, "", err
 	}
@@ -160,6 +162,9 @@ func resolveDataKey(e env, keyFile, url string, demo bool) (key *seal.Keys, note
 		path = demoKeyPath
 	}
 	if path == "" {
+		return nil, "", nil
+	}
+	if _, err := os.Stat(path); err != nil && !create {
 		return nil, "", nil
 	}
 	key, fresh, err := keyBeside(path)

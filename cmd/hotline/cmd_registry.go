@@ -52,7 +52,10 @@ func runRegistryImport(ctx context.Context, e env, args []string) error {
 	if *area == "" {
 		return fmt.Errorf("%w: registry import: --area CODE is required", errUsage)
 	}
-	keys, err := loadDataKey(e, *keyFile)
+	// The server's key for this database: the one given, or a SQLite
+	// database's own key beside it when the server made one (resolveDataKey).
+	url, _ := dbURL(e, *db, false)
+	keys, _, err := resolveDataKey(e, *keyFile, url, false, false)
 	if err != nil {
 		return err
 	}

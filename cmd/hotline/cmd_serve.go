@@ -74,7 +74,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	url, _ := dbURL(e, *db, false)
 	log := logger(e)
-	key, keyNote, err := resolveDataKey(e, *keyFile, url, *demoMode)
+	key, keyNote, err := resolveDataKey(e, *keyFile, url, *demoMode, true)
 	if err != nil {
 		return err
 	}
