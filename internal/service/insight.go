@@ -80,10 +80,14 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 		func(c PastCase) string { return c.ID })
 }
 
-// Hotspots lists the hottest clusters (leaders, dispatchers, operators, admins).
+// Hotspots lists the hottest clusters. A cluster is made of every order's
+// text (its label and terms come from all its members), so only those who
+// may read every order (order.ScopeOf: leaders, dispatchers, operators,
+// admins) see them; a handler is refused rather than shown a cluster built
+// partly from other units' orders.
 func (s *Service) Hotspots(ctx context.Context, a Actor, limit int) ([]Hotspot, error) {
-	if err := requireRole(a, order.RoleLeader, order.RoleDispatcher, order.RoleOperator, order.RoleAdmin); err != nil {
-		return nil, err
+	if !order.ScopeOf(a).All {
+		return nil, apperr.New(apperr.Forbidden, "hotspots are made of every unit's orders: the center's roles only")
 	}
 	in, err := s.insight()
 	if err != nil {
