@@ -96,7 +96,7 @@ func TestAdminChangesReachEveryInstance(t *testing.T) {
 			got := adminB.must(200, "GET", "/api/v1/calendar/2031", nil)
 			for _, d := range got["days"].([]any) {
 				// calendar.Day has no JSON tags: its fields go out as Date, OffDay.
-				if day := d.(map[string]any); day["Date"] == "2031-01-04" && day["OffDay"] == false {
+				if day := d.(map[string]any); day["date"] == "2031-01-04" && day["off_day"] == false {
 					return true, ""
 				}
 			}

@@ -52,11 +52,11 @@ func loadShanghai() *time.Location {
 
 // Day is one special day of the official schedule.
 type Day struct {
-	Date string // YYYY-MM-DD, a calendar day in China
-	Name string // the holiday it belongs to, e.g. 春节 or 国庆节
+	Date string `json:"date"` // YYYY-MM-DD, a calendar day in China
+	Name string `json:"name"` // the holiday it belongs to, e.g. 春节 or 国庆节
 	// OffDay is true for a holiday off day and false for a make-up working
 	// day (调休) – usually a Saturday or Sunday that is worked.
-	OffDay bool
+	OffDay bool `json:"off_day"`
 }
 
 // entry is a special day keyed by its day number, so lookups and arithmetic
