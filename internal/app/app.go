@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
+	"hotline/internal/httpx"
 	"hotline/internal/open311"
 	"hotline/internal/portal"
 	"hotline/internal/service"
@@ -35,6 +37,10 @@ type Config struct {
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
 	Log *slog.Logger
 	Out io.Writer // where the start banner goes
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (httpx.Forwarded): the client's address
+	// for throttling, and HTTPS for the session cookie's Secure flag.
+	TrustedProxies []netip.Prefix
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -119,7 +125,8 @@ func (m *Main) Handler() http.Handler {
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `{"error":{"code":"forbidden","message":"cross-origin request refused"}}`+"\n")
 	}))
-	return securityHeaders(cop.Handler(mux))
+	// Every input's text is checked once, before any handler (internal/httpx/input.go).
+	return securityHeaders(httpx.Forwarded(m.TrustedProxies, cop.Handler(httpx.CheckInput(m.Log, mux, httpx.Door{Prefix: "/open311/", Write: open311.WriteInputError}))))
 }
 
 func securityHeaders(h http.Handler) http.Handler {

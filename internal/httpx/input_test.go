@@ -1,0 +1,76 @@
+package httpx
+
+import (
+	"strings"
+	"testing"
+
+	"hotline/internal/apperr"
+)
+
+// TestCheckJSONText: NUL bytes and invalid UTF-8 anywhere in a JSON
+// document are refused and named by their path; good text, a U+FFFD the
+// client wrote, and malformed JSON (left to the decoder) pass.
+func TestCheckJSONText(t *testing.T) {
+	bad := map[string]string{
+		`{"title":"a\u0000b"}`:                      "title",
+		"{\"title\":\"a\xffb\"}":                    "title",
+		`{"caller":{"name":"\ud800"}}`:              "caller.name",
+		`{"caller":{"phone":"1","name":"x\uDFFF"}}`: "caller.name",
+		`{"tags":["ok","\u0000"]}`:                  "tags",
+		`{"a\u0000":1}`:                             "body",
+		`["\u0000"]`:                                "body",
+		`"\u0000"`:                                  "body",
+		"{\"x\":{\"y\":[{\"z\":\"\xc3\"}]}}":        "x.y.z",
+		`{"ok":"\ufffd","bad":"\ud83d"}`:            "bad",
+	}
+	for doc, field := range bad {
+		err := CheckJSONText([]byte(doc))
+		e := apperr.As(err)
+		if err == nil || e.Code != apperr.Invalid || e.Fields[field] == "" {
+			t.Errorf("%q: %v, want invalid %q", doc, err, field)
+		}
+	}
+	for _, doc := range []string{`{"title":"路灯坏了"}`, `{"t":"\u4e2d\ufffd` + "\uFFFD" + `"}`, `{"e":"\ud83d\ude00"}`, `{"n":1e400}`, `{"broken":`, ``} {
+		if err := CheckJSONText([]byte(doc)); err != nil {
+			t.Errorf("%q refused: %v", doc, err)
+		}
+	}
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	if err := CheckJSONText([]byte(`{"\u4e2d":` + deep + `}`)); err != nil {
+		t.Errorf("deep nesting: %v", err)
+	}
+}
+
+// TestDecodeJSONRefusesBadText: the decoder every JSON door uses refuses
+// what CheckJSONText refuses, instead of storing a U+FFFD.
+func TestDecodeJSONRefusesBadText(t *testing.T) {
+	var v struct{ Title string }
+	err := DecodeJSON(strings.NewReader("{\"Title\":\"\xff\"}"), &v)
+	if apperr.As(err).Fields["Title"] == "" {
+		t.Fatalf("invalid UTF-8 decoded: %v %q", err, v.Title)
+	}
+	if err := DecodeJSON(strings.NewReader(`{"Title":"\ufffd"}`), &v); err != nil || v.Title != "\uFFFD" {
+		t.Fatalf("a written U+FFFD: %v %q", err, v.Title)
+	}
+}
+
+// TestLocalPath: only a same-origin path is a redirect target.
+func TestLocalPath(t *testing.T) {
+	for _, s := range []string{"/", "/orders/12?return=%2Fqueue", "/search?q=%E8%B7%AF%E7%81%AF#top", "/queue?tab=new"} {
+		if got := LocalPath(s, "-"); got != s {
+			t.Errorf("%q refused", s)
+		}
+	}
+	for _, s := range []string{"", "//evil.example/x", "/\t/evil.example/x", "/\\evil.example", "/a\\b", "https://evil.example/", "evil.example",
+		"/\n/evil.example", "/\r\nSet-Cookie:x", "/ /evil", "/\u00a0/evil", "/\u2028x", "/\x00", "/\xff", "javascript:alert(1)", "/%0a", " /x"} {
+		if s == "/%0a" { // an escaped newline stays a harmless path segment
+			if LocalPath(s, "-") != s {
+				t.Errorf("%q refused", s)
+			}
+			continue
+		}
+		if got := LocalPath(s, "-"); got != "-" {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
