@@ -157,9 +157,11 @@ func checkFormBody(r *http.Request) error {
 // ("caller.name"). Where a document turns out malformed before any bad
 // text, it passes: the decoder that follows reports its syntax.
 func CheckJSONText(raw []byte) error {
-	// Fast path: valid UTF-8 with no escape at all cannot hide either (a raw
-	// NUL byte in a string is a JSON syntax error).
-	if utf8.Valid(raw) && !bytes.Contains(raw, []byte(`\u`)) {
+	// Fast path, one pass over the bytes: valid UTF-8 whose \u escapes
+	// are neither \u0000 nor a lone surrogate cannot hide either (a raw NUL
+	// byte in a string is a JSON syntax error). Only a document that fails
+	// it is walked token by token, to name the field.
+	if utf8.Valid(raw) && escapesOK(raw) {
 		return nil
 	}
 	w := jsonWalker{raw: raw, dec: json.NewDecoder(bytes.NewReader(raw))}
@@ -172,6 +174,61 @@ func CheckJSONText(raw []byte) error {
 }
 
 var errMalformed = errors.New("malformed JSON")
+
+// escapesOK reports whether no \u escape in a JSON text is a NUL or a
+// surrogate without its pair. Backslashes occur only inside strings, so a
+// linear scan sees every escape; in a malformed text it may be wrong,
+// which the walk and the decoder then sort out.
+func escapesOK(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if i+1 < len(raw) && raw[i+1] != 'u' {
+			i++ // \", \\, \n…: skip the escaped character
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		switch {
+		case !ok:
+			return false // let the walk or the decoder judge it
+		case r == 0:
+			return false
+		case r >= 0xD800 && r < 0xDC00:
+			lo, ok := hex4(raw, i+8)
+			if !ok || i+7 >= len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' || lo < 0xDC00 || lo > 0xDFFF {
+				return false
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false
+		default:
+			i += 5
+		}
+	}
+	return true
+}
+
+// hex4 reads the four hex digits of a \u escape at raw[at:].
+func hex4(raw []byte, at int) (rune, bool) {
+	if at+4 > len(raw) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range raw[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
 
 // maxDepth is encoding/json's own nesting limit; deeper is malformed.
 const maxDepth = 10000
