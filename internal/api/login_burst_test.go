@@ -102,7 +102,8 @@ func TestLoginBurst(t *testing.T) {
 		close(answers)
 		throttled := 0
 		for a := range answers {
-			if a.status != 401 {
+			// 503: no password-check slot came free in time (a loaded machine).
+			if a.status != 401 && a.status != 503 {
 				t.Errorf("parallel wrong password: %d %q", a.status, a.message)
 			}
 			if a.retryAfter != "" {

@@ -103,6 +103,17 @@ func TestBadTextRefused(t *testing.T) {
 			t.Errorf("portal multipart with NUL: %d %s, want 400 naming address (not the binary photo)", st, body)
 		}
 
+		// The feed's platform header is looked up in the database.
+		req, _ := http.NewRequest("POST", s.base+"/api/v1/feed/orders", strings.NewReader(`{}`))
+		req.Header.Set("X-Hotline-Platform", "shanghai\xff")
+		req.Header.Set("X-Hotline-Timestamp", "1")
+		req.Header.Set("X-Hotline-Signature", "x")
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 400 {
+			t.Errorf("feed push with a bad platform header: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+
 		if after := count(); after != before {
 			t.Fatalf("refused input wrote orders: %d -> %d", before, after)
 		}

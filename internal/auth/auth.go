@@ -250,7 +250,7 @@ var ErrBusy = errors.New("too many password checks at once")
 
 // NewChecker returns a checker running at most n checks at once (at least 1).
 func NewChecker(n int) *Checker {
-	return &Checker{slots: make(chan struct{}, max(n, 1)), MaxWait: 3 * time.Second}
+	return &Checker{slots: make(chan struct{}, max(n, 1)), MaxWait: 10 * time.Second}
 }
 
 // Check reports whether pw matches the encoded hash; an empty hash (no

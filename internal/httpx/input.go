@@ -44,8 +44,8 @@ type Door struct {
 	Write  func(w http.ResponseWriter, r *http.Request, err error)
 }
 
-// CheckInput refuses, before any handler runs, a request whose path, query
-// or form body holds a NUL byte or invalid UTF-8: a path is a 404 (no
+// CheckInput refuses, before any handler runs, a request whose path, query,
+// X-Hotline-… headers or form body hold a NUL byte or invalid UTF-8: a path is a 404 (no
 // resource can have such a name), a query parameter or form field a 400
 // naming it. Form bodies (URL-encoded and multipart) are read into memory
 // up to MaxFormBody to be checked and then handed on unchanged; file parts
@@ -69,12 +69,33 @@ func CheckInput(log *slog.Logger, next http.Handler, doors ...Door) http.Handler
 			fail(w, r, err)
 			return
 		}
+		if err := checkHeaders(r.Header); err != nil {
+			fail(w, r, err)
+			return
+		}
 		if err := checkFormBody(r); err != nil {
 			fail(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkHeaders checks the project's own headers (X-Hotline-…, such as the
+// feed's platform name), whose values are looked up in the database. Other
+// headers are not stored, and HTTP allows them bytes that are not UTF-8.
+func checkHeaders(h http.Header) error {
+	for k, vs := range h {
+		if !strings.HasPrefix(k, "X-Hotline-") {
+			continue
+		}
+		for _, v := range vs {
+			if !ValidText(v) {
+				return apperr.Field(k, BadText)
+			}
+		}
+	}
+	return nil
 }
 
 // checkQuery checks every name and value of a URL-encoded text. A text

@@ -3,6 +3,8 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -118,5 +120,58 @@ func BenchmarkDecodeJSON(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckInput: the middleware refuses bad text in the path (404), the
+// query, the project's headers and form fields (400 naming them), leaves
+// file parts and other headers alone, and hands a good form body on whole.
+func TestCheckInput(t *testing.T) {
+	var got string
+	h := CheckInput(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseMultipartForm(1 << 20)
+		got = r.FormValue("a")
+	}))
+	do := func(r *http.Request) (int, string) {
+		rec := httptest.NewRecorder()
+		got = ""
+		h.ServeHTTP(rec, r)
+		return rec.Code, rec.Body.String()
+	}
+	r := httptest.NewRequest("GET", "/x", nil)
+	r.URL.Path = "/tokens/\x00.json"
+	if st, _ := do(r); st != 404 {
+		t.Errorf("NUL in the path: %d", st)
+	}
+	if st, body := do(httptest.NewRequest("GET", "/x?unit=%00&ok=1", nil)); st != 400 || !strings.Contains(body, `"unit"`) {
+		t.Errorf("NUL in the query: %d %s", st, body)
+	}
+	r = httptest.NewRequest("POST", "/x", nil)
+	r.Header.Set("X-Hotline-Platform", "sh\xff")
+	r.Header.Set("User-Agent", "agent\xff")
+	if st, body := do(r); st != 400 || !strings.Contains(body, "X-Hotline-Platform") {
+		t.Errorf("bad platform header: %d %s", st, body)
+	}
+	r = httptest.NewRequest("POST", "/x", strings.NewReader("a=%E4%B8%AD&b=%C3"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if st, body := do(r); st != 400 || !strings.Contains(body, `"b"`) || got != "" {
+		t.Errorf("bad form field: %d %s (handler saw %q)", st, body, got)
+	}
+	r = httptest.NewRequest("POST", "/x", strings.NewReader("a=%E4%B8%AD&b=ok"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("User-Agent", "agent\xff")
+	if st, _ := do(r); st != 200 || got != "中" {
+		t.Errorf("good form: %d, handler saw %q", st, got)
+	}
+	mp := "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"p.png\"\r\n\r\n\x00\xff\r\n--B--\r\n"
+	r = httptest.NewRequest("POST", "/x", strings.NewReader(mp))
+	r.Header.Set("Content-Type", "multipart/form-data; boundary=B")
+	if st, _ := do(r); st != 200 || got != "x" {
+		t.Errorf("multipart with a binary file: %d, handler saw %q", st, got)
+	}
+	r = httptest.NewRequest("POST", "/x", strings.NewReader(strings.Replace(mp, "\r\n\r\nx\r\n", "\r\n\r\nx\x00\r\n", 1)))
+	r.Header.Set("Content-Type", "multipart/form-data; boundary=B")
+	if st, body := do(r); st != 400 || !strings.Contains(body, `"a"`) {
+		t.Errorf("multipart with NUL in a field: %d %s", st, body)
 	}
 }
