@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"hotline/internal/csvsafe"
 	"hotline/internal/textproc"
 )
 
@@ -192,7 +193,7 @@ func runClassifyPredict(ctx context.Context, e env, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	w := csv.NewWriter(e.stdout)
+	w := csvsafe.NewWriter(e.stdout) // ids and labels come from the input file
 	_ = w.Write([]string{"id", "label", "confidence"})
 	for i, r := range res {
 		_ = w.Write([]string{tab.cell(i, ids[0]), r.label, strconv.FormatFloat(r.conf, 'f', 4, 64)})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"hotline/internal/csvsafe"
 	"hotline/internal/textproc"
 )
 
@@ -106,7 +106,7 @@ func runHotspots(ctx context.Context, e env, args []string) error {
 		return err
 	}
 
-	w := csv.NewWriter(e.stdout)
+	w := csvsafe.NewWriter(e.stdout) // ids and labels come from the input file
 	_ = w.Write([]string{"cluster", "id"})
 	clustered := 0
 	for n, c := range clusters {

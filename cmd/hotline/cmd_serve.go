@@ -10,6 +10,7 @@ import (
 	"hotline/internal/app"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
+	"hotline/internal/httpx"
 )
 
 // defaultDB is the embedded SQLite file used when no --db is given.
@@ -69,8 +70,16 @@ func runServe(ctx context.Context, e env, args []string) error {
 	db := fs.String("db", "", "database URL: sqlite:PATH or postgres://… (default "+defaultDB+", or $HOTLINE_DB)")
 	demoMode := fs.Bool("demo", false, "load the demo subdistrict into an empty database")
 	keyFile := dataKeyFlag(fs)
+	proxies := fs.String("trusted-proxy", "", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For/-Proto are believed (default $HOTLINE_TRUSTED_PROXIES)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *proxies == "" {
+		*proxies = e.getenv("HOTLINE_TRUSTED_PROXIES")
+	}
+	trusted, err := httpx.ParseProxies(*proxies)
+	if err != nil {
+		return fmt.Errorf("%w: serve: %v", errUsage, err)
 	}
 	url, _ := dbURL(e, *db, false)
 	log := logger(e)
@@ -79,7 +88,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
-		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv)})
+		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv), TrustedProxies: trusted})
 	if err != nil {
 		return err
 	}

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -186,11 +184,9 @@ func actor(r *http.Request) service.Actor {
 
 // fail writes an error in the contract's shape. Internal causes are logged,
 // never sent.
+// A throttled login's Retry-After comes from the error itself
+// (apperr.Error.RetryAfter, written by httpx.WriteError).
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := apperr.As(err)
-	if e.Code == apperr.Unauthorized && strings.Contains(e.Message, "too many") {
-		w.Header().Set("Retry-After", "60")
-	}
 	httpx.WriteError(w, r, a.Log, err)
 }
 
@@ -206,11 +202,6 @@ func decode(r *http.Request, v any) error { return DecodeJSON(r.Body, v) }
 // DecodeJSON reads exactly one JSON object into v (httpx.DecodeJSON).
 func DecodeJSON(r io.Reader, v any) error { return httpx.DecodeJSON(r, v) }
 
-// clientKey identifies a client for throttling: its address without port.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientKey identifies a client for throttling: its address without port,
+// through the trusted proxies (httpx.ClientAddr).
+func clientKey(r *http.Request) string { return httpx.ClientAddr(r) }

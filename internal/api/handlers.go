@@ -42,7 +42,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: a.SecureCookies,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: a.SecureCookies || httpx.IsHTTPS(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(a.Svc.SessionTTL.Seconds())})
 	writeJSON(w, http.StatusOK, map[string]any{"token": token, "user": userOut(u)})
 }
@@ -250,6 +250,10 @@ func (a *API) loadCalendarYear(w http.ResponseWriter, r *http.Request) {
 	doc, err := io.ReadAll(r.Body)
 	if err != nil {
 		a.fail(w, r, httpx.BodyErr(err))
+		return
+	}
+	if err := httpx.CheckJSONText(doc); err != nil { // read raw, not through DecodeJSON
+		a.fail(w, r, err)
 		return
 	}
 	n, err := a.Svc.LoadCalendarYear(r.Context(), actor(r), doc)

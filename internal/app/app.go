@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"hotline/internal/api"
@@ -21,6 +22,7 @@ import (
 	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
+	"hotline/internal/httpx"
 	"hotline/internal/open311"
 	"hotline/internal/portal"
 	"hotline/internal/seal"
@@ -55,6 +57,10 @@ type Config struct {
 	// old values (default a minute; reseal.go).
 	DataKey     *seal.Keys
 	ResealEvery time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (httpx.Forwarded): the client's address
+	// for throttling, and HTTPS for the session cookie's Secure flag.
+	TrustedProxies []netip.Prefix
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -159,7 +165,9 @@ func (m *Main) Handler() http.Handler {
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `{"error":{"code":"forbidden","message":"cross-origin request refused"}}`+"\n")
 	}))
-	return securityHeaders(cop.Handler(open311.JoinedPaths(mux))) // Open311 "//" paths served, not redirected
+	// Every input's text is checked once, before any handler (internal/httpx/input.go);
+	// Open311 "//" paths are served, not redirected.
+	return securityHeaders(httpx.Forwarded(m.TrustedProxies, cop.Handler(httpx.CheckInput(m.Log, open311.JoinedPaths(mux), httpx.Door{Prefix: "/open311/", Write: open311.WriteInputError}))))
 }
 
 func securityHeaders(h http.Handler) http.Handler {

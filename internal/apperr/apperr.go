@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Code is the machine-readable error code of the API contract (api.md).
@@ -21,6 +22,10 @@ const (
 	Conflict     Code = "conflict"
 	TooLarge     Code = "too_large"
 	Internal     Code = "internal"
+	// Unavailable is the one code api.md does not list: the server is
+	// momentarily too busy for the request (503 with Retry-After), which is
+	// neither the client's fault nor an internal failure.
+	Unavailable Code = "unavailable"
 )
 
 // Error is a failure with a contract code. Fields names the input fields at
@@ -30,6 +35,10 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Err     error // the underlying cause, never shown to clients
+	// RetryAfter, when set, is how long the client must wait before trying
+	// again (a throttled login, a busy server): sent as the Retry-After
+	// header, with the same whole seconds as the message (Later).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -49,6 +58,23 @@ func New(code Code, format string, args ...any) *Error {
 // Wrap returns an internal error that keeps its cause for logs.
 func Wrap(err error, format string, args ...any) *Error {
 	return &Error{Code: Internal, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Later returns an error the client may retry after wait. The message is
+// format followed by "; try again in N seconds", N being exactly the
+// Retry-After header's value (RetrySeconds).
+func Later(code Code, wait time.Duration, format string, args ...any) *Error {
+	n := RetrySeconds(wait)
+	unit := "seconds"
+	if n == 1 {
+		unit = "second"
+	}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...) + fmt.Sprintf("; try again in %d %s", n, unit), RetryAfter: wait}
+}
+
+// RetrySeconds is a wait in whole seconds, rounded up, at least 1.
+func RetrySeconds(wait time.Duration) int {
+	return max(int((wait+time.Second-1)/time.Second), 1)
 }
 
 // Field returns an Invalid error about a single field.
@@ -117,6 +143,8 @@ func HTTPStatus(c Code) int {
 		return http.StatusConflict
 	case TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case Unavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

@@ -4,14 +4,17 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -66,9 +69,6 @@ func CheckPassword(encoded, pw string) bool {
 // wrong username takes as long as a wrong password.
 var dummyHash, _ = HashPassword("no such user")
 
-// CheckNobody burns the time of one password check.
-func CheckNobody(pw string) { CheckPassword(dummyHash, pw) }
-
 // NewToken returns a random session token and the hash stored for it; the
 // token itself is never stored, so a database leak yields no sessions.
 func NewToken() (token, hash string) {
@@ -86,10 +86,19 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Throttle slows down repeated login failures per key (username and client
-// address): after 3 failures each further attempt must wait, doubling from
-// one second up to a minute. It is per process; behind a load balancer each
-// instance throttles on its own, which still bounds guessing.
+// Throttle slows down repeated login failures. Two keys count each failed
+// login: the username with the client's address (after 3 failures each
+// further attempt must wait, doubling from one second up to a minute), and
+// the address alone, across usernames (after 10), so that spreading
+// guesses over many accounts from one address is slowed too. A failure is
+// forgotten 15 minutes after the key's last one. It is per process; behind
+// a load balancer each instance throttles on its own, which still bounds
+// guessing.
+//
+// A login reserves its attempt (Reserve) before the password is checked
+// and settles it afterwards, so that parallel attempts see each other:
+// checking first and counting after let 24 concurrent guesses all reach
+// the password hash (issue 12).
 type Throttle struct {
 	mu    sync.Mutex
 	fails map[string]*failure
@@ -106,21 +115,35 @@ func NewThrottle() *Throttle {
 	return &Throttle{fails: map[string]*failure{}, now: time.Now}
 }
 
-const freeFailures = 3
+const (
+	freeFailures     = 3  // per username and address
+	freeAddrFailures = 10 // per address, across usernames
+	forgetAfter      = 15 * time.Minute
+)
 
-// Wait returns how long the key must still wait before trying again.
+// Wait returns how long the key must still wait before trying again, with
+// the per-username allowance.
 func (t *Throttle) Wait(key string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.waitLocked(key, freeFailures)
+}
+
+func (t *Throttle) waitLocked(key string, free int) time.Duration {
 	f, ok := t.fails[key]
-	if !ok || f.count < freeFailures {
+	if !ok {
 		return 0
 	}
-	d := time.Second << min(f.count-freeFailures, 6)
-	if d > time.Minute {
-		d = time.Minute
+	since := t.now().Sub(f.last)
+	if since > forgetAfter {
+		delete(t.fails, key)
+		return 0
 	}
-	if left := d - t.now().Sub(f.last); left > 0 {
+	if f.count < free {
+		return 0
+	}
+	d := min(time.Second<<min(f.count-free, 6), time.Minute)
+	if left := d - since; left > 0 {
 		return left
 	}
 	return 0
@@ -130,8 +153,12 @@ func (t *Throttle) Wait(key string) time.Duration {
 func (t *Throttle) Fail(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.failLocked(key)
+}
+
+func (t *Throttle) failLocked(key string) {
 	if len(t.fails) > 100000 { // bound memory under a spray of usernames
-		cutoff := t.now().Add(-time.Hour)
+		cutoff := t.now().Add(-forgetAfter)
 		for k, f := range t.fails {
 			if f.last.Before(cutoff) {
 				delete(t.fails, k)
@@ -147,9 +174,110 @@ func (t *Throttle) Fail(key string) {
 	f.last = t.now()
 }
 
+// undoLocked takes back one reserved failure.
+func (t *Throttle) undoLocked(key string) {
+	if f, ok := t.fails[key]; ok {
+		if f.count--; f.count <= 0 {
+			delete(t.fails, key)
+		}
+	}
+}
+
 // Succeed forgets a key's failures.
 func (t *Throttle) Succeed(key string) {
 	t.mu.Lock()
 	delete(t.fails, key)
 	t.mu.Unlock()
 }
+
+// Attempt is a login attempt reserved in the throttle: it already counts
+// as a failure of its username and of its address until settled.
+type Attempt struct {
+	t          *Throttle
+	user, addr string
+}
+
+// Reserve counts a login attempt by username from addr as a failure before
+// its password is checked. When either key must still wait, nothing is
+// counted and the wait is returned instead.
+func (t *Throttle) Reserve(username, addr string) (*Attempt, time.Duration) {
+	a := &Attempt{t: t, user: "u|" + strings.ToLower(username) + "|" + addr, addr: "a|" + addr}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if w := max(t.waitLocked(a.user, freeFailures), t.waitLocked(a.addr, freeAddrFailures)); w > 0 {
+		return nil, w
+	}
+	t.failLocked(a.user)
+	t.failLocked(a.addr)
+	return a, 0
+}
+
+// Failed leaves the reserved failure counted.
+func (a *Attempt) Failed() {}
+
+// Succeeded forgets the username's failures from this address and takes
+// back the address's reserved one (its earlier failures stay: one good
+// account must not wipe the guesses made at others).
+func (a *Attempt) Succeeded() {
+	a.t.mu.Lock()
+	defer a.t.mu.Unlock()
+	delete(a.t.fails, a.user)
+	a.t.undoLocked(a.addr)
+}
+
+// Cancel takes the reservation back: the password was never checked (the
+// database failed, or the server was too busy to check it).
+func (a *Attempt) Cancel() {
+	a.t.mu.Lock()
+	defer a.t.mu.Unlock()
+	a.t.undoLocked(a.user)
+	a.t.undoLocked(a.addr)
+}
+
+// Checker runs password checks, at most one per CPU at once: each argon2id
+// check takes 19 MiB and a core for ~30 ms, so a burst of logins would
+// otherwise take memory without bound (24 parallel checks took the server
+// from 278 to 620 MB). A check waits for a slot up to MaxWait, then is
+// refused with ErrBusy rather than queued without end.
+type Checker struct {
+	slots   chan struct{}
+	MaxWait time.Duration
+	checks  atomic.Int64
+}
+
+// ErrBusy is returned when no slot for a password check came free in time.
+var ErrBusy = errors.New("too many password checks at once")
+
+// NewChecker returns a checker running at most n checks at once (at least 1).
+func NewChecker(n int) *Checker {
+	return &Checker{slots: make(chan struct{}, max(n, 1)), MaxWait: 10 * time.Second}
+}
+
+// Check reports whether pw matches the encoded hash; an empty hash (no
+// such user) burns the time of one check against a dummy hash, so that a
+// wrong username takes as long as a wrong password.
+func (c *Checker) Check(ctx context.Context, encoded, pw string) (bool, error) {
+	select {
+	case c.slots <- struct{}{}:
+	default:
+		timer := time.NewTimer(c.MaxWait)
+		defer timer.Stop()
+		select {
+		case c.slots <- struct{}{}:
+		case <-timer.C:
+			return false, ErrBusy
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	defer func() { <-c.slots }()
+	c.checks.Add(1)
+	if encoded == "" {
+		CheckPassword(dummyHash, pw)
+		return false, nil
+	}
+	return CheckPassword(encoded, pw), nil
+}
+
+// Checks is the number of password hashes computed so far.
+func (c *Checker) Checks() int64 { return c.checks.Load() }

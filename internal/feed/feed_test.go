@@ -470,7 +470,7 @@ var (
 
 // testDataKey is one data key for every server of the test binary (two
 // instances of one database must share it, as in production).
-func testDataKey(t *testing.T) *seal.Keys {
+func testDataKey(t testing.TB) *seal.Keys {
 	dataKeyOnce.Do(func() {
 		content, err := seal.Generate()
 		if err == nil {
@@ -484,11 +484,13 @@ func testDataKey(t *testing.T) *seal.Keys {
 }
 
 // sealed is a platform secret as `hotline feed add-platform` stores it.
-func (s *server) sealed(secret string) string {
-	s.t.Helper()
-	v, err := feed.NewBox(testDataKey(s.t), "").Seal(secret)
+func (s *server) sealed(secret string) string { return sealedSecret(s.t, secret) }
+
+func sealedSecret(t testing.TB, secret string) string {
+	t.Helper()
+	v, err := feed.NewBox(testDataKey(t), "").Seal(secret)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return v
 }

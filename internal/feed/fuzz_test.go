@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"testing"
+	"unicode/utf8"
 
 	"hotline/internal/api"
 	"hotline/internal/apperr"
@@ -18,12 +19,19 @@ func FuzzWebhookBody(f *testing.F) {
 	f.Add([]byte(`{"platform_order_id": 7, "caller": "x"}`))
 	f.Add([]byte(`[{}]`))
 	f.Add([]byte(`{"lat": 1e999}`))
+	f.Add([]byte(`{"platform_order_id":"SH-1","title":"\u0000"}`))
+	f.Add([]byte("{\"platform_order_id\":\"SH-1\",\"caller\":{\"name\":\"\xff\"}}"))
+	f.Add([]byte(`{"platform_order_id":"SH-\ud800"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var in service.FeedOrder
-		if err := api.DecodeJSON(bytes.NewReader(body), &in); err != nil {
+		err := api.DecodeJSON(bytes.NewReader(body), &in)
+		if err != nil {
 			if c := apperr.CodeOf(err); c != apperr.Invalid {
 				t.Fatalf("decode error with code %s: %v", c, err)
 			}
+		}
+		if err == nil && !utf8.Valid(body) {
+			t.Fatalf("invalid UTF-8 decoded: %q", body)
 		}
 		sig := Sign("secret-secret-secret", 1700000000, body)
 		if !Verify("secret-secret-secret", 1700000000, body, sig) {

@@ -7,6 +7,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"hotline/internal/access"
@@ -74,6 +76,9 @@ type ErrorBody struct {
 // (never sent).
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e := apperr.As(err)
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(apperr.RetrySeconds(e.RetryAfter)))
+	}
 	var body ErrorBody
 	body.Error.Code, body.Error.Message, body.Error.Fields = e.Code, e.Message, e.Fields
 	if e.Code == apperr.Internal {
@@ -97,9 +102,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 // DecodeJSON reads exactly one JSON object into v, turning every way it can
 // be wrong into an Invalid (or TooLarge) error that names the field. Every
-// JSON door of the server reads bodies with it.
+// JSON door of the server reads bodies with it. The body is read whole
+// first, so that its text can be checked (CheckJSONText: NUL bytes and
+// invalid UTF-8 are a 400 naming the field, never stored or replaced).
 func DecodeJSON(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return decodeErr(err)
+	}
+	if err := CheckJSONText(raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
 		return decodeErr(err)
 	}

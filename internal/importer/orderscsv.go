@@ -1,13 +1,13 @@
 package importer
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"hotline/internal/apperr"
+	"hotline/internal/csvsafe"
 	"hotline/internal/order"
 	"hotline/internal/service"
 )
@@ -26,14 +26,14 @@ var OrdersCSVHeader = []string{"number", "external_id", "type", "source", "urgen
 // OrdersCSVWriter writes orders as the project's orders CSV. It writes what
 // it is given: callers must mask personal data for the reader's role first.
 type OrdersCSVWriter struct {
-	w       *csv.Writer
+	w       *csvsafe.Writer
 	started bool
 }
 
 // NewOrdersCSVWriter returns a writer; the header goes out with the first
 // order (or on Flush of an empty export).
 func NewOrdersCSVWriter(w io.Writer) *OrdersCSVWriter {
-	return &OrdersCSVWriter{w: csv.NewWriter(w)}
+	return &OrdersCSVWriter{w: csvsafe.NewWriter(w)}
 }
 
 func (c *OrdersCSVWriter) head() error {
@@ -86,6 +86,10 @@ func openOrdersCSV(r io.Reader) (Source, error) {
 }
 
 func mapOrdersCSV(rec record) (service.ImportRow, error) {
+	// The writer neutralised formula-like cells (csvsafe): take that back.
+	for i, f := range rec.fields {
+		rec.fields[i] = csvsafe.Restore(f)
+	}
 	created, err := parseTime("created_at", rec.get("created_at"), time.UTC)
 	if err != nil {
 		return service.ImportRow{}, err

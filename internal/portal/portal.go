@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,6 +25,7 @@ import (
 	"hotline/internal/api"
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
+	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/service"
 	"hotline/internal/store"
@@ -130,15 +130,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // clientAddr is the client's address without the port. X-Forwarded-For is
-// not trusted (anyone can send it); behind a proxy every client shares the
-// proxy's budget — see docs/portal.md.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// believed only from the proxies configured as trusted (httpx.Forwarded);
+// without one, every client behind a proxy shares the proxy's budget.
+func clientAddr(r *http.Request) string { return httpx.ClientAddr(r) }
 
 // Report is a citizen's report, from the JSON API or the form.
 type Report struct {
@@ -404,26 +398,9 @@ func readForm(r *http.Request, rep *Report) error {
 	return nil
 }
 
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		var ute *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return apperr.New(apperr.TooLarge, "request body over %d bytes", mbe.Limit)
-		case errors.As(err, &ute) && ute.Field != "":
-			return apperr.Field(ute.Field, "wrong type")
-		case errors.Is(err, io.EOF):
-			return apperr.Field("body", "empty; a JSON object is required")
-		}
-		return apperr.Field("body", "malformed JSON")
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apperr.Field("body", "one JSON object only")
-	}
-	return nil
-}
+// decodeJSON reads the report's JSON body the one way every JSON door does
+// (httpx.DecodeJSON: field-named errors, NUL bytes and invalid UTF-8 refused).
+func decodeJSON(r *http.Request, v any) error { return httpx.DecodeJSON(r.Body, v) }
 
 // PublicJSON is an order as its citizen sees it over the JSON API.
 type PublicJSON struct {

@@ -5,7 +5,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"hotline/internal/calendar"
+	"hotline/internal/csvsafe"
 )
 
 // Kind is how a column's values are written.
@@ -122,12 +122,13 @@ func text(c Column, v any) string {
 
 // WriteCSV writes every sheet as CSV (UTF-8 with a byte-order mark, so Excel
 // opens the Chinese text correctly); sheets after the first follow a blank
-// line and a line with the sheet's name.
+// line and a line with the sheet's name. A cell a spreadsheet would take
+// for a formula is written with a leading apostrophe (csvsafe).
 func (b *Book) WriteCSV(w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	for i, s := range b.Sheets {
 		if i > 0 {
 			cw.Write(nil)

@@ -7,7 +7,9 @@ package service
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +67,8 @@ type Service struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 	Throttle *auth.Throttle
+	// Passwords bounds the password checks running at once (one per CPU).
+	Passwords *auth.Checker
 
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
@@ -93,7 +97,7 @@ func New(ctx context.Context, st *store.Store, intel Intelligence, log *slog.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), SessionTTL: 12 * time.Hour,
+	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), Passwords: auth.NewChecker(runtime.GOMAXPROCS(0)), SessionTTL: 12 * time.Hour,
 		Callers: randomHasher()}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
@@ -284,24 +288,31 @@ func (s *Service) Login(ctx context.Context, username, password, clientKey strin
 	if err := f.Err(); err != nil {
 		return "", store.User{}, err
 	}
-	key := strings.ToLower(username) + "|" + clientKey
-	if w := s.Throttle.Wait(key); w > 0 {
-		return "", store.User{}, apperr.New(apperr.Unauthorized, "too many failed logins; try again in %d seconds", int(w.Seconds()+0.999))
+	// Reserve the attempt before the expensive check, so that parallel
+	// guesses count against each other (auth.Throttle), then check within
+	// the machine's bound on concurrent password checks (auth.Checker).
+	attempt, wait := s.Throttle.Reserve(username, clientKey)
+	if wait > 0 {
+		return "", store.User{}, apperr.Later(apperr.Unauthorized, wait, "too many failed logins")
 	}
 	u, err := s.Store.UserByName(ctx, username)
-	switch {
-	case apperr.Is(err, apperr.NotFound):
-		auth.CheckNobody(password)
-		s.Throttle.Fail(key)
-		return "", store.User{}, apperr.New(apperr.Unauthorized, "wrong username or password")
-	case err != nil:
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		attempt.Cancel()
 		return "", store.User{}, err
 	}
-	if !auth.CheckPassword(u.PasswordHash, password) || !u.Active {
-		s.Throttle.Fail(key)
+	ok, cerr := s.Passwords.Check(ctx, u.PasswordHash, password) // "" for no such user: a dummy check
+	switch {
+	case errors.Is(cerr, auth.ErrBusy):
+		attempt.Cancel()
+		return "", store.User{}, apperr.Later(apperr.Unavailable, time.Second, "too many logins at once")
+	case cerr != nil:
+		attempt.Cancel()
+		return "", store.User{}, apperr.Wrap(cerr, "check password")
+	case !ok || !u.Active:
+		attempt.Failed()
 		return "", store.User{}, apperr.New(apperr.Unauthorized, "wrong username or password")
 	}
-	s.Throttle.Succeed(key)
+	attempt.Succeeded()
 	token, hash := auth.NewToken()
 	now := s.now()
 	if err := s.Store.CreateSession(ctx, hash, u.ID, now, now.Add(s.SessionTTL)); err != nil {

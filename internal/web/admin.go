@@ -12,6 +12,7 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
+	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/store"
 )
@@ -282,6 +283,9 @@ func (w *Web) adminCalendarYear(rw http.ResponseWriter, r *http.Request, p *Page
 		}
 		if json.Unmarshal(doc, &probe) != nil {
 			return apperr.Field("file", "not a holiday-cn year file")
+		}
+		if httpx.CheckJSONText(doc) != nil { // a file part: CheckInput leaves it to its reader
+			return apperr.Field("file", httpx.BadText)
 		}
 		_, err := w.svc.LoadCalendarYear(r.Context(), p.Actor, doc)
 		return err

@@ -1,12 +1,14 @@
 package web
 
 import (
-	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"hotline/internal/api"
+	"hotline/internal/apperr"
 	"hotline/internal/demo"
+	"hotline/internal/httpx"
 )
 
 // loginView is the login page's data.
@@ -51,21 +53,20 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, p, http.StatusBadRequest, "login")
 		return
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	token, _, err := w.svc.Login(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"), host)
+	token, _, err := w.svc.Login(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"), httpx.ClientAddr(r))
 	if err != nil {
 		p.Form = r.PostForm
 		p.Form.Del("password")
 		p.Title = p.T("login.title")
+		if e := apperr.As(err); e.RetryAfter > 0 {
+			rw.Header().Set("Retry-After", strconv.Itoa(apperr.RetrySeconds(e.RetryAfter)))
+		}
 		status := w.applyErr(p, err)
 		p.Data = w.loginData(p, r.PostFormValue("next"))
 		w.render(rw, p, status, "login")
 		return
 	}
-	secure := w.api != nil && w.api.SecureCookies
+	secure := w.api != nil && w.api.SecureCookies || httpx.IsHTTPS(r)
 	http.SetCookie(rw, &http.Cookie{Name: api.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode, Expires: time.Now().Add(w.svc.SessionTTL)})
 	http.Redirect(rw, r, safeReturn(r.PostFormValue("next"), "/"), http.StatusSeeOther)

@@ -93,8 +93,10 @@ func (w *Web) message(lang string, e *apperr.Error) string {
 		return w.t(lang, "err.forbidden")
 	case e.Code == apperr.NotFound:
 		return w.t(lang, "err.not_found")
-	case e.Code == apperr.Unauthorized && strings.Contains(e.Message, "too many"):
-		return w.t(lang, "err.throttled")
+	case e.Code == apperr.Unauthorized && e.RetryAfter > 0:
+		return w.t(lang, "err.throttled", apperr.RetrySeconds(e.RetryAfter))
+	case e.RetryAfter > 0:
+		return w.t(lang, "err.busy", apperr.RetrySeconds(e.RetryAfter))
 	case e.Code == apperr.Unauthorized:
 		return w.t(lang, "err.login")
 	case e.Code == apperr.Invalid && len(e.Fields) > 0:

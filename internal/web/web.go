@@ -25,6 +25,7 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/apperr"
+	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/service"
 	"hotline/internal/store"
@@ -399,10 +400,6 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, p *Page) {
 	http.Redirect(rw, r, dest, http.StatusSeeOther)
 }
 
-// safeReturn accepts only a local path to go back to after an action.
-func safeReturn(s, fallback string) string {
-	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.ContainsAny(s, "\r\n") {
-		return fallback
-	}
-	return s
-}
+// safeReturn accepts only a local path to go back to after an action
+// (httpx.LocalPath: no scheme, host, backslash, control or space character).
+func safeReturn(s, fallback string) string { return httpx.LocalPath(s, fallback) }
