@@ -352,6 +352,10 @@ func (s *Store) UpdateTx(ctx context.Context, tx *sql.Tx, id, version int64, c r
 				return err
 			}
 		}
+		// The key id is read before sealing: should a rotation land in
+		// between, the row is marked older than it is and merely re-sealed
+		// once more, never marked current while under an older key.
+		keyID := int64(s.keys.PrimaryID())
 		sealed := [3][]byte{}
 		for i, fv := range [3][2]string{{registry.FieldIDNumber, idn}, {registry.FieldPhone, ph}, {registry.FieldNotes, nt}} {
 			if sealed[i], err = s.seal(s.keys, fv[0], id, fv[1]); err != nil {
@@ -360,7 +364,7 @@ func (s *Store) UpdateTx(ctx context.Context, tx *sql.Tx, id, version int64, c r
 		}
 		set += `, id_number = ` + a.Add(sealed[0]) + `, id_number_ix = ` + a.Add(s.index(IndexIDNumber, idn)) + `, id_number_mask = ` + a.Add(registry.MaskIDNumber(idn)) +
 			`, phone = ` + a.Add(sealed[1]) + `, phone_ix = ` + a.Add(s.index(IndexPhone, ph)) + `, phone_mask = ` + a.Add(registry.MaskPhone(ph)) +
-			`, notes = ` + a.Add(sealed[2]) + `, key_id = ` + a.Add(int64(s.keys.PrimaryID()))
+			`, notes = ` + a.Add(sealed[2]) + `, key_id = ` + a.Add(keyID)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE residents SET `+set+` WHERE id = `+a.Add(id), a...)
 	if sqldb.IsUnique(err) {
