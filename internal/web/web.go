@@ -25,6 +25,7 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/apperr"
+	"hotline/internal/community/registry"
 	"hotline/internal/order"
 	"hotline/internal/service"
 	"hotline/internal/store"
@@ -51,6 +52,7 @@ type Web struct {
 	pages   map[string]*template.Template
 	catalog map[string]map[string]string
 	static  http.Handler
+	reg     *registry.Service // the residents' registry, on its pages only (registry.go)
 }
 
 // Mount is the app.Config.Web hook: it mounts the pages on mux.
@@ -79,10 +81,10 @@ func New(svc *service.Service, a *api.API, demo bool) (*Web, error) {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "parts" || base == "dashboard_parts" {
+		if base == "layout" || base == "parts" || base == "dashboard_parts" || base == "registry_parts" {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/dashboard_parts.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/dashboard_parts.html", "templates/registry_parts.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
