@@ -45,8 +45,8 @@ type Config struct {
 	// 9,200 residents; serve --demo does) when Demo is set and a data key is
 	// given. Off by default so tests that need an empty registry get one.
 	DemoRegistry bool
-	Log *slog.Logger
-	Out io.Writer // where the start banner goes
+	Log          *slog.Logger
+	Out          io.Writer // where the start banner goes
 	// DataKey seals personal data at rest (internal/seal); nil when none was
 	// given, and then modules that keep personal data refuse to start
 	// (NeedDataKey). ResealEvery is how often registered modules re-encrypt

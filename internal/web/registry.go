@@ -215,11 +215,11 @@ type planFloor struct {
 }
 
 type buildingView struct {
-	Building place.Building
-	Compound string
-	Columns  []string // "1-01": unit and position on the floor
-	Floors   []planFloor
-	Others   []planCell // rooms that are not floor×100+n
+	Building   place.Building
+	Compound   string
+	Columns    []string // "1-01": unit and position on the floor
+	Floors     []planFloor
+	Others     []planCell // rooms that are not floor×100+n
 	Tag        registry.CareTag
 	Tagged     []registry.Resident
 	Count      int
