@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hotline/internal/app"
+	"hotline/internal/community/registry"
 	"hotline/internal/seal"
 )
 
@@ -143,4 +145,64 @@ func TestBrowserRegistry(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// demoID is a checksummed ID number in the demo's reserved region.
+func demoID(birth string, seq int) string {
+	first := "990000" + birth + fmt.Sprintf("%03d", seq)
+	return first + string(registry.CheckDigitOf(first))
+}
+
+// TestBrowserRegistryImport uploads a sheet with one bad row: the page
+// shows its line and reason and nothing is written; the corrected sheet
+// then imports, with the progress bar run to its end.
+func TestBrowserRegistryImport(t *testing.T) {
+	b := newBrowser(t, withRegistry(t, false))
+	h := b.as("binyang")
+	admin, err := b.m.Svc.Store.UserByName(context.Background(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	residents := func() int {
+		s, err := b.m.Registry.Summary(context.Background(), admin, "binyang")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Residents
+	}
+	dir := t.TempDir()
+	head := "小区,楼号,室号,姓名,性别,身份证号,联系电话,关爱标签\n"
+	good1 := "三江小区,29号楼,101,赵演示甲,男," + demoID("19400101", 1) + ",13800001001,独居老人\n"
+	good2 := "三江小区,29号楼,102,钱演示乙,女," + demoID("19520202", 2) + ",13800001002,\n"
+	bad := "三江小区,29号楼,103,孙演示丙,男,99000019400303,13800001003,\n"
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	before := residents()
+	h.open("/registry/import")
+	h.do(chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{write("bad.csv", head+good1+good2+bad)}),
+		chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.import-bad .line`)))
+	if s := h.text(`.import-bad`); !strings.Contains(s, "第 4 行") || !strings.Contains(s, "没有写入") {
+		t.Fatalf("the bad row is not reported with its line: %s", s)
+	}
+	if v := h.eval(`String(document.getElementById("import-progress").value)`); v != "100" {
+		t.Errorf("progress bar at %s after the answer", v)
+	}
+	h.screenshot("registry-import-bad")
+	if n := residents(); n != before {
+		t.Fatalf("a sheet with a bad row wrote %d residents", n-before)
+	}
+	h.open("/registry/import")
+	h.do(chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{write("good.csv", head+good1+good2)}),
+		chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.import-done`)))
+	if n := residents(); n != before+2 {
+		t.Fatalf("the corrected sheet wrote %d residents, want 2", n-before)
+	}
+	h.screenshot("registry-import-done")
 }

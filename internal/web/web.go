@@ -150,6 +150,10 @@ func (w *Web) Register(mux *http.ServeMux) {
 	w.registerDashboards(mux)
 }
 
+// uploadLimits lifts the 2 MB form limit for the routes (by pattern) that
+// take uploads: the registry's spreadsheet import.
+var uploadLimits = map[string]int64{}
+
 // Page is what every template gets: the user, the language, the CSRF token
 // and the page's own data, plus the form being edited and its errors so
 // nothing typed is lost when the server refuses it.
@@ -261,7 +265,11 @@ func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 		r = r.WithContext(api.WithUser(r.Context(), u))
 		p.r = r
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(rw, r.Body, 2<<20)
+			limit := int64(2 << 20)
+			if n, ok := uploadLimits[r.Pattern]; ok {
+				limit = n
+			}
+			r.Body = http.MaxBytesReader(rw, r.Body, limit)
 			if err := r.ParseMultipartForm(2 << 20); err != nil && err != http.ErrNotMultipart {
 				w.fail(rw, r, p, apperr.New(apperr.Invalid, "bad form: %v", err))
 				return

@@ -18,15 +18,29 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("X-Registry-Import", "fragment");
+    // Upload: the first 30 %; then the server's "progress DONE TOTAL"
+    // lines as it writes rows: the rest; the result follows the marker.
     xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) { bar.value = Math.round(e.loaded * 90 / e.total); }
+      if (e.lengthComputable) { bar.value = Math.round(e.loaded * 30 / e.total); }
     };
-    xhr.upload.onload = function () { bar.value = 90; label.textContent = form.dataset.checking; };
+    xhr.upload.onload = function () { bar.value = 30; label.textContent = form.dataset.checking; };
+    var marker = "--result--\n";
+    xhr.onprogress = function () {
+      var text = xhr.responseText, end = text.indexOf(marker);
+      var lines = (end < 0 ? text : text.slice(0, end)).trim().split("\n");
+      var m = /^progress (\d+) (\d+)$/.exec(lines[lines.length - 1] || "");
+      if (m && +m[2] > 0) {
+        bar.value = 30 + Math.round(+m[1] * 70 / +m[2]);
+        label.textContent = form.dataset.checking + " " + m[1] + " / " + m[2];
+      }
+    };
     xhr.onload = function () {
+      var text = xhr.responseText, end = text.indexOf(marker);
       bar.value = 100;
       button.disabled = false;
       label.textContent = "";
-      document.getElementById("import-result").innerHTML = xhr.responseText;
+      document.getElementById("import-result").innerHTML = end < 0 ? "" : text.slice(end + marker.length);
+      if (end < 0) { label.textContent = form.dataset.failed; }
     };
     xhr.onerror = function () { button.disabled = false; label.textContent = form.dataset.failed; };
     xhr.send(new FormData(form));
