@@ -253,9 +253,9 @@ func (g *gen) idNumber(birth time.Time, gender string) string {
 }
 
 // LoadRegistry writes the generated registry into a database whose
-// registry is empty (a restarted demo keeps what it has): the extra
-// buildings through the orders' store, then every household and resident
-// in one transaction of multi-row inserts, audited once.
+// registry is empty (a restarted demo keeps what it has): buildings,
+// households and residents in one transaction of multi-row inserts (one
+// commit: each commit is an fsync), audited once.
 func LoadRegistry(ctx context.Context, st *store.Store, res *registrydb.Store) error {
 	db := st.DB()
 	var n int
@@ -266,25 +266,28 @@ func LoadRegistry(ctx context.Context, st *store.Store, res *registrydb.Store) e
 		return nil
 	}
 	hs := Registry(time.Now().In(time.FixedZone("CST", 8*3600)))
-	places := placedb.New(db)
+	area := map[string]string{}
+	for _, c := range compounds {
+		area[c.code] = c.committee
+	}
 	buildings := map[string]place.Building{}
+	var list []place.Building
 	for _, h := range hs {
 		key := h.Compound + "/" + h.Building
 		if _, ok := buildings[key]; ok {
 			continue
 		}
-		lat, lng := 31.17+float64(len(buildings)%40)*0.0002, 121.44+float64(len(buildings)/40)*0.0003
-		if err := st.PutBuilding(ctx, store.Building{Compound: h.Compound, Number: h.Building, Floors: h.Floors, LowLying: h.LowLying, Lat: &lat, Lng: &lng}); err != nil {
-			return fmt.Errorf("demo building %s: %w", key, err)
-		}
-		b, err := places.Building(ctx, place.BuildingCode(h.Compound, h.Building))
-		if err != nil {
-			return err
-		}
+		n := len(list)
+		b := place.Building{Code: place.BuildingCode(h.Compound, h.Building), Name: h.Building, Compound: h.Compound, Area: area[h.Compound],
+			Floors: h.Floors, LowLying: h.LowLying, Point: &place.Point{Lat: 31.17 + float64(n%40)*0.0002, Lng: 121.44 + float64(n/40)*0.0003}}
 		buildings[key] = b
+		list = append(list, b)
 	}
 	now := time.Now()
 	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := placedb.PutBuildings(ctx, db, tx, list); err != nil {
+			return err
+		}
 		at := make([]placedb.NewHouseholdAt, len(hs))
 		for i, h := range hs {
 			at[i] = placedb.NewHouseholdAt{Building: buildings[h.Compound+"/"+h.Building], NewHousehold: h.Household}
