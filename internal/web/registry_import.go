@@ -37,8 +37,8 @@ type importView struct {
 
 func (w *Web) importView(p *Page, r *http.Request) importView {
 	v := importView{Area: w.registryArea(p, r)}
-	if a := r.PostFormValue("area"); a != "" && p.User.Role == order.RoleAdmin {
-		v.Area = a
+	if a := r.PostFormValue("area"); a != "" {
+		v.Area = a // another area's is refused by MayImport, not ignored
 	}
 	if p.User.Role == order.RoleAdmin {
 		v.Areas = w.registryAreas(r.Context())
