@@ -324,7 +324,10 @@ func (w *Web) registryBuilding(rw http.ResponseWriter, r *http.Request, p *Page)
 			v.Others = append(v.Others, c)
 			continue
 		}
-		floor, col := n/100, c.Household.UnitNo+"-"+twoDigits(n%100)
+		floor, col := n/100, twoDigits(n%100)
+		if c.Household.UnitNo != "" {
+			col = c.Household.UnitNo + "-" + col
+		}
 		if grid[floor] == nil {
 			grid[floor] = map[string]planCell{}
 		}

@@ -158,6 +158,9 @@ func demoID(birth string, seq int) string {
 // then imports, with the progress bar run to its end.
 func TestBrowserRegistryImport(t *testing.T) {
 	b := newBrowser(t, withRegistry(t, false))
+	if b.shot != "" && os.Getenv("HOTLINE_SCREENSHOTS_DIR") != "" {
+		b.shot = os.Getenv("HOTLINE_SCREENSHOTS_DIR")
+	}
 	h := b.as("binyang")
 	admin, err := b.m.Svc.Store.UserByName(context.Background(), "admin")
 	if err != nil {
@@ -187,7 +190,7 @@ func TestBrowserRegistryImport(t *testing.T) {
 	h.do(chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{write("bad.csv", head+good1+good2+bad)}),
 		chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.import-bad .line`)))
-	if s := h.text(`.import-bad`); !strings.Contains(s, "第 4 行") || !strings.Contains(s, "没有写入") {
+	if s := h.text(`.import-bad`); !strings.Contains(s, "第 4 行") || !strings.Contains(s, "没有写入") || !strings.Contains(s, "应为 18 位") {
 		t.Fatalf("the bad row is not reported with its line: %s", s)
 	}
 	if v := h.eval(`String(document.getElementById("import-progress").value)`); v != "100" {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"hotline/internal/apperr"
@@ -139,4 +140,17 @@ func (w *Web) registryImport(rw http.ResponseWriter, r *http.Request, p *Page) {
 		status = http.StatusBadRequest
 	}
 	answer(status)
+}
+
+// ImportReason is a bad row's reason in the page's language: the
+// registry writes "身份证号: <problem>; 联系电话: <problem>", and each
+// problem is translated like a form field's.
+func (p *Page) ImportReason(reason string) string {
+	parts := strings.Split(reason, "; ")
+	for i, part := range parts {
+		if name, prob, ok := strings.Cut(part, ": "); ok {
+			parts[i] = name + "：" + p.w.problem(p.Lang, prob)
+		}
+	}
+	return strings.Join(parts, "；")
 }
