@@ -114,6 +114,7 @@ type registryHomeView struct {
 	Q         string
 	Tag       registry.CareTag
 	Results   []registry.Resident
+	Where     map[string]string // household id → building and room
 	Searched  bool
 	Next      string
 }
@@ -146,6 +147,7 @@ func (w *Web) registryHome(rw http.ResponseWriter, r *http.Request, p *Page) {
 				return
 			}
 		}
+		v.Where = w.whereOf(ctx, p, v.Results)
 		if len(v.Results) == PageSize {
 			v.Next = v.Results[len(v.Results)-1].ID
 		}
@@ -222,6 +224,7 @@ type buildingView struct {
 	Others     []planCell // rooms that are not floor×100+n
 	Tag        registry.CareTag
 	Tagged     []registry.Resident
+	Where      map[string]string
 	Count      int
 	Households int
 }
@@ -294,9 +297,11 @@ func (w *Web) registryBuilding(rw http.ResponseWriter, r *http.Request, p *Page)
 	v.Count, v.Households = len(rs), len(hs)
 	byHH := map[string]*planCell{}
 	cells := make([]planCell, len(hs))
+	v.Where = map[string]string{}
 	for i, h := range hs {
 		cells[i] = planCell{Household: h}
 		byHH[h.ID] = &cells[i]
+		v.Where[h.ID] = p.RoomLabel(h)
 	}
 	tagBit := v.Tag.Bit()
 	for _, res := range rs {
@@ -369,6 +374,31 @@ func twoDigits(n int) string {
 		return "0" + strconv.Itoa(n)
 	}
 	return strconv.Itoa(n)
+}
+
+// whereOf says where each listed resident lives ("29号楼 1单元302室"),
+// reading each household and building once.
+func (w *Web) whereOf(ctx context.Context, p *Page, rs []registry.Resident) map[string]string {
+	out, names := map[string]string{}, map[string]string{}
+	for _, r := range rs {
+		if _, ok := out[r.Household]; ok {
+			continue
+		}
+		id, _ := strconv.ParseInt(r.Household, 10, 64)
+		h, err := w.reg.Household(ctx, p.User, id)
+		if err != nil {
+			continue
+		}
+		name, ok := names[h.Building]
+		if !ok {
+			if b, err := w.reg.Building(ctx, p.User, h.Building); err == nil {
+				name = b.Name
+			}
+			names[h.Building] = name
+		}
+		out[r.Household] = name + " " + p.RoomLabel(h)
+	}
+	return out
 }
 
 type householdView struct {

@@ -140,6 +140,13 @@ func TestBrowserRegistry(t *testing.T) {
 			h.screenshot(p.shot)
 		}
 	}
+	// English, one language per page.
+	h.open("/registry/buildings/sanjiang-29?lang=en&tag=elderly_alone")
+	if s := h.text("main"); !strings.Contains(s, "Floor plan") || strings.Contains(s, "户型分布图") {
+		t.Errorf("the English building page: %s", s)
+	}
+	h.screenshot("registry-building-en-phone")
+	h.open("/registry?lang=zh")
 	if b.shot != "" {
 		if _, err := os.Stat(filepath.Join(b.shot, "registry-home.png")); err != nil {
 			t.Error(err)
