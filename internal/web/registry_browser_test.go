@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"hotline/internal/app"
@@ -120,6 +122,18 @@ func TestBrowserRegistry(t *testing.T) {
 		t.Fatalf("the low-lying care list lacks 29号楼: %s", s)
 	}
 	h.screenshot("registry-care")
+	// Printed: no header, no filters, the print date shown.
+	media := func(m string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+			return err
+		})
+	}
+	h.do(media("print"))
+	if s := h.eval(`[getComputedStyle(document.querySelector("header.top")).display, getComputedStyle(document.querySelector("form.reg-filter")).display, getComputedStyle(document.querySelector(".printonly")).display].join(",")`); s != "none,none,block" {
+		t.Errorf("the care list in print: header, filters, print date display %s", s)
+	}
+	h.do(media(""))
 
 	// The phone: no registry page scrolls sideways at 375 px.
 	h.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
