@@ -88,7 +88,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
-		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv), TrustedProxies: trusted})
+		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv), TrustedProxies: trusted,
+		RegistryWeb: registryPages(), DemoRegistry: *demoMode})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"hotline/internal/api"
+	"hotline/internal/community/registry"
 	"hotline/internal/service"
 	"hotline/internal/web"
 )
@@ -11,4 +12,9 @@ import (
 // webPages returns the HTML pages to mount, nil for API only.
 func webPages() func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool) {
 	return web.Mount
+}
+
+// registryPages returns the registry's pages to mount, nil for none.
+func registryPages() func(mux *http.ServeMux, svc *service.Service, a *api.API, reg *registry.Service, demo bool) {
+	return web.MountRegistry
 }

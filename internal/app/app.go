@@ -49,8 +49,15 @@ type Config struct {
 	Intel service.Intelligence
 	// Web mounts the HTML pages; nil serves the API only.
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
-	Log *slog.Logger
-	Out io.Writer // where the start banner goes
+	// RegistryWeb mounts the registry's pages (internal/web) when the
+	// registry is served (it needs a data key); nil serves none.
+	RegistryWeb func(mux *http.ServeMux, svc *service.Service, a *api.API, reg *registry.Service, demo bool)
+	// DemoRegistry also loads the demo registry at 宾阳路's real size (about
+	// 9,200 residents; serve --demo does) when Demo is set and a data key is
+	// given. Off by default so tests that need an empty registry get one.
+	DemoRegistry bool
+	Log          *slog.Logger
+	Out          io.Writer // where the start banner goes
 	// DataKey seals personal data at rest (internal/seal); nil when none was
 	// given, and then modules that keep personal data refuse to start
 	// (NeedDataKey). ResealEvery is how often registered modules re-encrypt
@@ -140,6 +147,12 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, err
 	}
+	if cfg.Demo && cfg.DemoRegistry && m.RegistryDB != nil { // the registry at 宾阳路's real size (internal/demo/registry.go)
+		if err := demo.LoadRegistry(ctx, st, m.RegistryDB); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("load the demo registry: %w", err)
+		}
+	}
 	return m, nil
 }
 
@@ -156,6 +169,9 @@ func (m *Main) Handler() http.Handler {
 	}
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
+	}
+	if m.RegistryWeb != nil && m.Registry != nil {
+		m.RegistryWeb(mux, m.Svc, m.API, m.Registry, m.Demo) // the registry's pages
 	}
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
 	// refused, which protects every cookie-authenticated form and call.

@@ -25,6 +25,7 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/apperr"
+	"hotline/internal/community/registry"
 	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -52,6 +53,7 @@ type Web struct {
 	pages   map[string]*template.Template
 	catalog map[string]map[string]string
 	static  http.Handler
+	reg     *registry.Service // the residents' registry, on its pages only (registry.go)
 }
 
 // Mount is the app.Config.Web hook: it mounts the pages on mux.
@@ -80,10 +82,10 @@ func New(svc *service.Service, a *api.API, demo bool) (*Web, error) {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "parts" || base == "dashboard_parts" {
+		if base == "layout" || base == "parts" || base == "dashboard_parts" || base == "registry_parts" {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/dashboard_parts.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/dashboard_parts.html", "templates/registry_parts.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
@@ -148,6 +150,10 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/models/retrain", w.page(admin, w.adminRetrain))
 	w.registerDashboards(mux)
 }
+
+// uploadLimits lifts the 2 MB form limit for the routes (by pattern) that
+// take uploads: the registry's spreadsheet import.
+var uploadLimits = map[string]int64{}
 
 // Page is what every template gets: the user, the language, the CSRF token
 // and the page's own data, plus the form being edited and its errors so
@@ -260,7 +266,11 @@ func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 		r = r.WithContext(api.WithUser(r.Context(), u))
 		p.r = r
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(rw, r.Body, 2<<20)
+			limit := int64(2 << 20)
+			if n, ok := uploadLimits[r.Pattern]; ok {
+				limit = n
+			}
+			r.Body = http.MaxBytesReader(rw, r.Body, limit)
 			if err := r.ParseMultipartForm(2 << 20); err != nil && err != http.ErrNotMultipart {
 				w.fail(rw, r, p, apperr.New(apperr.Invalid, "bad form: %v", err))
 				return
