@@ -15,10 +15,12 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
+	"hotline/internal/community/patrol"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/open311"
 	"hotline/internal/portal"
+	"hotline/internal/seal"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -35,6 +37,9 @@ type Config struct {
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
 	Log *slog.Logger
 	Out io.Writer // where the start banner goes
+	// DataKey seals personal data at rest (community modules); nil refuses
+	// to store any.
+	DataKey *seal.Keys
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -56,6 +61,8 @@ type Main struct {
 	// Addr is the address actually listened on, set once Run is serving.
 	Addr  string
 	ready chan struct{}
+	// Patrol is the volunteers and patrols module (internal/community/patrol).
+	Patrol *patrol.Service
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -97,7 +104,12 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		}
 	}
 	a := api.New(svc, cfg.Log)
-	return &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}, nil
+	m := &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}
+	if err := m.newPatrol(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("patrol: %w", err)
+	}
+	return m, nil
 }
 
 // Handler returns the whole HTTP handler: API, pages, and cross-origin
@@ -108,6 +120,7 @@ func (m *Main) Handler() http.Handler {
 	open311.Mount(mux, m.Svc)       // Open311 GeoReport v2 (internal/open311)
 	portal.Mount(mux, m.Svc, m.API) // citizen portal and public API (internal/portal)
 	feed.Mount(mux, m.Svc, m.Log)   // municipal platform webhook (internal/feed)
+	m.mountPatrol(mux)              // volunteers and patrols (internal/community/patrol)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
