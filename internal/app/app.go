@@ -15,6 +15,7 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
+	"hotline/internal/community/meeting"
 	"hotline/internal/community/patrol"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
@@ -63,6 +64,8 @@ type Main struct {
 	ready chan struct{}
 	// Patrol is the volunteers and patrols module (internal/community/patrol).
 	Patrol *patrol.Service
+	// Meetings is the consultation meetings module (internal/community/meeting).
+	Meetings *meeting.Service
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -109,6 +112,10 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, fmt.Errorf("patrol: %w", err)
 	}
+	if err := m.newMeetings(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("meetings: %w", err)
+	}
 	return m, nil
 }
 
@@ -121,6 +128,7 @@ func (m *Main) Handler() http.Handler {
 	portal.Mount(mux, m.Svc, m.API) // citizen portal and public API (internal/portal)
 	feed.Mount(mux, m.Svc, m.Log)   // municipal platform webhook (internal/feed)
 	m.mountPatrol(mux)              // volunteers and patrols (internal/community/patrol)
+	m.mountMeetings(mux)            // consultation meetings (internal/community/meeting)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
@@ -167,6 +175,9 @@ func (m *Main) Run(ctx context.Context) error {
 	feedDone := make(chan struct{}) // the feed outbox worker (internal/feed)
 	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log).Run(jobs) }()
 	defer func() { stopJobs(); <-feedDone }()
+	meetDone := make(chan struct{}) // overdue meeting actions (internal/community/meeting)
+	go func() { defer close(meetDone); m.runMeetingSweeper(jobs) }()
+	defer func() { stopJobs(); <-meetDone }()
 	if n, ok := m.Intel.(nightly); ok {
 		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
 	}

@@ -30,15 +30,24 @@ func (s *Service) CreateOrderWith(ctx context.Context, a Actor, in order.NewOrde
 }
 
 // NoteOrdersWith appends a `note` event with body to each order's timeline
-// (each in its own hash chain, its version checked) and runs after in the
-// same transaction: a meeting linked to orders is written together with the
-// notes that point to it. The orders must exist and be visible to a (else
-// Invalid on field); their state does not change and closed orders take the
-// note too, since a meeting may look back at a closed case.
+// (each in its own hash chain, its version checked) and runs write first in
+// the same transaction: a meeting linked to orders is written together with
+// the notes that point to it, and what write returns (the new meeting's id)
+// is added to the notes' body before they are hashed. The orders must exist
+// and be visible to a (else Invalid on field); their state does not change
+// and closed orders take the note too, since a meeting may look back at a
+// closed case.
 func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids []string, body map[string]any,
-	after func(ctx context.Context, tx *sql.Tx) error) error {
+	write func(ctx context.Context, tx *sql.Tx) (map[string]any, error)) error {
+	before := func(ctx context.Context, tx *sql.Tx) error {
+		extra, err := write(ctx, tx)
+		for k, v := range extra {
+			body[k] = v
+		}
+		return err
+	}
 	if len(ids) == 0 {
-		return s.Store.DB().Tx(ctx, func(tx *sql.Tx) error { return after(ctx, tx) })
+		return s.Store.DB().Tx(ctx, func(tx *sql.Tx) error { return before(ctx, tx) })
 	}
 	now := s.now()
 	note := func(cur order.Order) store.Change {
@@ -53,7 +62,7 @@ func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids
 		if !cur.Visible(a) {
 			return store.Mutation{}, missing(ids[0])
 		}
-		m := store.Mutation{Changes: []store.Change{note(cur)}, After: after}
+		m := store.Mutation{Changes: []store.Change{note(cur)}, Before: before}
 		for _, id := range ids[1:] {
 			o, err := load(id)
 			if apperr.Is(err, apperr.NotFound) || (err == nil && !o.Visible(a)) {
