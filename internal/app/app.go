@@ -41,6 +41,8 @@ type Config struct {
 	// DataKey seals personal data at rest (community modules); nil refuses
 	// to store any.
 	DataKey *seal.Keys
+	// CommunityDemo also loads the community modules' demo (serve --demo).
+	CommunityDemo bool
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -115,6 +117,12 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	if err := m.newMeetings(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("meetings: %w", err)
+	}
+	if cfg.CommunityDemo {
+		if err := demo.LoadCommunity(ctx, svc, m.Patrol, m.Meetings, cfg.DataKey != nil); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("load the community demo: %w", err)
+		}
 	}
 	return m, nil
 }

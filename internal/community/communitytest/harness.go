@@ -23,7 +23,7 @@ import (
 
 // Server is a running hotline server.
 type Server struct {
-	T    *testing.T
+	T    testing.TB
 	Base string
 	M    *app.Main
 }
@@ -31,7 +31,12 @@ type Server struct {
 // Start runs the demo server on dbURL until the test ends. Besides the
 // demo accounts it adds "yuehe" (a handler of the 月河 committee) and
 // "volunteer2" (a second volunteer login of 宾阳路).
-func Start(t *testing.T, dbURL string) *Server {
+func Start(t testing.TB, dbURL string) *Server { return start(t, dbURL, false) }
+
+// StartDemo is Start with the community modules' demo loaded too.
+func StartDemo(t testing.TB, dbURL string) *Server { return start(t, dbURL, true) }
+
+func start(t testing.TB, dbURL string, community bool) *Server {
 	t.Helper()
 	key, err := seal.Generate()
 	if err != nil {
@@ -42,7 +47,7 @@ func Start(t *testing.T, dbURL string) *Server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Intel: intel.New(), Sweep: time.Hour, DataKey: keys})
+	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Intel: intel.New(), Sweep: time.Hour, DataKey: keys, CommunityDemo: community})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)
