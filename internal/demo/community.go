@@ -240,7 +240,9 @@ func loadSiteHistory(ctx context.Context, svc *service.Service, m *meeting.Servi
 		}
 		yes := true
 		steps := []func() error{
-			func() error { return step(time.Hour, disp, order.ActDispatch, order.Input{Unit: "binyang", Note: "请居委会牵头协调"}) },
+			func() error {
+				return step(time.Hour, disp, order.ActDispatch, order.Input{Unit: "binyang", Note: "请居委会牵头协调"})
+			},
 			func() error { return step(2*time.Hour, h, order.ActAccept, order.Input{}) },
 			func() error {
 				return step(3*time.Hour, h, order.ActContact, order.Input{Note: "已联系来电人，约定召开协调会。"})
@@ -251,7 +253,9 @@ func loadSiteHistory(ctx context.Context, svc *service.Service, m *meeting.Servi
 				func() error {
 					return step(72*time.Hour, h, order.ActReply, order.Input{Result: "resolved", Text: "经协商会议协调，施工方已按会议决定整改。"})
 				},
-				func() error { return step(73*time.Hour, disp, order.ActApproveReply, order.Input{Note: "答复完整"}) },
+				func() error {
+					return step(73*time.Hour, disp, order.ActApproveReply, order.Input{Note: "答复完整"})
+				},
 				func() error {
 					return step(74*time.Hour, opr, order.ActCallback, order.Input{Outcome: "basically_satisfied", Resolved: &yes, Note: "来电人基本满意"})
 				})
