@@ -72,7 +72,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	url, _ := dbURL(e, *db, false)
 	log := logger(e)
-	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, CommunityDemo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages()})
+	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, CommunityDemo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), CommunityPages: communityPages()})
 	if err != nil {
 		return err
 	}

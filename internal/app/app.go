@@ -43,6 +43,9 @@ type Config struct {
 	DataKey *seal.Keys
 	// CommunityDemo also loads the community modules' demo (serve --demo).
 	CommunityDemo bool
+	// CommunityPages mounts the patrol and meeting pages (web.MountCommunity);
+	// nil serves their API only.
+	CommunityPages func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool, p *patrol.Service, m *meeting.Service)
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -139,6 +142,9 @@ func (m *Main) Handler() http.Handler {
 	m.mountMeetings(mux)            // consultation meetings (internal/community/meeting)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
+	}
+	if m.CommunityPages != nil {
+		m.CommunityPages(mux, m.Svc, m.API, m.Demo, m.Patrol, m.Meetings)
 	}
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
 	// refused, which protects every cookie-authenticated form and call.

@@ -69,6 +69,15 @@ func Plan(req PlanRequest) ([]PlannedShift, []Unfilled) {
 	windows := append([]Window(nil), req.Windows...)
 	sort.Slice(windows, func(i, j int) bool { return windows[i].Start < windows[j].Start })
 	vols := append([]Volunteer(nil), req.Volunteers...)
+	// Unavailable days as sets, read once: AvailableOn parses the date for
+	// every question, which a month's plan would ask 20,000 times.
+	off := make([]map[string]bool, len(vols))
+	for i, v := range vols {
+		off[i] = map[string]bool{}
+		for _, u := range v.Unavailable {
+			off[i][u] = true
+		}
+	}
 	var out []PlannedShift
 	var short []Unfilled
 	for _, date := range req.Dates {
@@ -76,6 +85,7 @@ func Plan(req PlanRequest) ([]PlannedShift, []Unfilled) {
 		if err != nil {
 			continue
 		}
+		wd := weekdays[day.Weekday()]
 		for _, w := range windows {
 			start, end := w.Span(day)
 			for _, c := range req.Compounds {
@@ -83,8 +93,8 @@ func Plan(req PlanRequest) ([]PlannedShift, []Unfilled) {
 					continue
 				}
 				var free []Volunteer
-				for _, v := range vols {
-					if !v.AvailableOn(date) || overlaps(busy[v.ID], start, end) {
+				for i, v := range vols {
+					if off[i][date] || off[i][wd] || overlaps(busy[v.ID], start, end) {
 						continue
 					}
 					free = append(free, v)
