@@ -412,6 +412,9 @@ func (s *Service) PlanShifts(ctx context.Context, u access.User, in PlanInput) (
 	if len(in.Windows) == 0 {
 		in.Windows = []string{"08:00-10:00", "14:00-16:00"}
 	}
+	if len(in.Windows) > 12 {
+		f.Add("windows", "at most 12")
+	}
 	var windows []Window
 	for _, ws := range in.Windows {
 		w, ok := ParseWindow(ws)
