@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hotline/internal/demo"
+	"hotline/internal/gen"
 	"hotline/internal/order"
 	"hotline/internal/store"
 	"hotline/internal/textproc"
@@ -45,7 +46,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	need := uint64(*n) * store.GenBytesPerOrder
+	need := uint64(*n) * gen.BytesPerOrder
 	if dir := dataDir(ctx, url); dir != "" {
 		free, err := freeBytes(dir)
 		if err == nil && free < need+need/5 {
@@ -77,7 +78,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	cfg := store.GenConfig{Orders: *n, Years: *years, Seed: *seed, End: time.Now().UTC(),
+	cfg := gen.Config{Orders: *n, Years: *years, Seed: *seed, End: time.Now().UTC(),
 		Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar},
 		// What the server's intelligence (intel.Intel.Tokens) indexes on create.
 		Tokens: textproc.Default().SearchTokens}
@@ -107,7 +108,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 			fmt.Fprintf(e.stderr, "\r%d/%d orders (%.0f/s)   ", k, *n, float64(k)/el)
 		}
 	}
-	events, err := svc.Store.Generate(ctx, cfg)
+	events, err := gen.Generate(ctx, svc.Store, cfg)
 	fmt.Fprintln(e.stderr)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"hotline/internal/feed"
+	"hotline/internal/seal"
 )
 
 func init() {
@@ -34,6 +35,7 @@ func runFeedAdd(ctx context.Context, e env, args []string) error {
 	stdin := fs.Bool("secret-stdin", false, "read the shared HMAC secret from standard input")
 	deliver := fs.String("deliver-url", "", "where status changes are POSTed (empty: not delivered)")
 	disabled := fs.Bool("disabled", false, "store the platform disabled (its requests are refused with 403)")
+	keyFile := dataKeyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,20 +50,28 @@ func runFeedAdd(ctx context.Context, e env, args []string) error {
 	if len(secret) < 16 {
 		return fmt.Errorf("%w: feed add-platform: the secret must be at least 16 characters", errUsage)
 	}
+	url, _ := dbURL(e, *db, false)
+	key, _, err := resolveDataKey(e, *keyFile, url, false, false)
+	if err != nil {
+		return err
+	}
+	if key == nil {
+		return fmt.Errorf("feed add-platform: %w", seal.ErrNoKey)
+	}
+	sealed, err := feed.NewBox(key, "").Seal(secret)
+	if err != nil {
+		return err
+	}
 	svc, closeFn, err := openService(ctx, e, *db)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	box := feed.NewBox(e.getenv(feed.KeyEnv))
-	p, err := svc.PutFeedPlatform(ctx, *name, box.Seal(secret), *deliver, !*disabled)
+	p, err := svc.PutFeedPlatform(ctx, *name, sealed, *deliver, !*disabled)
 	if err != nil {
 		return err
 	}
-	how := "encrypted with " + feed.KeyEnv
-	if !box.Encrypted() {
-		how = "stored unencrypted: set " + feed.KeyEnv + " to encrypt platform secrets at rest"
-	}
+	how := "sealed with the data key"
 	fmt.Fprintf(e.stdout, "platform %s saved (secret %s)\n", p.Name, how)
 	return nil
 }

@@ -57,17 +57,36 @@ func TestImportCommand(t *testing.T) {
 
 func TestFeedCommand(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
-		if code, out, errs := runCmd(t, "0123456789abcdef-secret\n", "feed", "add-platform", "--db", db, "--name", "shanghai", "--secret-stdin", "--deliver-url", "https://city.example/status"); code != 0 || !strings.Contains(out, "platform shanghai saved") {
-			t.Fatalf("add-platform: %d %s %s", code, out, errs)
+		// Platform secrets are sealed with the data key, and add-platform
+		// never makes one: without the server's key it refuses.
+		if code, _, errs := runCmd(t, "0123456789abcdef-secret\n", "feed", "add-platform", "--db", db, "--name", "shanghai", "--secret-stdin"); code != 1 || !strings.Contains(errs, "data key") {
+			t.Fatalf("add-platform without a data key: %d %s", code, errs)
 		}
-		if code, _, _ := runCmd(t, "short\n", "feed", "add-platform", "--db", db, "--name", "x", "--secret-stdin"); code != 2 {
-			t.Fatalf("short secret: %d", code)
+		keyFile := filepath.Join(t.TempDir(), "data.key")
+		if code, _, errs := runCmd(t, "", "keys", "generate", "--out", keyFile); code != 0 {
+			t.Fatalf("keys generate: %d %s", code, errs)
 		}
-		if code, _, errs := runCmd(t, "0123456789abcdef-secret\n", "feed", "add-platform", "--db", db, "--name", "Bad Name", "--secret-stdin", "--deliver-url", "ftp://x"); code != 1 || !strings.Contains(errs, "deliver_url") {
-			t.Fatalf("bad platform: %d %s", code, errs)
-		}
-		if code, out, _ := runCmd(t, "", "feed", "list", "--db", db); code != 0 || !strings.Contains(out, "shanghai\tactive\thttps://city.example/status") || !strings.Contains(out, "outbox: 0 pending") {
-			t.Fatalf("list: %d %s", code, out)
-		}
+		feedCommandChecks(t, db, func(t *testing.T, stdin string, args ...string) (int, string, string) {
+			if len(args) > 1 && args[1] == "add-platform" {
+				args = append(args, "--data-key-file", keyFile)
+			}
+			return runCmd(t, stdin, args...)
+		})
 	})
+}
+
+// feedCommandChecks adds, refuses and lists platforms with `hotline feed`.
+func feedCommandChecks(t *testing.T, db string, runCmd func(t *testing.T, stdin string, args ...string) (int, string, string)) {
+	if code, out, errs := runCmd(t, "0123456789abcdef-secret\n", "feed", "add-platform", "--db", db, "--name", "shanghai", "--secret-stdin", "--deliver-url", "https://city.example/status"); code != 0 || !strings.Contains(out, "platform shanghai saved") {
+		t.Fatalf("add-platform: %d %s %s", code, out, errs)
+	}
+	if code, _, _ := runCmd(t, "short\n", "feed", "add-platform", "--db", db, "--name", "x", "--secret-stdin"); code != 2 {
+		t.Fatalf("short secret: %d", code)
+	}
+	if code, _, errs := runCmd(t, "0123456789abcdef-secret\n", "feed", "add-platform", "--db", db, "--name", "Bad Name", "--secret-stdin", "--deliver-url", "ftp://x"); code != 1 || !strings.Contains(errs, "deliver_url") {
+		t.Fatalf("bad platform: %d %s", code, errs)
+	}
+	if code, out, _ := runCmd(t, "", "feed", "list", "--db", db); code != 0 || !strings.Contains(out, "shanghai\tactive\thttps://city.example/status") || !strings.Contains(out, "outbox: 0 pending") {
+		t.Fatalf("list: %d %s", code, out)
+	}
 }

@@ -9,13 +9,14 @@ import (
 
 	"hotline/internal/app"
 	"hotline/internal/demo"
+	"hotline/internal/feed"
 )
 
 // defaultDB is the embedded SQLite file used when no --db is given.
 const defaultDB = "sqlite:./hotline-data/hotline.db"
 
 func init() {
-	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo]", runServe)
+	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo] [--data-key-file FILE]", runServe)
 	register("migrate", "create or upgrade the schema: migrate --db URL", runMigrate)
 }
 
@@ -67,12 +68,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	db := fs.String("db", "", "database URL: sqlite:PATH or postgres://… (default "+defaultDB+", or $HOTLINE_DB)")
 	demoMode := fs.Bool("demo", false, "load the demo subdistrict into an empty database")
+	keyFile := dataKeyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	url, _ := dbURL(e, *db, false)
 	log := logger(e)
-	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, CommunityDemo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), CommunityPages: communityPages()})
+	key, keyNote, err := resolveDataKey(e, *keyFile, url, *demoMode, true)
+	if err != nil {
+		return err
+	}
+	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key, CommunityDemo: *demoMode, CommunityPages: communityPages(),
+		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv)})
 	if err != nil {
 		return err
 	}
@@ -93,6 +100,14 @@ func runServe(ctx context.Context, e env, args []string) error {
 		}
 		fmt.Fprintln(e.stdout)
 	}
+	switch {
+	case keyNote != "" && *demoMode:
+		fmt.Fprintf(e.stdout, "WARNING: demo data key, %s; personal data is sealed with a key that sits beside the demo database. Real data needs its own key: hotline keys generate --out FILE, then --data-key-file FILE.\n", keyNote)
+	case keyNote != "":
+		fmt.Fprintf(e.stdout, "WARNING: no data key was given; residents' personal data is sealed with the key %s. Back it up apart from the database (without it the data cannot be read), or give your own: --data-key-file FILE or HOTLINE_DATA_KEY.\n", keyNote)
+	case key == nil:
+		fmt.Fprintln(e.stdout, "WARNING: no data key (--data-key-file or HOTLINE_DATA_KEY): the modules that keep residents' personal data are off.")
+	}
 	return <-errc
 }
 
@@ -108,6 +123,9 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	}
 	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := app.MigrateRegistry(ctx, st.DB()); err != nil { // places and residents (community.md §1)
 		return err
 	}
 	fmt.Fprintln(e.stdout, "schema is up to date")

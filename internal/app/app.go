@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,12 +18,16 @@ import (
 	"hotline/internal/calendar"
 	"hotline/internal/community/meeting"
 	"hotline/internal/community/patrol"
+	"hotline/internal/community/registry"
+	"hotline/internal/community/registry/registryapi"
+	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/open311"
 	"hotline/internal/portal"
 	"hotline/internal/seal"
 	"hotline/internal/service"
+	"hotline/internal/stats"
 	"hotline/internal/store"
 )
 
@@ -32,15 +37,26 @@ type Config struct {
 	DB    string // sqlite:PATH or postgres://…
 	Demo  bool   // load the demo subdistrict into an empty database
 	Sweep time.Duration
+	// SettingsPoll is how often an instance checks whether another one
+	// changed the admin settings (service.WatchSettings); 0 means 1 s.
+	SettingsPoll time.Duration
+	// Feed tunes the platform feed's outbox worker; FeedLegacyKey opens
+	// platform secrets stored before they were sealed with the data key
+	// (HOTLINE_SECRET_KEY). cmd reads both from the environment.
+	Feed          feed.Settings
+	FeedLegacyKey string
 	// Intel provides the text features; nil runs without them.
 	Intel service.Intelligence
 	// Web mounts the HTML pages; nil serves the API only.
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
 	Log *slog.Logger
 	Out io.Writer // where the start banner goes
-	// DataKey seals personal data at rest (community modules); nil refuses
-	// to store any.
-	DataKey *seal.Keys
+	// DataKey seals personal data at rest (internal/seal); nil when none was
+	// given, and then modules that keep personal data refuse to start
+	// (NeedDataKey). ResealEvery is how often registered modules re-encrypt
+	// old values (default a minute; reseal.go).
+	DataKey     *seal.Keys
+	ResealEvery time.Duration
 	// CommunityDemo also loads the community modules' demo (serve --demo).
 	CommunityDemo bool
 	// CommunityPages mounts the patrol and meeting pages (web.MountCommunity);
@@ -67,6 +83,13 @@ type Main struct {
 	// Addr is the address actually listened on, set once Run is serving.
 	Addr  string
 	ready chan struct{}
+
+	// resealers re-encrypt personal data after a key rotation (reseal.go).
+	resealers []resealJob
+
+	// Registry is the residents' registry (registry.go); nil without a data key.
+	Registry   *registry.Service
+	RegistryDB *registrydb.Store
 	// Patrol is the volunteers and patrols module (internal/community/patrol).
 	Patrol *patrol.Service
 	// Meetings is the consultation meetings module (internal/community/meeting).
@@ -98,6 +121,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, err
 	}
+	if cfg.DataKey != nil {
+		// The repeat callers' key, the same on every instance with this data
+		// key: a PRF output of the data key's (unrotated) index key.
+		svc.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
+	}
 	if cfg.Demo {
 		if err := demo.Load(ctx, svc); err != nil {
 			st.Close()
@@ -113,6 +141,10 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	a := api.New(svc, cfg.Log)
 	m := &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}
+	if err := m.openRegistry(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := m.newPatrol(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("patrol: %w", err)
@@ -135,11 +167,14 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
 	m.API.Register(mux)
-	open311.Mount(mux, m.Svc)       // Open311 GeoReport v2 (internal/open311)
-	portal.Mount(mux, m.Svc, m.API) // citizen portal and public API (internal/portal)
-	feed.Mount(mux, m.Svc, m.Log)   // municipal platform webhook (internal/feed)
-	m.mountPatrol(mux)              // volunteers and patrols (internal/community/patrol)
-	m.mountMeetings(mux)            // consultation meetings (internal/community/meeting)
+	open311.Mount(mux, m.Svc)                  // Open311 GeoReport v2 (internal/open311)
+	portal.Mount(mux, m.Svc, m.API)            // citizen portal and public API (internal/portal)
+	feed.Mount(mux, m.Svc, m.Log, m.feedBox()) // municipal platform webhook (internal/feed)
+	if m.Registry != nil {
+		registryapi.Mount(m.API.Routes(mux), m.Registry) // residents' registry (community.md §1)
+	}
+	m.mountPatrol(mux)   // volunteers and patrols (internal/community/patrol)
+	m.mountMeetings(mux) // consultation meetings (internal/community/meeting)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
@@ -154,7 +189,7 @@ func (m *Main) Handler() http.Handler {
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `{"error":{"code":"forbidden","message":"cross-origin request refused"}}`+"\n")
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(open311.JoinedPaths(mux))) // Open311 "//" paths served, not redirected
 }
 
 func securityHeaders(h http.Handler) http.Handler {
@@ -187,8 +222,17 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Svc.RunSweeper(jobs, m.Sweep)
 	}()
 	feedDone := make(chan struct{}) // the feed outbox worker (internal/feed)
-	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log).Run(jobs) }()
+	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log, m.Config.Feed, m.feedBox()).Run(jobs) }()
 	defer func() { stopJobs(); <-feedDone }()
+	resealDone := make(chan struct{}) // re-encryption after key rotations (reseal.go)
+	go func() {
+		defer close(resealDone)
+		runResealers(jobs, m.DataKey, m.resealers, cmp.Or(m.ResealEvery, defaultResealEvery), resealPoll, m.Log)
+	}()
+	defer func() { stopJobs(); <-resealDone }()
+	settingsDone := make(chan struct{}) // admin changes made on other instances (issue 12)
+	go func() { defer close(settingsDone); m.Svc.WatchSettings(jobs, m.SettingsPoll) }()
+	defer func() { stopJobs(); <-settingsDone }()
 	meetDone := make(chan struct{}) // overdue meeting actions (internal/community/meeting)
 	go func() { defer close(meetDone); m.runMeetingSweeper(jobs) }()
 	defer func() { stopJobs(); <-meetDone }()
@@ -216,3 +260,6 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	return err
 }
+
+// feedBox seals and opens the feed platforms' secrets with the data key.
+func (m *Main) feedBox() *feed.Box { return feed.NewBox(m.DataKey, m.FeedLegacyKey) }

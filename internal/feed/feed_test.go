@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"hotline/internal/app"
 	"hotline/internal/feed"
+	"hotline/internal/seal"
 	"hotline/internal/testenv"
 )
 
@@ -35,7 +37,7 @@ type server struct {
 }
 
 func fastFeed(t *testing.T) {
-	t.Setenv(feed.KeyEnv, testKey)
+	t.Setenv(feed.LegacyKeyEnv, testKey)
 	t.Setenv("HOTLINE_FEED_POLL", "20ms")
 	t.Setenv("HOTLINE_FEED_RETRY_BASE", "20ms")
 	t.Setenv("HOTLINE_FEED_RETRY_MAX", "150ms")
@@ -45,7 +47,10 @@ func fastFeed(t *testing.T) {
 func start(t *testing.T, dbURL string, demo bool) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour})
+	// What cmd's serve passes: the worker's settings and the legacy key
+	// from the environment (fastFeed sets them), and a data key.
+	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: testDataKey(t),
+		Feed: feed.SettingsFrom(os.Getenv), FeedLegacyKey: os.Getenv(feed.LegacyKeyEnv)})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)
@@ -73,7 +78,7 @@ func start(t *testing.T, dbURL string, demo bool) *server {
 
 func (s *server) addPlatform(name, deliverURL string, active bool) {
 	s.t.Helper()
-	if _, err := s.m.Svc.PutFeedPlatform(context.Background(), name, feed.NewBox(testKey).Seal(testSecret), deliverURL, active); err != nil {
+	if _, err := s.m.Svc.PutFeedPlatform(context.Background(), name, s.sealed(testSecret), deliverURL, active); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -456,4 +461,34 @@ func TestPlatformDeadline(t *testing.T) {
 			t.Fatal(code)
 		}
 	})
+}
+
+var (
+	dataKeyOnce sync.Once
+	dataKey     *seal.Keys
+)
+
+// testDataKey is one data key for every server of the test binary (two
+// instances of one database must share it, as in production).
+func testDataKey(t *testing.T) *seal.Keys {
+	dataKeyOnce.Do(func() {
+		content, err := seal.Generate()
+		if err == nil {
+			dataKey, err = seal.Parse(content)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	return dataKey
+}
+
+// sealed is a platform secret as `hotline feed add-platform` stores it.
+func (s *server) sealed(secret string) string {
+	s.t.Helper()
+	v, err := feed.NewBox(testDataKey(s.t), "").Seal(secret)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return v
 }

@@ -33,10 +33,9 @@ type Handler struct {
 	Now func() time.Time
 }
 
-// Mount adds the feed routes to mux, with secrets opened by the key in
-// HOTLINE_SECRET_KEY.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	h := &Handler{Svc: svc, Log: log, Box: BoxFromEnv(), Now: time.Now}
+// Mount adds the feed routes to mux, with platform secrets opened by box.
+func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger, box *Box) {
+	h := &Handler{Svc: svc, Log: log, Box: box, Now: time.Now}
 	mux.Handle("POST /api/v1/feed/orders", h)
 }
 

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hotline/internal/store"
@@ -32,50 +34,70 @@ type Worker struct {
 	Box   *Box
 	Log   *slog.Logger
 	HTTP  *http.Client
-	Owner string // lease owner: unique per instance
+	Owner string // lease owner: unique per instance (each claim adds a counter)
 
 	Poll      time.Duration // how often to look for due rows
-	Lease     time.Duration // how long a claim lasts (longer than the HTTP timeout)
+	Lease     time.Duration // how long a claim lasts (at least twice the HTTP timeout)
 	RetryBase time.Duration // first retry delay; doubled per attempt
 	RetryMax  time.Duration // longest retry delay
-	Batch     int           // rows claimed per poll
+	Batch     int           // most rows claimed per poll (fewer when the lease is short: claimLimit)
 	Parallel  int           // deliveries in flight
 
 	Now func() time.Time
+
+	claims atomic.Int64 // numbers this worker's claims, for their lease tokens
 }
 
-// NewWorker returns a worker with the production defaults, tunable through
-// HOTLINE_FEED_POLL, HOTLINE_FEED_TIMEOUT, HOTLINE_FEED_RETRY_BASE and
-// HOTLINE_FEED_RETRY_MAX (Go durations).
-func NewWorker(st *store.Store, log *slog.Logger) *Worker {
+// Settings tune the outbox worker (Go durations in the environment).
+type Settings struct {
+	Timeout   time.Duration // one delivery's HTTP timeout (HOTLINE_FEED_TIMEOUT, 10s)
+	Poll      time.Duration // how often to look for due rows (HOTLINE_FEED_POLL, 1s)
+	Lease     time.Duration // a claim's lease (HOTLINE_FEED_LEASE, 2×timeout+30s; never under 2×timeout)
+	RetryBase time.Duration // first retry delay (HOTLINE_FEED_RETRY_BASE, 2s)
+	RetryMax  time.Duration // longest retry delay (HOTLINE_FEED_RETRY_MAX, 10m)
+}
+
+// SettingsFrom reads the worker's settings through getenv (the app's
+// configuration passes its environment; nothing here reads it itself).
+// Missing or bad values keep the defaults.
+func SettingsFrom(getenv func(string) string) Settings {
+	d := func(name string, def time.Duration) time.Duration {
+		if v := getenv(name); v != "" {
+			if x, err := time.ParseDuration(v); err == nil && x > 0 {
+				return x
+			}
+		}
+		return def
+	}
+	timeout := d("HOTLINE_FEED_TIMEOUT", 10*time.Second)
+	return Settings{Timeout: timeout, Poll: d("HOTLINE_FEED_POLL", time.Second),
+		Lease:     d("HOTLINE_FEED_LEASE", timeout*2+30*time.Second),
+		RetryBase: d("HOTLINE_FEED_RETRY_BASE", 2*time.Second), RetryMax: d("HOTLINE_FEED_RETRY_MAX", 10*time.Minute)}
+}
+
+// NewWorker returns a worker with settings (zero fields take the
+// defaults); a lease shorter than twice the timeout is raised to that.
+func NewWorker(st *store.Store, log *slog.Logger, set Settings, box *Box) *Worker {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	def := SettingsFrom(func(string) string { return "" })
+	timeout := cmp.Or(set.Timeout, def.Timeout)
 	b := make([]byte, 6)
 	rand.Read(b)
 	host, _ := os.Hostname()
-	timeout := envDuration("HOTLINE_FEED_TIMEOUT", 10*time.Second)
 	return &Worker{
-		Store: st, Box: BoxFromEnv(), Log: log,
+		Store: st, Box: box, Log: log,
 		HTTP:      &http.Client{Timeout: timeout},
 		Owner:     host + "-" + hex.EncodeToString(b),
-		Poll:      envDuration("HOTLINE_FEED_POLL", time.Second),
-		Lease:     timeout*2 + 30*time.Second,
-		RetryBase: envDuration("HOTLINE_FEED_RETRY_BASE", 2*time.Second),
-		RetryMax:  envDuration("HOTLINE_FEED_RETRY_MAX", 10*time.Minute),
+		Poll:      cmp.Or(set.Poll, def.Poll),
+		Lease:     max(cmp.Or(set.Lease, timeout*2+30*time.Second), 2*timeout),
+		RetryBase: cmp.Or(set.RetryBase, def.RetryBase),
+		RetryMax:  cmp.Or(set.RetryMax, def.RetryMax),
 		Batch:     64,
 		Parallel:  8,
 		Now:       time.Now,
 	}
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v := os.Getenv(name); v != "" {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
-	}
-	return def
 }
 
 // Run delivers until ctx ends.
@@ -100,10 +122,31 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// timeout is the longest one delivery's HTTP exchange can take.
+func (w *Worker) timeout() time.Duration {
+	if w.HTTP != nil && w.HTTP.Timeout > 0 {
+		return w.HTTP.Timeout
+	}
+	return w.Lease / 2
+}
+
+// claimLimit is how many rows one claim may take: only as many as can be
+// started before the claim's lease ends. Rows go out Parallel at a time and
+// each takes up to the HTTP timeout, so the k-th wave starts up to k
+// timeouts after the claim; one timeout is kept spare for the database.
+// Issue 12: 64 rows on a 50 s lease, 8 at a time against a platform taking
+// 9 s, left the last waves starting after the lease had ended, and another
+// instance claimed and sent them too.
+func (w *Worker) claimLimit() int {
+	waves := max(1, int(w.Lease/w.timeout())-1)
+	return max(1, min(w.Batch, max(1, w.Parallel)*waves))
+}
+
 // RunOnce claims one batch of due rows and delivers them; it returns how
 // many it attempted.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	items, err := w.Store.ClaimOutbox(ctx, w.Owner, w.Now(), w.Lease, w.Batch)
+	token := w.Owner + "/" + strconv.FormatInt(w.claims.Add(1), 10)
+	items, err := w.Store.ClaimOutbox(ctx, token, w.Now(), w.Lease, w.claimLimit())
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
@@ -123,7 +166,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func(it store.OutboxItem, p *store.FeedPlatform) {
 			defer func() { <-sem; wg.Done() }()
-			w.deliver(ctx, it, p)
+			w.deliver(ctx, token, it, p)
 		}(it, p)
 	}
 	wg.Wait()
@@ -136,21 +179,43 @@ func IdempotencyKey(it store.OutboxItem) string {
 	return "hotline-" + it.OrderID + "-" + strconv.Itoa(it.Seq)
 }
 
-func (w *Worker) deliver(ctx context.Context, it store.OutboxItem, p *store.FeedPlatform) {
-	err := w.post(ctx, it, p)
-	// Record the outcome even when ctx is ending, so a delivered row is not
+// deliver sends one claimed row. It first renews the row's lease for the
+// whole exchange (OutboxBegin), and sends nothing if token no longer holds
+// it; the outcome is then recorded only under the same token, so a row is
+// settled by the one worker that sent it last.
+func (w *Worker) deliver(ctx context.Context, token string, it store.OutboxItem, p *store.FeedPlatform) {
+	// Record outcomes even when ctx is ending, so a delivered row is not
 	// sent again after a restart (the receiver would dedupe it anyway).
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err == nil {
-		if err := w.Store.OutboxDelivered(rec, it.ID, w.Owner, w.Now()); err != nil {
-			w.Log.Warn("feed outbox: mark delivered", "id", it.ID, "err", err)
+	if ctx.Err() != nil {
+		if err := w.Store.OutboxRelease(rec, it.ID, token); err != nil {
+			w.Log.Warn("feed outbox: release", "id", it.ID, "err", err)
 		}
 		return
 	}
-	next := w.Now().Add(w.backoff(it.Attempts + 1))
-	w.Log.Info("feed delivery failed; will retry", "platform", it.Platform, "order", it.OrderID, "seq", it.Seq, "attempt", it.Attempts+1, "next", next, "err", err)
-	if err := w.Store.OutboxFailed(rec, it.ID, w.Owner, next, err.Error()); err != nil {
+	now := w.Now()
+	attempts, held, err := w.Store.OutboxBegin(ctx, it.ID, token, now, now.Add(w.Lease))
+	if err != nil || !held {
+		if err != nil && ctx.Err() == nil {
+			w.Log.Warn("feed outbox: begin", "id", it.ID, "err", err)
+		} else if err == nil {
+			w.Log.Info("feed outbox: lease lost before sending; another worker has the row", "id", it.ID)
+		}
+		return
+	}
+	err = w.post(ctx, it, p)
+	if err == nil {
+		if ok, err := w.Store.OutboxDelivered(rec, it.ID, token, w.Now()); err != nil {
+			w.Log.Warn("feed outbox: mark delivered", "id", it.ID, "err", err)
+		} else if !ok {
+			w.Log.Warn("feed outbox: delivered after the lease was taken over", "id", it.ID)
+		}
+		return
+	}
+	next := w.Now().Add(w.backoff(attempts))
+	w.Log.Info("feed delivery failed; will retry", "platform", it.Platform, "order", it.OrderID, "seq", it.Seq, "attempt", attempts, "next", next, "err", err)
+	if _, err := w.Store.OutboxFailed(rec, it.ID, token, next, err.Error()); err != nil {
 		w.Log.Warn("feed outbox: record failure", "id", it.ID, "err", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -191,5 +192,115 @@ func TestOutboxDeliversEverythingInOrderOnce(t *testing.T) {
 		if msg, _, _ := verify(b); msg != "" {
 			t.Fatal(msg)
 		}
+	})
+}
+
+// slowReceiver is a platform that answers every delivery after delay and
+// never fails: it counts every request per Idempotency-Key, without
+// deduping, so a row sent twice shows.
+type slowReceiver struct {
+	mu    sync.Mutex
+	delay time.Duration
+	got   map[string]int
+	total int
+	srv   *httptest.Server
+}
+
+func newSlowReceiver(t *testing.T, delay time.Duration) *slowReceiver {
+	r := &slowReceiver{delay: delay, got: map[string]int{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.Copy(io.Discard, req.Body)
+		r.mu.Lock()
+		r.got[req.Header.Get(feed.HeaderIdempotency)]++
+		r.total++
+		r.mu.Unlock()
+		time.Sleep(r.delay)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *slowReceiver) requests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
+}
+
+// TestOutboxSlowPlatformSecondInstance is issue 12's reproduction, scaled
+// down through the worker's configuration: a platform that takes 200 ms per
+// answer (the HTTP timeout is 500 ms, the lease 1.2 s), a backlog of 80
+// status changes, and a second instance's worker joining while the first is
+// in the middle of it. Before the fix, the first worker claimed 64 rows and
+// sent them 8 at a time, so its last waves started after their lease had
+// ended, the second worker claimed and sent them as well, and the outbox
+// still said one attempt. Every change must reach the platform exactly once
+// and the outbox must count one attempt per row.
+func TestOutboxSlowPlatformSecondInstance(t *testing.T) {
+	fastFeed(t)
+	t.Setenv("HOTLINE_FEED_POLL", "1h") // the servers' own workers stay idle: the test runs two of its own
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		rcv := newSlowReceiver(t, 200*time.Millisecond)
+		// Both instances start before there is anything to send, so their
+		// own workers' first look finds nothing (the next is an hour away).
+		a := start(t, db, true)
+		b := start(t, db, true) // a second instance on the same database
+		a.addPlatform("shanghai", rcv.srv.URL+"/hotline/status", true)
+		const orders = 80
+		now := time.Now().Unix()
+		for i := range orders {
+			if st, out := a.push("shanghai", orderBody(fmt.Sprintf("SLOW-%d", i), fmt.Sprintf("第%d件：路灯不亮", i)), now+int64(i), nil); st != 201 {
+				t.Fatalf("push: %d %v", st, out)
+			}
+		}
+		worker := func(s *server) *feed.Worker {
+			w := feed.NewWorker(s.m.Store, s.m.Log, feed.SettingsFrom(os.Getenv), feed.NewBox(testDataKey(t), ""))
+			w.Poll = 20 * time.Millisecond
+			w.HTTP = &http.Client{Timeout: 500 * time.Millisecond}
+			w.Lease = 1200 * time.Millisecond
+			return w
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		run := func(w *feed.Worker) {
+			wg.Add(1)
+			go func() { defer wg.Done(); w.Run(ctx) }()
+		}
+		defer func() { cancel(); wg.Wait() }()
+		run(worker(a))
+		for rcv.requests() < 4 { // the first worker is in the middle of the backlog
+			time.Sleep(5 * time.Millisecond)
+		}
+		run(worker(b))
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if p, _, err := b.m.Store.OutboxStats(context.Background()); err == nil && p == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the backlog was not delivered in time (%d requests)", rcv.requests())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond) // longer than a lease: a late duplicate would show
+		cancel()
+		wg.Wait()
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		if len(rcv.got) != orders {
+			t.Errorf("the platform heard of %d changes, want %d", len(rcv.got), orders)
+		}
+		dups := 0
+		for k, n := range rcv.got {
+			if n != 1 {
+				dups++
+				t.Errorf("%s delivered %d times", k, n)
+			}
+		}
+		rows, attempts, err := b.m.Store.OutboxAttempts(context.Background())
+		if err != nil || rows != orders || attempts != rcv.total {
+			t.Errorf("outbox: %d rows delivered with %d attempts (%v); the platform got %d requests for %d rows", rows, attempts, err, rcv.total, orders)
+		}
+		t.Logf("%d requests for %d changes, %d sent more than once", rcv.total, orders, dups)
 	})
 }

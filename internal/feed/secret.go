@@ -4,76 +4,88 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"hotline/internal/seal"
 )
 
-// KeyEnv names the environment variable holding the key that seals
-// platform secrets at rest.
-const KeyEnv = "HOTLINE_SECRET_KEY"
+// LegacyKeyEnv names the environment variable of the key that sealed
+// platform secrets before they moved to the data key (internal/seal): a
+// secret stored then ("aesgcm:…") still opens with it.
+const LegacyKeyEnv = "HOTLINE_SECRET_KEY"
 
-// Box seals platform secrets for the database. With a key (from
-// HOTLINE_SECRET_KEY: any string; its SHA-256 is the AES-256 key) secrets are
-// stored AES-256-GCM encrypted ("aesgcm:" + base64(nonce|ciphertext)); without
-// one they are stored as they are ("plain:" + secret), which docs/feed.md
-// describes as the trade-off of a zero-set-up install. A sealed secret opens
-// only with the key that sealed it.
+// Box seals platform secrets for the database with the data key
+// (internal/seal: Tink AES-256-GCM with key ids and rotation), stored as
+// "seal:" + base64. There is no plaintext fallback: without a data key a
+// secret cannot be stored. Secrets stored by earlier versions still open:
+// "aesgcm:" with the legacy HOTLINE_SECRET_KEY, and "plain:" as it is; the
+// next `hotline feed add-platform` stores them sealed.
 type Box struct {
-	aead cipher.AEAD
+	keys   *seal.Keys
+	legacy cipher.AEAD
 }
 
-// NewBox returns a box for a key; an empty key gives the plain box.
-func NewBox(key string) *Box {
-	if key == "" {
-		return &Box{}
+// NewBox returns a box sealing with keys and reading the legacy form with
+// legacyKey (either may be missing).
+func NewBox(keys *seal.Keys, legacyKey string) *Box {
+	b := &Box{keys: keys}
+	if legacyKey != "" {
+		k := sha256.Sum256([]byte(legacyKey))
+		block, _ := aes.NewCipher(k[:])
+		b.legacy, _ = cipher.NewGCM(block)
 	}
-	k := sha256.Sum256([]byte(key))
-	block, _ := aes.NewCipher(k[:])
-	aead, _ := cipher.NewGCM(block)
-	return &Box{aead: aead}
+	return b
 }
 
-// BoxFromEnv returns the box for HOTLINE_SECRET_KEY.
-func BoxFromEnv() *Box { return NewBox(os.Getenv(KeyEnv)) }
-
-// Encrypted reports whether the box encrypts.
-func (b *Box) Encrypted() bool { return b.aead != nil }
+// secretContext binds a sealed secret to its use.
+var secretContext = []byte("feed.platform_secret")
 
 // Seal returns the stored form of a secret.
-func (b *Box) Seal(secret string) string {
-	if b.aead == nil {
-		return "plain:" + secret
+func (b *Box) Seal(secret string) (string, error) {
+	if b.keys == nil {
+		return "", seal.ErrNoKey
 	}
-	nonce := make([]byte, b.aead.NonceSize())
-	rand.Read(nonce)
-	ct := b.aead.Seal(nonce, nonce, []byte(secret), []byte("hotline feed secret"))
-	return "aesgcm:" + base64.StdEncoding.EncodeToString(ct)
+	ct, err := b.keys.Seal([]byte(secret), secretContext)
+	if err != nil {
+		return "", err
+	}
+	return "seal:" + base64.StdEncoding.EncodeToString(ct), nil
 }
 
 // ErrSealed is returned when a secret cannot be opened (wrong or missing key).
-var ErrSealed = errors.New("the platform secret cannot be opened: HOTLINE_SECRET_KEY is missing or differs from the one that stored it")
+var ErrSealed = errors.New("the platform secret cannot be opened: the data key (or, for a secret stored before it, HOTLINE_SECRET_KEY) is missing or differs from the one that stored it")
 
 // Open returns the secret of a stored form.
 func (b *Box) Open(stored string) (string, error) {
 	if s, ok := strings.CutPrefix(stored, "plain:"); ok {
 		return s, nil
 	}
+	if enc, ok := strings.CutPrefix(stored, "seal:"); ok && b.keys != nil {
+		ct, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			return "", ErrSealed
+		}
+		pt, err := b.keys.Open(ct, secretContext)
+		if err != nil {
+			return "", ErrSealed
+		}
+		return string(pt), nil
+	}
 	enc, ok := strings.CutPrefix(stored, "aesgcm:")
-	if !ok || b.aead == nil {
+	if !ok || b.legacy == nil {
 		return "", ErrSealed
 	}
 	ct, err := base64.StdEncoding.DecodeString(enc)
-	if err != nil || len(ct) < b.aead.NonceSize() {
+	if err != nil || len(ct) < b.legacy.NonceSize() {
 		return "", ErrSealed
 	}
-	pt, err := b.aead.Open(nil, ct[:b.aead.NonceSize()], ct[b.aead.NonceSize():], []byte("hotline feed secret"))
+	pt, err := b.legacy.Open(nil, ct[:b.legacy.NonceSize()], ct[b.legacy.NonceSize():], []byte("hotline feed secret"))
 	if err != nil {
 		return "", ErrSealed
 	}

@@ -65,6 +65,7 @@ type Intel struct {
 	mu         sync.RWMutex
 	category   *textproc.Model
 	unit       *textproc.Model
+	modelIDs   map[string]string // kind → id of the stored model version in use
 	catUnit    map[string]string // category → the unit that usually handles it
 	keywords   map[string][]string
 	open       *textproc.Index // open orders: similar at intake
@@ -159,24 +160,60 @@ func (in *Intel) Load(ctx context.Context, st *store.Store, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	in.loadModels(ctx, st)
+	return nil
+}
+
+// loadModels puts the latest stored model of each kind in use, unless it is
+// the one in use already (a retrain on any instance stores a new version).
+func (in *Intel) loadModels(ctx context.Context, st *store.Store) {
 	for _, kind := range []string{"category", "unit"} {
-		mv, err := st.LatestModel(ctx, kind)
+		mv, err := st.LatestModelID(ctx, kind)
 		if err != nil {
 			continue
 		}
-		m, err := textproc.LoadModel(bytes.NewReader(mv.Data))
-		if err != nil {
-			in.log.Warn("ignoring an unreadable model", "kind", kind, "id", mv.ID, "err", err)
+		in.mu.RLock()
+		current := in.modelIDs[kind] == mv
+		in.mu.RUnlock()
+		if current {
 			continue
 		}
-		in.mu.Lock()
-		if kind == "category" {
-			in.category = m
-		} else {
-			in.unit = m
+		full, err := st.LatestModel(ctx, kind)
+		if err != nil {
+			continue
 		}
-		in.mu.Unlock()
+		m, err := textproc.LoadModel(bytes.NewReader(full.Data))
+		if err != nil {
+			in.log.Warn("ignoring an unreadable model", "kind", kind, "id", full.ID, "err", err)
+			continue
+		}
+		in.setModel(kind, full.ID, m)
 	}
+}
+
+func (in *Intel) setModel(kind, id string, m *textproc.Model) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.modelIDs == nil {
+		in.modelIDs = map[string]string{}
+	}
+	in.modelIDs[kind] = id
+	if kind == "category" {
+		in.category = m
+	} else {
+		in.unit = m
+	}
+}
+
+// LoadCatalogue rereads the category catalogue (keywords, each category's
+// unit) and the latest trained models; the service calls it whenever it
+// reloads its settings (a model saved bumps the settings version too), so a
+// category added or a retrain done on any instance is in use everywhere.
+func (in *Intel) LoadCatalogue(ctx context.Context, st *store.Store) error {
+	if err := in.loadCatalogue(ctx, st); err != nil {
+		return err
+	}
+	in.loadModels(ctx, st)
 	return nil
 }
 
@@ -435,13 +472,7 @@ func (in *Intel) Train(ctx context.Context, st *store.Store) (service.TrainResul
 		if err := st.SaveModel(ctx, &mv); err != nil {
 			return res, err
 		}
-		in.mu.Lock()
-		if job.kind == "category" {
-			in.category = m
-		} else {
-			in.unit = m
-		}
-		in.mu.Unlock()
+		in.setModel(job.kind, mv.ID, m)
 		res.Models = append(res.Models, mv)
 	}
 	return res, nil

@@ -139,6 +139,11 @@ func TestLearnsFromHistory(t *testing.T) {
 		}
 		n++
 	}
+	// Another instance's intelligence, loaded before the training.
+	other := intel.New()
+	if err := other.Load(ctx, m.Store, nil); err != nil {
+		t.Fatal(err)
+	}
 	res, err := m.Svc.Retrain(ctx, admin)
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +171,14 @@ func TestLearnsFromHistory(t *testing.T) {
 		t.Fatal("no suggestion from the loaded model")
 	}
 	t.Logf("held-out message: suggested %s (%.2f), true %s", s.Category.Code, s.Category.Confidence, heldCode)
+	// The other instance takes the new models when its service reloads the
+	// settings (the saved model moved the settings version; issue 12).
+	if err := other.LoadCatalogue(ctx, m.Store); err != nil {
+		t.Fatal(err)
+	}
+	if o := other.Suggest(heldTitle, heldDesc); o.Category == nil || o.Category.Code != s.Category.Code {
+		t.Fatalf("another instance after reloading suggests %+v, want the retrained model's %s", o.Category, s.Category.Code)
+	}
 	var _ service.Suggestions = s
 }
 

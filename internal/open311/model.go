@@ -1,11 +1,20 @@
 package open311
 
-import "encoding/xml"
+import (
+	"encoding/json"
+	"encoding/xml"
+)
 
 // The documents of GeoReport v2, field for field. Each struct encodes to
 // both formats: JSON through the json tags, XML through the xml tags (no
-// namespace, the spec's element names). Optional values are pointers: JSON
-// null, XML element left out.
+// namespace, the spec's element names).
+//
+// One rule per format for a value we do not have (docs/open311.md): a
+// scalar without a value is a nil pointer, JSON null and the XML element
+// left out; never an empty string in one format and something else in the
+// other. Lists are always present (JSON [], XML the empty wrapper), except
+// the extension fields extended_attributes and notes, which appear, in both
+// formats, exactly when extensions=true was asked.
 
 // Discovery is the service discovery document.
 type Discovery struct {
@@ -27,13 +36,13 @@ type Endpoint struct {
 
 // Service is one entry of GET services.
 type Service struct {
-	ServiceCode string `json:"service_code" xml:"service_code"`
-	ServiceName string `json:"service_name" xml:"service_name"`
-	Description string `json:"description" xml:"description"`
-	Metadata    bool   `json:"metadata" xml:"metadata"`
-	Type        string `json:"type" xml:"type"`
-	Keywords    string `json:"keywords" xml:"keywords"`
-	Group       string `json:"group" xml:"group"`
+	ServiceCode string  `json:"service_code" xml:"service_code"`
+	ServiceName string  `json:"service_name" xml:"service_name"`
+	Description string  `json:"description" xml:"description"`
+	Metadata    bool    `json:"metadata" xml:"metadata"`
+	Type        string  `json:"type" xml:"type"`
+	Keywords    *string `json:"keywords" xml:"keywords,omitempty"`
+	Group       *string `json:"group" xml:"group,omitempty"`
 }
 
 type servicesXML struct {
@@ -54,7 +63,7 @@ type Attribute struct {
 	Code                string  `json:"code" xml:"code"`
 	Datatype            string  `json:"datatype" xml:"datatype"`
 	Required            bool    `json:"required" xml:"required"`
-	DatatypeDescription string  `json:"datatype_description" xml:"datatype_description"`
+	DatatypeDescription *string `json:"datatype_description" xml:"datatype_description,omitempty"`
 	Order               int     `json:"order" xml:"order"`
 	Description         string  `json:"description" xml:"description"`
 	Values              []Value `json:"values" xml:"values>value"`
@@ -71,22 +80,37 @@ type Request struct {
 	ServiceRequestID   string    `json:"service_request_id" xml:"service_request_id"`
 	Status             string    `json:"status" xml:"status"`
 	StatusNotes        *string   `json:"status_notes" xml:"status_notes,omitempty"`
-	ServiceName        string    `json:"service_name" xml:"service_name"`
+	ServiceName        *string   `json:"service_name" xml:"service_name,omitempty"`
 	ServiceCode        string    `json:"service_code" xml:"service_code"`
-	Description        string    `json:"description" xml:"description"`
+	Description        *string   `json:"description" xml:"description,omitempty"`
 	AgencyResponsible  string    `json:"agency_responsible" xml:"agency_responsible"`
-	ServiceNotice      string    `json:"service_notice" xml:"service_notice"`
+	ServiceNotice      *string   `json:"service_notice" xml:"service_notice,omitempty"`
 	RequestedDatetime  string    `json:"requested_datetime" xml:"requested_datetime"`
 	UpdatedDatetime    string    `json:"updated_datetime" xml:"updated_datetime"`
 	ExpectedDatetime   *string   `json:"expected_datetime" xml:"expected_datetime,omitempty"`
-	Address            string    `json:"address" xml:"address"`
+	Address            *string   `json:"address" xml:"address,omitempty"`
 	AddressID          *string   `json:"address_id" xml:"address_id,omitempty"`
 	Zipcode            *string   `json:"zipcode" xml:"zipcode,omitempty"`
 	Lat                *float64  `json:"lat" xml:"lat,omitempty"`
 	Long               *float64  `json:"long" xml:"long,omitempty"`
 	MediaURL           *string   `json:"media_url" xml:"media_url,omitempty"`
 	ExtendedAttributes *Extended `json:"extended_attributes,omitempty" xml:"extended_attributes,omitempty"`
-	Notes              []Note    `json:"notes,omitempty" xml:"notes>note,omitempty"`
+	Notes              *Notes    `json:"notes,omitempty" xml:"notes,omitempty"`
+}
+
+// Notes is the notes list of extensions=true. A pointer to it in Request
+// leaves the list out of both formats without the extension (a slice
+// tagged notes>note would still write an empty <notes/> in XML).
+type Notes struct {
+	List []Note `xml:"note"`
+}
+
+// MarshalJSON writes the notes as the plain list, [] when there are none.
+func (n Notes) MarshalJSON() ([]byte, error) {
+	if n.List == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(n.List)
 }
 
 // Extended is the extended_attributes of extensions=true.
@@ -98,10 +122,10 @@ type Extended struct {
 
 // Note is one entry of the public timeline (extensions=true).
 type Note struct {
-	Datetime    string `json:"datetime" xml:"datetime"`
-	Type        string `json:"type" xml:"type"`
-	Summary     string `json:"summary" xml:"summary"`
-	Description string `json:"description" xml:"description"`
+	Datetime    string  `json:"datetime" xml:"datetime"`
+	Type        string  `json:"type" xml:"type"`
+	Summary     string  `json:"summary" xml:"summary"`
+	Description *string `json:"description" xml:"description,omitempty"`
 }
 
 type requestsXML struct {
@@ -109,14 +133,13 @@ type requestsXML struct {
 	Requests []Request `xml:"request"`
 }
 
-// Created is the answer to POST requests. We create the order at once, so
-// service_request_id is always there; the token is given as well, for
-// clients that prefer to poll tokens/{token}.
+// Created is the answer to POST requests. Our services are realtime (the
+// order exists once the answer is sent), and GeoReport v2 gives a
+// service_request_id or a token, never both: the id alone.
 type Created struct {
 	ServiceRequestID string  `json:"service_request_id" xml:"service_request_id"`
-	Token            string  `json:"token" xml:"token"`
 	ServiceNotice    string  `json:"service_notice" xml:"service_notice"`
-	AccountID        *string `json:"account_id" xml:"account_id"`
+	AccountID        *string `json:"account_id" xml:"account_id,omitempty"`
 }
 
 type createdXML struct {

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -118,7 +119,9 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request, f format) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	base := scheme + "://" + r.Host + Prefix
+	// Without the trailing slash: clients append "/requests.json" (and a
+	// doubled slash would be cleaned by a redirect POST clients do not follow).
+	base := scheme + "://" + r.Host + strings.TrimSuffix(Prefix, "/")
 	d := Discovery{Changeset: Changeset,
 		Contact:    "城运中心 12345 热线 City Operations Center, 12345 hotline",
 		KeyService: "API keys are issued by the center's administrator (hotline apikey add); ask the center for one.",
@@ -151,9 +154,48 @@ func (h *Handler) leafServices(ctx context.Context) ([]Service, error) {
 			desc += " / " + c.NameEN
 		}
 		out = append(out, Service{ServiceCode: c.Code, ServiceName: c.Name, Description: desc,
-			Metadata: len(Attributes(c)) > 0, Type: "realtime", Keywords: keywords(c.Keywords), Group: names[c.Parent]})
+			Metadata: len(Attributes(c)) > 0, Type: "realtime", Keywords: opt(keywords(c.Keywords)), Group: opt(names[c.Parent])})
 	}
-	return out, nil
+	return append(out, catchAll()), nil
+}
+
+// CatchAll is the service of the orders that have no category (a call the
+// center has not classified yet) or whose category is no longer a service
+// (made a group, or retired). Every request of the search then names a
+// service that GET services lists; a client may also POST to it, and the
+// center classifies the order. The code is reserved: a category with it
+// would be shadowed.
+const CatchAll = "other"
+
+func catchAll() Service {
+	return Service{ServiceCode: CatchAll, ServiceName: catchAllName,
+		Description: "其他问题，由城运中心分类 / Any other problem; the center classifies it", Type: "realtime"}
+}
+
+const catchAllName = "其他"
+
+// opt is a value for an optional field: nil (JSON null, no XML element)
+// when there is none.
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// serviceCodes are the codes GET services lists, the catch-all aside.
+func (h *Handler) serviceCodes(ctx context.Context) (map[string]bool, error) {
+	list, err := h.leafServices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	codes := make(map[string]bool, len(list))
+	for _, sv := range list {
+		if sv.ServiceCode != CatchAll {
+			codes[sv.ServiceCode] = true
+		}
+	}
+	return codes, nil
 }
 
 // keywords writes the catalogue's keywords as the spec's comma string.
@@ -198,6 +240,9 @@ type catalogue struct {
 func (c catalogue) Service(code string) (store.Category, bool) {
 	if code == "" {
 		return store.Category{}, false
+	}
+	if code == CatchAll {
+		return store.Category{Code: CatchAll, Name: catchAllName, Active: true}, true
 	}
 	cat, ok := c.svc.Category(code)
 	if !ok || !cat.Active {
@@ -269,6 +314,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, errs := ParseRequest(form, catalogue{h.Svc, r.Context()})
+	if nf := NotFound(errs); len(nf) > 0 {
+		writeErrors(w, f, 404, nf...)
+		return
+	}
 	if len(errs) > 0 {
 		writeErrors(w, f, 400, errs...)
 		return
@@ -296,7 +345,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	if p.Meta.AccountID != "" {
 		account = &p.Meta.AccountID
 	}
-	c := Created{ServiceRequestID: o.Number, Token: created.Open311Token, AccountID: account,
+	c := Created{ServiceRequestID: o.Number, AccountID: account,
 		ServiceNotice: "已受理，工单号 " + o.Number + "；派单后一般 5 个工作日内答复。Received as order " + o.Number +
 			"; a reply normally follows within 5 working days of dispatch."}
 	write(w, f, 201, []Created{c}, createdXML{Requests: []Created{c}})
@@ -382,6 +431,19 @@ func (h *Handler) requests(w http.ResponseWriter, r *http.Request, f format) {
 		writeErrors(w, f, 400, errs...)
 		return
 	}
+	if i := slices.Index(sq.Filter.Categories, CatchAll); i >= 0 {
+		codes, err := h.serviceCodes(r.Context())
+		if err != nil {
+			h.internal(w, r, f, err)
+			return
+		}
+		sq.Filter.Categories = slices.Delete(sq.Filter.Categories, i, i+1)
+		sq.Filter.Others = true
+		for c := range codes {
+			sq.Filter.OtherThan = append(sq.Filter.OtherThan, c)
+		}
+		slices.Sort(sq.Filter.OtherThan)
+	}
 	var rows []store.PublicRow
 	if sq.Filter.Limit > 0 {
 		var err error
@@ -417,9 +479,13 @@ func (h *Handler) present(ctx context.Context, rows []store.PublicRow, ext bool)
 			comps[c.Code] = c
 		}
 	}
+	services, err := h.serviceCodes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Request, 0, len(rows))
 	for _, row := range rows {
-		out = append(out, h.toRequest(row, comps, ext, timelines[row.ID]))
+		out = append(out, h.toRequest(row, comps, services, ext, timelines[row.ID]))
 	}
 	return out, nil
 }
@@ -452,17 +518,20 @@ var statusWords = map[order.Status]string{
 // offset, here in Asia/Shanghai.
 func Time(t time.Time) string { return t.In(calendar.Shanghai).Format(time.RFC3339) }
 
-func (h *Handler) toRequest(row store.PublicRow, comps map[string]store.Compound, ext bool, evs []order.Event) Request {
+func (h *Handler) toRequest(row store.PublicRow, comps map[string]store.Compound, services map[string]bool, ext bool, evs []order.Event) Request {
 	o := row.Order
 	status := "open"
 	if !o.Status.Open() {
 		status = "closed"
 	}
 	notes := StatusNotes(o, row.ParentNumber)
-	req := Request{ServiceRequestID: o.Number, Status: status, StatusNotes: &notes, ServiceCode: o.Category,
-		RequestedDatetime: Time(o.CreatedAt), UpdatedDatetime: Time(o.UpdatedAt)}
-	if c, ok := h.Svc.Category(o.Category); ok {
-		req.ServiceName = c.Name
+	req := Request{ServiceRequestID: o.Number, Status: status, StatusNotes: &notes, ServiceCode: CatchAll,
+		ServiceName: opt(catchAllName), RequestedDatetime: Time(o.CreatedAt), UpdatedDatetime: Time(o.UpdatedAt)}
+	if services[o.Category] {
+		req.ServiceCode = o.Category
+		if c, ok := h.Svc.Category(o.Category); ok {
+			req.ServiceName = opt(c.Name)
+		}
 	}
 	holder := o.Unit
 	if holder == "" {
@@ -475,16 +544,18 @@ func (h *Handler) toRequest(row store.PublicRow, comps map[string]store.Compound
 	}
 	comp, hasComp := comps[o.Compound]
 	confidential := o.Caller.Confidential
+	address := ""
 	if !confidential {
-		req.Description = textproc.Redact(o.Description)
-		req.Address = textproc.Redact(o.Address)
+		req.Description = opt(textproc.Redact(o.Description))
+		address = textproc.Redact(o.Address)
 	}
-	if hasComp && (req.Address == "" || confidential) {
-		req.Address = comp.Name
+	if hasComp && (address == "" || confidential) {
+		address = comp.Name
 		if o.Building != "" && !confidential {
-			req.Address += " " + o.Building
+			address += " " + o.Building
 		}
 	}
+	req.Address = opt(address)
 	if hasComp {
 		id := comp.Code
 		req.AddressID = &id
@@ -508,9 +579,9 @@ func (h *Handler) toRequest(row store.PublicRow, comps map[string]store.Compound
 			x.ParentServiceRequestID = &p
 		}
 		req.ExtendedAttributes = x
-		req.Notes = []Note{}
+		req.Notes = &Notes{List: []Note{}}
 		for _, n := range service.PublicTimeline(evs, h.Svc.UnitName) {
-			req.Notes = append(req.Notes, Note{Datetime: Time(n.At), Type: n.Type, Summary: n.Summary, Description: textproc.Redact(n.Description)})
+			req.Notes.List = append(req.Notes.List, Note{Datetime: Time(n.At), Type: n.Type, Summary: n.Summary, Description: opt(textproc.Redact(n.Description))})
 		}
 	}
 	return req
@@ -543,4 +614,32 @@ func writeErrors(w http.ResponseWriter, f format, status int, list ...Error) {
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, f format, err error) {
 	h.Log.Error("open311 request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeErrors(w, f, 500, Error{Code: 500, Description: "internal error; it has been logged"})
+}
+
+// JoinedPaths serves Open311 paths whose parts were joined with a doubled
+// slash ("/open311/v2//requests.json", what a client makes of a base URL
+// ending in "/") as the path with single slashes. ServeMux would answer
+// them with a redirect, which clients do not follow for a POST. Other
+// paths pass unchanged.
+func JoinedPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "//") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p := r.URL.Path
+		for strings.Contains(p, "//") {
+			p = strings.ReplaceAll(p, "//", "/")
+		}
+		if !strings.HasPrefix(p, "/open311/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path, u.RawPath = p, ""
+		r2.URL = &u
+		next.ServeHTTP(w, r2)
+	})
 }

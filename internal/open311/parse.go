@@ -52,7 +52,7 @@ func Attributes(c store.Category) []Attribute {
 			continue
 		}
 		at := Attribute{Variable: a.Variable == nil || *a.Variable, Code: a.Code, Datatype: a.Datatype, Required: a.Required,
-			DatatypeDescription: a.DatatypeDescription, Order: a.Order, Description: a.Description, Values: []Value{}}
+			DatatypeDescription: opt(a.DatatypeDescription), Order: a.Order, Description: a.Description, Values: []Value{}}
 		if !slices.Contains(Datatypes, at.Datatype) {
 			at.Datatype = "string"
 		}
@@ -92,6 +92,19 @@ var htmlRe = regexp.MustCompile(`<\s*[a-zA-Z!/?]|&[a-zA-Z]+;|&#[0-9xX]`)
 // attrKeyRe is attribute[CODE] or attribute[CODE][].
 var attrKeyRe = regexp.MustCompile(`^attribute\[([^\[\]]{1,64})\](\[\])?$`)
 
+// NotFound returns the 404 errors of a list (an unknown service_code):
+// when there is one, the request names no resource of ours, and the answer
+// is a 404 with those errors alone, the other problems of the form unsaid.
+func NotFound(list []Error) []Error {
+	var out []Error
+	for _, e := range list {
+		if e.Code == 404 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Parsed is a POST requests form turned into a new order and the public
 // side the order keeps.
 type Parsed struct {
@@ -128,7 +141,9 @@ func ParseRequest(form url.Values, cat Catalogue) (Parsed, []Error) {
 	case code == "":
 		e.bad("service_code is required")
 	case !known:
-		e.bad("service_code %q is not a service of this jurisdiction", clip(code, 64))
+		// GeoReport v2: "404 - service_code provided was not found". The
+		// handler answers 404 with this error alone (see NotFound).
+		e = append(e, Error{Code: 404, Description: fmt.Sprintf("service_code %q provided was not found", clip(code, 64))})
 	}
 
 	// Location: lat+long, address_string or address_id (at least one).
@@ -296,8 +311,12 @@ func ParseRequest(form url.Values, cat Catalogue) (Parsed, []Error) {
 	if desc != "" {
 		title += "：" + clipRunes(strings.Join(strings.Fields(desc), " "), 30)
 	}
+	category := c.Code
+	if category == CatchAll {
+		category = "" // the center classifies it
+	}
 	in := order.NewOrder{Type: typ, Source: order.SourceOpen311, Title: clipRunes(title, order.MaxTitle), Description: body,
-		Category: c.Code, Address: addr, Compound: compound, Building: building, Lat: lat, Lng: long}
+		Category: category, Address: addr, Compound: compound, Building: building, Lat: lat, Lng: long}
 	if name != "" || phone != "" {
 		in.Caller = &order.Caller{Name: name, Phone: phone}
 	}

@@ -21,6 +21,18 @@ type Search struct {
 // param returns a query parameter; empty is the same as absent.
 func param(q url.Values, k string) string { return strings.TrimSpace(q.Get(k)) }
 
+// multi returns every value of a repeatable parameter as one comma list:
+// status=open&status=closed is status=open,closed (clients send either).
+func multi(q url.Values, k string) string {
+	var vs []string
+	for _, v := range q[k] {
+		if v = strings.TrimSpace(v); v != "" {
+			vs = append(vs, v)
+		}
+	}
+	return strings.Join(vs, ",")
+}
+
 func list(v string) []string {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
@@ -77,7 +89,11 @@ func ParseSearch(q url.Values, cat Catalogue, now time.Time) (Search, []Error) {
 	if s.Extensions, ee = boolParam(q, "extensions"); ee != nil {
 		e = append(e, *ee)
 	}
+	// Only a request that names page or page_size is paged; a plain v2
+	// request gets the v2 default, every request of the window up to the
+	// first MaxResults (open311.md, "Extensions we support").
 	page, size := 1, DefaultPageSize
+	paged := param(q, "page") != "" || param(q, "page_size") != ""
 	if v := param(q, "page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1_000_000 {
@@ -95,7 +111,7 @@ func ParseSearch(q url.Values, cat Catalogue, now time.Time) (Search, []Error) {
 		}
 	}
 	f := &s.Filter
-	if ids := param(q, "service_request_id"); ids != "" {
+	if ids := multi(q, "service_request_id"); ids != "" {
 		f.Numbers = list(ids)
 		if len(f.Numbers) > MaxIDs {
 			e.bad("service_request_id: at most %d ids", MaxIDs)
@@ -107,7 +123,7 @@ func ParseSearch(q url.Values, cat Catalogue, now time.Time) (Search, []Error) {
 			}
 		}
 	} else {
-		if v := param(q, "service_code"); v != "" {
+		if v := multi(q, "service_code"); v != "" {
 			f.Categories = list(v)
 			for _, c := range f.Categories {
 				if _, ok := cat.Service(c); !ok {
@@ -115,7 +131,7 @@ func ParseSearch(q url.Values, cat Catalogue, now time.Time) (Search, []Error) {
 				}
 			}
 		}
-		if v := param(q, "status"); v != "" {
+		if v := multi(q, "status"); v != "" {
 			for _, st := range list(strings.ToLower(v)) {
 				switch st {
 				case "open":
@@ -168,6 +184,9 @@ func ParseSearch(q url.Values, cat Catalogue, now time.Time) (Search, []Error) {
 	}
 	if len(e) > 0 {
 		return Search{}, e
+	}
+	if !paged {
+		page, size = 1, MaxResults
 	}
 	f.Offset = (page - 1) * size
 	f.Limit = min(size, MaxResults-f.Offset)

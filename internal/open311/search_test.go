@@ -176,7 +176,8 @@ func TestConfidentialAndClosed(t *testing.T) {
 		inv := opr("POST", "/api/v1/orders", map[string]any{"type": "complaint", "source": "hotline", "title": "测试", "description": "测试电话"})
 		act(disp, inv["id"].(string), "invalidate", map[string]any{"reason": "测试"})
 		r = s.readRequests("/open311/v2/requests/"+inv["number"].(string)+".json", "json")[0]
-		if r.Status != "closed" || !strings.HasPrefix(*r.StatusNotes, "invalid") || r.ServiceCode != "" {
+		// No category: the catch-all service, which GET services lists.
+		if r.Status != "closed" || !strings.HasPrefix(*r.StatusNotes, "invalid") || r.ServiceCode != "other" || r.ServiceName != "其他" {
 			t.Fatalf("invalid: %+v", r)
 		}
 	})

@@ -410,3 +410,13 @@ func TestVersion(t *testing.T) {
 		wantUnchanged(t, o, v.prep(fixture(st)))
 	}
 }
+
+// TestEveryActionHasAnEffect: an action added to the rules table without
+// its effect would move the state and change nothing else, silently.
+func TestEveryActionHasAnEffect(t *testing.T) {
+	for _, act := range Actions {
+		if effects[act] == nil {
+			t.Errorf("action %s has no effect in effects.go", act)
+		}
+	}
+}

@@ -200,14 +200,42 @@ func (o *Order) Overdue(now time.Time) bool {
 	return false
 }
 
-// Visible reports whether the actor may read the order at all: handlers see
-// only their own unit's orders and those they co-handle; volunteers none.
-func (o *Order) Visible(a Actor) bool {
+// Scope is the one rule of who may read which orders. Reading an order,
+// listing and counting orders (the store's SeenBy filter), and every view
+// derived from other orders (similar past cases, similar open orders) all
+// take it from ScopeOf, so a view cannot show an order its reader would be
+// refused when opening it.
+type Scope struct {
+	// All: every order (the center's roles).
+	All bool
+	// Unit, when All is false: the orders this unit holds or co-handles.
+	// Neither All nor a Unit: no order at all (volunteers, a handler
+	// without a unit).
+	Unit string
+}
+
+// ScopeOf returns the orders an actor may read: handlers their own unit's
+// orders and those they co-handle; volunteers (and unknown roles) none.
+func ScopeOf(a Actor) Scope {
 	switch a.Role {
 	case RoleHandler:
-		return a.Unit != "" && (o.Unit == a.Unit || slices.Contains(o.CoUnits, a.Unit))
-	case RoleVolunteer:
-		return false
+		return Scope{Unit: a.Unit}
+	case RoleOperator, RoleDispatcher, RoleLeader, RoleAdmin:
+		return Scope{All: true}
 	}
-	return true
+	return Scope{}
 }
+
+// None reports whether the scope admits no order at all.
+func (s Scope) None() bool { return !s.All && s.Unit == "" }
+
+// Admits reports whether the order is within the scope.
+func (s Scope) Admits(o *Order) bool {
+	if s.All {
+		return true
+	}
+	return s.Unit != "" && (o.Unit == s.Unit || slices.Contains(o.CoUnits, s.Unit))
+}
+
+// Visible reports whether the actor may read the order at all (ScopeOf).
+func (o *Order) Visible(a Actor) bool { return ScopeOf(a).Admits(o) }

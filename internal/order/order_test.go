@@ -90,7 +90,7 @@ func TestVisible(t *testing.T) {
 		{coActor, true, false},
 		{otherActor, false, false},
 		{unitlessHandl, false, false},
-		{Actor{Role: "ghost"}, true, true}, // unknown roles read like leaders; Check refuses them every action
+		{Actor{Role: "ghost"}, false, false}, // unknown roles read nothing (ScopeOf denies by default); Check refuses them every action
 	} {
 		if got := held.Visible(c.a); got != c.held {
 			t.Errorf("%+v on a held order: %v, want %v", c.a, got, c.held)
@@ -102,6 +102,27 @@ func TestVisible(t *testing.T) {
 	for _, act := range Actions {
 		if err := Check(&held, Actor{Role: "ghost"}, act); err == nil {
 			t.Errorf("an unknown role may %s", act)
+		}
+	}
+}
+
+// TestScopeOf: the one visibility rule, as the store's list filter reads it
+// (All, or the unit whose held and co-handled orders are seen, or none).
+func TestScopeOf(t *testing.T) {
+	for _, c := range []struct {
+		a    Actor
+		want Scope
+		none bool
+	}{
+		{opActor, Scope{All: true}, false},
+		{leaderActor, Scope{All: true}, false},
+		{ownActor, Scope{Unit: ownActor.Unit}, false},
+		{unitlessHandl, Scope{}, true},
+		{volActor, Scope{}, true},
+		{Actor{Role: "ghost", Unit: "u1"}, Scope{}, true},
+	} {
+		if got := ScopeOf(c.a); got != c.want || got.None() != c.none {
+			t.Errorf("ScopeOf(%+v) = %+v (none %v), want %+v (none %v)", c.a, got, got.None(), c.want, c.none)
 		}
 	}
 }

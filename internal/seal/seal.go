@@ -145,8 +145,9 @@ func decode(content []byte) (ah, ph *keyset.Handle, err error) {
 				break
 			}
 		}
-		if err != nil {
-			return nil, nil, errors.New("seal: key content is neither JSON nor base64 of it")
+		if err != nil || !bytes.HasPrefix(bytes.TrimSpace(dec), []byte("{")) {
+			// Not a key file: a master secret (fromSecret).
+			return fromSecret(content)
 		}
 		content = bytes.TrimSpace(dec)
 	}
@@ -198,7 +199,9 @@ func newRing(ah, ph *keyset.Handle) (*ring, error) {
 }
 
 // Parse reads keys from a key file's content or from HOTLINE_DATA_KEY's
-// value (the JSON itself, or its base64). Such keys never reload.
+// value (the JSON itself, its base64, or a master secret of at least 32
+// bytes from which both keys are derived: fromSecret). Such keys never
+// reload.
 func Parse(content []byte) (*Keys, error) {
 	ah, ph, err := decode(content)
 	if err != nil {

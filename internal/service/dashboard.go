@@ -33,6 +33,9 @@ func (s *Service) dashboardScope(a Actor, unit string) (string, error) {
 	switch a.Role {
 	case order.RoleLeader, order.RoleDispatcher, order.RoleAdmin:
 	case order.RoleHandler:
+		if a.Unit == "" { // the empty unit would mean every unit
+			return "", apperr.New(apperr.Forbidden, "a handler without a unit sees no dashboard")
+		}
 		if unit != "" && unit != a.Unit {
 			return "", apperr.New(apperr.Forbidden, "a handler sees only the dashboards of their own unit")
 		}
@@ -410,11 +413,12 @@ type TrendsView struct {
 	Note          string        `json:"note"`
 }
 
-var phoneHasher = func() *stats.Hasher {
+// randomHasher is the repeat callers' hasher without a data key.
+func randomHasher() *stats.Hasher {
 	k := make([]byte, 32)
 	rand.Read(k)
 	return stats.NewHasher(k)
-}()
+}
 
 // defaultRepeatDays is the default repeat-caller and repeat-place window:
 // the last 7 days (reading them costs in proportion to the orders of the
@@ -529,7 +533,7 @@ func (s *Service) DashboardTrends(ctx context.Context, a Actor, from, to, unit s
 		if o.caller != "" && int(callerN[o.caller]) >= minRepeat {
 			r := callers[o.caller]
 			if r == nil {
-				r = &Repeat{Key: phoneHasher.Phone(o.caller)}
+				r = &Repeat{Key: s.Callers.Phone(o.caller)}
 				callers[o.caller] = r
 			}
 			add(r, o.id, o.at)

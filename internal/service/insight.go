@@ -57,7 +57,9 @@ func (s *Service) insight() (Insight, error) {
 	return nil, apperr.New(apperr.NotFound, "the text intelligence is not running on this server")
 }
 
-// PastCases returns the closed orders most like an order, with their replies.
+// PastCases returns the closed orders most like an order, with their replies,
+// among those the actor may read (visibleIDs): a handler is shown its own
+// unit's past cases only, as it could open no other.
 func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) ([]PastCase, error) {
 	in, err := s.insight()
 	if err != nil {
@@ -73,13 +75,19 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 	if limit <= 0 || limit > 20 {
 		limit = 5
 	}
-	return in.PastCases(o.Title, o.Description, o.ID, limit), nil
+	return keepVisible(ctx, s, a, limit,
+		func(n int) []PastCase { return in.PastCases(o.Title, o.Description, o.ID, n) },
+		func(c PastCase) string { return c.ID })
 }
 
-// Hotspots lists the hottest clusters (leaders, dispatchers, operators, admins).
+// Hotspots lists the hottest clusters. A cluster is made of every order's
+// text (its label and terms come from all its members), so only those who
+// may read every order (order.ScopeOf: leaders, dispatchers, operators,
+// admins) see them; a handler is refused rather than shown a cluster built
+// partly from other units' orders.
 func (s *Service) Hotspots(ctx context.Context, a Actor, limit int) ([]Hotspot, error) {
-	if err := requireRole(a, order.RoleLeader, order.RoleDispatcher, order.RoleOperator, order.RoleAdmin); err != nil {
-		return nil, err
+	if !order.ScopeOf(a).All {
+		return nil, apperr.New(apperr.Forbidden, "hotspots are made of every unit's orders: the center's roles only")
 	}
 	in, err := s.insight()
 	if err != nil {

@@ -96,7 +96,9 @@ func (s *Service) createWith(ctx context.Context, a Actor, in order.NewOrder, al
 	var similar []Similar
 	if s.Intel != nil {
 		sug = s.Intel.Suggest(o.Title, o.Description)
-		similar = s.Intel.Similar(o.Title, o.Description, 5)
+		if similar, err = s.SimilarOpen(ctx, a, o.Title, o.Description, 5); err != nil {
+			return OrderView{}, err
+		}
 	}
 	if write == nil {
 		write = func(o *order.Order, ev order.Event, tokens []string) error {
@@ -174,14 +176,15 @@ const (
 // ListOrders lists the orders the actor may see, newest first, or with a
 // text query and SortRelevance, the orders matching it ranked by relevance.
 func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]OrderView, string, error) {
-	if a.Role == order.RoleVolunteer {
-		return nil, "", apperr.New(apperr.Forbidden, "volunteers do not see work orders")
+	if a.Role == order.RoleHandler && a.Unit == "" {
+		return []OrderView{}, "", nil // sees no order (it used to see them all)
+	}
+	seen, err := listScope(a)
+	if err != nil {
+		return nil, "", err
 	}
 	f := store.Filter{Statuses: q.Status, Unit: q.Unit, Type: q.Type, Category: q.Category, Overdue: q.Overdue,
-		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: q.Limit, Cursor: q.Cursor}
-	if a.Role == order.RoleHandler {
-		f.SeenBy = a.Unit
-	}
+		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: q.Limit, Cursor: q.Cursor, SeenBy: seen}
 	if strings.TrimSpace(q.Q) != "" {
 		if s.Intel != nil {
 			f.Tokens = s.Intel.QueryTokens(q.Q)

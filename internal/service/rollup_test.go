@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"hotline/internal/gen"
 	"hotline/internal/order"
 	"hotline/internal/service"
 	"hotline/internal/stats"
@@ -657,7 +658,7 @@ func TestGeneratedRollups(t *testing.T) {
 		end := time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC)
 		units := testUnits[1:]
 		cats, _ := svc.Store.Categories(ctx)
-		events, err := svc.Store.Generate(ctx, store.GenConfig{Orders: n, Years: 1, Seed: 3, End: end, Units: units, Categories: cats,
+		events, err := gen.Generate(ctx, svc.Store, gen.Config{Orders: n, Years: 1, Seed: 3, End: end, Units: units, Categories: cats,
 			Compounds: comps, Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar},
 			Tokens: textproc.Default().SearchTokens})
 		if err != nil {

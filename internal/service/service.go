@@ -16,6 +16,7 @@ import (
 	"hotline/internal/auth"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/stats"
 	"hotline/internal/store"
 )
 
@@ -67,8 +68,15 @@ type Service struct {
 
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
+	// Callers keys the repeat callers of the dashboards (a keyed hash of the
+	// phone; no number is shown). The app derives it from the data key, so
+	// every instance gives a caller the same key; without one it is random
+	// per process (keys then differ between instances and restarts).
+	Callers *stats.Hasher
 
+	reloadMu   sync.Mutex // one Reload at a time, so an older read never overwrites a newer one
 	mu         sync.RWMutex
+	version    int64 // the store's settings_version the cached settings were read at
 	policy     order.Policy
 	units      map[string]store.Unit
 	categories map[string]store.Category
@@ -85,16 +93,28 @@ func New(ctx context.Context, st *store.Store, intel Intelligence, log *slog.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), SessionTTL: 12 * time.Hour}
+	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), SessionTTL: 12 * time.Hour,
+		Callers: randomHasher()}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Reload rereads the cached settings; admins' changes call it, and so may
-// other instances on a timer.
+// Reload rereads the cached settings. An admin change calls it on the
+// instance that made the change; every other instance calls it through
+// Refresh (WatchSettings, run by the app) once it sees the store's
+// settings_version move.
 func (s *Service) Reload(ctx context.Context) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	// The version is read before the settings: a change committed in
+	// between is then in what is read, or else makes the next Refresh
+	// reload again; never the other way round.
+	version, err := s.Store.SettingsVersion(ctx)
+	if err != nil {
+		return err
+	}
 	p := order.DefaultPolicy()
 	if _, err := s.Store.GetSetting(ctx, "deadline_policy", &p); err != nil {
 		return err
@@ -120,8 +140,14 @@ func (s *Service) Reload(ctx context.Context) error {
 			s.Log.Warn("ignoring a bad calendar day", "date", d.Date, "err", err)
 		}
 	}
+	if c, ok := s.Intel.(catalogueLoader); ok {
+		if err := c.LoadCatalogue(ctx, s.Store); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version = version
 	s.policy = p
 	s.units = map[string]store.Unit{}
 	for _, u := range units {
@@ -136,6 +162,50 @@ func (s *Service) Reload(ctx context.Context) error {
 		s.compounds[c.Code] = c
 	}
 	return nil
+}
+
+// catalogueLoader is an intelligence that keeps its own copy of the
+// category catalogue (keywords, each category's unit): Reload refreshes it
+// with the service's.
+type catalogueLoader interface {
+	LoadCatalogue(ctx context.Context, st *store.Store) error
+}
+
+// Refresh reloads the cached settings if any instance changed them since
+// they were read: one single-row read when nothing changed.
+func (s *Service) Refresh(ctx context.Context) error {
+	v, err := s.Store.SettingsVersion(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.RLock()
+	current := v == s.version
+	s.mu.RUnlock()
+	if current {
+		return nil
+	}
+	return s.Reload(ctx)
+}
+
+// WatchSettings calls Refresh every interval until ctx ends, so an admin
+// change made on another instance is in force here within an interval
+// (issue 12). Errors are logged and retried at the next tick.
+func (s *Service) WatchSettings(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("settings refresh", "err", err)
+		}
+	}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

@@ -23,16 +23,14 @@ func (s *Service) Buildings(ctx context.Context, compound string) ([]store.Build
 // StatusCounts counts the orders the actor may see, per status (the queue's
 // and the inbox's tab counts). Handlers count their own unit's orders.
 func (s *Service) StatusCounts(ctx context.Context, a Actor) (map[order.Status]int, error) {
-	switch a.Role {
-	case order.RoleVolunteer:
-		return nil, apperr.New(apperr.Forbidden, "volunteers do not see work orders")
-	case order.RoleHandler:
-		if a.Unit == "" {
-			return map[order.Status]int{}, nil
-		}
-		return s.Store.CountByStatus(ctx, a.Unit)
+	if a.Role == order.RoleHandler && a.Unit == "" {
+		return map[order.Status]int{}, nil
 	}
-	return s.Store.CountByStatus(ctx, "")
+	seen, err := listScope(a)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.CountByStatus(ctx, seen)
 }
 
 // LinkCall records a call at intake and links it to an existing open order
@@ -70,13 +68,14 @@ func (s *Service) LinkCall(ctx context.Context, a Actor, in order.NewOrder, into
 // reporting whether there are more: the tab counts of the queue and the
 // inbox. Unlike ListOrders it shows no caller, so it writes no audit entry.
 func (s *Service) CountOrders(ctx context.Context, a Actor, q ListQuery, limit int) (int, bool, error) {
-	if a.Role == order.RoleVolunteer {
-		return 0, false, apperr.New(apperr.Forbidden, "volunteers do not see work orders")
+	if a.Role == order.RoleHandler && a.Unit == "" {
+		return 0, false, nil
+	}
+	seen, err := listScope(a)
+	if err != nil {
+		return 0, false, err
 	}
 	f := store.Filter{Statuses: q.Status, Unit: q.Unit, Type: q.Type, Category: q.Category, Overdue: q.Overdue,
-		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: limit}
-	if a.Role == order.RoleHandler {
-		f.SeenBy = a.Unit
-	}
+		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: limit, SeenBy: seen}
 	return s.Store.CountMatching(ctx, f, limit)
 }

@@ -448,54 +448,12 @@ func jsonBody(m map[string]any) (string, error) {
 	return string(b), err
 }
 
-// BaselineInsert is the yardstick of the import benchmark: the same order
-// rows written with plain multi-row INSERTs, in one transaction, into a
-// table with the same columns and no index, key, event or search token.
-// It creates the table bulk_baseline afresh (dropping an older one).
-func (s *Store) BaselineInsert(ctx context.Context, batch []BulkOrder) error {
-	cols := make([]string, len(bulkCols))
-	for i, c := range bulkCols {
-		typ := "TEXT"
-		switch c {
-		case "id", "round", "version", "created_at", "updated_at", "closed_at", "event_count":
-			typ = "BIGINT"
-		case "lat", "lng":
-			typ = "DOUBLE PRECISION"
-		case "last_hash":
-			typ = "BYTEA" // 32 bytes (migration 0009)
-		case "caller_confidential", "caller_anonymous":
-			typ = "BOOLEAN"
-		}
-		cols[i] = c + " " + typ
-	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS bulk_baseline`); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE bulk_baseline (`+strings.Join(cols, ", ")+`)`); err != nil {
-			return err
-		}
-		rows := make([][]any, len(batch))
-		for i := range batch {
-			rows[i] = bulkOrderValues(&batch[i], int64(i+1))
-		}
-		if s.Dialect == SQLite {
-			return chunkedInsert(ctx, tx, "bulk_baseline", bulkCols, 200, rows)
-		}
-		for len(rows) > 0 {
-			n := min(200, len(rows))
-			args := make([]any, 0, n*len(bulkCols))
-			for _, r := range rows[:n] {
-				args = append(args, r...)
-			}
-			if _, err := tx.ExecContext(ctx, numberedInsert("bulk_baseline", bulkCols, n), args...); err != nil {
-				return err
-			}
-			rows = rows[n:]
-		}
-		return nil
-	})
-}
+// BulkColumns are the orders' columns a bulk import writes, in the order of
+// BulkValues (for internal/gen's baseline of the import benchmark).
+func BulkColumns() []string { return append([]string(nil), bulkCols...) }
+
+// BulkValues is the row of one imported order with id, as the import writes it.
+func BulkValues(b *BulkOrder, id int64) []any { return bulkOrderValues(b, id) }
 
 // numberedInsert is multiInsert with PostgreSQL's $N parameters.
 func numberedInsert(table string, cols []string, rows int) string {

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -201,17 +202,19 @@ func (q *pgQueue) ExecContext(_ context.Context, query string, args ...any) (sql
 	return driver.RowsAffected(0), nil
 }
 
-// batchDays counts a batch's orders per day of creation (Shanghai time), in
-// the order the days first appear.
+// batchDays counts a batch's orders per day of creation (Shanghai time),
+// the days in ascending order: their day_serials rows are locked in that
+// order (the lock order of createOrderTx, store/orders.go).
 func batchDays(batch []*createReq) (days []string, perDay map[string]int) {
 	perDay = map[string]int{}
 	for _, r := range batch {
-		d := r.o.CreatedAt.In(calendar.Shanghai).Format("20060102")
+		d := serialDay(r.o)
 		if perDay[d] == 0 {
 			days = append(days, d)
 		}
 		perDay[d]++
 	}
+	slices.Sort(days)
 	return days, perDay
 }
 

@@ -53,10 +53,12 @@ type Building struct {
 
 // PutUnit creates or updates a unit.
 func (s *Store) PutUnit(ctx context.Context, u Unit) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO units (code, name, name_en, kind, active) VALUES ($1,$2,$3,$4,$5)
+	return s.settingsTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO units (code, name, name_en, kind, active) VALUES ($1,$2,$3,$4,$5)
 		ON CONFLICT(code) DO UPDATE SET name=excluded.name, name_en=excluded.name_en, kind=excluded.kind, active=excluded.active`,
-		u.Code, u.Name, u.NameEN, u.Kind, u.Active)
-	return mapErr(err)
+			u.Code, u.Name, u.NameEN, u.Kind, u.Active)
+		return err
+	})
 }
 
 // Units lists all units.
@@ -75,12 +77,14 @@ func (s *Store) PutCategory(ctx context.Context, c Category) error {
 	if attrs == "" {
 		attrs = "[]"
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO categories (code, name, name_en, parent, unit, attributes, keywords, sort, active)
+	return s.settingsTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO categories (code, name, name_en, parent, unit, attributes, keywords, sort, active)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
 		ON CONFLICT(code) DO UPDATE SET name=excluded.name, name_en=excluded.name_en, parent=excluded.parent, unit=excluded.unit,
 		attributes=excluded.attributes, keywords=excluded.keywords, sort=excluded.sort, active=excluded.active`,
-		c.Code, c.Name, c.NameEN, c.Parent, c.Unit, attrs, c.Keywords, c.Sort, c.Active)
-	return mapErr(err)
+			c.Code, c.Name, c.NameEN, c.Parent, c.Unit, attrs, c.Keywords, c.Sort, c.Active)
+		return err
+	})
 }
 
 // Categories lists the catalogue, parents before children.
@@ -97,10 +101,12 @@ func (s *Store) Categories(ctx context.Context) ([]Category, error) {
 
 // PutCompound creates or updates a compound.
 func (s *Store) PutCompound(ctx context.Context, c Compound) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO compounds (code, name, committee, geojson, lat, lng) VALUES ($1,$2,$3,$4,$5,$6)
+	return s.settingsTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO compounds (code, name, committee, geojson, lat, lng) VALUES ($1,$2,$3,$4,$5,$6)
 		ON CONFLICT(code) DO UPDATE SET name=excluded.name, committee=excluded.committee, geojson=excluded.geojson, lat=excluded.lat, lng=excluded.lng`,
-		c.Code, c.Name, c.Committee, c.GeoJSON, floatPtr(c.Lat), floatPtr(c.Lng))
-	return mapErr(err)
+			c.Code, c.Name, c.Committee, c.GeoJSON, floatPtr(c.Lat), floatPtr(c.Lng))
+		return err
+	})
 }
 
 // PutBuilding creates or updates a building.

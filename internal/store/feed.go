@@ -137,7 +137,11 @@ func (s *Store) CreateFeedOrder(ctx context.Context, o *order.Order, ev order.Ev
 		}
 		ev.OrderID = o.ID
 		ev.Seq = 1
-		return s.enqueueFeedTx(ctx, tx, *o, ev)
+		if err := s.enqueueFeedTx(ctx, tx, *o, ev); err != nil {
+			return err
+		}
+		// Rollups last: the lock order of createOrderTx (store/orders.go).
+		return s.rollupCreate(ctx, tx, o) // dashboards (store/rollup.go)
 	})
 }
 
@@ -195,13 +199,18 @@ type OutboxItem struct {
 	Attempts int
 }
 
-// ClaimOutbox leases up to limit deliverable rows for owner until
+// ClaimOutbox leases up to limit deliverable rows to token until
 // now+lease. A row is deliverable when it is due, not leased by someone
 // else, and every earlier change of the same order has been delivered (so a
 // platform hears of an order's changes in order). PostgreSQL skips rows
 // another instance is claiming (FOR UPDATE SKIP LOCKED); SQLite's single
 // writer serialises claims; the lease makes both safe across instances.
-func (s *Store) ClaimOutbox(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error) {
+//
+// token names this one claim (not only the instance): every later step
+// (OutboxBegin, OutboxDelivered, OutboxFailed, OutboxRelease) acts only
+// while lease_owner still equals it, so a worker whose lease ran out and was
+// taken over can neither send nor settle the row (issue 12).
+func (s *Store) ClaimOutbox(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error) {
 	var out []OutboxItem
 	lock := ""
 	if s.Dialect == Postgres {
@@ -235,7 +244,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now time.Time, le
 		kept := out[:0]
 		for _, it := range out {
 			res, err := tx.ExecContext(ctx, `UPDATE feed_outbox SET lease_until=$1, lease_owner=$2 WHERE id=$3 AND lease_until < $4 AND delivered_at IS NULL`,
-				micros(now.Add(lease)), owner, it.ID, micros(now))
+				micros(now.Add(lease)), token, it.ID, micros(now))
 			if err != nil {
 				return err
 			}
@@ -249,23 +258,75 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now time.Time, le
 	return out, err
 }
 
-// OutboxDelivered marks a claimed row delivered.
-func (s *Store) OutboxDelivered(ctx context.Context, id int64, owner string, now time.Time) error {
+// OutboxBegin is the step just before a claimed row is sent: if token still
+// holds the row's lease (not run out, not taken over), it counts the attempt
+// and extends the lease to until, which must cover the whole HTTP exchange
+// and recording its outcome. It reports false when the lease was lost: the
+// row must not be sent. Counting here, before the request, makes attempts
+// the number of requests started, including one a crash interrupted.
+func (s *Store) OutboxBegin(ctx context.Context, id int64, token string, now, until time.Time) (attempts int, held bool, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE feed_outbox SET attempts=attempts+1, lease_until=$1
+			WHERE id=$2 AND lease_owner=$3 AND lease_until > $4 AND delivered_at IS NULL RETURNING attempts`,
+			micros(until), id, token, micros(now)).Scan(&attempts)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		held = err == nil
+		return err
+	})
+	return attempts, held, mapErr(err)
+}
+
+// OutboxDelivered marks a row delivered if token still holds it; it reports
+// false when it did not (the lease ran out and another worker took the row
+// over: that worker settles it).
+func (s *Store) OutboxDelivered(ctx context.Context, id int64, token string, now time.Time) (bool, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE feed_outbox SET delivered_at=$1, lease_until=0, lease_owner='', last_error=''
+			WHERE id=$2 AND lease_owner=$3 AND delivered_at IS NULL`, micros(now), id, token)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n == 1, mapErr(err)
+}
+
+// OutboxFailed records a failed attempt (counted by OutboxBegin) and when to
+// try again, if token still holds the row; it reports whether it did.
+func (s *Store) OutboxFailed(ctx context.Context, id int64, token string, next time.Time, msg string) (bool, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE feed_outbox SET next_at=$1, lease_until=0, lease_owner='', last_error=$2
+			WHERE id=$3 AND lease_owner=$4 AND delivered_at IS NULL`, micros(next), truncate(msg, 500), id, token)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n == 1, mapErr(err)
+}
+
+// OutboxRelease gives back a claimed row that was not sent (its worker is
+// stopping, or the claim's lease would end before its turn), so any worker
+// may claim it at once instead of after the lease.
+func (s *Store) OutboxRelease(ctx context.Context, id int64, token string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE feed_outbox SET delivered_at=$1, attempts=attempts+1, lease_until=0, lease_owner='', last_error=''
-			WHERE id=$2 AND delivered_at IS NULL`, micros(now), id)
+		_, err := tx.ExecContext(ctx, `UPDATE feed_outbox SET lease_until=0, lease_owner='' WHERE id=$1 AND lease_owner=$2 AND delivered_at IS NULL`, id, token)
 		return err
 	})
 }
 
-// OutboxFailed records a failed attempt and when to try again; the lease is
-// released only if owner still holds it.
-func (s *Store) OutboxFailed(ctx context.Context, id int64, owner string, next time.Time, msg string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE feed_outbox SET attempts=attempts+1, next_at=$1, lease_until=0, lease_owner='', last_error=$2
-			WHERE id=$3 AND lease_owner=$4 AND delivered_at IS NULL`, micros(next), truncate(msg, 500), id, owner)
-		return err
-	})
+// OutboxAttempts sums the attempts over the delivered rows and counts the
+// rows (the delivery tests: with a receiver that never fails, each row must
+// have been sent once).
+func (s *Store) OutboxAttempts(ctx context.Context) (rows, attempts int, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(attempts),0) FROM feed_outbox WHERE delivered_at IS NOT NULL`).Scan(&rows, &attempts)
+	return rows, attempts, mapErr(err)
 }
 
 // OutboxStats counts pending and delivered rows (metrics, tests, the CLI).

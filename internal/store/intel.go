@@ -72,11 +72,23 @@ type ModelVersion struct {
 // SaveModel stores a new model version.
 func (s *Store) SaveModel(ctx context.Context, m *ModelVersion) error {
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO models (kind, trained_at, examples, held_out, accuracy, macro_f1, algorithm, data)
+	// Through settingsTx: every instance then loads the new version
+	// (service.Refresh → intel LoadCatalogue), not only the one that trained.
+	err := s.settingsTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO models (kind, trained_at, examples, held_out, accuracy, macro_f1, algorithm, data)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, m.Kind, micros(m.TrainedAt), m.Examples, m.HeldOut,
-		floatPtr(m.Accuracy), floatPtr(m.MacroF1), m.Algorithm, m.Data).Scan(&id)
+			floatPtr(m.Accuracy), floatPtr(m.MacroF1), m.Algorithm, m.Data).Scan(&id)
+	})
 	m.ID = strconv.FormatInt(id, 10)
-	return mapErr(err)
+	return err
+}
+
+// LatestModelID is the id of the newest model version of a kind (without
+// its data: the cheap check before loading it).
+func (s *Store) LatestModelID(ctx context.Context, kind string) (string, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, `SELECT id FROM models WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind).Scan(&id)
+	return strconv.FormatInt(id, 10), mapErr(err)
 }
 
 // Models lists model versions, newest first, without their data.

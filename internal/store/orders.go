@@ -257,8 +257,20 @@ func (s *Store) commitBatch(batch []*createReq) {
 		*r.o = saved[i]
 	}
 	errs := make([]error, len(batch))
+	// Lock order (see createOrderTx): the orders are taken day by day, so
+	// the day_serials rows are locked in ascending day order, and the
+	// rollups of every order that succeeded are written once, at the end.
+	byDay := make([]int, len(batch))
+	for i := range byDay {
+		byDay[i] = i
+	}
+	slices.SortStableFunc(byDay, func(a, b int) int {
+		return strings.Compare(serialDay(batch[a].o), serialDay(batch[b].o))
+	})
 	err = s.tx(context.Background(), func(tx *sql.Tx) error {
-		for i, r := range batch {
+		roll := newDelta()
+		for _, i := range byDay {
+			r := batch[i]
 			// A client that goes away must not abort the others' transaction.
 			ctx := context.WithoutCancel(r.ctx)
 			if len(batch) > 1 {
@@ -290,9 +302,12 @@ func (s *Store) commitBatch(batch []*createReq) {
 			} else if err != nil {
 				return err
 			}
+			if err == nil {
+				roll.order(r.o, 1)
+			}
 			errs[i] = mapErr(err)
 		}
-		return nil
+		return s.applyDelta(context.Background(), tx, roll) // dashboards (store/rollup.go), last
 	})
 	for i, r := range batch {
 		e := errs[i]
@@ -304,9 +319,30 @@ func (s *Store) commitBatch(batch []*createReq) {
 	}
 }
 
-// createOrderTx writes one order inside tx. The day's serial number is taken
-// last, just before commit, because its counter row is the one lock every
-// create shares: taking it first would hold it through the whole insert.
+// serialDay is the day_serials row an order's number comes from.
+func serialDay(o *order.Order) string { return o.CreatedAt.In(calendar.Shanghai).Format("20060102") }
+
+// createOrderTx writes one order inside tx, without its dashboard rollups:
+// the caller adds those with rollupCreate (or one applyDelta for several
+// orders) after the last createOrderTx of its transaction.
+//
+// Lock order. Every path that creates or changes orders takes the shared
+// rows in this one order, so two transactions can wait for each other but
+// never deadlock (PostgreSQL; SQLite has one writer):
+//
+//  1. the orders' own rows (UpdateOrder: FOR UPDATE; a create's rows are new);
+//  2. day_serials, in ascending day order (createOrderTx, reserveSerials in
+//     createBatch and createBatchPostgres, the bulk import's unnest ORDER BY d);
+//  3. the rollup tables, through applyDelta only, which writes its tables in
+//     a fixed order and each table's rows in key order.
+//
+// Issue 12 found the single-order path (feed creates, the batch's one-by-one
+// redo) taking 3 before 2 while the batch took 2 before 3: 62 deadlocks in
+// one run. Any new path must take these rows in the same order.
+//
+// The day's serial number is taken last among this order's own rows, just
+// before the rollups and the commit, because its counter row is the lock
+// every create shares: taking it first would hold it through the inserts.
 func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, ev order.Event, tokens []string) error {
 	vals := orderValues(o)
 	// A unique placeholder until the real number is taken at the end.
@@ -335,10 +371,7 @@ func (s *Store) createOrderTx(ctx context.Context, tx *sql.Tx, o *order.Order, e
 			return err
 		}
 	}
-	if err := s.rollupCreate(ctx, tx, o); err != nil { // dashboards (store/rollup.go)
-		return err
-	}
-	day := o.CreatedAt.In(calendar.Shanghai).Format("20060102")
+	day := serialDay(o)
 	var serial int
 	if err := tx.QueryRowContext(ctx, `INSERT INTO day_serials(day, last) VALUES ($1, 1)
 		ON CONFLICT(day) DO UPDATE SET last = day_serials.last + 1 RETURNING last`, day).Scan(&serial); err != nil {
@@ -791,4 +824,53 @@ func checkChain(oid, number string, count int, last []byte, evs []order.Event) *
 		return &ChainBreak{OrderID: oid, Number: number, Seq: len(evs), Reason: "the last event is not the one the order records"}
 	}
 	return nil
+}
+
+// OrderUnits returns, for the given ids that are orders, the order's unit
+// and co-units (the other fields left zero), keyed by id, in one query: what
+// the visibility rule (order.Scope.Admits) reads, for the service to check
+// the orders of a derived view (similar cases, similar open orders). Ids
+// that are not order ids are left out, like orders that do not exist.
+func (s *Store) OrderUnits(ctx context.Context, ids []string) (map[string]order.Order, error) {
+	out := make(map[string]order.Order, len(ids))
+	var args []any
+	var ph []string
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		n, err := parseID(id)
+		if err != nil || seen[n] {
+			continue
+		}
+		seen[n] = true
+		args = append(args, n)
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	list, err := collect(ctx, s.r, "SELECT id, unit, co_units FROM orders WHERE id IN ("+strings.Join(ph, ",")+")", args,
+		func(sc rowScanner) (order.Order, error) {
+			var (
+				id            int64
+				unit, coUnits sql.NullString
+				o             order.Order
+			)
+			if err := sc.Scan(&id, &unit, &coUnits); err != nil {
+				return o, err
+			}
+			o.ID, o.Unit = strconv.FormatInt(id, 10), unit.String
+			if coUnits.String != "" {
+				if err := json.Unmarshal([]byte(coUnits.String), &o.CoUnits); err != nil {
+					return o, err
+				}
+			}
+			return o, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range list {
+		out[o.ID] = o
+	}
+	return out, nil
 }

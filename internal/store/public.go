@@ -183,8 +183,12 @@ func (s *Store) NumberByOpen311Token(ctx context.Context, token string) (string,
 // PublicFilter selects orders for the public Open311 search. Zero values
 // mean "any".
 type PublicFilter struct {
-	Numbers                  []string
-	Categories               []string
+	Numbers    []string
+	Categories []string
+	// Others adds the orders whose category is none of OtherThan (no
+	// category, or one that is no longer a service): Open311's catch-all.
+	Others                   bool
+	OtherThan                []string
 	Statuses                 []order.Status
 	CreatedFrom, CreatedTo   *time.Time // [from, to]
 	UpdatedAfter, UpdatedBfr *time.Time // (after, before)
@@ -218,7 +222,23 @@ func (s *Store) PublicList(ctx context.Context, f PublicFilter) ([]PublicRow, er
 	if len(f.Numbers) > 0 {
 		in("number", f.Numbers)
 	}
-	if len(f.Categories) > 0 {
+	switch {
+	case f.Others:
+		var or []string
+		if len(f.Categories) > 0 {
+			in("category", f.Categories)
+			or = append(or, where[len(where)-1])
+			where = where[:len(where)-1]
+		}
+		if len(f.OtherThan) > 0 {
+			in("category", f.OtherThan)
+			or = append(or, "NOT "+where[len(where)-1])
+			where = where[:len(where)-1]
+		} else {
+			or = append(or, "1=1")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	case len(f.Categories) > 0:
 		in("category", f.Categories)
 	}
 	if len(f.Statuses) > 0 {

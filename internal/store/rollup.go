@@ -334,7 +334,8 @@ func splitDays(d0, d1 int64, daily bool) []dayRange {
 	return out
 }
 
-// rollupCreate counts a new order (called by createOrderTx).
+// rollupCreate counts a new order (called after createOrderTx, as the
+// transaction's last writes: the lock order in store/orders.go).
 func (s *Store) rollupCreate(ctx context.Context, tx *sql.Tx, o *order.Order) error {
 	d := newDelta()
 	d.order(o, 1)

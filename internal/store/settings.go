@@ -32,7 +32,7 @@ func (s *Store) PutSetting(ctx context.Context, key string, v any, actor string,
 	if err != nil {
 		return apperr.Wrap(err, "encode setting %s", key)
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.settingsTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1,$2) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, string(raw)); err != nil {
 			return err
 		}
@@ -53,7 +53,7 @@ func (s *Store) CalendarDays(ctx context.Context) ([]calendar.Day, error) {
 // PutCalendarDays stores admin calendar days (a correction or a loaded
 // year file) in one transaction, audited.
 func (s *Store) PutCalendarDays(ctx context.Context, days []calendar.Day, actor string, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.settingsTx(ctx, func(tx *sql.Tx) error {
 		for _, d := range days {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_days (date, name, off_day, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5)
 				ON CONFLICT(date) DO UPDATE SET name=excluded.name, off_day=excluded.off_day, updated_by=excluded.updated_by, updated_at=excluded.updated_at`,
@@ -72,4 +72,27 @@ func calendarDetail(days []calendar.Day) string {
 	}
 	b, _ := json.Marshal(map[string]any{"days": len(days)})
 	return string(b)
+}
+
+// settingsTx runs an admin change in a transaction that also bumps
+// settings_version, so that every instance caching the settings sees, with
+// one cheap read (SettingsVersion), that it must reload them. Every write to
+// settings, calendar_days, units, categories, compounds and users
+// goes through it (issue 12: a change on one instance reached the others
+// only at their restart).
+func (s *Store) settingsTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE settings_version SET version = version + 1 WHERE id = 1`)
+		return err
+	})
+}
+
+// SettingsVersion is the number settingsTx bumps on every admin change.
+func (s *Store) SettingsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, `SELECT version FROM settings_version WHERE id = 1`).Scan(&v)
+	return v, mapErr(err)
 }

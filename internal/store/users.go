@@ -19,35 +19,40 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	if u.Unit != "" {
 		unit = u.Unit
 	}
-	err := s.w.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, role, unit, display_name, active, created_at)
+	err := s.settingsTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, role, unit, display_name, active, created_at)
 		VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`,
-		u.Username, u.PasswordHash, string(u.Role), unit, u.DisplayName, u.Active, micros(u.CreatedAt)).Scan(&u.ID)
-	if apperr.Is(mapErr(err), apperr.Conflict) {
+			u.Username, u.PasswordHash, string(u.Role), unit, u.DisplayName, u.Active, micros(u.CreatedAt)).Scan(&u.ID)
+	})
+	if apperr.Is(err, apperr.Conflict) {
 		return apperr.Field("username", "already taken")
 	}
 	return mapErr(err)
 }
 
 // UpdateUser changes a user's role, unit, name, active flag and, when
-// PasswordHash is set, password.
+// PasswordHash is set, password. Disabling a user ends their sessions in
+// the same transaction.
 func (s *Store) UpdateUser(ctx context.Context, u User) error {
 	var unit any
 	if u.Unit != "" {
 		unit = u.Unit
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET role=$1, unit=$2, display_name=$3, active=$4,
+	return s.settingsTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET role=$1, unit=$2, display_name=$3, active=$4,
 		password_hash = CASE WHEN $5 = '' THEN password_hash ELSE $5 END WHERE username=$6`,
-		string(u.Role), unit, u.DisplayName, u.Active, u.PasswordHash, u.Username)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "no user %s", u.Username)
-	}
-	if !u.Active {
-		_, err = s.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username=$1)`, u.Username)
-	}
-	return mapErr(err)
+			string(u.Role), unit, u.DisplayName, u.Active, u.PasswordHash, u.Username)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "no user %s", u.Username)
+		}
+		if !u.Active {
+			_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username=$1)`, u.Username)
+		}
+		return err
+	})
 }
 
 const userCols = `id, username, password_hash, role, unit, display_name, active, created_at`

@@ -166,7 +166,7 @@ func (w *Web) assist(p *Page, title, desc string) assistView {
 	}
 	v := assistView{Asked: true, Suggest: w.svc.Suggest(title, desc)}
 	if w.svc.Intel != nil {
-		v.Similar = w.svc.Intel.Similar(title, desc, 5)
+		v.Similar, _ = w.svc.SimilarOpen(p.r.Context(), p.Actor, title, desc, 5)
 	} else if title != "" {
 		open := []order.Status{}
 		for _, s := range order.Statuses {
