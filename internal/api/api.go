@@ -32,6 +32,10 @@ type API struct {
 	Log *slog.Logger
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
+	// OrderMeetings, when set, lists the meetings linked to an order for
+	// GET /api/v1/orders/{id} (the meetings module; the order was already
+	// shown to the caller).
+	OrderMeetings func(ctx context.Context, orderID string) (any, error)
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec

@@ -82,6 +82,7 @@ type OrderJSON struct {
 	Events           []eventJSON          `json:"events,omitempty"`
 	Suggestions      *service.Suggestions `json:"suggestions,omitempty"`
 	Similar          *[]service.Similar   `json:"similar,omitempty"`
+	Meetings         any                  `json:"meetings,omitempty"` // GET /orders/{id}: the consultation meetings linked to it (community.md §3)
 }
 
 func strPtr(s string) *string {
@@ -156,7 +157,14 @@ func (a *API) getOrder(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, OrderOut(v))
+	out := OrderOut(v)
+	if a.OrderMeetings != nil {
+		if out.Meetings, err = a.OrderMeetings(r.Context(), v.ID); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // ParseListQuery reads the list filters of api.md from a query string.

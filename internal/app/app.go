@@ -17,6 +17,8 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
+	"hotline/internal/community/meeting"
+	"hotline/internal/community/patrol"
 	"hotline/internal/community/registry"
 	"hotline/internal/community/registry/registryapi"
 	"hotline/internal/community/registry/registrydb"
@@ -68,6 +70,11 @@ type Config struct {
 	// X-Forwarded-Proto are believed (httpx.Forwarded): the client's address
 	// for throttling, and HTTPS for the session cookie's Secure flag.
 	TrustedProxies []netip.Prefix
+	// CommunityDemo also loads the community modules' demo (serve --demo).
+	CommunityDemo bool
+	// CommunityPages mounts the patrol and meeting pages (web.MountCommunity);
+	// nil serves their API only.
+	CommunityPages func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool, p *patrol.Service, m *meeting.Service)
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -96,6 +103,10 @@ type Main struct {
 	// Registry is the residents' registry (registry.go); nil without a data key.
 	Registry   *registry.Service
 	RegistryDB *registrydb.Store
+	// Patrol is the volunteers and patrols module (internal/community/patrol).
+	Patrol *patrol.Service
+	// Meetings is the consultation meetings module (internal/community/meeting).
+	Meetings *meeting.Service
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -153,6 +164,20 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 			return nil, fmt.Errorf("load the demo registry: %w", err)
 		}
 	}
+	if err := m.newPatrol(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("patrol: %w", err)
+	}
+	if err := m.newMeetings(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("meetings: %w", err)
+	}
+	if cfg.CommunityDemo {
+		if err := demo.LoadCommunity(ctx, svc, m.Patrol, m.Meetings, cfg.DataKey != nil); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("load the community demo: %w", err)
+		}
+	}
 	return m, nil
 }
 
@@ -167,11 +192,16 @@ func (m *Main) Handler() http.Handler {
 	if m.Registry != nil {
 		registryapi.Mount(m.API.Routes(mux), m.Registry) // residents' registry (community.md §1)
 	}
+	m.mountPatrol(mux)   // volunteers and patrols (internal/community/patrol)
+	m.mountMeetings(mux) // consultation meetings (internal/community/meeting)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
 	if m.RegistryWeb != nil && m.Registry != nil {
 		m.RegistryWeb(mux, m.Svc, m.API, m.Registry, m.Demo) // the registry's pages
+	}
+	if m.CommunityPages != nil {
+		m.CommunityPages(mux, m.Svc, m.API, m.Demo, m.Patrol, m.Meetings)
 	}
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
 	// refused, which protects every cookie-authenticated form and call.
@@ -227,6 +257,9 @@ func (m *Main) Run(ctx context.Context) error {
 	settingsDone := make(chan struct{}) // admin changes made on other instances (issue 12)
 	go func() { defer close(settingsDone); m.Svc.WatchSettings(jobs, m.SettingsPoll) }()
 	defer func() { stopJobs(); <-settingsDone }()
+	meetDone := make(chan struct{}) // overdue meeting actions (internal/community/meeting)
+	go func() { defer close(meetDone); m.runMeetingSweeper(jobs) }()
+	defer func() { stopJobs(); <-meetDone }()
 	if n, ok := m.Intel.(nightly); ok {
 		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
 	}

@@ -564,6 +564,14 @@ type Mutation struct {
 	// FeedDeadline, when set, is the municipal platform's new deadline for
 	// the order, stored on its feed link in the same transaction.
 	FeedDeadline *time.Time
+	// Before, when set, runs in the transaction after decide and before the
+	// changes are written: another module writes its row first and may
+	// complete the events' bodies with what it got (a new meeting's id).
+	Before func(ctx context.Context, tx *sql.Tx) error
+	// After, when set, writes another module's rows in the same transaction
+	// once the order changes are written (a meeting linked to orders writes
+	// itself here, so the meeting and the orders' note events commit together).
+	After func(ctx context.Context, tx *sql.Tx) error
 }
 
 // Loader reads another order inside the same transaction, locked.
@@ -603,6 +611,11 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 		m, err := decide(cur, load)
 		if err != nil {
 			return err
+		}
+		if m.Before != nil {
+			if err := m.Before(ctx, tx); err != nil {
+				return err
+			}
 		}
 		for i, c := range m.Changes {
 			head, ok := heads[c.Order.ID]
@@ -659,6 +672,11 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 		}
 		if dl := m.FeedDeadline; dl != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE feed_orders SET deadline=$1 WHERE order_id=$2`, micros(*dl), n); err != nil {
+				return err
+			}
+		}
+		if m.After != nil {
+			if err := m.After(ctx, tx); err != nil {
 				return err
 			}
 		}

@@ -400,7 +400,7 @@ func (w *Web) applyErr(p *Page, err error) int {
 func (w *Web) home(rw http.ResponseWriter, r *http.Request, p *Page) {
 	dest := map[order.Role]string{
 		order.RoleOperator: "/intake", order.RoleDispatcher: "/queue", order.RoleHandler: "/inbox",
-		order.RoleLeader: "/board", order.RoleAdmin: "/admin/users",
+		order.RoleLeader: "/board", order.RoleAdmin: "/admin/users", order.RoleVolunteer: "/patrol",
 	}[p.User.Role]
 	if dest == "" {
 		p.Title = p.T("home.title")

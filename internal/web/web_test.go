@@ -94,7 +94,7 @@ func TestCatalogues(t *testing.T) {
 func server(t testing.TB, opts ...func(*app.Config)) (*app.Main, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := app.Config{Addr: "127.0.0.1:0", DB: testenv.SQLiteURL(t), Demo: true, Web: Mount}
+	cfg := app.Config{Addr: "127.0.0.1:0", DB: testenv.SQLiteURL(t), Demo: true, Web: Mount, CommunityPages: MountCommunity}
 	for _, o := range opts {
 		o(&cfg)
 	}

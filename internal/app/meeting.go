@@ -1,0 +1,55 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+
+	"hotline/internal/access"
+	"hotline/internal/community/meeting"
+	"hotline/internal/community/meeting/meetingapi"
+	"hotline/internal/community/meeting/meetingdb"
+	"hotline/internal/service"
+)
+
+// meetingOrders adapts the orders' service to meeting.OrderNoter.
+type meetingOrders struct{ svc *service.Service }
+
+func (p meetingOrders) NoteOrders(ctx context.Context, u access.User, ids []string, body map[string]any,
+	write func(ctx context.Context, tx *sql.Tx) (map[string]any, error)) error {
+	return p.svc.NoteOrdersWith(ctx, service.ActorOf(u), "orders", ids, body, write)
+}
+
+func (p meetingOrders) OrderGroup(ctx context.Context, u access.User, id string) ([]string, error) {
+	v, err := p.svc.GetOrder(ctx, service.ActorOf(u), id)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]string{v.ID}, v.Children...)
+	if v.Parent != "" {
+		out = append(out, v.Parent)
+	}
+	return out, nil
+}
+
+// newMeetings migrates the meetings module, builds its service and lets
+// the order view list an order's meetings.
+func (m *Main) newMeetings(ctx context.Context) error {
+	db := m.Store.DB()
+	if err := meetingdb.Migrate(ctx, db); err != nil {
+		return err
+	}
+	m.Meetings = &meeting.Service{Store: &meetingdb.Store{DB: db}, Orders: meetingOrders{m.Svc}}
+	m.API.OrderMeetings = func(ctx context.Context, orderID string) (any, error) { return m.Meetings.ForOrder(ctx, orderID) }
+	return nil
+}
+
+func (m *Main) mountMeetings(mux *http.ServeMux) {
+	meetingapi.Mount(m.API.Routes(mux), m.Meetings)
+}
+
+// runMeetingSweeper notifies overdue meeting actions' owners, once each,
+// on the deadline sweeper's interval.
+func (m *Main) runMeetingSweeper(ctx context.Context) {
+	m.Meetings.RunSweeper(ctx, m.Sweep, func(err error) { m.Log.Error("meeting action sweep failed", "err", err) })
+}
