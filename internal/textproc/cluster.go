@@ -167,6 +167,15 @@ func NewClusterer(opts ClusterOptions) *Clusterer {
 	}
 }
 
+// SetPlaces replaces the gazetteer (ClusterOptions.Places) for the
+// messages added from now on: the server learns the center's compounds
+// after the clusterer exists.
+func (c *Clusterer) SetPlaces(g *Gazetteer) {
+	c.mu.Lock()
+	c.opts.Places = g
+	c.mu.Unlock()
+}
+
 // msgFeatures is a message as the clusterer sees it.
 type msgFeatures struct {
 	counts  map[string]int  // terms (problem words; all words in Legacy mode)
@@ -335,7 +344,10 @@ func (c *Clusterer) AddDoc(d ClusterDoc) {
 }
 
 func (c *Clusterer) features(d ClusterDoc) msgFeatures {
-	f := features(c.seg, d.Text, d.Private, c.opts.Places, c.opts.Legacy)
+	c.mu.Lock()
+	places := c.opts.Places
+	c.mu.Unlock()
+	f := features(c.seg, d.Text, d.Private, places, c.opts.Legacy)
 	f.caller, f.likes, f.dislikes = d.Caller, d.Likes, d.Dislikes
 	return f
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,20 +87,57 @@ func BenchmarkClusterAll100k(b *testing.B) {
 		bytes += int64(len(d.Text))
 	}
 	Default()
-	b.SetBytes(bytes)
-	b.ResetTimer()
-	for b.Loop() {
-		c := ClusterAll(docs, ClusterOptions{})
-		cs := c.Clusters(2)
-		in := 0
-		for _, cl := range cs {
-			in += cl.Size
-		}
-		b.ReportMetric(float64(len(cs)), "clusters")
-		b.ReportMetric(float64(in), "clustered")
+	for _, m := range []struct {
+		name string
+		opts ClusterOptions
+	}{{"legacy", ClusterOptions{Legacy: true}}, {"place", ClusterOptions{}}} {
+		b.Run(m.name, func(b *testing.B) {
+			b.SetBytes(bytes)
+			for b.Loop() {
+				c := ClusterAll(docs, m.opts)
+				cs := c.Clusters(2)
+				in := 0
+				for _, cl := range cs {
+					in += cl.Size
+				}
+				b.ReportMetric(float64(len(cs)), "clusters")
+				b.ReportMetric(float64(in), "clustered")
+			}
+			b.StopTimer()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heapMiB")
+		})
 	}
-	b.StopTimer()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heapMiB")
+}
+
+// BenchmarkHotspotJoin is a new order joining its hotspot at intake: one
+// AddDoc (redaction, segmentation, places, candidate lookup, join) into a
+// clusterer already holding 100,000 messages, timed one by one; it reports
+// the 50th and 99th percentiles.
+//
+//	go test ./internal/textproc -run '^$' -bench HotspotJoin -benchtime 2000x
+func BenchmarkHotspotJoin(b *testing.B) {
+	docs := syntheticDocs(b, 102_000)
+	for _, m := range []struct {
+		name string
+		opts ClusterOptions
+	}{{"legacy", ClusterOptions{Legacy: true}}, {"place", ClusterOptions{}}} {
+		b.Run(m.name, func(b *testing.B) {
+			c := ClusterAll(docs[:100_000], m.opts)
+			var took []time.Duration
+			i := 100_000
+			for b.Loop() {
+				d := docs[i%len(docs)]
+				d.ID = fmt.Sprintf("j%d", i)
+				start := time.Now()
+				c.AddDoc(d)
+				took = append(took, time.Since(start))
+				i++
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
 }
