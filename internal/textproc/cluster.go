@@ -119,7 +119,8 @@ type hotCluster struct {
 	anchorDocs map[string]int // members whose anchor (main place) is each name
 	areaDocs   map[string]int // members naming each city or district ("c:" or "d:" + name)
 	classDocs  map[string]int // members with each problem class
-	reps       []uint64       // simhashes of the members that are not copies
+	major      majors
+	reps       []uint64 // simhashes of the members that are not copies
 	info       []Member
 	callers    map[string]bool
 	anonymous  int // members without a sender
@@ -397,47 +398,67 @@ func (c *Clusterer) threshold(hc *hotCluster, f *msgFeatures) float64 {
 	if c.opts.Legacy {
 		return c.opts.Threshold
 	}
-	n := len(hc.members)
 	// Another city or district than most members name: another place.
-	for _, area := range [2]string{"c:" + f.city, "d:" + f.district} {
-		if len(area) == 2 {
-			continue
-		}
-		for a, k := range hc.areaDocs {
-			if a[:2] == area[:2] && a != area && 2*k > n {
-				return c.opts.ConflictThreshold
-			}
+	for _, a := range hc.major.areas {
+		if f.city != "" && a[:2] == "c:" && a[2:] != f.city || f.district != "" && a[:2] == "d:" && a[2:] != f.district {
+			return c.opts.ConflictThreshold
 		}
 	}
 	if len(f.anchors) == 0 {
 		return c.opts.Threshold
 	}
-	major := false
-	for p, k := range hc.anchorDocs {
-		if 10*k < 3*n {
-			continue
-		}
-		major = true
+	for _, p := range hc.major.anchors {
 		for a := range f.places {
 			if samePlace(a, p) {
 				return c.placeThreshold(hc, f)
 			}
 		}
 	}
-	for p, k := range hc.placeDocs {
-		if 10*k < 3*n {
-			continue
-		}
+	for _, p := range hc.major.places {
 		for _, a := range f.anchors {
 			if samePlace(a, p) {
 				return c.placeThreshold(hc, f)
 			}
 		}
 	}
-	if major {
+	if len(hc.major.anchors) > 0 {
 		return c.opts.ConflictThreshold
 	}
 	return c.opts.Threshold
+}
+
+// majors are what most of a cluster's members share: the anchors, places
+// and problem classes of at least 30% of them, the city and district of
+// more than half. threshold reads them for every candidate of every
+// message, so they are kept as short lists instead of scanning the counts
+// (a big cluster's members name thousands of places in passing).
+type majors struct {
+	anchors, places, classes, areas []string
+}
+
+// refreshMajors recomputes the majors after a join: every time while the
+// cluster is small, then at every 16th member (a big cluster's shares move
+// slowly).
+func (hc *hotCluster) refreshMajors() {
+	n := len(hc.members)
+	if n > 64 && n%16 != 0 {
+		return
+	}
+	pick := func(dst []string, m map[string]int, share func(k int) bool) []string {
+		dst = dst[:0]
+		for p, k := range m {
+			if share(k) {
+				dst = append(dst, p)
+			}
+		}
+		slices.Sort(dst)
+		return dst
+	}
+	third := func(k int) bool { return 10*k >= 3*n }
+	hc.major.anchors = pick(hc.major.anchors, hc.anchorDocs, third)
+	hc.major.places = pick(hc.major.places, hc.placeDocs, third)
+	hc.major.classes = pick(hc.major.classes, hc.classDocs, third)
+	hc.major.areas = pick(hc.major.areas, hc.areaDocs, func(k int) bool { return 2*k > n })
 }
 
 // placeThreshold is threshold for a message about the cluster's place:
@@ -446,18 +467,12 @@ func (c *Clusterer) threshold(hc *hotCluster, f *msgFeatures) float64 {
 // class and the cluster has others (two problems at one place), and
 // PlaceThreshold when either has no class.
 func (c *Clusterer) placeThreshold(hc *hotCluster, f *msgFeatures) float64 {
-	n := len(hc.members)
-	major := false
-	for k, d := range hc.classDocs {
-		if 10*d < 3*n {
-			continue
-		}
-		major = true
+	for _, k := range hc.major.classes {
 		if slices.Contains(f.classes, k) {
 			return 1e-9
 		}
 	}
-	if major && len(f.classes) > 0 {
+	if len(hc.major.classes) > 0 && len(f.classes) > 0 {
 		return c.opts.Threshold
 	}
 	return c.opts.PlaceThreshold
@@ -626,6 +641,9 @@ func (c *Clusterer) join(hc *hotCluster, d clusterDoc, f msgFeatures) {
 			hc.names = make(map[string]bool)
 		}
 		hc.names[n] = true
+	}
+	if !c.opts.Legacy {
+		hc.refreshMajors()
 	}
 	// Re-index the cluster's top terms when it has doubled since the last
 	// time: cheap, and the signature of a big cluster barely moves.
@@ -811,8 +829,9 @@ func (c *Clusterer) describe(hc *hotCluster) Cluster {
 			cl.Place, bestVotes = p, v
 		}
 	}
+	anchored := cl.Place != ""
 	for p, v := range hc.placeVotes {
-		if cl.Place != "" {
+		if anchored {
 			break
 		}
 		if !hc.labelSafe(p) {
