@@ -136,8 +136,7 @@ func copiesOnly(t testing.TB, docs []ClusterDoc) (tune, test bcubedScore) {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			i = parent[i]
 		}
