@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // hotspotLabels reads testdata/hotspot_labels.csv: message id → hand-labelled
@@ -97,6 +98,8 @@ func TestHandLabelledHotspots(t *testing.T) {
 	newTune, newTest := evalHotspots(t, docs, ClusterOptions{})
 	t.Logf("new clusterer (place + problem):   tuning half %v, test half %v", newTune, newTest)
 
+	winTune, winTest := evalHotspots(t, docs, ClusterOptions{Window: 90 * 24 * time.Hour})
+	t.Logf("new clusterer, 90-day window (the CLI's default): tuning half %v, test half %v", winTune, winTest)
 	copyTune, copyTest := copiesOnly(t, docs)
 	t.Logf("copies only (SimHash ≤ %d bits): tuning half %v, test half %v", copyBits, copyTune, copyTest)
 
