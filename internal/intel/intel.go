@@ -89,6 +89,7 @@ type change struct {
 type orderMeta struct {
 	number, title, reply string
 	open                 bool
+	merged               bool // merged into another order: the hotspot was handled
 	at                   time.Time
 }
 
@@ -222,6 +223,15 @@ func (in *Intel) loadCatalogue(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
+	// The center's compounds are the hotspot clusterer's gazetteer: a
+	// compound is found in a call however the segmenter cuts its name.
+	if cs, err := st.Compounds(ctx, ""); err == nil {
+		names := make([]string, 0, len(cs))
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		in.hot.SetPlaces(textproc.NewGazetteer(names))
+	}
 	cu, kw := map[string]string{}, map[string][]string{}
 	for _, c := range cats {
 		if c.Unit != "" {
@@ -244,7 +254,7 @@ func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 	open := t.Status.Open()
 	txt := text(t.Title, t.Description)
 	in.mu.Lock()
-	in.meta[t.ID] = orderMeta{number: t.Number, title: t.Title, reply: t.ReplyText, open: open, at: t.CreatedAt}
+	in.meta[t.ID] = orderMeta{number: t.Number, title: t.Title, reply: t.ReplyText, open: open, merged: t.Status == order.Merged, at: t.CreatedAt}
 	addHot := !t.CreatedAt.Before(hotSince) && !in.hotMembers[t.ID] && t.Status != order.Invalid
 	if addHot {
 		in.hotMembers[t.ID] = true
@@ -377,27 +387,37 @@ func (in *Intel) PastCases(title, description string, exclude string, limit int)
 	return out
 }
 
-// Hotspots returns the clusters of at least minSize orders, hottest first.
-// Heat weighs each member by recency (a week's half-life) and open orders
-// double, so a live problem outranks an old, solved one.
+// Hotspots returns the clusters of at least minSize orders of the last
+// HotspotWindow (30 days: the month's), hottest first by the heat index of
+// docs/intelligence.md (textproc.HeatOf: distinct calls, recency, growth,
+// duration; an order's callers are not compared, so each distinct call
+// counts as a caller). A hotspot that was handled (some of its orders were
+// merged into one case) and has received new orders since is flagged
+// Regrown, so it is looked at again.
 func (in *Intel) Hotspots(minSize, limit int, now time.Time) []service.Hotspot {
 	in.Flush()
 	cs := in.hot.Clusters(minSize)
 	in.mu.RLock()
 	out := make([]service.Hotspot, 0, len(cs))
 	for _, c := range cs {
-		h := service.Hotspot{ID: c.ID, Label: c.Label, Place: c.Place, Terms: c.Terms, Size: c.Size, First: c.First, Last: c.Last, Members: c.Members}
+		heat := textproc.HeatOf(c, now)
+		h := service.Hotspot{ID: c.ID, Label: c.Label, Place: c.Place, Terms: c.Terms, Size: c.Size, Distinct: heat.Distinct,
+			First: c.First, Last: c.Last, Members: c.Members, Heat: heat.Value}
+		var handled time.Time
+		for _, id := range c.Members {
+			if m := in.meta[id]; m.merged && m.at.After(handled) {
+				handled = m.at
+			}
+		}
 		for _, id := range c.Members {
 			m := in.meta[id]
-			w := 1.0
 			if m.open {
 				h.Open++
-				w = 2
+				if !handled.IsZero() && m.at.After(handled) {
+					h.Regrown = true
+				}
 			}
-			age := now.Sub(m.at).Hours() / 24
-			h.Heat += w / (1 + age/7)
 		}
-		h.Heat = round(h.Heat)
 		out = append(out, h)
 	}
 	in.mu.RUnlock()

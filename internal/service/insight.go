@@ -23,16 +23,21 @@ type PastCase struct {
 // Hotspot is a cluster of orders about one problem (many callers, one
 // construction site), for proactive governance (未诉先办).
 type Hotspot struct {
-	ID      string    `json:"id"`
-	Label   string    `json:"label"`
-	Place   string    `json:"place"`
-	Terms   []string  `json:"terms"`
-	Size    int       `json:"size"`
-	Open    int       `json:"open"`
-	First   time.Time `json:"first"`
-	Last    time.Time `json:"last"`
-	Heat    float64   `json:"heat"`
-	Members []string  `json:"members"`
+	ID    string   `json:"id"`
+	Label string   `json:"label"`
+	Place string   `json:"place"`
+	Terms []string `json:"terms"`
+	Size  int      `json:"size"`
+	Open  int      `json:"open"`
+	// Distinct counts the calls that are not copies of another (a repost
+	// counts once toward heat). Regrown flags a hotspot that was handled
+	// (orders merged into one case) and has new open orders since.
+	Distinct int       `json:"distinct"`
+	Regrown  bool      `json:"regrown"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+	Heat     float64   `json:"heat"`
+	Members  []string  `json:"members"`
 }
 
 // TrainResult reports a training run of the suggestion models.

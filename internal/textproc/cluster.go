@@ -3,6 +3,7 @@ package textproc
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -20,14 +21,45 @@ type ClusterOptions struct {
 	// messages are at most this far away in time: the same complaint a
 	// year later is a new hotspot.
 	Window time.Duration
+	// PlaceThreshold is the cosine of the problem words needed to join a
+	// cluster about the same place (default 0.12): residents of one
+	// compound describe one nuisance in different words, and the place is
+	// the stronger evidence. ConflictThreshold is the cosine needed to join
+	// a cluster about another place or in another city or district
+	// (default 2: never, so the same complaint about two compounds is two
+	// hotspots even when the texts are copies of one template).
+	PlaceThreshold, ConflictThreshold float64
+	// Places is a gazetteer of known place names (the center's compounds,
+	// places of past orders), found in a text however it is segmented.
+	Places *Gazetteer
+	// Legacy clusters on words alone, as before issue 17: kept to report
+	// the old figures beside the new ones in the same run.
+	Legacy bool
 }
 
 func (o ClusterOptions) withDefaults() ClusterOptions {
 	if o.Threshold == 0 {
 		o.Threshold = 0.4
+		if !o.Legacy {
+			o.Threshold = defaultThreshold
+		}
+	}
+	if o.PlaceThreshold == 0 {
+		o.PlaceThreshold = defaultPlaceThreshold
+	}
+	if o.ConflictThreshold == 0 {
+		o.ConflictThreshold = defaultConflictThreshold
 	}
 	return o
 }
+
+// The defaults, tuned on the tuning half of the hand-labelled hotspots
+// (docs/intelligence.md, "Hand-labelled hotspots").
+const (
+	defaultThreshold         = 0.4
+	defaultPlaceThreshold    = 0.12
+	defaultConflictThreshold = 2 // never: another place is another hotspot
+)
 
 // Cluster is a group of messages about the same problem.
 type Cluster struct {
@@ -45,6 +77,23 @@ type Cluster struct {
 	// messages were added without times).
 	First, Last time.Time
 	Members     []string // message ids in the order they were added
+	// Messages holds, for each member (same order), what the heat index
+	// needs. Distinct counts the members that are not copies of an earlier
+	// member (a repost counts once toward heat but stays listed); Callers
+	// the distinct senders (a message without a sender counts as one).
+	Messages          []Member
+	Distinct, Callers int
+	Likes, Dislikes   int
+}
+
+// Member is one message of a cluster.
+type Member struct {
+	ID string
+	At time.Time
+	// Copy is set when the message is a near copy of an earlier member
+	// (the same text reposted, by the same or another sender).
+	Copy            bool
+	Likes, Dislikes int
 }
 
 // clusterDoc is a message turned into a weighted term vector.
@@ -66,6 +115,17 @@ type hotCluster struct {
 	placeDocs   map[string]int  // members naming each place
 	termDocs    map[int32]int   // members containing each term
 	names       map[string]bool // words some member used as (part of) a person's name: never in the label
+
+	anchorDocs map[string]int // members whose anchor (main place) is each name
+	areaDocs   map[string]int // members naming each city or district ("c:" or "d:" + name)
+	classDocs  map[string]int // members with each problem class
+	major      majors
+	reps       []uint64 // simhashes of the members that are not copies
+	info       []Member
+	callers    map[string]bool
+	anonymous  int // members without a sender
+	likes      int
+	dislikes   int
 }
 
 // Clusterer groups messages about the same problem as they arrive: each
@@ -89,6 +149,10 @@ type Clusterer struct {
 	postings map[int32][]int32 // term → clusters whose signature holds it
 	byID     map[string]int    // message id → cluster
 	shared   map[int32]int     // scratch for nearest
+	// placePosts indexes clusters by the placeKey of their members'
+	// anchors, newest last, so a message about a place finds the clusters
+	// about it even when it shares no words with them.
+	placePosts map[string][]int32
 }
 
 // NewClusterer returns an empty clusterer.
@@ -99,7 +163,34 @@ func NewClusterer(opts ClusterOptions) *Clusterer {
 		terms:    make(map[string]int32),
 		postings: make(map[int32][]int32),
 		byID:     make(map[string]int),
+
+		placePosts: make(map[string][]int32),
 	}
+}
+
+// SetPlaces replaces the gazetteer (ClusterOptions.Places) for the
+// messages added from now on: the server learns the center's compounds
+// after the clusterer exists.
+func (c *Clusterer) SetPlaces(g *Gazetteer) {
+	c.mu.Lock()
+	c.opts.Places = g
+	c.mu.Unlock()
+}
+
+// msgFeatures is a message as the clusterer sees it.
+type msgFeatures struct {
+	counts  map[string]int  // terms (problem words; all words in Legacy mode)
+	places  map[string]int  // places named, for the label (title 3, body 1)
+	anchors []string        // the places the message is about (see anchorsOf)
+	names   map[string]bool // words used as a person's name
+	sim     uint64          // simhash of all words, for near copies
+	// city and district are the administrative areas the message names
+	// (the title's, else the body's first).
+	city, district string
+	classes        []string // problem classes (see problemClasses)
+	caller         string
+	likes          int
+	dislikes       int
 }
 
 const (
@@ -242,26 +333,40 @@ func (c *Clusterer) Add(id, text string, at time.Time) {
 // removed from the text before anything is counted, so none can reach a
 // label even where the name-spotting rules would miss it.
 func (c *Clusterer) AddPrivate(id, text string, at time.Time, private ...string) {
-	counts, places, names := messageTokens(c.seg, text, true, private)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.addCounts(id, at, counts, places, names)
+	c.AddDoc(ClusterDoc{ID: id, Text: text, At: at, Private: private})
 }
 
-func (c *Clusterer) addCounts(id string, at time.Time, counts, places map[string]int, names map[string]bool) {
+// AddDoc clusters one message with its sender and likes (see ClusterDoc).
+func (c *Clusterer) AddDoc(d ClusterDoc) {
+	f := c.features(d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.addFeatures(d.ID, d.At, f)
+}
+
+func (c *Clusterer) features(d ClusterDoc) msgFeatures {
+	c.mu.Lock()
+	places := c.opts.Places
+	c.mu.Unlock()
+	f := features(c.seg, d.Text, d.Private, places, c.opts.Legacy)
+	f.caller, f.likes, f.dislikes = d.Caller, d.Likes, d.Dislikes
+	return f
+}
+
+func (c *Clusterer) addFeatures(id string, at time.Time, f msgFeatures) {
 	if _, dup := c.byID[id]; dup {
 		return
 	}
 	if !c.frozenDF {
 		c.nDocs++
-		for t := range counts {
+		for t := range f.counts {
 			tid, _ := c.termID(t, true)
 			c.df[tid]++
 		}
 	}
-	d := c.vectorize(id, at, counts)
-	best, bestSim := c.nearest(d)
-	if best < 0 || bestSim < c.opts.Threshold {
+	d := c.vectorize(id, at, f.counts)
+	best := c.nearest(d, &f)
+	if best < 0 {
 		best = len(c.clusters)
 		c.clusters = append(c.clusters, &hotCluster{
 			id:         best,
@@ -269,17 +374,149 @@ func (c *Clusterer) addCounts(id string, at time.Time, counts, places map[string
 			placeVotes: make(map[string]int),
 			placeDocs:  make(map[string]int),
 			termDocs:   make(map[int32]int, len(d.vec.idx)),
+			anchorDocs: make(map[string]int),
+			areaDocs:   make(map[string]int),
+			classDocs:  make(map[string]int),
 			first:      at,
 			last:       at,
 		})
 	}
-	c.join(c.clusters[best], d, places, names)
+	c.join(c.clusters[best], d, f)
 	c.byID[id] = best
 }
 
-// nearest finds the most similar cluster among those sharing signature
-// terms with the message.
-func (c *Clusterer) nearest(d clusterDoc) (int, float64) {
+// threshold is the cosine a message with these anchors needs to join hc:
+// low when both are about the same place, high when they are about
+// different places, the plain threshold when either names none. A
+// cluster's places are the anchors of at least 30% of its members.
+//
+// The message is about the cluster's place when one of its anchors is a
+// place 30% of the members name, or when any place it names is the anchor
+// of 30% of the members: 广铁集团's housing and 伊景园滨河苑 are one case,
+// and a message titled with one names the other in its body.
+func (c *Clusterer) threshold(hc *hotCluster, f *msgFeatures) float64 {
+	if c.opts.Legacy {
+		return c.opts.Threshold
+	}
+	// Another city or district than most members name: another place.
+	for _, a := range hc.major.areas {
+		if f.city != "" && a[:2] == "c:" && a[2:] != f.city || f.district != "" && a[:2] == "d:" && a[2:] != f.district {
+			return c.opts.ConflictThreshold
+		}
+	}
+	if len(f.anchors) == 0 {
+		return c.opts.Threshold
+	}
+	for _, p := range hc.major.anchors {
+		for a := range f.places {
+			if samePlace(a, p) {
+				return c.placeThreshold(hc, f)
+			}
+		}
+	}
+	for _, p := range hc.major.places {
+		for _, a := range f.anchors {
+			if samePlace(a, p) {
+				return c.placeThreshold(hc, f)
+			}
+		}
+	}
+	if len(hc.major.anchors) > 0 {
+		return c.opts.ConflictThreshold
+	}
+	return c.opts.Threshold
+}
+
+// majors are what most of a cluster's members share: the anchors, places
+// and problem classes of at least 30% of them, the city and district of
+// more than half. threshold reads them for every candidate of every
+// message, so they are kept as short lists instead of scanning the counts
+// (a big cluster's members name thousands of places in passing).
+type majors struct {
+	anchors, places, classes, areas []string
+}
+
+// refreshMajors recomputes the majors after a join: every time while the
+// cluster is small, then at every 16th member (a big cluster's shares move
+// slowly).
+func (hc *hotCluster) refreshMajors() {
+	n := len(hc.members)
+	if n > 64 && n%16 != 0 {
+		return
+	}
+	pick := func(dst []string, m map[string]int, share func(k int) bool) []string {
+		dst = dst[:0]
+		for p, k := range m {
+			if share(k) {
+				dst = append(dst, p)
+			}
+		}
+		slices.Sort(dst)
+		return dst
+	}
+	third := func(k int) bool { return 10*k >= 3*n }
+	hc.major.anchors = pick(hc.major.anchors, hc.anchorDocs, third)
+	hc.major.places = pick(hc.major.places, hc.placeDocs, third)
+	hc.major.classes = pick(hc.major.classes, hc.classDocs, third)
+	hc.major.areas = pick(hc.major.areas, hc.areaDocs, func(k int) bool { return 2*k > n })
+}
+
+// placeThreshold is threshold for a message about the cluster's place:
+// any shared word will do when it shares the cluster's problem class
+// (a class of 30% of the members), the plain threshold when it has a
+// class and the cluster has others (two problems at one place), and
+// PlaceThreshold when either has no class.
+func (c *Clusterer) placeThreshold(hc *hotCluster, f *msgFeatures) float64 {
+	for _, k := range hc.major.classes {
+		if slices.Contains(f.classes, k) {
+			return 1e-9
+		}
+	}
+	if len(hc.major.classes) > 0 && len(f.classes) > 0 {
+		return c.opts.Threshold
+	}
+	return c.opts.PlaceThreshold
+}
+
+// placeCandidates is how many of the latest clusters about a place are
+// compared with a message about it.
+const placeCandidates = 8
+
+// nearest finds the cluster the message joins: among those sharing
+// signature terms with it or (unless Legacy) indexed under one of its
+// anchors, the one whose cosine exceeds its threshold by the most; -1 if
+// none reaches its threshold.
+func (c *Clusterer) nearest(d clusterDoc, f *msgFeatures) int {
+	cands := c.candidates(d)
+	for _, a := range f.anchors {
+		ps := c.placePosts[placeKey(a)]
+		for _, k := range ps[max(0, len(ps)-placeCandidates):] {
+			if !slices.Contains(cands, k) {
+				cands = append(cands, k)
+			}
+		}
+	}
+	best, bestMargin := -1, 0.0
+	for _, k := range cands {
+		hc := c.clusters[k]
+		if !c.inWindow(hc, d.at) {
+			continue
+		}
+		s := hc.cosine(d.vec)
+		th := c.threshold(hc, f)
+		if s < th {
+			continue
+		}
+		if m := s - th; best < 0 || m > bestMargin || (m == bestMargin && int(k) < best) {
+			best, bestMargin = int(k), m
+		}
+	}
+	return best
+}
+
+// candidates returns the clusters sharing the most signature terms with
+// the message.
+func (c *Clusterer) candidates(d clusterDoc) []int32 {
 	// The caller holds the lock, so the scratch map can be reused.
 	if c.shared == nil {
 		c.shared = make(map[int32]int)
@@ -310,17 +547,11 @@ func (c *Clusterer) nearest(d clusterDoc) (int, float64) {
 	if len(cands) > maxCandidates {
 		cands = cands[:maxCandidates]
 	}
-	best, bestSim := -1, 0.0
-	for _, cd := range cands {
-		hc := c.clusters[cd.k]
-		if !c.inWindow(hc, d.at) {
-			continue
-		}
-		if s := hc.cosine(d.vec); s > bestSim || (s == bestSim && best >= 0 && int(cd.k) < best) {
-			best, bestSim = int(cd.k), s
-		}
+	out := make([]int32, len(cands), len(cands)+placeCandidates)
+	for i, cd := range cands {
+		out[i] = cd.k
 	}
-	return best, bestSim
+	return out
 }
 
 func (c *Clusterer) inWindow(hc *hotCluster, at time.Time) bool {
@@ -341,7 +572,47 @@ func (hc *hotCluster) cosine(v sparseVec) float64 {
 	return dot / math.Sqrt(hc.norm2)
 }
 
-func (c *Clusterer) join(hc *hotCluster, d clusterDoc, places map[string]int, names map[string]bool) {
+func (c *Clusterer) join(hc *hotCluster, d clusterDoc, f msgFeatures) {
+	places, names := f.places, f.names
+	copyOf := false
+	for _, r := range hc.reps {
+		if bits.OnesCount64(r^f.sim) <= copyBits {
+			copyOf = true
+			break
+		}
+	}
+	if !copyOf {
+		hc.reps = append(hc.reps, f.sim)
+	}
+	hc.info = append(hc.info, Member{ID: d.id, At: d.at, Copy: copyOf, Likes: f.likes, Dislikes: f.dislikes})
+	if f.caller == "" {
+		hc.anonymous++
+	} else {
+		if hc.callers == nil {
+			hc.callers = make(map[string]bool)
+		}
+		hc.callers[f.caller] = true
+	}
+	hc.likes += f.likes
+	hc.dislikes += f.dislikes
+	for _, a := range f.anchors {
+		if hc.anchorDocs[a] == 0 {
+			key := placeKey(a)
+			if ps := c.placePosts[key]; !slices.Contains(ps[max(0, len(ps)-placeCandidates):], int32(hc.id)) {
+				c.placePosts[key] = append(ps, int32(hc.id))
+			}
+		}
+		hc.anchorDocs[a]++
+	}
+	for _, k := range f.classes {
+		hc.classDocs[k]++
+	}
+	if f.city != "" {
+		hc.areaDocs["c:"+f.city]++
+	}
+	if f.district != "" {
+		hc.areaDocs["d:"+f.district]++
+	}
 	var dot float64
 	for i, t := range d.vec.idx {
 		x := float64(d.vec.val[i])
@@ -370,6 +641,9 @@ func (c *Clusterer) join(hc *hotCluster, d clusterDoc, places map[string]int, na
 			hc.names = make(map[string]bool)
 		}
 		hc.names[n] = true
+	}
+	if !c.opts.Legacy {
+		hc.refreshMajors()
 	}
 	// Re-index the cluster's top terms when it has doubled since the last
 	// time: cheap, and the signature of a big cluster barely moves.
@@ -544,11 +818,22 @@ func itoa(n int) string {
 func (c *Clusterer) describe(hc *hotCluster) Cluster {
 	cl := Cluster{
 		ID: clusterName(hc.id), Size: len(hc.members), First: hc.first, Last: hc.last,
-		Members: slices.Clone(hc.members),
+		Members: slices.Clone(hc.members), Messages: slices.Clone(hc.info),
+		Distinct: len(hc.reps), Callers: len(hc.callers) + hc.anonymous, Likes: hc.likes, Dislikes: hc.dislikes,
 	}
 	minDocs := min(2, len(hc.members))
 	bestVotes := 0
+	// The place most members are about; the places they name otherwise.
+	for p, v := range hc.anchorDocs {
+		if hc.labelSafe(p) && v >= minDocs && (v > bestVotes || (v == bestVotes && p < cl.Place)) {
+			cl.Place, bestVotes = p, v
+		}
+	}
+	anchored := cl.Place != ""
 	for p, v := range hc.placeVotes {
+		if anchored {
+			break
+		}
 		if !hc.labelSafe(p) {
 			continue
 		}
@@ -584,6 +869,11 @@ type ClusterDoc struct {
 	// Private are the sender's name, phone and the like, cut out of Text
 	// first (see AddPrivate).
 	Private []string
+	// Caller identifies the sender (any stable key, never shown): distinct
+	// callers weigh in the heat index. Likes and Dislikes are the source's
+	// 点赞数 and 反对数, where it has them.
+	Caller          string
+	Likes, Dislikes int
 }
 
 // ClusterAll clusters a whole batch: it segments the messages in parallel,
@@ -592,16 +882,20 @@ type ClusterDoc struct {
 // time order (input order when times are missing or equal).
 func ClusterAll(docs []ClusterDoc, opts ClusterOptions) *Clusterer {
 	c := NewClusterer(opts)
-	counts := make([]map[string]int, len(docs))
-	places := make([]map[string]int, len(docs))
-	names := make([]map[string]bool, len(docs))
+	feats := make([]msgFeatures, len(docs))
 	parallelFor(len(docs), func(i int) {
-		counts[i], places[i], names[i] = messageTokens(c.seg, docs[i].Text, true, docs[i].Private)
+		feats[i] = c.features(docs[i])
 	})
+	return c.addAll(docs, feats, true)
+}
+
+// addAll is ClusterAll after the features are known (the evaluation reuses
+// them across settings; release drops each once it is used).
+func (c *Clusterer) addAll(docs []ClusterDoc, feats []msgFeatures, release bool) *Clusterer {
 	c.frozenDF = true
 	c.nDocs = len(docs)
-	for _, m := range counts {
-		for t := range m {
+	for _, f := range feats {
+		for t := range f.counts {
 			tid, _ := c.termID(t, true)
 			c.df[tid]++
 		}
@@ -612,8 +906,10 @@ func ClusterAll(docs []ClusterDoc, opts ClusterOptions) *Clusterer {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return docs[a].At.Compare(docs[b].At) })
 	for _, i := range order {
-		c.addCounts(docs[i].ID, docs[i].At, counts[i], places[i], names[i])
-		counts[i], places[i], names[i] = nil, nil, nil // let the garbage collector have them
+		c.addFeatures(docs[i].ID, docs[i].At, feats[i])
+		if release {
+			feats[i] = msgFeatures{} // let the garbage collector have it
+		}
 	}
 	return c
 }

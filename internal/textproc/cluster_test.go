@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,10 @@ func teddyHotspotDocs(t testing.TB) ([]ClusterDoc, map[string]string) {
 	titles := make(map[string]string, len(rows))
 	for i, r := range rows {
 		at, _ := time.ParseInLocation("2006-01-02 15:04:05", r["留言时间"], time.Local)
-		docs[i] = ClusterDoc{ID: r["留言编号"], Text: r["留言主题"] + "\n" + r["留言详情"], At: at}
+		likes, _ := strconv.Atoi(r["点赞数"])
+		dislikes, _ := strconv.Atoi(r["反对数"])
+		docs[i] = ClusterDoc{ID: r["留言编号"], Text: r["留言主题"] + "\n" + r["留言详情"], At: at,
+			Caller: r["留言用户"], Likes: likes, Dislikes: dislikes}
 		titles[r["留言编号"]] = r["留言主题"]
 	}
 	return docs, titles
