@@ -55,3 +55,20 @@ func MaskName(n string) string {
 	}
 	return string(r[:1]) + strings.Repeat("*", len(r)-1)
 }
+
+// MaskIDNumber keeps the first three and last four characters of a resident
+// identity number (310***********1234 for the 18-character GB 11643 number,
+// 310********1234 for an old 15-digit one): enough for a committee worker to
+// tell two people apart on a list, too little to use the number. Anything
+// shorter than eight characters is masked whole. Residents' phones use
+// MaskPhone, the same rule as callers'.
+func MaskIDNumber(id string) string {
+	r := []rune(id)
+	switch {
+	case len(r) == 0:
+		return ""
+	case len(r) < 8:
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+}

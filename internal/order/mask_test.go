@@ -82,3 +82,19 @@ func TestMaskName(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskIDNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                   "",
+		"3101":               "****",
+		"3101011":            "*******",
+		"310101194501011234": "310***********1234",
+		"31010119450101123X": "310***********123X",
+		"310101450101123":    "310********1123",
+		"３１０１０１１９４５０１０１１２３４": "３１０***********１２３４",
+	} {
+		if got := MaskIDNumber(in); got != want {
+			t.Errorf("MaskIDNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
