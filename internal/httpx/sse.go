@@ -96,9 +96,10 @@ func (s *SSE) write(text string) error {
 
 // Stream runs a board's stream until the client leaves: it sends render's
 // answer at once and again after every wake-up, and a heartbeat when idle.
-// wake is typically a live.Hub subscription. render errors end the stream
+// wake is typically a live.Hub subscription; stop (may be nil) ends the
+// stream when the server shuts down. render errors end the stream
 // (the client's EventSource reconnects by itself).
-func Stream[T any](ctx context.Context, s *SSE, name string, wake <-chan T, render func(ctx context.Context) (id string, data any, err error)) error {
+func Stream[T any](ctx context.Context, s *SSE, name string, wake <-chan T, stop <-chan struct{}, render func(ctx context.Context) (id string, data any, err error)) error {
 	send := func() error {
 		id, data, err := render(ctx)
 		if err != nil {
@@ -114,6 +115,8 @@ func Stream[T any](ctx context.Context, s *SSE, name string, wake <-chan T, rend
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-stop:
 			return nil
 		case <-wake:
 			if err := send(); err != nil {

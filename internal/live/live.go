@@ -41,6 +41,8 @@ type Hub struct {
 	once   sync.Once
 	cancel context.CancelFunc
 	done   chan struct{}
+	closed chan struct{}
+	closer sync.Once
 }
 
 // New starts a hub. On PostgreSQL it listens until Close; on SQLite (or with
@@ -49,7 +51,7 @@ func New(db *sqldb.DB, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Hub{log: log, subs: map[string]map[chan Event]struct{}{}, ready: make(chan struct{}), done: make(chan struct{})}
+	h := &Hub{log: log, subs: map[string]map[chan Event]struct{}{}, ready: make(chan struct{}), done: make(chan struct{}), closed: make(chan struct{})}
 	if db == nil || db.Dialect != sqldb.Postgres {
 		close(h.ready)
 		close(h.done)
@@ -75,11 +77,17 @@ func New(db *sqldb.DB, log *slog.Logger) *Hub {
 // once on SQLite; after the first LISTEN on PostgreSQL).
 func (h *Hub) Ready() <-chan struct{} { return h.ready }
 
-// Close stops listening. Subscriptions stay valid but receive nothing more.
+// Close stops listening and closes Done, which ends every stream watching
+// a board (a server shutting down does not wait for its open streams).
+// Subscriptions stay valid but receive nothing more.
 func (h *Hub) Close() {
+	h.closer.Do(func() { close(h.closed) })
 	h.cancel()
 	<-h.done
 }
+
+// Done is closed when the hub is closed.
+func (h *Hub) Done() <-chan struct{} { return h.closed }
 
 // Subscribe returns a channel of the topic's events and a function that
 // ends the subscription. The channel holds one event: a subscriber that is
