@@ -15,10 +15,16 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
+	"hotline/internal/community/emergency"
+	"hotline/internal/community/emergency/emergencyapi"
+	"hotline/internal/community/emergency/emergencydb"
+	"hotline/internal/community/registry"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
+	"hotline/internal/live"
 	"hotline/internal/open311"
 	"hotline/internal/portal"
+	"hotline/internal/seal"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -35,6 +41,8 @@ type Config struct {
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
 	Log *slog.Logger
 	Out io.Writer // where the start banner goes
+	// Keys seal personal data; nil: HOTLINE_DATA_KEY, or a random one with Demo.
+	Keys *seal.Keys
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -56,6 +64,10 @@ type Main struct {
 	// Addr is the address actually listened on, set once Run is serving.
 	Addr  string
 	ready chan struct{}
+	// Live wakes the live boards (internal/live); Emergency is §4.
+	Live      *live.Hub
+	Keys      *seal.Keys
+	Emergency *emergency.Service
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -97,7 +109,12 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		}
 	}
 	a := api.New(svc, cfg.Log)
-	return &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}, nil
+	m := &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}
+	if err := m.community(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return m, nil
 }
 
 // Handler returns the whole HTTP handler: API, pages, and cross-origin
@@ -111,6 +128,7 @@ func (m *Main) Handler() http.Handler {
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
+	(&emergencyapi.Handler{Svc: m.Emergency, Live: m.Live}).Mount(m.API.Routes(mux)) // §4 emergencies
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
 	// refused, which protects every cookie-authenticated form and call.
 	cop := http.NewCrossOriginProtection()
@@ -138,6 +156,7 @@ func (m *Main) Ready() <-chan struct{} { return m.ready }
 // database.
 func (m *Main) Run(ctx context.Context) error {
 	defer m.Store.Close()
+	defer m.Live.Close()
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -157,6 +176,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if n, ok := m.Intel.(nightly); ok {
 		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
 	}
+	srv.RegisterOnShutdown(m.Live.Close) // ends the live boards' streams
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	close(m.ready)
@@ -177,4 +197,32 @@ func (m *Main) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// community assembles the community modules that issue 16 added: the live
+// hub, the data key, emergencies (which migrate the registry's tables they
+// read first).
+func (m *Main) community(ctx context.Context) error {
+	keys, err := dataKeys(m.Config, m.Out)
+	if err != nil {
+		return err
+	}
+	m.Keys = keys
+	m.Live = live.New(m.Store.DB(), m.Log)
+	es := emergencydb.New(m.Store.DB())
+	if err := es.Migrate(ctx); err != nil {
+		m.Live.Close()
+		return fmt.Errorf("migrate emergencies: %w", err)
+	}
+	m.Emergency = &emergency.Service{Store: es, Pub: m.Live, Log: m.Log, TagNames: func(mask int64) []string {
+		var out []string
+		for _, t := range registry.TagsOf(mask) {
+			out = append(out, string(t))
+		}
+		return out
+	}}
+	if keys != nil {
+		m.Emergency.Seal = keys
+	}
+	return nil
 }

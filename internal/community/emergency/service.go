@@ -2,6 +2,8 @@ package emergency
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -405,8 +407,11 @@ func (s *Service) Check(ctx context.Context, u access.User, id, checkID string, 
 	}
 	at = at.Truncate(time.Microsecond)
 	// The digest tells a replay from a different change under the same
-	// op_id; it is keyed (the blind index), so it gives no note away.
-	digest := s.Seal.Index("emergency.op", fmt.Sprintf("%d\x00%s\x00%s\x00%d", cn, in.Status, in.Note, at.UnixMicro()))
+	// op_id; it is keyed (the blind index), so it gives no note away. The
+	// index normalizes what it is given (case, spaces), so it gets the
+	// content's SHA-256 in hex, which normalizing leaves as it is.
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s\x00%d", cn, in.Status, in.Note, at.UnixMicro()))
+	digest := s.Seal.Index("emergency.op", hex.EncodeToString(sum[:]))
 	var sealed []byte
 	if in.Note != "" {
 		if sealed, err = s.Seal.Seal([]byte(in.Note), s.noteCtx(n, cn)); err != nil {

@@ -20,6 +20,8 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/community/emergency"
+	"hotline/internal/community/registry/registrydb"
+	"hotline/internal/place/placedb"
 	"hotline/internal/sqldb"
 )
 
@@ -38,8 +40,16 @@ type Store struct{ db *sqldb.DB }
 // New returns the module's store on db.
 func New(db *sqldb.DB) *Store { return &Store{db: db} }
 
-// Migrate creates or upgrades the module's tables (after the registry's).
+// Migrate creates or upgrades the module's tables. The check list is made
+// from the registry's places and residents, so their migrations run first
+// (each module's migrations run once, whoever asks first).
 func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.db.Migrate(ctx, "place", placedb.Migrations()); err != nil {
+		return err
+	}
+	if err := s.db.Migrate(ctx, "registry", registrydb.Migrations()); err != nil {
+		return err
+	}
 	return s.db.Migrate(ctx, "emergency", Migrations())
 }
 
