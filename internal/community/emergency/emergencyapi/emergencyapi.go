@@ -54,7 +54,6 @@ func user(r *http.Request) access.User {
 	return v
 }
 
-
 func limit(q url.Values) (int, error) {
 	v := q.Get("limit")
 	if v == "" {

@@ -201,14 +201,14 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 			create, read, check, task, cl int
 		}
 		matrix := []cell{
-			{"binyang", 201, 200, 200, 201, 0},    // the area's worker
-			{"admin", 201, 200, 200, 201, 0},      // manages everything
-			{"leader", 403, 200, 403, 403, 403},   // watches every board
-			{"yuehe", 403, 403, 403, 403, 403},    // another area's worker
-			{"cityops", 403, 403, 403, 403, 403},  // a section's handler
+			{"binyang", 201, 200, 200, 201, 0},   // the area's worker
+			{"admin", 201, 200, 200, 201, 0},     // manages everything
+			{"leader", 403, 200, 403, 403, 403},  // watches every board
+			{"yuehe", 403, 403, 403, 403, 403},   // another area's worker
+			{"cityops", 403, 403, 403, 403, 403}, // a section's handler
 			{"dispatcher", 403, 403, 403, 403, 403},
 			{"operator", 403, 403, 403, 403, 403},
-			{"volunteer", 403, 200, 200, 403, 403}, // assigned to this event
+			{"volunteer", 403, 200, 200, 403, 403},  // assigned to this event
 			{"volunteer2", 403, 403, 403, 403, 403}, // not assigned
 		}
 		n := 0
@@ -336,6 +336,41 @@ func TestBoardStream(t *testing.T) {
 			}
 		case <-time.After(time.Second):
 			t.Fatal("no board update within a second")
+		}
+	})
+}
+
+// A phone that resends the same op many times at once (a flaky network,
+// a retry racing the first send): every answer is the first one and the
+// change is stored exactly once, on both databases.
+func TestConcurrentReplays(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		s := start(t, db, true, nil)
+		s.seed()
+		id := s.typhoon(nil)["id"].(string)
+		check := list(s.must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
+		s.token("volunteer")
+		h := s.historySize(id)
+		body := obj{"status": "safe", "note": "在家，安全", "op_id": "same-op", "at": time.Now().UTC().Format(time.RFC3339Nano)}
+		answers := make(chan string, 8)
+		for range 8 {
+			go func() {
+				st, out, _ := s.do("volunteer", "POST", "/api/v1/emergencies/"+id+"/checks/"+check, body)
+				answers <- fmt.Sprint(st, out)
+			}()
+		}
+		first := <-answers
+		for range 7 {
+			if a := <-answers; a != first {
+				t.Errorf("answers differ:\n%s\n%s", a, first)
+			}
+		}
+		if got := s.historySize(id); got != h+1 {
+			t.Errorf("one op sent 8 times at once wrote %d history entries", got-h)
+		}
+		c := list(s.must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks?status=safe", nil), "checks")
+		if len(c) != 1 || c[0].(obj)["version"].(float64) != 2 {
+			t.Errorf("check after 8 replays: %v", c)
 		}
 	})
 }
