@@ -15,7 +15,7 @@ import (
 const defaultDB = "sqlite:./hotline-data/hotline.db"
 
 func init() {
-	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo]", runServe)
+	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo] [--data-key-file FILE]", runServe)
 	register("migrate", "create or upgrade the schema: migrate --db URL", runMigrate)
 }
 
@@ -67,12 +67,28 @@ func runServe(ctx context.Context, e env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	db := fs.String("db", "", "database URL: sqlite:PATH or postgres://… (default "+defaultDB+", or $HOTLINE_DB)")
 	demoMode := fs.Bool("demo", false, "load the demo subdistrict into an empty database")
+	keyFile := dataKeyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	url, _ := dbURL(e, *db, false)
 	log := logger(e)
-	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages()})
+	key, err := loadDataKey(e, *keyFile)
+	if err != nil {
+		return err
+	}
+	demoKey := "" // what the banner says of a demo key (cmd_keys.go)
+	if key == nil && *demoMode {
+		var fresh bool
+		if key, fresh, err = demoDataKey(); err != nil {
+			return fmt.Errorf("demo data key: %w", err)
+		}
+		demoKey = "kept from an earlier demo run in " + demoKeyPath
+		if fresh {
+			demoKey = "generated now in " + demoKeyPath
+		}
+	}
+	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key})
 	if err != nil {
 		return err
 	}
@@ -92,6 +108,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 			fmt.Fprintf(e.stdout, " %s", u.Username)
 		}
 		fmt.Fprintln(e.stdout)
+	}
+	if demoKey != "" {
+		fmt.Fprintf(e.stdout, "WARNING: demo data key, %s; personal data is sealed with a key that sits beside the demo database. Real data needs its own key: hotline keys generate --out FILE, then --data-key-file FILE.\n", demoKey)
 	}
 	return <-errc
 }

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +18,9 @@ import (
 	"hotline/internal/calendar"
 	"hotline/internal/community/emergency"
 	"hotline/internal/community/emergency/emergencyapi"
-	"hotline/internal/community/emergency/emergencydb"
 	"hotline/internal/community/registry"
+	"hotline/internal/community/registry/registryapi"
+	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/live"
@@ -41,8 +43,12 @@ type Config struct {
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
 	Log *slog.Logger
 	Out io.Writer // where the start banner goes
-	// Keys seal personal data; nil: HOTLINE_DATA_KEY, or a random one with Demo.
-	Keys *seal.Keys
+	// DataKey seals personal data at rest (internal/seal); nil when none was
+	// given, and then modules that keep personal data refuse to start
+	// (NeedDataKey). ResealEvery is how often registered modules re-encrypt
+	// old values (default a minute; reseal.go).
+	DataKey     *seal.Keys
+	ResealEvery time.Duration
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -64,9 +70,17 @@ type Main struct {
 	// Addr is the address actually listened on, set once Run is serving.
 	Addr  string
 	ready chan struct{}
-	// Live wakes the live boards (internal/live); Emergency is §4.
+
+	// resealers re-encrypt personal data after a key rotation (reseal.go).
+	resealers []resealJob
+
+	// Registry is the residents' registry (registry.go); nil without a data key.
+	Registry   *registry.Service
+	RegistryDB *registrydb.Store
+
+	// Live wakes the live boards (internal/live); Emergency is §4 (nil
+	// without a data key, like the registry).
 	Live      *live.Hub
-	Keys      *seal.Keys
 	Emergency *emergency.Service
 }
 
@@ -110,7 +124,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	a := api.New(svc, cfg.Log)
 	m := &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}
-	if err := m.community(ctx); err != nil {
+	if err := m.openRegistry(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := m.openEmergency(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -125,10 +143,15 @@ func (m *Main) Handler() http.Handler {
 	open311.Mount(mux, m.Svc)       // Open311 GeoReport v2 (internal/open311)
 	portal.Mount(mux, m.Svc, m.API) // citizen portal and public API (internal/portal)
 	feed.Mount(mux, m.Svc, m.Log)   // municipal platform webhook (internal/feed)
+	if m.Registry != nil {
+		registryapi.Mount(m.API.Routes(mux), m.Registry) // residents' registry (community.md §1)
+	}
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
-	(&emergencyapi.Handler{Svc: m.Emergency, Live: m.Live}).Mount(m.API.Routes(mux)) // §4 emergencies
+	if m.Emergency != nil {
+		(&emergencyapi.Handler{Svc: m.Emergency, Live: m.Live}).Mount(m.API.Routes(mux)) // §4 emergencies (emergency.go)
+	}
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
 	// refused, which protects every cookie-authenticated form and call.
 	cop := http.NewCrossOriginProtection()
@@ -173,6 +196,12 @@ func (m *Main) Run(ctx context.Context) error {
 	feedDone := make(chan struct{}) // the feed outbox worker (internal/feed)
 	go func() { defer close(feedDone); feed.NewWorker(m.Store, m.Log).Run(jobs) }()
 	defer func() { stopJobs(); <-feedDone }()
+	resealDone := make(chan struct{}) // re-encryption after key rotations (reseal.go)
+	go func() {
+		defer close(resealDone)
+		runResealers(jobs, m.DataKey, m.resealers, cmp.Or(m.ResealEvery, defaultResealEvery), resealPoll, m.Log)
+	}()
+	defer func() { stopJobs(); <-resealDone }()
 	if n, ok := m.Intel.(nightly); ok {
 		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
 	}
@@ -197,32 +226,4 @@ func (m *Main) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
-}
-
-// community assembles the community modules that issue 16 added: the live
-// hub, the data key, emergencies (which migrate the registry's tables they
-// read first).
-func (m *Main) community(ctx context.Context) error {
-	keys, err := dataKeys(m.Config, m.Out)
-	if err != nil {
-		return err
-	}
-	m.Keys = keys
-	m.Live = live.New(m.Store.DB(), m.Log)
-	es := emergencydb.New(m.Store.DB())
-	if err := es.Migrate(ctx); err != nil {
-		m.Live.Close()
-		return fmt.Errorf("migrate emergencies: %w", err)
-	}
-	m.Emergency = &emergency.Service{Store: es, Pub: m.Live, Log: m.Log, TagNames: func(mask int64) []string {
-		var out []string
-		for _, t := range registry.TagsOf(mask) {
-			out = append(out, string(t))
-		}
-		return out
-	}}
-	if keys != nil {
-		m.Emergency.Seal = keys
-	}
-	return nil
 }

@@ -297,7 +297,7 @@ func TestBoardStream(t *testing.T) {
 		url := testenv.PostgresURL(t)
 		a := start(t, url, true, nil)
 		a.seed()
-		b := start(t, url, false, a.m.Keys)
+		b := start(t, url, false, a.m.DataKey)
 		ev := a.typhoon(nil)
 		id := ev["id"].(string)
 		boards, stop := b.stream("leader", id)

@@ -33,8 +33,17 @@ type server struct {
 
 func start(t *testing.T, dbURL string, demo bool, keys *seal.Keys) *server {
 	t.Helper()
+	if keys == nil {
+		content, err := seal.Generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys, err = seal.Parse(content); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour, Keys: keys})
+	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: keys})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)
@@ -146,7 +155,7 @@ func (s *server) seed() {
 		}
 	}
 	ps := placedb.New(st.DB())
-	rs, err := registrydb.New(st.DB(), s.m.Keys)
+	rs, err := registrydb.New(st.DB(), s.m.DataKey)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -1,0 +1,230 @@
+// Package registryapi is the registry's HTTP door (community.md §1): it
+// reads requests into the registry service's terms and writes its answers,
+// nothing more. Routes are mounted through httpx.Routes, so they share the
+// API's authentication, metrics, body limit and error shape.
+package registryapi
+
+import (
+	"net/http"
+	"net/url"
+
+	"hotline/internal/access"
+	"hotline/internal/apperr"
+	"hotline/internal/community/registry"
+	"hotline/internal/httpx"
+	"hotline/internal/place"
+)
+
+// API is the registry's handlers.
+type API struct {
+	Svc *registry.Service
+}
+
+// Mount adds the registry's routes.
+func Mount(rt httpx.Routes, svc *registry.Service) *API {
+	a := &API{Svc: svc}
+	rt.Authed("GET /api/v1/compounds/{code}/buildings", "registry.places", a.buildings)
+	rt.Authed("PUT /api/v1/buildings/{code}", "registry.places", a.putBuilding)
+	rt.Authed("GET /api/v1/households", "registry.places", a.households)
+	rt.Authed("POST /api/v1/households", "registry.places", a.createHousehold)
+	rt.Authed("GET /api/v1/residents", "registry.residents", a.residents)
+	rt.Authed("POST /api/v1/residents", "registry.residents", a.createResident)
+	rt.Authed("GET /api/v1/residents/{id}", "registry.residents", a.resident)
+	rt.Authed("PATCH /api/v1/residents/{id}", "registry.residents", a.patchResident)
+	rt.Authed("POST /api/v1/residents/{id}/move_out", "registry.residents", a.moveOut)
+	rt.Authed("POST /api/v1/residents/{id}/reveal", "registry.reveal", a.reveal)
+	rt.Authed("GET /api/v1/registry/summary", "registry.summary", a.summary)
+	return a
+}
+
+// list is the contract's list shape: {"<things>": [...], "next_cursor"}.
+func list(w http.ResponseWriter, key string, items any, next string) {
+	var nc *string
+	if next != "" {
+		nc = &next
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{key: items, "next_cursor": nc})
+}
+
+// query reads a list's parameters (the names are the contract's; others
+// are ignored, as the orders' list does).
+func query(r *http.Request, _ ...string) (url.Values, apperr.Fields) {
+	return r.URL.Query(), apperr.Fields{}
+}
+
+func user(r *http.Request) access.User {
+	u, _ := httpx.UserFrom(r.Context())
+	return u
+}
+
+func (a *API) buildings(w http.ResponseWriter, r *http.Request) error {
+	bs, err := a.Svc.Buildings(r.Context(), user(r), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if bs == nil {
+		bs = []place.Building{}
+	}
+	list(w, "buildings", bs, "")
+	return nil
+}
+
+func (a *API) putBuilding(w http.ResponseWriter, r *http.Request) error {
+	var e place.BuildingEdit
+	if err := httpx.DecodeJSON(r.Body, &e); err != nil {
+		return err
+	}
+	b, err := a.Svc.PutBuilding(r.Context(), user(r), r.PathValue("code"), e)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, b)
+	return nil
+}
+
+func (a *API) households(w http.ResponseWriter, r *http.Request) error {
+	q, f := query(r, "area", "compound", "building", "limit", "cursor")
+	hq := registry.HouseholdQuery{Area: q.Get("area"), Compound: q.Get("compound"), Building: q.Get("building")}
+	hq.Limit, hq.AfterID = registry.ParsePage(f, q.Get("limit"), q.Get("cursor"))
+	if err := f.Err(); err != nil {
+		return err
+	}
+	hs, err := a.Svc.Households(r.Context(), user(r), hq)
+	if err != nil {
+		return err
+	}
+	if hs == nil {
+		hs = []place.Household{}
+	}
+	last := ""
+	if len(hs) > 0 {
+		last = hs[len(hs)-1].ID
+	}
+	list(w, "households", hs, registry.NextCursor(len(hs), hq.Limit, last))
+	return nil
+}
+
+func (a *API) createHousehold(w http.ResponseWriter, r *http.Request) error {
+	var n place.NewHousehold
+	if err := httpx.DecodeJSON(r.Body, &n); err != nil {
+		return err
+	}
+	h, err := a.Svc.CreateHousehold(r.Context(), user(r), n)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, h)
+	return nil
+}
+
+func (a *API) residents(w http.ResponseWriter, r *http.Request) error {
+	q, f := query(r, "area", "compound", "building", "household", "tag", "status", "q", "limit", "cursor")
+	rq := registry.ResidentQuery{Area: q.Get("area"), Compound: q.Get("compound"), Building: q.Get("building"), Household: q.Get("household"),
+		Tag: q.Get("tag"), Status: q.Get("status"), Q: q.Get("q")}
+	rq.Limit, rq.AfterID = registry.ParsePage(f, q.Get("limit"), q.Get("cursor"))
+	if err := f.Err(); err != nil {
+		return err
+	}
+	rs, err := a.Svc.Residents(r.Context(), user(r), rq)
+	if err != nil {
+		return err
+	}
+	last := ""
+	if len(rs) > 0 {
+		last = rs[len(rs)-1].ID
+	}
+	list(w, "residents", rs, registry.NextCursor(len(rs), rq.Limit, last))
+	return nil
+}
+
+func (a *API) createResident(w http.ResponseWriter, r *http.Request) error {
+	var n registry.NewResident
+	if err := httpx.DecodeJSON(r.Body, &n); err != nil {
+		return err
+	}
+	res, err := a.Svc.CreateResident(r.Context(), user(r), n)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, res)
+	return nil
+}
+
+func (a *API) resident(w http.ResponseWriter, r *http.Request) error {
+	id, err := registry.ParseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	res, err := a.Svc.Resident(r.Context(), user(r), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) patchResident(w http.ResponseWriter, r *http.Request) error {
+	id, err := registry.ParseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var p registry.Patch
+	if err := httpx.DecodeJSON(r.Body, &p); err != nil {
+		return err
+	}
+	res, err := a.Svc.PatchResident(r.Context(), user(r), id, p)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) moveOut(w http.ResponseWriter, r *http.Request) error {
+	id, err := registry.ParseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var m registry.MoveOut
+	if r.ContentLength != 0 {
+		if err := httpx.DecodeJSON(r.Body, &m); err != nil {
+			return err
+		}
+	}
+	res, err := a.Svc.MoveOutResident(r.Context(), user(r), id, m)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) reveal(w http.ResponseWriter, r *http.Request) error {
+	id, err := registry.ParseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var rv registry.Reveal
+	if err := httpx.DecodeJSON(r.Body, &rv); err != nil {
+		return err
+	}
+	v, err := a.Svc.RevealField(r.Context(), user(r), id, rv)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"field": rv.Field, "value": v})
+	return nil
+}
+
+func (a *API) summary(w http.ResponseWriter, r *http.Request) error {
+	q, f := query(r, "area")
+	if err := f.Err(); err != nil {
+		return err
+	}
+	s, err := a.Svc.Summary(r.Context(), user(r), q.Get("area"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, s)
+	return nil
+}
