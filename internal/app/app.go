@@ -16,6 +16,8 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
+	"hotline/internal/community/campaign"
+	"hotline/internal/community/campaign/campaignapi"
 	"hotline/internal/community/emergency"
 	"hotline/internal/community/emergency/emergencyapi"
 	"hotline/internal/community/registry"
@@ -82,6 +84,7 @@ type Main struct {
 	// without a data key, like the registry).
 	Live      *live.Hub
 	Emergency *emergency.Service
+	Campaign  *campaign.Service // §5 (campaign.go)
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -132,6 +135,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := m.openCampaigns(ctx); err != nil {
+		m.Live.Close()
+		st.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -151,6 +159,9 @@ func (m *Main) Handler() http.Handler {
 	}
 	if m.Emergency != nil {
 		(&emergencyapi.Handler{Svc: m.Emergency, Live: m.Live}).Mount(m.API.Routes(mux)) // §4 emergencies (emergency.go)
+	}
+	if m.Campaign != nil {
+		campaignapi.Mount(m.API.Routes(mux), m.Campaign) // §5 campaigns (campaign.go)
 	}
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
 	// refused, which protects every cookie-authenticated form and call.

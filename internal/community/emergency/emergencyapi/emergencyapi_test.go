@@ -7,8 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"hotline/internal/community/communitytest"
 	"hotline/internal/testenv"
 )
+
+type obj = communitytest.Obj
+
+var start = communitytest.Start
 
 func count(ev obj, status string) int {
 	return int(ev["counts"].(obj)[status].(float64))
@@ -24,8 +29,8 @@ func list(o obj, key string) []any { return o[key].([]any) }
 func TestEmergencyLifecycle(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil)
-		s.seed()
-		ev := s.typhoon(nil)
+		s.Seed()
+		ev := s.Typhoon(nil)
 		id := ev["id"].(string)
 		if b := ev["buildings"].([]any); len(b) != 1 || b[0] != "sanjiang-29" {
 			t.Fatalf("preselected buildings %v, want the low-lying sanjiang-29 only", b)
@@ -37,18 +42,18 @@ func TestEmergencyLifecycle(t *testing.T) {
 			t.Errorf("by_building %v", bb)
 		}
 		// Every household too: four non-vacant households in 29号楼.
-		all := s.typhoon(obj{"all_households": true, "name": "全部住户"})
+		all := s.Typhoon(obj{"all_households": true, "name": "全部住户"})
 		if count(all, "unchecked") != 3+5 {
 			t.Errorf("with every household: %v, want 3 residents + 5 households", all["counts"])
 		}
 		// Named buildings replace the preselection; a building outside the
 		// compounds is refused.
-		fire := s.must(201, "binyang", "POST", "/api/v1/emergencies", obj{"kind": "fire", "name": "火情", "level": "red", "compounds": []string{"sanjiang"}, "buildings": []string{"sanjiang-27"}})
+		fire := s.Must(201, "binyang", "POST", "/api/v1/emergencies", obj{"kind": "fire", "name": "火情", "level": "red", "compounds": []string{"sanjiang"}, "buildings": []string{"sanjiang-27"}})
 		if count(fire, "unchecked") != 1 {
 			t.Errorf("fire in 27号楼: %v", fire["counts"])
 		}
 
-		checks := s.must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil)
+		checks := s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil)
 		cs := list(checks, "checks")
 		if len(cs) != 3 {
 			t.Fatalf("checks %v", cs)
@@ -65,25 +70,25 @@ func TestEmergencyLifecycle(t *testing.T) {
 		cid := c0["id"].(string)
 		path := "/api/v1/emergencies/" + id + "/checks/" + cid
 		at := time.Now().UTC().Add(-10 * time.Minute).Format(time.RFC3339Nano)
-		h0 := s.historySize(id)
-		first := s.must(200, "volunteer", "POST", path, obj{"status": "evacuated", "note": "转移到街道避难点", "op_id": "op-1", "at": at})
+		h0 := s.HistorySize(id)
+		first := s.Must(200, "volunteer", "POST", path, obj{"status": "evacuated", "note": "转移到街道避难点", "op_id": "op-1", "at": at})
 		if first["status"] != "evacuated" || first["checked_by"] != "volunteer" || first["note"] != "转移到街道避难点" || first["version"].(float64) != 2 {
 			t.Fatalf("check answer %v", first)
 		}
 		// The same op again: stored once, answered as the first time.
-		again := s.must(200, "volunteer", "POST", path, obj{"status": "evacuated", "note": "转移到街道避难点", "op_id": "op-1", "at": at})
+		again := s.Must(200, "volunteer", "POST", path, obj{"status": "evacuated", "note": "转移到街道避难点", "op_id": "op-1", "at": at})
 		if fmt.Sprint(again) != fmt.Sprint(first) {
 			t.Errorf("replay answered %v, first %v", again, first)
 		}
-		if got := s.historySize(id); got != h0+1 {
+		if got := s.HistorySize(id); got != h0+1 {
 			t.Errorf("history grew by %d for one op sent twice", got-h0)
 		}
 		// The same op_id with other content.
-		s.must(409, "volunteer", "POST", path, obj{"status": "safe", "op_id": "op-1", "at": at})
+		s.Must(409, "volunteer", "POST", path, obj{"status": "safe", "op_id": "op-1", "at": at})
 		// A phone that was offline marked it earlier than the last mark: it
 		// lost the race and is told the current state.
 		older := time.Now().UTC().Add(-20 * time.Minute).Format(time.RFC3339Nano)
-		lost := s.must(409, "binyang", "POST", path, obj{"status": "safe", "op_id": "op-2", "at": older})
+		lost := s.Must(409, "binyang", "POST", path, obj{"status": "safe", "op_id": "op-2", "at": older})
 		if cur := lost["current"].(obj); cur["status"] != "evacuated" || cur["checked_by"] != "volunteer" {
 			t.Errorf("lost race answer %v", lost)
 		}
@@ -91,7 +96,7 @@ func TestEmergencyLifecycle(t *testing.T) {
 			t.Errorf("error shape %v", lost)
 		}
 		// A stale version likewise.
-		s.must(409, "binyang", "POST", path, obj{"status": "safe", "op_id": "op-3", "version": 1})
+		s.Must(409, "binyang", "POST", path, obj{"status": "safe", "op_id": "op-3", "version": 1})
 		// Bad input: 400 with fields, nothing written.
 		for _, bad := range []obj{
 			{"status": "unchecked", "op_id": "b1"},
@@ -101,57 +106,57 @@ func TestEmergencyLifecycle(t *testing.T) {
 			{"status": "safe", "op_id": "b4", "at": time.Now().Add(time.Hour).Format(time.RFC3339)},
 			{"status": 3, "op_id": "b5"},
 		} {
-			st, out, _ := s.do("binyang", "POST", path, bad)
+			st, out, _ := s.Do("binyang", "POST", path, bad)
 			if st != 400 || out["error"].(obj)["fields"] == nil {
 				t.Errorf("%v: %d %v", bad, st, out)
 			}
 		}
-		s.must(400, "binyang", "POST", path, "{not json")
-		s.must(404, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/999999", obj{"status": "safe", "op_id": "x"})
-		s.must(404, "binyang", "POST", "/api/v1/emergencies/"+fire["id"].(string)+"/checks/"+cid, obj{"status": "safe", "op_id": "x2"})
-		if got := s.historySize(id); got != h0+1 {
+		s.Must(400, "binyang", "POST", path, "{not json")
+		s.Must(404, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/999999", obj{"status": "safe", "op_id": "x"})
+		s.Must(404, "binyang", "POST", "/api/v1/emergencies/"+fire["id"].(string)+"/checks/"+cid, obj{"status": "safe", "op_id": "x2"})
+		if got := s.HistorySize(id); got != h0+1 {
 			t.Errorf("refused changes wrote history: %d entries more", got-h0-1)
 		}
 		// Another check: needs help; filters.
 		c1 := cs[1].(obj)["id"].(string)
-		s.must(200, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/"+c1, obj{"status": "needs_help", "note": "行动不便，水已到膝", "op_id": "op-4"})
-		if l := list(s.must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?status=needs_help", nil), "checks"); len(l) != 1 || l[0].(obj)["id"] != c1 {
+		s.Must(200, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/"+c1, obj{"status": "needs_help", "note": "行动不便，水已到膝", "op_id": "op-4"})
+		if l := list(s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?status=needs_help", nil), "checks"); len(l) != 1 || l[0].(obj)["id"] != c1 {
 			t.Errorf("needs_help filter: %v", l)
 		}
-		if l := list(s.must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?building=sanjiang-27", nil), "checks"); len(l) != 0 {
+		if l := list(s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?building=sanjiang-27", nil), "checks"); len(l) != 0 {
 			t.Errorf("building filter: %v", l)
 		}
-		s.must(400, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?status=wet", nil)
-		page := s.must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?limit=2", nil)
+		s.Must(400, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?status=wet", nil)
+		page := s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?limit=2", nil)
 		if len(list(page, "checks")) != 2 || page["next_cursor"] == "" {
 			t.Errorf("page 1: %v", page)
 		}
-		if l := list(s.must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?limit=2&cursor="+page["next_cursor"].(string), nil), "checks"); len(l) != 1 {
+		if l := list(s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?limit=2&cursor="+page["next_cursor"].(string), nil), "checks"); len(l) != 1 {
 			t.Errorf("page 2: %v", l)
 		}
-		got := s.must(200, "leader", "GET", "/api/v1/emergencies/"+id, nil)
+		got := s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id, nil)
 		if count(got, "evacuated") != 1 || count(got, "needs_help") != 1 || count(got, "unchecked") != 1 || count(got, "safe") != 0 {
 			t.Errorf("counts %v", got["counts"])
 		}
 		// Rescue task.
-		task := s.must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "背出102室老人", "building": "sanjiang-29", "household": cs[1].(obj)["household"], "assignee": "volunteer"})
+		task := s.Must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "背出102室老人", "building": "sanjiang-29", "household": cs[1].(obj)["household"], "assignee": "volunteer"})
 		if task["status"] != "open" {
 			t.Errorf("task %v", task)
 		}
-		s.must(400, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "yuehe_yuan-1", "assignee": "volunteer"})
-		s.must(400, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "nobody"})
+		s.Must(400, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "yuehe_yuan-1", "assignee": "volunteer"})
+		s.Must(400, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "nobody"})
 		tp := "/api/v1/emergencies/" + id + "/tasks/" + task["id"].(string)
-		s.must(200, "volunteer", "POST", tp, obj{"status": "in_progress", "version": 1})
-		s.must(409, "binyang", "POST", tp, obj{"status": "done", "version": 1})
-		s.must(403, "volunteer2", "POST", tp, obj{"status": "done", "version": 2})
-		s.must(200, "binyang", "POST", tp, obj{"status": "done", "version": 2})
-		s.must(400, "binyang", "POST", tp, obj{"status": "open", "version": 3})
-		board := s.must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/board", nil)
+		s.Must(200, "volunteer", "POST", tp, obj{"status": "in_progress", "version": 1})
+		s.Must(409, "binyang", "POST", tp, obj{"status": "done", "version": 1})
+		s.Must(403, "volunteer2", "POST", tp, obj{"status": "done", "version": 2})
+		s.Must(200, "binyang", "POST", tp, obj{"status": "done", "version": 2})
+		s.Must(400, "binyang", "POST", tp, obj{"status": "open", "version": 3})
+		board := s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/board", nil)
 		if board["pending_total"].(float64) != 2 || len(list(board, "pending")) != 2 || list(board, "pending")[0].(obj)["status"] != "needs_help" {
 			t.Errorf("board %v", board)
 		}
 		// History keeps every change.
-		hist := list(s.must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/history", nil), "history")
+		hist := list(s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/history", nil), "history")
 		var actions []string
 		for _, h := range hist {
 			actions = append(actions, h.(obj)["action"].(string))
@@ -160,10 +165,10 @@ func TestEmergencyLifecycle(t *testing.T) {
 			t.Errorf("history %v, want %v", actions, want)
 		}
 		// Close: only the area's workers; then frozen, with its report.
-		s.must(403, "leader", "POST", "/api/v1/emergencies/"+id+"/close", nil)
-		s.must(409, "binyang", "GET", "/api/v1/emergencies/"+id+"/report", nil)
-		s.must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/close", obj{"version": 99})
-		closed := s.must(200, "binyang", "POST", "/api/v1/emergencies/"+id+"/close", obj{})
+		s.Must(403, "leader", "POST", "/api/v1/emergencies/"+id+"/close", nil)
+		s.Must(409, "binyang", "GET", "/api/v1/emergencies/"+id+"/report", nil)
+		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/close", obj{"version": 99})
+		closed := s.Must(200, "binyang", "POST", "/api/v1/emergencies/"+id+"/close", obj{})
 		rep := closed["report"].(obj)
 		if closed["status"] != "closed" || rep["checks"].(float64) != 3 || len(list(rep, "evacuated")) != 1 || len(list(rep, "still_open")) != 2 {
 			t.Fatalf("closed: %v", closed)
@@ -171,18 +176,18 @@ func TestEmergencyLifecycle(t *testing.T) {
 		if e := list(rep, "evacuated")[0].(obj); e["note"] != "转移到街道避难点" {
 			t.Errorf("evacuated where: %v", e)
 		}
-		s.must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/close", nil)
-		s.must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/"+c1, obj{"status": "safe", "op_id": "late"})
-		s.must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "volunteer"})
+		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/close", nil)
+		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/"+c1, obj{"status": "safe", "op_id": "late"})
+		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "volunteer"})
 		// A replay of an op applied before the close still answers as then.
-		if again := s.must(200, "volunteer", "POST", path, obj{"status": "evacuated", "note": "转移到街道避难点", "op_id": "op-1", "at": at}); fmt.Sprint(again) != fmt.Sprint(first) {
+		if again := s.Must(200, "volunteer", "POST", path, obj{"status": "evacuated", "note": "转移到街道避难点", "op_id": "op-1", "at": at}); fmt.Sprint(again) != fmt.Sprint(first) {
 			t.Errorf("replay after close: %v", again)
 		}
-		st, _, data := s.do("leader", "GET", "/api/v1/emergencies/"+id+"/report?format=xlsx", nil)
+		st, _, data := s.Do("leader", "GET", "/api/v1/emergencies/"+id+"/report?format=xlsx", nil)
 		if st != 200 || !bytes.HasPrefix(data, []byte("PK")) {
 			t.Errorf("xlsx export: %d %q", st, data[:min(len(data), 40)])
 		}
-		s.must(400, "leader", "GET", "/api/v1/emergencies/"+id+"/report?format=pdf", nil)
+		s.Must(400, "leader", "GET", "/api/v1/emergencies/"+id+"/report?format=pdf", nil)
 	})
 }
 
@@ -191,10 +196,10 @@ func TestEmergencyLifecycle(t *testing.T) {
 func TestEmergencyAccessMatrix(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil)
-		s.seed()
-		ev := s.typhoon(nil)
+		s.Seed()
+		ev := s.Typhoon(nil)
 		id := ev["id"].(string)
-		check := list(s.must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
+		check := list(s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
 		newEv := obj{"kind": "typhoon", "name": "x", "level": "blue", "compounds": []string{"sanjiang"}}
 		type cell struct {
 			user                          string
@@ -213,27 +218,27 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 		}
 		n := 0
 		for _, c := range matrix {
-			h := s.historySize(id)
-			if st, out, _ := s.do(c.user, "POST", "/api/v1/emergencies", newEv); st != c.create {
+			h := s.HistorySize(id)
+			if st, out, _ := s.Do(c.user, "POST", "/api/v1/emergencies", newEv); st != c.create {
 				t.Errorf("%s create: %d, want %d (%v)", c.user, st, c.create, out)
 			}
-			if st, _, _ := s.do(c.user, "GET", "/api/v1/emergencies/"+id, nil); st != c.read {
+			if st, _, _ := s.Do(c.user, "GET", "/api/v1/emergencies/"+id, nil); st != c.read {
 				t.Errorf("%s read: %d, want %d", c.user, st, c.read)
 			}
 			for _, p := range []string{"/checks", "/board", "/history", "/tasks"} {
-				if st, _, _ := s.do(c.user, "GET", "/api/v1/emergencies/"+id+p, nil); st != c.read {
+				if st, _, _ := s.Do(c.user, "GET", "/api/v1/emergencies/"+id+p, nil); st != c.read {
 					t.Errorf("%s GET %s: %d, want %d", c.user, p, st, c.read)
 				}
 			}
 			n++
-			if st, _, _ := s.do(c.user, "POST", "/api/v1/emergencies/"+id+"/checks/"+check, obj{"status": "safe", "op_id": fmt.Sprintf("m%d", n)}); st != c.check {
+			if st, _, _ := s.Do(c.user, "POST", "/api/v1/emergencies/"+id+"/checks/"+check, obj{"status": "safe", "op_id": fmt.Sprintf("m%d", n)}); st != c.check {
 				t.Errorf("%s check: %d, want %d", c.user, st, c.check)
 			}
-			if st, _, _ := s.do(c.user, "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "volunteer"}); st != c.task {
+			if st, _, _ := s.Do(c.user, "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "volunteer"}); st != c.task {
 				t.Errorf("%s task: %d, want %d", c.user, st, c.task)
 			}
 			if c.cl != 0 {
-				if st, _, _ := s.do(c.user, "POST", "/api/v1/emergencies/"+id+"/close", nil); st != c.cl {
+				if st, _, _ := s.Do(c.user, "POST", "/api/v1/emergencies/"+id+"/close", nil); st != c.cl {
 					t.Errorf("%s close: %d, want %d", c.user, st, c.cl)
 				}
 			}
@@ -244,30 +249,30 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 			if c.task == 201 {
 				want++
 			}
-			if got := s.historySize(id); got != want {
+			if got := s.HistorySize(id); got != want {
 				t.Errorf("%s: history %d, want %d (a refusal wrote something)", c.user, got, want)
 			}
 		}
 		// Lists: a volunteer sees only their events; another area's worker
 		// none of binyang's; asking for another area is refused.
-		if l := list(s.must(200, "volunteer", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 1 || l[0].(obj)["id"] != id {
+		if l := list(s.Must(200, "volunteer", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 1 || l[0].(obj)["id"] != id {
 			t.Errorf("volunteer's list %v", l)
 		}
-		if l := list(s.must(200, "volunteer2", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 0 {
+		if l := list(s.Must(200, "volunteer2", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 0 {
 			t.Errorf("unassigned volunteer's list %v", l)
 		}
-		if l := list(s.must(200, "yuehe", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 0 {
+		if l := list(s.Must(200, "yuehe", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 0 {
 			t.Errorf("other area's list %v", l)
 		}
-		s.must(403, "yuehe", "GET", "/api/v1/emergencies?area=binyang", nil)
-		s.must(403, "dispatcher", "GET", "/api/v1/emergencies", nil)
-		if l := list(s.must(200, "leader", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 3 {
+		s.Must(403, "yuehe", "GET", "/api/v1/emergencies?area=binyang", nil)
+		s.Must(403, "dispatcher", "GET", "/api/v1/emergencies", nil)
+		if l := list(s.Must(200, "leader", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 3 {
 			t.Errorf("leader's list: %d events, want 3", len(l))
 		}
 		// Declaring on another area's compound, or on two areas at once.
-		s.must(403, "yuehe", "POST", "/api/v1/emergencies", newEv)
-		s.must(400, "admin", "POST", "/api/v1/emergencies", obj{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"sanjiang", "yuehe_yuan"}})
-		s.must(201, "yuehe", "POST", "/api/v1/emergencies", obj{"kind": "flood", "name": "月河", "level": "blue", "compounds": []string{"yuehe_yuan"}})
+		s.Must(403, "yuehe", "POST", "/api/v1/emergencies", newEv)
+		s.Must(400, "admin", "POST", "/api/v1/emergencies", obj{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"sanjiang", "yuehe_yuan"}})
+		s.Must(201, "yuehe", "POST", "/api/v1/emergencies", obj{"kind": "flood", "name": "月河", "level": "blue", "compounds": []string{"yuehe_yuan"}})
 		for _, bad := range []obj{
 			{"kind": "meteor", "name": "x", "level": "blue", "compounds": []string{"sanjiang"}},
 			{"kind": "flood", "name": "", "level": "blue", "compounds": []string{"sanjiang"}},
@@ -278,14 +283,14 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 			{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"sanjiang"}, "volunteers": []string{"ghost"}},
 			{"kind": "flood", "name": "x", "level": "blue", "compounds": "sanjiang"},
 		} {
-			if st, out, _ := s.do("binyang", "POST", "/api/v1/emergencies", bad); st != 400 || out["error"].(obj)["fields"] == nil {
+			if st, out, _ := s.Do("binyang", "POST", "/api/v1/emergencies", bad); st != 400 || out["error"].(obj)["fields"] == nil {
 				t.Errorf("%v: %d %v", bad, st, out)
 			}
 		}
-		s.must(404, "binyang", "GET", "/api/v1/emergencies/nope", nil)
-		s.must(404, "binyang", "GET", "/api/v1/emergencies/999999", nil)
-		s.must(401, "", "GET", "/api/v1/emergencies/"+id, nil)
-		s.must(403, "yuehe", "GET", "/api/v1/emergencies/"+id+"/stream", nil)
+		s.Must(404, "binyang", "GET", "/api/v1/emergencies/nope", nil)
+		s.Must(404, "binyang", "GET", "/api/v1/emergencies/999999", nil)
+		s.Must(401, "", "GET", "/api/v1/emergencies/"+id, nil)
+		s.Must(403, "yuehe", "GET", "/api/v1/emergencies/"+id+"/stream", nil)
 	})
 }
 
@@ -296,20 +301,20 @@ func TestBoardStream(t *testing.T) {
 	t.Run("postgres two instances", func(t *testing.T) {
 		url := testenv.PostgresURL(t)
 		a := start(t, url, true, nil)
-		a.seed()
-		b := start(t, url, false, a.m.DataKey)
-		ev := a.typhoon(nil)
+		a.Seed()
+		b := start(t, url, false, a.M.DataKey)
+		ev := a.Typhoon(nil)
 		id := ev["id"].(string)
-		boards, stop := b.stream("leader", id)
+		boards, stop := b.Stream("leader", id)
 		defer stop()
 		first := <-boards
 		if first["event"].(obj)["id"] != id || first["pending_total"].(float64) != 3 {
 			t.Fatalf("first board %v", first)
 		}
-		check := list(a.must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
+		check := list(a.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
 		for i, st := range []string{"safe", "needs_help", "evacuated"} {
 			start := time.Now()
-			a.must(200, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/"+check, obj{"status": st, "op_id": fmt.Sprintf("s%d", i)})
+			a.Must(200, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/"+check, obj{"status": st, "op_id": fmt.Sprintf("s%d", i)})
 			select {
 			case got := <-boards:
 				if c := got["event"].(obj)["counts"].(obj)[st].(float64); c != 1 {
@@ -323,12 +328,12 @@ func TestBoardStream(t *testing.T) {
 	})
 	t.Run("sqlite", func(t *testing.T) {
 		s := start(t, testenv.SQLiteURL(t), true, nil)
-		s.seed()
-		id := s.typhoon(nil)["id"].(string)
-		boards, stop := s.stream("volunteer", id)
+		s.Seed()
+		id := s.Typhoon(nil)["id"].(string)
+		boards, stop := s.Stream("volunteer", id)
 		defer stop()
 		<-boards
-		task := s.must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "送药", "building": "sanjiang-29", "assignee": "volunteer"})
+		task := s.Must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "送药", "building": "sanjiang-29", "assignee": "volunteer"})
 		select {
 		case got := <-boards:
 			if ts := list(got, "tasks"); len(ts) != 1 || ts[0].(obj)["id"] != task["id"] {
@@ -346,16 +351,16 @@ func TestBoardStream(t *testing.T) {
 func TestConcurrentReplays(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil)
-		s.seed()
-		id := s.typhoon(nil)["id"].(string)
-		check := list(s.must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
-		s.token("volunteer")
-		h := s.historySize(id)
+		s.Seed()
+		id := s.Typhoon(nil)["id"].(string)
+		check := list(s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
+		s.Token("volunteer")
+		h := s.HistorySize(id)
 		body := obj{"status": "safe", "note": "在家，安全", "op_id": "same-op", "at": time.Now().UTC().Format(time.RFC3339Nano)}
 		answers := make(chan string, 8)
 		for range 8 {
 			go func() {
-				st, out, _ := s.do("volunteer", "POST", "/api/v1/emergencies/"+id+"/checks/"+check, body)
+				st, out, _ := s.Do("volunteer", "POST", "/api/v1/emergencies/"+id+"/checks/"+check, body)
 				answers <- fmt.Sprint(st, out)
 			}()
 		}
@@ -365,10 +370,10 @@ func TestConcurrentReplays(t *testing.T) {
 				t.Errorf("answers differ:\n%s\n%s", a, first)
 			}
 		}
-		if got := s.historySize(id); got != h+1 {
+		if got := s.HistorySize(id); got != h+1 {
 			t.Errorf("one op sent 8 times at once wrote %d history entries", got-h)
 		}
-		c := list(s.must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks?status=safe", nil), "checks")
+		c := list(s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks?status=safe", nil), "checks")
 		if len(c) != 1 || c[0].(obj)["version"].(float64) != 2 {
 			t.Errorf("check after 8 replays: %v", c)
 		}

@@ -1,4 +1,8 @@
-package emergencyapi_test
+// Package communitytest starts the real server for the community modules'
+// HTTP tests (issue 16: emergencies, campaigns) and seeds what the demo
+// lacks: a second area, more users and a few fake residents. Only tests
+// import it.
+package communitytest
 
 import (
 	"bufio"
@@ -21,17 +25,20 @@ import (
 	"hotline/internal/store"
 )
 
-type obj = map[string]any
+// Obj is a JSON object.
+type Obj = map[string]any
 
-// server is a real hotline server on 127.0.0.1:0 over a real database.
-type server struct {
+// Server is a real hotline server on 127.0.0.1:0 over a real database.
+type Server struct {
 	t      *testing.T
-	base   string
-	m      *app.Main
+	Base   string
+	M      *app.Main
 	tokens map[string]string
 }
 
-func start(t *testing.T, dbURL string, demo bool, keys *seal.Keys) *server {
+// Start runs a server on dbURL (with the demo when asked) and a data key
+// (a new one when keys is nil) until the test ends.
+func Start(t *testing.T, dbURL string, demo bool, keys *seal.Keys) *Server {
 	t.Helper()
 	if keys == nil {
 		content, err := seal.Generate()
@@ -72,15 +79,16 @@ func start(t *testing.T, dbURL string, demo bool, keys *seal.Keys) *server {
 	case <-time.After(5 * time.Second):
 		t.Fatal("live hub not listening")
 	}
-	return &server{t: t, base: "http://" + m.Addr, m: m, tokens: map[string]string{}}
+	return &Server{t: t, Base: "http://" + m.Addr, M: m, tokens: map[string]string{}}
 }
 
-func (s *server) token(user string) string {
+// Token logs user in (password demo12345) once and returns the token.
+func (s *Server) Token(user string) string {
 	s.t.Helper()
 	if tk, ok := s.tokens[user]; ok {
 		return tk
 	}
-	st, body, _ := s.do("", "POST", "/api/v1/session", obj{"username": user, "password": "demo12345"})
+	st, body, _ := s.Do("", "POST", "/api/v1/session", Obj{"username": user, "password": "demo12345"})
 	if st != 200 {
 		s.t.Fatalf("login %s: %d %v", user, st, body)
 	}
@@ -88,8 +96,8 @@ func (s *server) token(user string) string {
 	return s.tokens[user]
 }
 
-// do sends a request as user ("" for none) and decodes a JSON object answer.
-func (s *server) do(user, method, path string, body any) (int, obj, []byte) {
+// Do sends a request as user ("" for none) and decodes a JSON object answer.
+func (s *Server) Do(user, method, path string, body any) (int, Obj, []byte) {
 	s.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -100,9 +108,9 @@ func (s *server) do(user, method, path string, body any) (int, obj, []byte) {
 		js, _ := json.Marshal(b)
 		rd = bytes.NewReader(js)
 	}
-	req, _ := http.NewRequest(method, s.base+path, rd)
+	req, _ := http.NewRequest(method, s.Base+path, rd)
 	if user != "" {
-		req.Header.Set("Authorization", "Bearer "+s.token(user))
+		req.Header.Set("Authorization", "Bearer "+s.Token(user))
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -113,7 +121,7 @@ func (s *server) do(user, method, path string, body any) (int, obj, []byte) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	var out obj
+	var out Obj
 	if len(data) > 0 && data[0] == '{' {
 		if err := json.Unmarshal(data, &out); err != nil {
 			s.t.Fatalf("%s %s: not JSON: %s", method, path, data)
@@ -125,24 +133,25 @@ func (s *server) do(user, method, path string, body any) (int, obj, []byte) {
 	return resp.StatusCode, out, data
 }
 
-func (s *server) must(want int, user, method, path string, body any) obj {
+// Must sends a request and fails the test unless the status is want.
+func (s *Server) Must(want int, user, method, path string, body any) Obj {
 	s.t.Helper()
-	st, out, data := s.do(user, method, path, body)
+	st, out, data := s.Do(user, method, path, body)
 	if st != want {
 		s.t.Fatalf("%s %s %s: status %d, want %d: %s", user, method, path, st, want, data)
 	}
 	return out
 }
 
-// seed adds what the demo lacks: a second area with a compound, a handler
+// Seed adds what the demo lacks: a second area with a compound, a handler
 // there, a second volunteer, and residents in sanjiang: 29号楼 (the demo's
 // low-lying building) has three active care-tagged residents, one untagged
 // and one tagged who moved out; 27号楼 one tagged resident. The people are
 // fake: names are 测试 plus a number, no ID numbers or phones.
-func (s *server) seed() {
+func (s *Server) Seed() {
 	s.t.Helper()
 	ctx := context.Background()
-	st := s.m.Store
+	st := s.M.Store
 	if err := st.PutCompound(ctx, store.Compound{Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}); err != nil {
 		s.t.Fatal(err)
 	}
@@ -150,12 +159,12 @@ func (s *server) seed() {
 		s.t.Fatal(err)
 	}
 	for _, u := range []struct{ name, role, unit string }{{"yuehe", "handler", "yuehe"}, {"volunteer2", "volunteer", "binyang"}} {
-		if _, err := s.m.Svc.CreateUser(ctx, u.name, "demo12345", order.Role(u.role), u.unit, u.name); err != nil {
+		if _, err := s.M.Svc.CreateUser(ctx, u.name, "demo12345", order.Role(u.role), u.unit, u.name); err != nil {
 			s.t.Fatal(err)
 		}
 	}
 	ps := placedb.New(st.DB())
-	rs, err := registrydb.New(st.DB(), s.m.DataKey)
+	rs, err := registrydb.New(st.DB(), s.M.DataKey)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -192,28 +201,29 @@ func mustInt(s string) int64 {
 	return n
 }
 
-// typhoon declares the standard test event on sanjiang as binyang.
-func (s *server) typhoon(extra obj) obj {
+// Typhoon declares the standard test event on sanjiang as binyang.
+func (s *Server) Typhoon(extra Obj) Obj {
 	s.t.Helper()
-	body := obj{"kind": "typhoon", "name": `台风"利奇马"`, "level": "orange", "compounds": []string{"sanjiang"}, "volunteers": []string{"volunteer"}}
+	body := Obj{"kind": "typhoon", "name": `台风"利奇马"`, "level": "orange", "compounds": []string{"sanjiang"}, "volunteers": []string{"volunteer"}}
 	for k, v := range extra {
 		body[k] = v
 	}
-	return s.must(201, "binyang", "POST", "/api/v1/emergencies", body)
+	return s.Must(201, "binyang", "POST", "/api/v1/emergencies", body)
 }
 
-func (s *server) historySize(id string) int {
+// HistorySize is the number of an emergency's history entries.
+func (s *Server) HistorySize(id string) int {
 	s.t.Helper()
-	h := s.must(200, "admin", "GET", "/api/v1/emergencies/"+id+"/history?limit=500", nil)
+	h := s.Must(200, "admin", "GET", "/api/v1/emergencies/"+id+"/history?limit=500", nil)
 	return len(h["history"].([]any))
 }
 
-// stream opens the event stream and returns the boards as they come.
-func (s *server) stream(user, id string) (<-chan obj, func()) {
+// Stream opens the event stream and returns the boards as they come.
+func (s *Server) Stream(user, id string) (<-chan Obj, func()) {
 	s.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.base+"/api/v1/emergencies/"+id+"/stream", nil)
-	req.Header.Set("Authorization", "Bearer "+s.token(user))
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.Base+"/api/v1/emergencies/"+id+"/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token(user))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
@@ -223,7 +233,7 @@ func (s *server) stream(user, id string) (<-chan obj, func()) {
 		cancel()
 		s.t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	out := make(chan obj, 16)
+	out := make(chan Obj, 16)
 	go func() {
 		defer resp.Body.Close()
 		rd := bufio.NewReader(resp.Body)
@@ -234,7 +244,7 @@ func (s *server) stream(user, id string) (<-chan obj, func()) {
 				return
 			}
 			if data, ok := strings.CutPrefix(line, "data: "); ok {
-				var b obj
+				var b Obj
 				if json.Unmarshal([]byte(data), &b) == nil {
 					out <- b
 				}

@@ -1,0 +1,25 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"hotline/internal/community/campaign"
+	"hotline/internal/community/campaign/campaigndb"
+)
+
+// openCampaigns migrates and builds door-to-door campaigns (community.md
+// §5). Answers are sealed, so like the registry the module is served only
+// with a data key; its schema is migrated either way.
+func (m *Main) openCampaigns(ctx context.Context) error {
+	cs := campaigndb.New(m.Store.DB())
+	if err := cs.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate campaigns: %w", err)
+	}
+	if m.DataKey == nil {
+		m.Log.Warn("campaigns are off: no data key (HOTLINE_DATA_KEY or --data-key-file)")
+		return nil
+	}
+	m.Campaign = &campaign.Service{Store: cs, Seal: m.DataKey}
+	return nil
+}
