@@ -148,8 +148,15 @@ func (s *Server) Must(want int, user, method, path string, body any) Obj {
 // low-lying building) has three active care-tagged residents, one untagged
 // and one tagged who moved out; 27号楼 one tagged resident. The people are
 // fake: names are 测试 plus a number, no ID numbers or phones.
-func (s *Server) Seed() {
-	s.t.Helper()
+func (s *Server) Seed() { SeedMain(s.t, s.M) }
+
+// SeedMain is Seed on a server started elsewhere (the browser tests').
+func SeedMain(t testing.TB, m *app.Main) {
+	t.Helper()
+	s := struct {
+		t testing.TB
+		M *app.Main
+	}{t, m}
 	ctx := context.Background()
 	st := s.M.Store
 	if err := st.PutCompound(ctx, store.Compound{Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}); err != nil {
