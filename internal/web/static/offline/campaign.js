@@ -149,6 +149,8 @@ function openForm(h) {
     const err = el('p', 'err');
     err.id = 'e-' + f.code;
     wrap.append(label, input, err);
+    input.addEventListener('input', () => { err.textContent = ''; });
+    input.addEventListener('change', () => { err.textContent = ''; });
     form.append(wrap);
     inputs.push([f, input, err]);
   }
