@@ -30,7 +30,7 @@ type Obj = map[string]any
 
 // Server is a real hotline server on 127.0.0.1:0 over a real database.
 type Server struct {
-	t      *testing.T
+	t      testing.TB
 	Base   string
 	M      *app.Main
 	tokens map[string]string
@@ -38,7 +38,7 @@ type Server struct {
 
 // Start runs a server on dbURL (with the demo when asked) and a data key
 // (a new one when keys is nil) until the test ends.
-func Start(t *testing.T, dbURL string, demo bool, keys *seal.Keys) *Server {
+func Start(t testing.TB, dbURL string, demo bool, keys *seal.Keys) *Server {
 	t.Helper()
 	if keys == nil {
 		content, err := seal.Generate()
