@@ -88,7 +88,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 			demoKey = "generated now in " + demoKeyPath
 		}
 	}
-	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key})
+	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, DemoCommunity: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key})
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,10 @@ type Config struct {
 	// old values (default a minute; reseal.go).
 	DataKey     *seal.Keys
 	ResealEvery time.Duration
+	// DemoCommunity also loads the community demo (a past typhoon, an open
+	// campaign; internal/demo/community.go) with Demo. `serve --demo` sets
+	// it; tests that count the demo's places and people leave it off.
+	DemoCommunity bool
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -139,6 +143,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		m.Live.Close()
 		st.Close()
 		return nil, err
+	}
+	if err := m.demoCommunity(ctx); err != nil {
+		m.Live.Close()
+		st.Close()
+		return nil, fmt.Errorf("load the community demo: %w", err)
 	}
 	return m, nil
 }

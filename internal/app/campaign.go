@@ -6,6 +6,8 @@ import (
 
 	"hotline/internal/community/campaign"
 	"hotline/internal/community/campaign/campaigndb"
+	"hotline/internal/demo"
+	"hotline/internal/place/placedb"
 )
 
 // openCampaigns migrates and builds door-to-door campaigns (community.md
@@ -22,4 +24,13 @@ func (m *Main) openCampaigns(ctx context.Context) error {
 	}
 	m.Campaign = &campaign.Service{Store: cs, Seal: m.DataKey}
 	return nil
+}
+
+// demoCommunity loads the demo's past typhoon and open campaign (internal/
+// demo/community.go) once the modules they need are built.
+func (m *Main) demoCommunity(ctx context.Context) error {
+	if !m.Demo || !m.DemoCommunity || m.Emergency == nil || m.Campaign == nil || m.RegistryDB == nil {
+		return nil
+	}
+	return demo.Community(ctx, demo.CommunityDeps{Places: placedb.New(m.Store.DB()), Residents: m.RegistryDB, Emergency: m.Emergency, Campaign: m.Campaign})
 }

@@ -95,19 +95,21 @@ func (s *SSE) write(text string) error {
 }
 
 // Stream runs a board's stream until the client leaves: it sends render's
-// answer at once and again after every wake-up, and a heartbeat when idle.
+// answer at once (woke is T's zero value) and again after every wake-up
+// (woke is what woke it), and a heartbeat when idle.
 // wake is typically a live.Hub subscription; stop (may be nil) ends the
 // stream when the server shuts down. render errors end the stream
 // (the client's EventSource reconnects by itself).
-func Stream[T any](ctx context.Context, s *SSE, name string, wake <-chan T, stop <-chan struct{}, render func(ctx context.Context) (id string, data any, err error)) error {
-	send := func() error {
-		id, data, err := render(ctx)
+func Stream[T any](ctx context.Context, s *SSE, name string, wake <-chan T, stop <-chan struct{}, render func(ctx context.Context, woke T) (id string, data any, err error)) error {
+	send := func(woke T) error {
+		id, data, err := render(ctx, woke)
 		if err != nil {
 			return err
 		}
 		return s.Event(name, id, data)
 	}
-	if err := send(); err != nil {
+	var zero T
+	if err := send(zero); err != nil {
 		return err
 	}
 	tick := time.NewTicker(Heartbeat)
@@ -118,8 +120,8 @@ func Stream[T any](ctx context.Context, s *SSE, name string, wake <-chan T, stop
 			return nil
 		case <-stop:
 			return nil
-		case <-wake:
-			if err := send(); err != nil {
+		case w := <-wake:
+			if err := send(w); err != nil {
 				return err
 			}
 		case <-tick.C:

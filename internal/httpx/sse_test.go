@@ -25,7 +25,7 @@ func TestSSEOutlivesWriteTimeout(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		httpx.Stream(r.Context(), s, "board", wake, nil, func(context.Context) (string, any, error) {
+		httpx.Stream(r.Context(), s, "board", wake, nil, func(context.Context, int) (string, any, error) {
 			n++
 			return "", map[string]int{"n": n}, nil
 		})

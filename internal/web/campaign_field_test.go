@@ -26,8 +26,8 @@ func TestBrowserCampaignOffline(t *testing.T) {
 		{Code: "housing", Label: "住房类型", Type: campaign.Choice, Required: true, Choices: []string{"自有", "租赁"}},
 		{Code: "needs", Label: "需要的服务", Type: campaign.Multi, Choices: []string{"助餐", "就医"}},
 	}}
-	cols := []campaign.Collector{{User: "volunteer", Buildings: []string{"sanjiang-29"}}}
-	c, err := b.m.Campaign.Create(ctx, binyang, campaign.Input{Name: &name, Form: &form, Scope: &campaign.Scope{Compounds: []string{"sanjiang"}}, Collectors: &cols})
+	cols := []campaign.Collector{{User: "volunteer", Buildings: []string{"sanjiang_t-29"}}}
+	c, err := b.m.Campaign.Create(ctx, binyang, campaign.Input{Name: &name, Form: &form, Scope: &campaign.Scope{Compounds: []string{"sanjiang_t"}}, Collectors: &cols})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func TestBrowserEmergencyOffline(t *testing.T) {
 	ctx := context.Background()
 	binyang := access.User{Username: "binyang", Role: access.RoleHandler, Unit: "binyang"}
 	ev, err := b.m.Emergency.Create(ctx, binyang, emergency.NewEvent{Kind: emergency.Typhoon, Name: `台风"利奇马"`, Level: "orange",
-		Compounds: []string{"sanjiang"}, Volunteers: []string{"volunteer"}})
+		Compounds: []string{"sanjiang_t"}, Volunteers: []string{"volunteer"}})
 	if err != nil {
 		t.Fatal(err)
 	}

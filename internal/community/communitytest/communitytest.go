@@ -38,7 +38,7 @@ type Server struct {
 
 // Start runs a server on dbURL (with the demo when asked) and a data key
 // (a new one when keys is nil) until the test ends.
-func Start(t testing.TB, dbURL string, demo bool, keys *seal.Keys) *Server {
+func Start(t testing.TB, dbURL string, demo bool, keys *seal.Keys, opts ...func(*app.Config)) *Server {
 	t.Helper()
 	if keys == nil {
 		content, err := seal.Generate()
@@ -50,7 +50,11 @@ func Start(t testing.TB, dbURL string, demo bool, keys *seal.Keys) *Server {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: keys})
+	cfg := app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: keys}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	m, err := app.New(ctx, cfg)
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)
@@ -144,8 +148,8 @@ func (s *Server) Must(want int, user, method, path string, body any) Obj {
 }
 
 // Seed adds what the demo lacks: a second area with a compound, a handler
-// there, a second volunteer, and residents in sanjiang: 29号楼 (the demo's
-// low-lying building) has three active care-tagged residents, one untagged
+// there, a second volunteer, and residents in the compound sanjiang_t: 29号楼
+// (low-lying) has three active care-tagged residents, one untagged
 // and one tagged who moved out; 27号楼 one tagged resident. The people are
 // fake: names are 测试 plus a number, no ID numbers or phones.
 func (s *Server) Seed() { SeedMain(s.t, s.M) }
@@ -164,6 +168,16 @@ func SeedMain(t testing.TB, m *app.Main) {
 	}
 	if err := st.PutBuilding(ctx, store.Building{Compound: "yuehe_yuan", Number: "1号楼", Floors: 6, LowLying: true}); err != nil {
 		s.t.Fatal(err)
+	}
+	// The tests' own compound in binyang, apart from the demo's (whose
+	// community demo fills 三江小区 29号楼): 29号楼 low-lying, 27号楼 not.
+	if err := st.PutCompound(ctx, store.Compound{Code: "sanjiang_t", Name: "测试小区", Committee: "binyang"}); err != nil {
+		s.t.Fatal(err)
+	}
+	for _, b := range []store.Building{{Compound: "sanjiang_t", Number: "29号楼", Floors: 6, LowLying: true}, {Compound: "sanjiang_t", Number: "27号楼", Floors: 6}} {
+		if err := st.PutBuilding(ctx, b); err != nil {
+			s.t.Fatal(err)
+		}
 	}
 	for _, u := range []struct{ name, role, unit string }{{"yuehe", "handler", "yuehe"}, {"volunteer2", "volunteer", "binyang"}} {
 		if _, err := s.M.Svc.CreateUser(ctx, u.name, "demo12345", order.Role(u.role), u.unit, u.name); err != nil {
@@ -192,12 +206,12 @@ func SeedMain(t testing.TB, m *app.Main) {
 		}
 	}
 	alone := registry.TagMask([]registry.CareTag{registry.ElderlyAlone})
-	add("sanjiang-29", "101", alone, registry.Active)
-	add("sanjiang-29", "102", registry.TagMask([]registry.CareTag{registry.Elderly80Plus, registry.MobilityImpaired}), registry.Active)
-	add("sanjiang-29", "103", alone, registry.Active)
-	add("sanjiang-29", "201", 0, registry.Active)
-	add("sanjiang-29", "202", alone, registry.MovedOut)
-	add("sanjiang-27", "101", alone, registry.Active)
+	add("sanjiang_t-29", "101", alone, registry.Active)
+	add("sanjiang_t-29", "102", registry.TagMask([]registry.CareTag{registry.Elderly80Plus, registry.MobilityImpaired}), registry.Active)
+	add("sanjiang_t-29", "103", alone, registry.Active)
+	add("sanjiang_t-29", "201", 0, registry.Active)
+	add("sanjiang_t-29", "202", alone, registry.MovedOut)
+	add("sanjiang_t-27", "101", alone, registry.Active)
 }
 
 func mustInt(s string) int64 {
@@ -208,10 +222,10 @@ func mustInt(s string) int64 {
 	return n
 }
 
-// Typhoon declares the standard test event on sanjiang as binyang.
+// Typhoon declares the standard test event on sanjiang_t as binyang.
 func (s *Server) Typhoon(extra Obj) Obj {
 	s.t.Helper()
-	body := Obj{"kind": "typhoon", "name": `台风"利奇马"`, "level": "orange", "compounds": []string{"sanjiang"}, "volunteers": []string{"volunteer"}}
+	body := Obj{"kind": "typhoon", "name": `台风"利奇马"`, "level": "orange", "compounds": []string{"sanjiang_t"}, "volunteers": []string{"volunteer"}}
 	for k, v := range extra {
 		body[k] = v
 	}

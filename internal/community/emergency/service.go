@@ -67,6 +67,8 @@ type Store interface {
 	// INSERT … SELECT over the registry) and fills ev.ID and ev.Version.
 	Create(ctx context.Context, ev *Event, actor string) (int64, error)
 	Event(ctx context.Context, id int64) (Event, error)
+	// Head is Event without the counts: what deciding who may act needs.
+	Head(ctx context.Context, id int64) (Event, error)
 	Events(ctx context.Context, f Filter) ([]Event, error)
 	Checks(ctx context.Context, id int64, f CheckFilter) ([]CheckRow, error)
 	// UpdateCheck applies an op once: an op_id already stored with the same
@@ -248,13 +250,17 @@ func (s *Service) Create(ctx context.Context, u access.User, in NewEvent) (Event
 
 func mustID(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
 
-// load reads an event and checks u may read it.
-func (s *Service) load(ctx context.Context, u access.User, id string) (Event, int64, error) {
+// load reads an event (with its counts when full) and checks u may read it.
+func (s *Service) load(ctx context.Context, u access.User, id string, full ...bool) (Event, int64, error) {
 	n, err := parseID("emergency", id)
 	if err != nil {
 		return Event{}, 0, err
 	}
-	ev, err := s.Store.Event(ctx, n)
+	read := s.Store.Head
+	if len(full) > 0 && full[0] {
+		read = s.Store.Event
+	}
+	ev, err := read(ctx, n)
 	if err != nil {
 		return Event{}, 0, err
 	}
@@ -266,7 +272,7 @@ func (s *Service) load(ctx context.Context, u access.User, id string) (Event, in
 
 // Get returns an event with its counts (and its report once closed).
 func (s *Service) Get(ctx context.Context, u access.User, id string) (Event, error) {
-	ev, _, err := s.load(ctx, u, id)
+	ev, _, err := s.load(ctx, u, id, true)
 	if err != nil {
 		return Event{}, err
 	}
@@ -576,7 +582,7 @@ func (s *Service) Close(ctx context.Context, u access.User, id string, version i
 
 // Report is a closed event's summary.
 func (s *Service) Report(ctx context.Context, u access.User, id string) (Event, Report, error) {
-	ev, _, err := s.load(ctx, u, id)
+	ev, _, err := s.load(ctx, u, id, true)
 	if err != nil {
 		return Event{}, Report{}, err
 	}
@@ -646,7 +652,7 @@ func (s *Service) report(ctx context.Context, ev Event) (Report, error) {
 
 // Board is what the live board shows now.
 func (s *Service) Board(ctx context.Context, u access.User, id string) (Board, error) {
-	ev, n, err := s.load(ctx, u, id)
+	ev, n, err := s.load(ctx, u, id, true)
 	if err != nil {
 		return Board{}, err
 	}

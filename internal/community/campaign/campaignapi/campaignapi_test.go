@@ -23,8 +23,8 @@ var form = obj{"fields": []obj{
 }}
 
 func newCampaign() obj {
-	return obj{"name": "第七次人口普查 入户登记", "form": form, "scope": obj{"compounds": []string{"sanjiang"}},
-		"collectors": []obj{{"user": "volunteer", "buildings": []string{"sanjiang-29"}}, {"user": "volunteer2", "buildings": []string{"sanjiang-27"}}},
+	return obj{"name": "第七次人口普查 入户登记", "form": form, "scope": obj{"compounds": []string{"sanjiang_t"}},
+		"collectors": []obj{{"user": "volunteer", "buildings": []string{"sanjiang_t-29"}}, {"user": "volunteer2", "buildings": []string{"sanjiang_t-27"}}},
 		"starts":     "2026-11-01", "ends": "2026-12-10"}
 }
 
@@ -58,9 +58,9 @@ func TestCampaignLifecycle(t *testing.T) {
 			"collector outside scope": func(b obj) {
 				b["collectors"] = []obj{{"user": "volunteer", "buildings": []string{"yuehe_yuan-1"}}}
 			},
-			"unknown collector": func(b obj) { b["collectors"] = []obj{{"user": "ghost", "buildings": []string{"sanjiang-29"}}} },
+			"unknown collector": func(b obj) { b["collectors"] = []obj{{"user": "ghost", "buildings": []string{"sanjiang_t-29"}}} },
 			"two areas": func(b obj) {
-				b["scope"] = obj{"compounds": []string{"sanjiang"}, "buildings": []string{"yuehe_yuan-1"}}
+				b["scope"] = obj{"compounds": []string{"sanjiang_t"}, "buildings": []string{"yuehe_yuan-1"}}
 			},
 			"ends before starts": func(b obj) { b["ends"] = "2026-10-01" },
 			"no name":            func(b obj) { delete(b, "name") },
@@ -75,7 +75,7 @@ func TestCampaignLifecycle(t *testing.T) {
 		var in29, in27 []string
 		for _, h := range hs {
 			h := h.(obj)
-			if h["building"] == "sanjiang-29" {
+			if h["building"] == "sanjiang_t-29" {
 				in29 = append(in29, h["household"].(string))
 			} else {
 				in27 = append(in27, h["household"].(string))
@@ -139,7 +139,7 @@ func TestCampaignLifecycle(t *testing.T) {
 		if tot["households"].(float64) != 6 || tot["done"].(float64) != 2 || tot["refused"].(float64) != 1 || tot["absent"].(float64) != 1 || tot["not_visited"].(float64) != 2 {
 			t.Errorf("progress %v", tot)
 		}
-		if b := p["by_building"].(obj)["sanjiang-29"].(obj); b["done"].(float64) != 2 || b["not_visited"].(float64) != 2 {
+		if b := p["by_building"].(obj)["sanjiang_t-29"].(obj); b["done"].(float64) != 2 || b["not_visited"].(float64) != 2 {
 			t.Errorf("by building %v", b)
 		}
 		if v := p["by_collector"].(obj)["volunteer2"].(obj); v["households"].(float64) != 1 || v["absent"].(float64) != 1 {
@@ -206,12 +206,12 @@ func TestCampaignAccessMatrix(t *testing.T) {
 		id := c["id"].(string)
 		s.Must(200, "binyang", "POST", "/api/v1/campaigns/"+id+"/open", nil)
 		hh := households(s, "binyang", id)[0].(obj)
-		if hh["building"] != "sanjiang-27" && hh["building"] != "sanjiang-29" {
+		if hh["building"] != "sanjiang_t-27" && hh["building"] != "sanjiang_t-29" {
 			t.Fatal(hh)
 		}
 		target := ""
 		for _, h := range households(s, "binyang", id) {
-			if h.(obj)["building"] == "sanjiang-29" {
+			if h.(obj)["building"] == "sanjiang_t-29" {
 				target = h.(obj)["household"].(string)
 			}
 		}

@@ -229,4 +229,3 @@ func BenchmarkOfflineSync(b *testing.B) {
 		b.ReportMetric(replay.Seconds(), "replay_s")
 	}
 }
-

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
@@ -28,8 +29,51 @@ type Watcher interface {
 
 // Handler serves the routes.
 type Handler struct {
-	Svc  *emergency.Service
-	Live Watcher
+	Svc    *emergency.Service
+	Live   Watcher
+	boards boardCache
+}
+
+// boardCache lets every stream of an event that wakes for the same change
+// share one read of the board: twenty leaders watching one typhoon cost
+// one read per change, not twenty. A board read after change seq was
+// committed shows at least that change, so it serves every stream woken
+// by seq (or by an older one). Streams woken without a seq (a reconnected
+// listener) read their own.
+type boardCache struct {
+	mu sync.Mutex
+	m  map[string]*boardEntry
+}
+
+type boardEntry struct {
+	seq  int64
+	done chan struct{}
+	b    emergency.Board
+	err  error
+}
+
+func (c *boardCache) get(id string, seq int64, load func() (emergency.Board, error)) (emergency.Board, error) {
+	if seq <= 0 {
+		return load()
+	}
+	c.mu.Lock()
+	if e := c.m[id]; e != nil && e.seq >= seq {
+		c.mu.Unlock()
+		<-e.done
+		if e.err == nil {
+			return e.b, nil
+		}
+		return load()
+	}
+	if c.m == nil {
+		c.m = map[string]*boardEntry{}
+	}
+	e := &boardEntry{seq: seq, done: make(chan struct{})}
+	c.m[id] = e
+	c.mu.Unlock()
+	e.b, e.err = load()
+	close(e.done)
+	return e.b, e.err
 }
 
 // Mount registers every route on rt.
@@ -217,11 +261,13 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Wrap(err, "open the event stream")
 	}
 	sent := false
-	_ = httpx.Stream(r.Context(), sse, "board", wake, h.Live.Done(), func(ctx context.Context) (string, any, error) {
+	_ = httpx.Stream(r.Context(), sse, "board", wake, h.Live.Done(), func(ctx context.Context, woke live.Event) (string, any, error) {
 		b := first
 		if sent {
 			var err error
-			if b, err = h.Svc.Board(ctx, u, id); err != nil {
+			// Access was checked when the stream opened; an event's
+			// readers do not change while it runs.
+			if b, err = h.boards.get(id, woke.Seq, func() (emergency.Board, error) { return h.Svc.Board(ctx, u, id) }); err != nil {
 				return "", nil, err
 			}
 		}

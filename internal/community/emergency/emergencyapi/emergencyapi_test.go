@@ -2,10 +2,16 @@ package emergencyapi_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"hotline/internal/app"
+	"hotline/internal/demo"
+	"hotline/internal/place/placedb"
 
 	"hotline/internal/community/communitytest"
 	"hotline/internal/testenv"
@@ -32,13 +38,13 @@ func TestEmergencyLifecycle(t *testing.T) {
 		s.Seed()
 		ev := s.Typhoon(nil)
 		id := ev["id"].(string)
-		if b := ev["buildings"].([]any); len(b) != 1 || b[0] != "sanjiang-29" {
-			t.Fatalf("preselected buildings %v, want the low-lying sanjiang-29 only", b)
+		if b := ev["buildings"].([]any); len(b) != 1 || b[0] != "sanjiang_t-29" {
+			t.Fatalf("preselected buildings %v, want the low-lying sanjiang_t-29 only", b)
 		}
 		if count(ev, "unchecked") != 3 || ev["status"] != "active" || ev["area"] != "binyang" {
 			t.Fatalf("new event: %v", ev)
 		}
-		if bb := ev["by_building"].(obj)["sanjiang-29"].(obj); bb["unchecked"].(float64) != 3 {
+		if bb := ev["by_building"].(obj)["sanjiang_t-29"].(obj); bb["unchecked"].(float64) != 3 {
 			t.Errorf("by_building %v", bb)
 		}
 		// Every household too: four non-vacant households in 29号楼.
@@ -48,7 +54,7 @@ func TestEmergencyLifecycle(t *testing.T) {
 		}
 		// Named buildings replace the preselection; a building outside the
 		// compounds is refused.
-		fire := s.Must(201, "binyang", "POST", "/api/v1/emergencies", obj{"kind": "fire", "name": "火情", "level": "red", "compounds": []string{"sanjiang"}, "buildings": []string{"sanjiang-27"}})
+		fire := s.Must(201, "binyang", "POST", "/api/v1/emergencies", obj{"kind": "fire", "name": "火情", "level": "red", "compounds": []string{"sanjiang_t"}, "buildings": []string{"sanjiang_t-27"}})
 		if count(fire, "unchecked") != 1 {
 			t.Errorf("fire in 27号楼: %v", fire["counts"])
 		}
@@ -123,7 +129,7 @@ func TestEmergencyLifecycle(t *testing.T) {
 		if l := list(s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?status=needs_help", nil), "checks"); len(l) != 1 || l[0].(obj)["id"] != c1 {
 			t.Errorf("needs_help filter: %v", l)
 		}
-		if l := list(s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?building=sanjiang-27", nil), "checks"); len(l) != 0 {
+		if l := list(s.Must(200, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?building=sanjiang_t-27", nil), "checks"); len(l) != 0 {
 			t.Errorf("building filter: %v", l)
 		}
 		s.Must(400, "leader", "GET", "/api/v1/emergencies/"+id+"/checks?status=wet", nil)
@@ -139,12 +145,12 @@ func TestEmergencyLifecycle(t *testing.T) {
 			t.Errorf("counts %v", got["counts"])
 		}
 		// Rescue task.
-		task := s.Must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "背出102室老人", "building": "sanjiang-29", "household": cs[1].(obj)["household"], "assignee": "volunteer"})
+		task := s.Must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "背出102室老人", "building": "sanjiang_t-29", "household": cs[1].(obj)["household"], "assignee": "volunteer"})
 		if task["status"] != "open" {
 			t.Errorf("task %v", task)
 		}
 		s.Must(400, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "yuehe_yuan-1", "assignee": "volunteer"})
-		s.Must(400, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "nobody"})
+		s.Must(400, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang_t-29", "assignee": "nobody"})
 		tp := "/api/v1/emergencies/" + id + "/tasks/" + task["id"].(string)
 		s.Must(200, "volunteer", "POST", tp, obj{"status": "in_progress", "version": 1})
 		s.Must(409, "binyang", "POST", tp, obj{"status": "done", "version": 1})
@@ -178,7 +184,7 @@ func TestEmergencyLifecycle(t *testing.T) {
 		}
 		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/close", nil)
 		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/checks/"+c1, obj{"status": "safe", "op_id": "late"})
-		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "volunteer"})
+		s.Must(409, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang_t-29", "assignee": "volunteer"})
 		// A replay of an op applied before the close still answers as then.
 		if again := s.Must(200, "volunteer", "POST", path, obj{"status": "evacuated", "note": "转移到街道避难点", "op_id": "op-1", "at": at}); fmt.Sprint(again) != fmt.Sprint(first) {
 			t.Errorf("replay after close: %v", again)
@@ -200,7 +206,7 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 		ev := s.Typhoon(nil)
 		id := ev["id"].(string)
 		check := list(s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")[0].(obj)["id"].(string)
-		newEv := obj{"kind": "typhoon", "name": "x", "level": "blue", "compounds": []string{"sanjiang"}}
+		newEv := obj{"kind": "typhoon", "name": "x", "level": "blue", "compounds": []string{"sanjiang_t"}}
 		type cell struct {
 			user                          string
 			create, read, check, task, cl int
@@ -234,7 +240,7 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 			if st, _, _ := s.Do(c.user, "POST", "/api/v1/emergencies/"+id+"/checks/"+check, obj{"status": "safe", "op_id": fmt.Sprintf("m%d", n)}); st != c.check {
 				t.Errorf("%s check: %d, want %d", c.user, st, c.check)
 			}
-			if st, _, _ := s.Do(c.user, "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang-29", "assignee": "volunteer"}); st != c.task {
+			if st, _, _ := s.Do(c.user, "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "x", "building": "sanjiang_t-29", "assignee": "volunteer"}); st != c.task {
 				t.Errorf("%s task: %d, want %d", c.user, st, c.task)
 			}
 			if c.cl != 0 {
@@ -255,8 +261,14 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 		}
 		// Lists: a volunteer sees only their events; another area's worker
 		// none of binyang's; asking for another area is refused.
-		if l := list(s.Must(200, "volunteer", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 1 || l[0].(obj)["id"] != id {
-			t.Errorf("volunteer's list %v", l)
+		vl := list(s.Must(200, "volunteer", "GET", "/api/v1/emergencies", nil), "emergencies")
+		if len(vl) != 1 || vl[0].(obj)["id"] != id {
+			t.Errorf("volunteer's list %v", vl)
+		}
+		for _, e := range vl {
+			if !slices.Contains(e.(obj)["volunteers"].([]any), any("volunteer")) {
+				t.Errorf("volunteer sees an event not theirs: %v", e)
+			}
 		}
 		if l := list(s.Must(200, "volunteer2", "GET", "/api/v1/emergencies", nil), "emergencies"); len(l) != 0 {
 			t.Errorf("unassigned volunteer's list %v", l)
@@ -271,17 +283,17 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 		}
 		// Declaring on another area's compound, or on two areas at once.
 		s.Must(403, "yuehe", "POST", "/api/v1/emergencies", newEv)
-		s.Must(400, "admin", "POST", "/api/v1/emergencies", obj{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"sanjiang", "yuehe_yuan"}})
+		s.Must(400, "admin", "POST", "/api/v1/emergencies", obj{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"sanjiang_t", "yuehe_yuan"}})
 		s.Must(201, "yuehe", "POST", "/api/v1/emergencies", obj{"kind": "flood", "name": "月河", "level": "blue", "compounds": []string{"yuehe_yuan"}})
 		for _, bad := range []obj{
-			{"kind": "meteor", "name": "x", "level": "blue", "compounds": []string{"sanjiang"}},
-			{"kind": "flood", "name": "", "level": "blue", "compounds": []string{"sanjiang"}},
-			{"kind": "flood", "name": "x", "level": "purple", "compounds": []string{"sanjiang"}},
+			{"kind": "meteor", "name": "x", "level": "blue", "compounds": []string{"sanjiang_t"}},
+			{"kind": "flood", "name": "", "level": "blue", "compounds": []string{"sanjiang_t"}},
+			{"kind": "flood", "name": "x", "level": "purple", "compounds": []string{"sanjiang_t"}},
 			{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{}},
 			{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"nowhere"}},
 			{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"binyang_xincun"}}, // no low-lying building
-			{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"sanjiang"}, "volunteers": []string{"ghost"}},
-			{"kind": "flood", "name": "x", "level": "blue", "compounds": "sanjiang"},
+			{"kind": "flood", "name": "x", "level": "blue", "compounds": []string{"sanjiang_t"}, "volunteers": []string{"ghost"}},
+			{"kind": "flood", "name": "x", "level": "blue", "compounds": "sanjiang_t"},
 		} {
 			if st, out, _ := s.Do("binyang", "POST", "/api/v1/emergencies", bad); st != 400 || out["error"].(obj)["fields"] == nil {
 				t.Errorf("%v: %d %v", bad, st, out)
@@ -333,7 +345,7 @@ func TestBoardStream(t *testing.T) {
 		boards, stop := s.Stream("volunteer", id)
 		defer stop()
 		<-boards
-		task := s.Must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "送药", "building": "sanjiang-29", "assignee": "volunteer"})
+		task := s.Must(201, "binyang", "POST", "/api/v1/emergencies/"+id+"/tasks", obj{"what": "送药", "building": "sanjiang_t-29", "assignee": "volunteer"})
 		select {
 		case got := <-boards:
 			if ts := list(got, "tasks"); len(ts) != 1 || ts[0].(obj)["id"] != task["id"] {
@@ -376,6 +388,43 @@ func TestConcurrentReplays(t *testing.T) {
 		c := list(s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks?status=safe", nil), "checks")
 		if len(c) != 1 || c[0].(obj)["version"].(float64) != 2 {
 			t.Errorf("check after 8 replays: %v", c)
+		}
+	})
+}
+
+// The community demo (serve --demo): a past typhoon, closed with its
+// report, over fake people it added to 三江小区 29号楼, and an open census
+// campaign half done; loading twice adds nothing.
+func TestDemo(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		s := start(t, db, true, nil, func(c *app.Config) { c.DemoCommunity = true })
+		evs := list(s.Must(200, "leader", "GET", "/api/v1/emergencies", nil), "emergencies")
+		if len(evs) != 1 || evs[0].(obj)["status"] != "closed" {
+			t.Fatalf("demo emergencies %v", evs)
+		}
+		ev := s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+evs[0].(obj)["id"].(string), nil)
+		rep := ev["report"].(obj)
+		if rep["checks"].(float64) < 5 || len(list(rep, "evacuated")) < 2 || count(ev, "unchecked") != 0 {
+			t.Errorf("demo typhoon report %v", rep)
+		}
+		for _, e := range list(rep, "evacuated") {
+			if name := e.(obj)["resident_name"].(string); !strings.HasPrefix(name, "演示") {
+				t.Errorf("a demo resident not marked as fake: %q", name)
+			}
+		}
+		cs := s.Must(200, "leader", "GET", "/api/v1/campaigns", nil)["campaigns"].([]any)
+		if len(cs) != 1 || cs[0].(obj)["status"] != "open" {
+			t.Fatalf("demo campaigns %v", cs)
+		}
+		p := s.Must(200, "leader", "GET", "/api/v1/campaigns/"+cs[0].(obj)["id"].(string)+"/progress", nil)["total"].(obj)
+		if visited := p["households"].(float64) - p["not_visited"].(float64); visited != p["households"].(float64)/2 {
+			t.Errorf("demo campaign progress %v, want half visited", p)
+		}
+		if err := demo.Community(context.Background(), demo.CommunityDeps{Places: placedb.New(s.M.Store.DB()), Residents: s.M.RegistryDB, Emergency: s.M.Emergency, Campaign: s.M.Campaign}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(list(s.Must(200, "leader", "GET", "/api/v1/emergencies", nil), "emergencies")); n != 1 {
+			t.Errorf("a second load added emergencies: %d", n)
 		}
 	})
 }

@@ -213,8 +213,8 @@ func scanEvent(r sqldb.Scanner) (emergency.Event, error) {
 	return e, nil
 }
 
-// Event reads an event with its volunteers, counts and counts by building.
-func (s *Store) Event(ctx context.Context, id int64) (emergency.Event, error) {
+// Head reads an event with its volunteers.
+func (s *Store) Head(ctx context.Context, id int64) (emergency.Event, error) {
 	e, err := scanEvent(s.db.R.QueryRowContext(ctx, "SELECT "+eventCols+" FROM emergencies WHERE id = $1", id))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -222,7 +222,14 @@ func (s *Store) Event(ctx context.Context, id int64) (emergency.Event, error) {
 		}
 		return e, sqldb.MapErr(err)
 	}
-	if e.Volunteers, err = s.volunteers(ctx, id); err != nil {
+	e.Volunteers, err = s.volunteers(ctx, id)
+	return e, err
+}
+
+// Event reads an event with its volunteers, counts and counts by building.
+func (s *Store) Event(ctx context.Context, id int64) (emergency.Event, error) {
+	e, err := s.Head(ctx, id)
+	if err != nil {
 		return e, err
 	}
 	e.Counts = map[emergency.CheckStatus]int{}
