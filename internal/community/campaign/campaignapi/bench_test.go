@@ -50,8 +50,8 @@ func BenchmarkProgress(b *testing.B) {
 	if c.Households != 100000 {
 		b.Fatalf("%d households", c.Households)
 	}
-	if _, err := db.W.ExecContext(ctx, fmt.Sprintf(`INSERT INTO campaign_latest (campaign_id, household, submission, outcome, collector, collected_at)
-		SELECT campaign_id, household, household, CASE household %% 3 WHEN 0 THEN 'done' WHEN 1 THEN 'absent' ELSE 'refused' END, 'volunteer', %d
+	if _, err := db.W.ExecContext(ctx, fmt.Sprintf(`INSERT INTO campaign_latest (campaign_id, household, building, submission, outcome, collector, collected_at)
+		SELECT campaign_id, household, building, household, CASE household %% 3 WHEN 0 THEN 'done' WHEN 1 THEN 'absent' ELSE 'refused' END, 'volunteer', %d
 		FROM campaign_households WHERE campaign_id = $1 AND household %% 5 < 3`, time.Now().UnixMicro()), c.ID); err != nil {
 		b.Fatal(err)
 	}

@@ -359,11 +359,11 @@ func (s *Store) submit(ctx context.Context, id int64, in campaign.SubmissionRow,
 		}
 		// The latest visit counts: a later collected_at replaces, an earlier
 		// one (a phone that was offline longer) does not.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_latest (campaign_id, household, submission, outcome, collector, collected_at)
-			VALUES ($1, $2, $3, $4, $5, $6)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_latest (campaign_id, household, building, submission, outcome, collector, collected_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (campaign_id, household) DO UPDATE SET submission = excluded.submission, outcome = excluded.outcome,
 				collector = excluded.collector, collected_at = excluded.collected_at
-			WHERE excluded.collected_at >= campaign_latest.collected_at`, id, hh, sid, in.Outcome, in.Collector, sqldb.Micros(*in.CollectedAt)); err != nil {
+			WHERE excluded.collected_at >= campaign_latest.collected_at`, id, hh, building, sid, in.Outcome, in.Collector, sqldb.Micros(*in.CollectedAt)); err != nil {
 			return err
 		}
 		out = in
@@ -372,39 +372,60 @@ func (s *Store) submit(ctx context.Context, id int64, in campaign.SubmissionRow,
 	return out, replayed, err
 }
 
-// Progress counts the households by latest outcome.
+// Progress counts the households by latest outcome: the households per
+// building and the visits per building and outcome, two grouped index
+// scans; not visited is the difference, and a collector's line is the sum
+// of their buildings' (exact: a building's households are its collector's).
 func (s *Store) Progress(ctx context.Context, id int64) (campaign.Progress, error) {
 	p := campaign.Progress{ByBuilding: map[string]campaign.Counts{}, ByCollector: map[string]campaign.Counts{}}
 	type row struct {
-		key string
-		o   campaign.Outcome
-		n   int
+		b string
+		o campaign.Outcome
+		n int
 	}
-	scan := func(r sqldb.Scanner) (row, error) { var x row; return x, r.Scan(&x.key, &x.o, &x.n) }
-	rows, err := sqldb.Collect(ctx, s.db.R, `SELECT h.building, COALESCE(l.outcome, 'not_visited'), COUNT(*) FROM campaign_households h
-		LEFT JOIN campaign_latest l ON l.campaign_id = h.campaign_id AND l.household = h.household
-		WHERE h.campaign_id = $1 GROUP BY h.building, COALESCE(l.outcome, 'not_visited')`, []any{id}, scan)
+	households, err := sqldb.Collect(ctx, s.db.R, "SELECT building, '', COUNT(*) FROM campaign_households WHERE campaign_id = $1 GROUP BY building", []any{id},
+		func(r sqldb.Scanner) (row, error) { var x row; return x, r.Scan(&x.b, &x.o, &x.n) })
 	if err != nil {
 		return p, err
 	}
-	for _, r := range rows {
-		c := p.ByBuilding[r.key]
-		c.Add(r.o, r.n)
-		p.ByBuilding[r.key] = c
-		p.Total.Add(r.o, r.n)
-	}
-	// By collector: the households of the buildings each collector holds.
-	rows, err = sqldb.Collect(ctx, s.db.R, `SELECT c.username, COALESCE(l.outcome, 'not_visited'), COUNT(*) FROM campaign_collectors c
-		JOIN campaign_households h ON h.campaign_id = c.campaign_id AND h.building = c.building
-		LEFT JOIN campaign_latest l ON l.campaign_id = h.campaign_id AND l.household = h.household
-		WHERE c.campaign_id = $1 GROUP BY c.username, COALESCE(l.outcome, 'not_visited')`, []any{id}, scan)
+	visits, err := sqldb.Collect(ctx, s.db.R, "SELECT building, outcome, COUNT(*) FROM campaign_latest WHERE campaign_id = $1 GROUP BY building, outcome", []any{id},
+		func(r sqldb.Scanner) (row, error) { var x row; return x, r.Scan(&x.b, &x.o, &x.n) })
 	if err != nil {
 		return p, err
 	}
-	for _, r := range rows {
-		c := p.ByCollector[r.key]
-		c.Add(r.o, r.n)
-		p.ByCollector[r.key] = c
+	visited := map[string]int{}
+	for _, v := range visits {
+		c := p.ByBuilding[v.b]
+		c.Add(v.o, v.n)
+		p.ByBuilding[v.b] = c
+		visited[v.b] += v.n
+	}
+	for _, h := range households {
+		c := p.ByBuilding[h.b]
+		c.Add(campaign.NotVisited, h.n-visited[h.b])
+		p.ByBuilding[h.b] = c
+	}
+	for _, c := range p.ByBuilding {
+		p.Total.Households += c.Households
+		p.Total.Done += c.Done
+		p.Total.Refused += c.Refused
+		p.Total.Absent += c.Absent
+		p.Total.NotVisited += c.NotVisited
+	}
+	type ub struct{ u, b string }
+	cols, err := sqldb.Collect(ctx, s.db.R, "SELECT username, building FROM campaign_collectors WHERE campaign_id = $1", []any{id},
+		func(r sqldb.Scanner) (ub, error) { var x ub; return x, r.Scan(&x.u, &x.b) })
+	if err != nil {
+		return p, err
+	}
+	for _, x := range cols {
+		b, c := p.ByBuilding[x.b], p.ByCollector[x.u]
+		c.Households += b.Households
+		c.Done += b.Done
+		c.Refused += b.Refused
+		c.Absent += b.Absent
+		c.NotVisited += b.NotVisited
+		p.ByCollector[x.u] = c
 	}
 	return p, nil
 }
