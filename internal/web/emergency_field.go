@@ -17,6 +17,7 @@ import (
 // registerField mounts the field pages and their service worker.
 func (w *Web) registerField(mux *http.ServeMux) {
 	mux.HandleFunc("GET /field/sw.js", w.fieldWorker)
+	mux.HandleFunc("GET /field/{$}", w.page(nil, w.fieldIndex))
 	mux.HandleFunc("GET /field/emergencies/{id}", w.page(nil, w.emergencyField))
 	mux.HandleFunc("GET /field/campaigns/{id}", w.page(nil, w.campaignField))
 }
@@ -76,4 +77,11 @@ func (w *Web) emergencyField(rw http.ResponseWriter, r *http.Request, p *Page) {
 	p.Title = p.T("emergency.field.title")
 	p.Data = fieldData{ID: id, Strings: w.jsStrings(p.Lang, "offline.", "emergency.")}
 	w.render(rw, p, http.StatusOK, "emergency_field")
+}
+
+// fieldIndex lists the user's active emergencies and open campaigns.
+func (w *Web) fieldIndex(rw http.ResponseWriter, r *http.Request, p *Page) {
+	p.Title, p.Nav = p.T("emergency.field.index"), "field"
+	p.Data = fieldData{Strings: w.jsStrings(p.Lang, "offline.", "emergency.field.")}
+	w.render(rw, p, http.StatusOK, "emergency_field_index")
 }

@@ -7,7 +7,7 @@
 const CACHE = 'hotline-field-v1';
 const SHELL = [
   '/static/app.css', '/static/offline/field.css', '/static/offline/queue.js', '/static/offline/idb-keyval-6.3.0.js',
-  '/static/offline/emergency.js', '/static/offline/campaign.js', '/static/htmx.min.js',
+  '/static/offline/emergency.js', '/static/offline/campaign.js', '/static/offline/index.js', '/static/htmx.min.js',
 ];
 
 self.addEventListener('install', (e) => {
