@@ -129,6 +129,9 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := app.MigrateRegistry(ctx, st.DB()); err != nil { // places and residents (community.md §1)
+		return err
+	}
 	fmt.Fprintln(e.stdout, "schema is up to date")
 	return nil
 }

@@ -73,6 +73,7 @@ func runResealers(ctx context.Context, k *seal.Keys, jobs []resealJob, every, po
 			}
 		}
 	}
+	primary := k.PrimaryID()
 	pass("start")
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -85,12 +86,14 @@ func runResealers(ctx context.Context, k *seal.Keys, jobs []resealJob, every, po
 		case <-tick.C:
 			pass("periodic")
 		case <-watch.C:
-			changed, err := k.Refresh()
-			if err != nil {
+			if _, err := k.Refresh(); err != nil {
 				log.Error("data key file", "err", err)
 			}
-			if changed {
-				log.Info("data key rotated; re-encrypting", "key", k.PrimaryID())
+			// Compared here rather than taken from Refresh: a Seal elsewhere
+			// may have reloaded the rotated file first.
+			if p := k.PrimaryID(); p != primary {
+				primary = p
+				log.Info("data key rotated; re-encrypting", "key", p)
 				pass("rotation")
 			}
 		}

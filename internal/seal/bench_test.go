@@ -34,6 +34,20 @@ func BenchmarkResident(b *testing.B) {
 			k.Index("residents.phone", phone)
 		}
 	})
+	b.Run("seal-phone", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := k.Seal([]byte(phone), []byte("residents.phone:1")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("index-phone", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			k.Index("residents.phone", phone)
+		}
+	})
 	ct, _ := k.Seal([]byte(phone), []byte("residents.phone:1"))
 	b.Run("open", func(b *testing.B) {
 		b.ReportAllocs()

@@ -116,3 +116,28 @@ func TestPatchKeepsMaskedValues(t *testing.T) {
 		t.Fatal("a patch without version is accepted")
 	}
 }
+
+func TestParseTableHeadersAndWords(t *testing.T) {
+	id := fakeID("310105", "19480307", "124")
+	table := [][]string{
+		{"\ufeff小区名称", "楼 号", "单元号", "房号", "姓名", "性别", "出生年月日", "公民身份号码", "联系方式", "户主关系", "人口类型", "重点人群", "备注："},
+		{"三江小区", "29号楼", "1", "302", "张三", "女", "1948年3月7日", id, "138 1234 5678", "配偶", "流动人口", "独居老人；高龄", ""},
+		{"", "", "", "", "", "", "", "", "", "", "", "", ""},
+		{"三江小区", "29", "", "", "李四", "男", "", "", "", "", "", "", ""},
+	}
+	rows, problems, err := ParseTable(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || len(problems) != 1 || problems[0].Line != 4 {
+		t.Fatalf("rows %v problems %v", rows, problems)
+	}
+	p := rows[0].Person
+	if p.BirthDate != "1948-03-07" || p.Gender != "f" || p.Phone != "13812345678" || p.Relation != "spouse" || p.Residence != "floating" ||
+		p.Tags != ElderlyAlone.Bit()|Elderly80Plus.Bit() || rows[0].Line != 2 || rows[0].Room != "302" || rows[0].UnitNo != "1" {
+		t.Fatalf("%+v", rows[0])
+	}
+	if _, _, err := ParseTable([][]string{{"姓名", "电话"}}); err == nil {
+		t.Fatal("a header without 小区/楼号/室号 is accepted")
+	}
+}

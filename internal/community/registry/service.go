@@ -63,6 +63,13 @@ type Store interface {
 	// (who, which resident, which field, why) in the same transaction.
 	Reveal(ctx context.Context, id int64, field, actor, reason string) (string, error)
 	Summary(ctx context.Context, s access.Scope) (Summary, error)
+	// Import applies checked rows to an area in one transaction (see
+	// registrydb); rows naming unknown places come back as Problems and
+	// then nothing is written.
+	Import(ctx context.Context, area string, rows []ImportRow, actor string, progress Progress) (ImportReport, error)
+	// Export reads every resident f selects, audited (with the reason of an
+	// unmasked export) in the same transaction.
+	Export(ctx context.Context, f Filter, unmasked bool, actor, reason string) ([]ExportRow, error)
 }
 
 // Service is the registry's application layer: who may do what, then the
@@ -411,4 +418,93 @@ func (s *Service) Summary(ctx context.Context, u access.User, area string) (Summ
 		return Summary{}, err
 	}
 	return s.Store.Summary(ctx, sc)
+}
+
+// Import reads a committee's spreadsheet (table[0] is its header) into an
+// area: all of it or, when any row is bad, nothing; the report lists every
+// bad row with its line. The same file twice changes nothing the second
+// time.
+func (s *Service) Import(ctx context.Context, u access.User, area string, table [][]string, progress Progress) (ImportReport, error) {
+	area, err := MayImport(u, area)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	rows, problems, err := ParseTable(table)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	if len(problems) > 0 {
+		return ImportReport{Rows: len(rows) + len(problems), Problems: problems}, nil
+	}
+	return s.Store.Import(ctx, area, rows, u.Username, progress)
+}
+
+// MayImport checks u may import into area ("" is the user's own area)
+// before a file is even read, and returns the area.
+func MayImport(u access.User, area string) (string, error) {
+	if err := editsSomething(u); err != nil {
+		return "", err
+	}
+	if area == "" {
+		area = u.Unit
+	}
+	if area == "" {
+		return "", apperr.Field("area", "required: the committee unit code the rows belong to")
+	}
+	return area, access.Require(access.EditsArea(u, area), "import into another area")
+}
+
+// ProblemsErr turns an import's problems into a 400 whose fields name each
+// bad line ("line 7": reason), for the HTTP door.
+func ProblemsErr(ps []Problem) error {
+	f := apperr.Fields{}
+	for _, p := range ps {
+		f.Add("line "+strconv.Itoa(p.Line), p.Reason)
+	}
+	e := f.Err().(*apperr.Error)
+	e.Message = strconv.Itoa(len(ps)) + " bad row(s); nothing was imported"
+	return e
+}
+
+// Export lists what u may export. Masked for everyone who reads residents;
+// unmasked only for an admin with a recorded reason (audited).
+func (s *Service) Export(ctx context.Context, u access.User, q ResidentQuery, unmasked bool, reason string) ([]ExportRow, error) {
+	if err := readsResidents(u); err != nil {
+		return nil, err
+	}
+	sc, err := access.ListScope(u, q.Area)
+	if err != nil {
+		return nil, err
+	}
+	if unmasked {
+		if u.Role != access.RoleAdmin {
+			return nil, apperr.New(apperr.Forbidden, "only an admin exports personal data unmasked")
+		}
+		reason = strings.TrimSpace(reason)
+		if reason == "" {
+			return nil, apperr.Field("reason", "required for an unmasked export: why the data leaves the system")
+		}
+		fe := apperr.Fields{}
+		place.CheckText(fe, "reason", reason, 200, true)
+		if err := fe.Err(); err != nil {
+			return nil, err
+		}
+	}
+	f := Filter{Scope: sc, Compound: q.Compound, Building: q.Building, Status: Status(q.Status)}
+	fe := apperr.Fields{}
+	for _, t := range strings.Split(q.Tag, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			if CareTag(t).Bit() == 0 {
+				fe.Add("tag", "one of elderly_alone, elderly_80plus, disabled, low_income, mobility_impaired, child_left_behind")
+			}
+			f.Tags |= CareTag(t).Bit()
+		}
+	}
+	if q.Status != "" && !f.Status.Valid() {
+		fe.Add("status", "one of active, moved_out, deceased")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	return s.Store.Export(ctx, f, unmasked, u.Username, reason)
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ type server struct {
 	m      *app.Main
 	res    *registrydb.Store
 	keys   []byte // the data key file's content
+	logs   *syncBuffer
 	tokens map[string]string
 }
 
@@ -42,7 +45,9 @@ func start(t *testing.T, dbURL string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys})
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys, Log: log})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -64,7 +69,7 @@ func start(t *testing.T, dbURL string) *server {
 			t.Errorf("server shutdown: %v", err)
 		}
 	})
-	s := &server{t: t, base: "http://" + m.Addr, m: m, res: m.RegistryDB, keys: content, tokens: map[string]string{}}
+	s := &server{t: t, base: "http://" + m.Addr, m: m, res: m.RegistryDB, keys: content, logs: logs, tokens: map[string]string{}}
 	for _, u := range []string{"admin", "leader", "binyang", "yuehe_w", "dispatcher", "operator", "volunteer"} {
 		st, body := s.do("", "POST", "/api/v1/session", obj{"username": u, "password": demo.Password})
 		if st != 200 {
@@ -128,4 +133,22 @@ func (s *server) must(want int, user, method, path string, body any) obj {
 func fakeID(birth string, seq int) string {
 	s := "999999" + birth + string(rune('0'+seq/100%10)) + string(rune('0'+seq/10%10)) + string(rune('0'+seq%10))
 	return s + string(registry.CheckDigitOf(s))
+}
+
+// syncBuffer is the server's log, written by many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

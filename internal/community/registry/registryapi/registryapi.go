@@ -5,12 +5,17 @@
 package registryapi
 
 import (
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"time"
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/community/registry"
+	"hotline/internal/community/registry/registryfile"
 	"hotline/internal/httpx"
 	"hotline/internal/place"
 )
@@ -34,6 +39,8 @@ func Mount(rt httpx.Routes, svc *registry.Service) *API {
 	rt.Authed("POST /api/v1/residents/{id}/move_out", "registry.residents", a.moveOut)
 	rt.Authed("POST /api/v1/residents/{id}/reveal", "registry.reveal", a.reveal)
 	rt.Authed("GET /api/v1/registry/summary", "registry.summary", a.summary)
+	rt.Authed("GET /api/v1/registry/export", "registry.export", a.export)
+	rt.Authed("POST /api/v1/registry/import", "registry.import", a.importFile)
 	return a
 }
 
@@ -227,4 +234,68 @@ func (a *API) summary(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, s)
 	return nil
+}
+
+// export answers an Excel file of the residents a filter selects: masked,
+// or with unmasked=true and a reason, in full for an admin (audited).
+func (a *API) export(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	rq := registry.ResidentQuery{Area: q.Get("area"), Compound: q.Get("compound"), Building: q.Get("building"), Tag: q.Get("tag"), Status: q.Get("status")}
+	unmasked := q.Get("unmasked") == "true" || q.Get("unmasked") == "1"
+	rows, err := a.Svc.Export(r.Context(), user(r), rq, unmasked, q.Get("reason"))
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("registry-%s-%s.xlsx", orAll(rq.Area), time.Now().UTC().Format("20060102"))
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Cache-Control", "no-store")
+	return registryfile.WriteXLSX(w, rows)
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "all"
+	}
+	return s
+}
+
+// importFile takes a spreadsheet as the request body (name= gives its file
+// name, hence its format; a multipart form's "file" part works too) and
+// answers the import's report, or 400 naming each bad line.
+func (a *API) importFile(w http.ResponseWriter, r *http.Request) error {
+	if _, err := registry.MayImport(user(r), r.URL.Query().Get("area")); err != nil {
+		return err
+	}
+	var body io.Reader = r.Body
+	name := r.URL.Query().Get("name")
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		f, h, err := r.FormFile("file")
+		if err != nil {
+			return httpx.BodyErr(err)
+		}
+		defer f.Close()
+		body, name = f, h.Filename
+	}
+	table, err := registryfile.Read(body, name)
+	if err != nil {
+		return bodyErr(err)
+	}
+	rep, err := a.Svc.Import(r.Context(), user(r), r.URL.Query().Get("area"), table, nil)
+	if err != nil {
+		return err
+	}
+	if len(rep.Problems) > 0 {
+		return registry.ProblemsErr(rep.Problems)
+	}
+	httpx.WriteJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// bodyErr keeps a too-large body a 413 rather than an internal error.
+func bodyErr(err error) error {
+	if e := apperr.As(err); e.Code == apperr.Internal {
+		return httpx.BodyErr(e.Err)
+	}
+	return err
 }

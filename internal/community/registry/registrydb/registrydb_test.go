@@ -70,6 +70,8 @@ func open(t *testing.T, url string) env {
 	return env{st: st, places: p, res: r, keys: content}
 }
 
+var scopeAll = access.Scope{All: true}
+
 func fakeID(birth, seq string) string {
 	s := "310105" + birth + seq
 	return s + string(registry.CheckDigitOf(s))
