@@ -132,6 +132,9 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err := app.MigrateRegistry(ctx, st.DB()); err != nil { // places and residents (community.md §1)
 		return err
 	}
+	if err := app.MigrateCommunity(ctx, st.DB()); err != nil { // emergencies and campaigns (§4, §5)
+		return err
+	}
 	fmt.Fprintln(e.stdout, "schema is up to date")
 	return nil
 }

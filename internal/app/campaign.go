@@ -6,8 +6,10 @@ import (
 
 	"hotline/internal/community/campaign"
 	"hotline/internal/community/campaign/campaigndb"
+	"hotline/internal/community/emergency/emergencydb"
 	"hotline/internal/demo"
 	"hotline/internal/place/placedb"
+	"hotline/internal/sqldb"
 )
 
 // openCampaigns migrates and builds door-to-door campaigns (community.md
@@ -33,4 +35,16 @@ func (m *Main) demoCommunity(ctx context.Context) error {
 		return nil
 	}
 	return demo.Community(ctx, demo.CommunityDeps{Places: placedb.New(m.Store.DB()), Residents: m.RegistryDB, Emergency: m.Emergency, Campaign: m.Campaign})
+}
+
+// MigrateCommunity applies the emergency and campaign migrations (after
+// the registry's, which they read): what `hotline migrate` runs too.
+func MigrateCommunity(ctx context.Context, db *sqldb.DB) error {
+	if err := emergencydb.New(db).Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate emergencies: %w", err)
+	}
+	if err := campaigndb.New(db).Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate campaigns: %w", err)
+	}
+	return nil
 }
