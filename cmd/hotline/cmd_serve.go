@@ -89,7 +89,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
 		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv), TrustedProxies: trusted,
-		RegistryWeb: registryPages(), DemoRegistry: *demoMode, CommunityDemo: *demoMode, CommunityPages: communityPages()})
+		RegistryWeb: registryPages(), DemoRegistry: *demoMode, CommunityDemo: *demoMode, DemoCommunity: *demoMode, CommunityPages: communityPages()})
 	if err != nil {
 		return err
 	}
@@ -136,6 +136,9 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if err := app.MigrateRegistry(ctx, st.DB()); err != nil { // places and residents (community.md §1)
+		return err
+	}
+	if err := app.MigrateCommunity(ctx, st.DB()); err != nil { // emergencies and campaigns (§4, §5)
 		return err
 	}
 	fmt.Fprintln(e.stdout, "schema is up to date")

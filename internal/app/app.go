@@ -17,6 +17,10 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/calendar"
+	"hotline/internal/community/campaign"
+	"hotline/internal/community/campaign/campaignapi"
+	"hotline/internal/community/emergency"
+	"hotline/internal/community/emergency/emergencyapi"
 	"hotline/internal/community/meeting"
 	"hotline/internal/community/patrol"
 	"hotline/internal/community/registry"
@@ -25,6 +29,7 @@ import (
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/httpx"
+	"hotline/internal/live"
 	"hotline/internal/open311"
 	"hotline/internal/portal"
 	"hotline/internal/seal"
@@ -75,6 +80,10 @@ type Config struct {
 	// CommunityPages mounts the patrol and meeting pages (web.MountCommunity);
 	// nil serves their API only.
 	CommunityPages func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool, p *patrol.Service, m *meeting.Service)
+	// DemoCommunity also loads the community demo (a past typhoon, an open
+	// campaign; internal/demo/community.go) with Demo. `serve --demo` sets
+	// it; tests that count the demo's places and people leave it off.
+	DemoCommunity bool
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -107,6 +116,12 @@ type Main struct {
 	Patrol *patrol.Service
 	// Meetings is the consultation meetings module (internal/community/meeting).
 	Meetings *meeting.Service
+
+	// Live wakes the live boards (internal/live); Emergency is §4 (nil
+	// without a data key, like the registry).
+	Live      *live.Hub
+	Emergency *emergency.Service
+	Campaign  *campaign.Service // §5 (campaign.go)
 }
 
 // New prepares a server: opens and migrates the database, builds the
@@ -178,6 +193,20 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 			return nil, fmt.Errorf("load the community demo: %w", err)
 		}
 	}
+	if err := m.openEmergency(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := m.openCampaigns(ctx); err != nil {
+		m.Live.Close()
+		st.Close()
+		return nil, err
+	}
+	if err := m.demoCommunity(ctx); err != nil {
+		m.Live.Close()
+		st.Close()
+		return nil, fmt.Errorf("load the community demo: %w", err)
+	}
 	return m, nil
 }
 
@@ -202,6 +231,12 @@ func (m *Main) Handler() http.Handler {
 	}
 	if m.CommunityPages != nil {
 		m.CommunityPages(mux, m.Svc, m.API, m.Demo, m.Patrol, m.Meetings)
+	}
+	if m.Emergency != nil {
+		(&emergencyapi.Handler{Svc: m.Emergency, Live: m.Live}).Mount(m.API.Routes(mux)) // §4 emergencies (emergency.go)
+	}
+	if m.Campaign != nil {
+		campaignapi.Mount(m.API.Routes(mux), m.Campaign) // §5 campaigns (campaign.go)
 	}
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site unsafe request is
 	// refused, which protects every cookie-authenticated form and call.
@@ -232,6 +267,7 @@ func (m *Main) Ready() <-chan struct{} { return m.ready }
 // database.
 func (m *Main) Run(ctx context.Context) error {
 	defer m.Store.Close()
+	defer m.Live.Close()
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -263,6 +299,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if n, ok := m.Intel.(nightly); ok {
 		go n.RunNightly(jobs, m.Store, calendar.Shanghai)
 	}
+	srv.RegisterOnShutdown(m.Live.Close) // ends the live boards' streams
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	close(m.ready)

@@ -77,6 +77,7 @@ type user struct {
 	b    *browser
 	name string
 	ctx  context.Context
+	sw   context.Context // the field pages' service worker (emergency_field_test.go)
 }
 
 func (b *browser) as(name string) *user {

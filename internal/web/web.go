@@ -104,6 +104,7 @@ func New(svc *service.Service, a *api.API, demo bool) (*Web, error) {
 func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", w.static))
 	mux.HandleFunc("GET /{$}", w.page(nil, w.home))
+	w.registerField(mux) // offline field pages (emergency_field.go)
 	mux.HandleFunc("GET /login", w.loginForm)
 	mux.HandleFunc("POST /login", w.login)
 	mux.HandleFunc("POST /logout", w.logout)

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"hotline/internal/sqldb"
+	"hotline/internal/testenv"
+)
+
+// `hotline migrate` creates the emergency and campaign tables too (issue
+// 16), on both databases.
+func TestMigrateCommunity(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		if code, out, errs := runCmd(t, "", "migrate", "--db", db); code != 0 {
+			t.Fatalf("migrate: %d %s %s", code, out, errs)
+		}
+		d, err := sqldb.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		for _, table := range []string{"emergency_checks", "emergency_ops", "campaign_submissions", "campaign_latest"} {
+			var n int
+			if err := d.R.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+				t.Errorf("%s after migrate: %v", table, err)
+			}
+		}
+	})
+}

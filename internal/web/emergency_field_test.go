@@ -1,0 +1,200 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"hotline/internal/access"
+	"hotline/internal/app"
+	"hotline/internal/community/emergency"
+	"hotline/internal/community/fieldtest"
+	"hotline/internal/seal"
+)
+
+func withDataKey(t *testing.T) func(*app.Config) {
+	content, err := seal.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := seal.Parse(content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *app.Config) { c.DataKey = k }
+}
+
+// setOnline switches the network on or off with DevTools' network
+// emulation, in the tab and in the field pages' service worker (its own
+// target: the tab's emulation does not reach the worker's fetches), and
+// tells the page (navigator.onLine, online/offline events).
+func (u *user) setOnline(on bool) {
+	u.b.t.Helper()
+	offline := func(ctx context.Context) error {
+		yes := true
+		_, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			EmulateOfflineServiceWorker: &yes,
+			MatchedNetworkConditions:    []*network.Conditions{{Offline: !on, DownloadThroughput: -1, UploadThroughput: -1}},
+		})
+		return err
+	}
+	if u.sw == nil {
+		targets, err := chromedp.Targets(u.ctx)
+		if err != nil {
+			u.b.t.Fatal(err)
+		}
+		for _, ti := range targets {
+			if ti.Type == "service_worker" && strings.HasSuffix(ti.URL, "/field/sw.js") {
+				sw, cancel := chromedp.NewContext(u.ctx, chromedp.WithTargetID(ti.TargetID))
+				u.b.t.Cleanup(cancel)
+				if err := chromedp.Do(sw); err != nil {
+					u.b.t.Fatalf("attach to the service worker: %v", err)
+				}
+				u.sw = sw
+			}
+		}
+		if u.sw == nil {
+			u.b.t.Fatal("no field service worker running")
+		}
+	}
+	if err := offline(u.sw); err != nil {
+		u.b.t.Fatalf("service worker network: %v", err)
+	}
+	u.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if err := offline(ctx); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: !on, DownloadThroughput: -1, UploadThroughput: -1})
+		return err
+	}))
+}
+
+// waitJS polls a JavaScript condition until it is true.
+func (u *user) waitJS(cond string) {
+	u.b.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, err := chromedp.Run(u.ctx, chromedp.Evaluate[bool](cond))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			html, _ := chromedp.Run(u.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+			u.b.t.Fatalf("%s: waited 15 s for %s (%v)\n%s", u.name, cond, err, html)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// fieldReady opens a field page and reloads it once the service worker
+// controls it, so that the page and its data are kept for offline use.
+func (u *user) fieldReady(path, ready string) {
+	u.b.t.Helper()
+	u.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Navigate(u.b.base+path))
+	u.waitJS(ready)
+	u.waitJS(`!!navigator.serviceWorker.controller`)
+	u.do(chromedp.Reload())
+	u.waitJS(ready)
+}
+
+// The check list on a phone that loses its connection: marks made offline
+// wait on the phone (counted on the page), survive a reload without a
+// connection, are sent once when it returns, and a mark that lost a race
+// to a worker at the office is shown, not dropped.
+func TestBrowserEmergencyOffline(t *testing.T) {
+	b := newBrowser(t, withDataKey(t))
+	fieldtest.SeedMain(t, b.m)
+	ctx := context.Background()
+	binyang := access.User{Username: "binyang", Role: access.RoleHandler, Unit: "binyang"}
+	ev, err := b.m.Emergency.Create(ctx, binyang, emergency.NewEvent{Kind: emergency.Typhoon, Name: `台风"利奇马"`, Level: "orange",
+		Compounds: []string{"sanjiang_t"}, Volunteers: []string{"volunteer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, _, err := b.m.Emergency.Checks(ctx, binyang, ev.ID, "", "", 10, "")
+	if err != nil || len(checks) != 3 {
+		t.Fatalf("checks %v %v", checks, err)
+	}
+	history := func() []emergency.HistoryEntry {
+		h, _, err := b.m.Emergency.History(ctx, binyang, ev.ID, 100, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+
+	v := b.as("volunteer")
+	// The way in: the header's 现场 link, the event on the field start page.
+	v.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Click(chromedp.CSS(`header a[href="/field/"]`)))
+	v.waitJS(fmt.Sprintf(`!!document.querySelector('#emergencies a[href="/field/emergencies/%s"]')`, ev.ID))
+	v.screenshot("field_index")
+	v.fieldReady("/field/emergencies/"+ev.ID, `document.querySelectorAll('#checks li[data-check]').length === 3`)
+	v.screenshot("emergency_field")
+
+	v.setOnline(false)
+	v.waitJS(`document.querySelector('#net').classList.contains('off')`)
+	c0, c1 := checks[0].ID, checks[1].ID
+	v.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`li[data-check="%s"] button[data-status="safe"]`, c0))))
+	v.do(chromedp.SendKeys(chromedp.CSS(fmt.Sprintf(`li[data-check="%s"] .noteinput`, c1)), "转移到街道避难点"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`li[data-check="%s"] button[data-status="evacuated"]`, c1))))
+	v.waitJS(`document.querySelector('#waiting').dataset.n === "2"`)
+	// Meanwhile at the office, a worker marks the second resident.
+	if _, err := b.m.Emergency.Check(ctx, binyang, ev.ID, c1, emergency.CheckUpdate{Status: emergency.Safe, OpID: "office-1"}); err != nil {
+		t.Fatal(err)
+	}
+	// Reload without a connection: the page, its data and the waiting
+	// changes are all still on the phone.
+	v.do(chromedp.Reload())
+	v.waitJS(`document.querySelectorAll('#checks li[data-check]').length === 3`)
+	v.waitJS(`document.querySelector('#waiting').dataset.n === "2" && document.querySelectorAll('.badge.pending').length === 2`)
+	// What the phone shows came from its own copy: the office's mark,
+	// made after the phone lost its connection, is not there yet.
+	if s := v.text(fmt.Sprintf(`li[data-check="%s"] .badge`, c1)); s != "未核查" {
+		t.Errorf("offline reload shows check %s as %q: the data came from the server, not the phone's copy", c1, s)
+	}
+	v.screenshot("emergency_field_offline")
+	if n := len(history()); n != 2 {
+		t.Fatalf("while offline the server got %d history entries, want 2 (declare, the office's mark)", n)
+	}
+
+	v.setOnline(true)
+	v.waitJS(`document.querySelector('#waiting').dataset.n === "0"`)
+	v.waitJS(`document.querySelectorAll('.notice.lost').length === 1`)
+	v.screenshot("emergency_field_lost")
+	if lost := v.text(".notice.lost"); !strings.Contains(lost, "binyang") {
+		t.Errorf("lost race notice %q does not say who marked it", lost)
+	}
+	h := history()
+	var mine int
+	for _, e := range h {
+		if e.Actor == "volunteer" {
+			mine++
+			if e.Target != c0 {
+				t.Errorf("the volunteer's stored change is on check %s, want %s", e.Target, c0)
+			}
+		}
+	}
+	if mine != 1 || len(h) != 3 {
+		t.Errorf("history after reconnecting: %d entries, %d by the volunteer; want 3 and 1", len(h), mine)
+	}
+	got, _, _ := b.m.Emergency.Checks(ctx, binyang, ev.ID, "", "", 10, "")
+	for _, c := range got {
+		switch c.ID {
+		case c0:
+			if c.Status != emergency.Safe || c.CheckedBy != "volunteer" {
+				t.Errorf("check %s: %s by %s", c.ID, c.Status, c.CheckedBy)
+			}
+		case c1:
+			if c.Status != emergency.Safe || c.CheckedBy != "binyang" {
+				t.Errorf("the race's winner was overwritten: %s by %s", c.Status, c.CheckedBy)
+			}
+		}
+	}
+	// The page reloads from the server once online.
+	v.waitJS(fmt.Sprintf(`document.querySelector('li[data-check="%s"] .badge').textContent === "安全"`, c0))
+}

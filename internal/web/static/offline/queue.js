@@ -1,0 +1,128 @@
+// The offline queue shared by the field pages (emergency check list,
+// campaign form, and the patrol log when it adopts it): every change is
+// written to IndexedDB first, with the op_id / submission_id the server
+// deduplicates by, and sent in the order it was made whenever a connection
+// is there. Nothing is lost on reload (it is on the phone before any send)
+// and nothing is stored twice when a send is repeated (the server answers
+// a known id as the first time). A change the server refuses (a lost race,
+// bad input) leaves the queue and is reported to the page, never dropped
+// silently.
+import { createStore, set, del, entries } from './idb-keyval-6.3.0.js';
+
+const store = createStore('hotline-offline', 'changes');
+let counter = 0;
+
+export function newID() {
+  if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export class Queue {
+  // scope names the page's changes (e.g. "emergency:12"); every page has
+  // its own, all in one IndexedDB store.
+  constructor(scope) {
+    this.scope = scope;
+    this.sending = null;
+    this.onResult = () => {};
+    this.onCount = () => {};
+    window.addEventListener('online', () => this.flush());
+    setInterval(() => this.flush(), 5000);
+  }
+
+  // add keeps a change (a POST of body to url) and tries to send it.
+  async add(url, body, meta) {
+    // Keys order the queue: milliseconds, then a counter for changes made
+    // in the same millisecond.
+    const key = Date.now() * 1000 + (counter++ % 1000);
+    await set(key, { scope: this.scope, url, body, meta: meta || {}, added: new Date().toISOString() }, store);
+    await this.count();
+    this.flush();
+    return key;
+  }
+
+  async pending() {
+    const all = await entries(store);
+    return all.filter(([, v]) => v.scope === this.scope).sort((a, b) => a[0] - b[0]);
+  }
+
+  async count() {
+    const n = (await this.pending()).length;
+    this.onCount(n);
+    return n;
+  }
+
+  // flush sends the waiting changes in order and stops at the first that
+  // cannot be sent now (no network, server unavailable, session expired):
+  // later changes must not overtake it.
+  flush() {
+    if (!this.sending) {
+      this.sending = this.send().finally(() => { this.sending = null; this.count(); });
+    }
+    return this.sending;
+  }
+
+  async send() {
+    for (const [key, ch] of await this.pending()) {
+      let resp;
+      try {
+        resp = await fetch(ch.url, {
+          method: 'POST', credentials: 'same-origin', cache: 'no-store',
+          headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ch.body),
+        });
+      } catch (e) {
+        return; // offline: keep it and everything after it
+      }
+      if (resp.status >= 500 || resp.status === 401 || resp.status === 429 || resp.status === 408) return;
+      let data = null;
+      try { data = await resp.json(); } catch (e) { /* no body */ }
+      await del(key, store);
+      this.onResult({ key, change: ch, status: resp.status, data });
+      await this.count();
+    }
+  }
+}
+
+// fmt fills {name} placeholders of a translated string.
+export function fmt(s, args) {
+  return String(s).replace(/\{(\w+)\}/g, (m, k) => (args && k in args ? args[k] : m));
+}
+
+// registerWorker installs the field pages' service worker (scope /field/),
+// which keeps the page and its data for when the connection is gone.
+export function registerWorker() {
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' }).catch(() => {});
+  }
+}
+
+// netBadge keeps an element saying whether the phone is online.
+export function netBadge(el, strings) {
+  const show = () => {
+    el.textContent = navigator.onLine ? strings['offline.online'] : strings['offline.offline'];
+    el.className = 'net ' + (navigator.onLine ? 'on' : 'off');
+  };
+  window.addEventListener('online', show);
+  window.addEventListener('offline', show);
+  show();
+}
+
+// getJSON reads through the service worker (which answers from its cache
+// when the network is gone); it pages through next_cursor for lists.
+export async function getJSON(url) {
+  const r = await fetch(url, { credentials: 'same-origin' });
+  if (!r.ok) throw new Error(url + ': ' + r.status);
+  return r.json();
+}
+
+export async function getAll(url, key) {
+  let out = [];
+  let cursor = '';
+  for (;;) {
+    const sep = url.includes('?') ? '&' : '?';
+    const page = await getJSON(url + sep + 'limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    out = out.concat(page[key] || []);
+    if (!page.next_cursor) return out;
+    cursor = page.next_cursor;
+  }
+}
