@@ -25,7 +25,9 @@ type orderCaller struct {
 	} `json:"caller"`
 }
 
-func unmasked(o orderCaller) bool { return o.Caller.Phone != "" && !strings.Contains(o.Caller.Phone, "*") }
+func unmasked(o orderCaller) bool {
+	return o.Caller.Phone != "" && !strings.Contains(o.Caller.Phone, "*")
+}
 
 // TestSIGKILLMidViews: eight dispatchers read orders one by one and page by
 // page while the server is SIGKILLed; after a restart, every answer that
