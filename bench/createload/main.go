@@ -69,6 +69,7 @@ type config struct {
 	clients                 int
 	rate                    float64
 	duration, rawDuration   time.Duration
+	readDuration            time.Duration
 	fresh, caller           bool
 	cpuprofile              string
 }
@@ -85,6 +86,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 20*time.Second, "length of each API phase")
 	flag.DurationVar(&c.rawDuration, "raw-duration", 10*time.Second, "length of each raw-insert phase")
 	flag.BoolVar(&c.caller, "caller", true, "send a caller name and phone with each order (as a hotline operator does)")
+	flag.DurationVar(&c.readDuration, "read-duration", 5*time.Second, "length of each fetch phase (dispatcher vs leader, A B A B; 0 skips them)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the API phases to this file")
 	flag.Parse()
 	if err := run(c); err != nil {
@@ -187,6 +189,12 @@ func run(c config) error {
 	ol := cl.openLoop(ctx, c.rate, c.duration)
 	fmt.Printf("open loop %.0f/s for %v: sent %d, ok %d, errors %d, achieved %.1f/s\n", c.rate, c.duration, ol.sent, len(ol.lat), ol.errors, ol.rate())
 	fmt.Printf("  latency from scheduled send: %s\n\n", ol.summary())
+
+	if c.readDuration > 0 {
+		if err := readPhases(ctx, base, c, c.readDuration); err != nil {
+			return fmt.Errorf("read phases: %w", err)
+		}
+	}
 
 	rawa, rawaLat, err := rawInserts(ctx, dbURL, c.clients, c.rawDuration, meter)
 	if err != nil {

@@ -31,18 +31,33 @@ func (s *Service) view(o order.Order, a Actor, now time.Time) OrderView {
 	return v
 }
 
-// auditViews records every unmasked caller an actor was shown.
-func (s *Service) auditViews(ctx context.Context, a Actor, views ...OrderView) {
-	var entries []store.AuditEntry
-	now := s.now()
+// auditViews records every unmasked caller an actor was shown, durably,
+// before the caller answers with them: an error means the views must not be
+// sent. One view is one entry (target order:ID); a page of a list is one
+// entry for the whole page (target orders:ID,ID,…, detail the numbers), so
+// a page of twenty costs one row, not twenty. The entries go through the
+// store's group committer (store.AuditDurable), so concurrent views share
+// one commit.
+func (s *Service) auditViews(ctx context.Context, a Actor, views ...OrderView) error {
+	var ids, numbers []string
 	for _, v := range views {
 		if v.CallerView.Unmasked {
-			entries = append(entries, store.AuditEntry{At: now, Actor: a.Username, Action: "view_caller", Target: "order:" + v.ID, Detail: v.Number})
+			ids = append(ids, v.ID)
+			numbers = append(numbers, v.Number)
 		}
 	}
-	if err := s.Store.Audit(ctx, entries...); err != nil {
-		s.Log.Error("audit write failed", "err", err)
+	if len(ids) == 0 {
+		return nil
 	}
+	e := store.AuditEntry{At: s.now(), Actor: a.Username, Action: "view_caller", Target: "order:" + ids[0], Detail: numbers[0]}
+	if len(views) > 1 {
+		e.Target, e.Detail = "orders:"+strings.Join(ids, ","), strings.Join(numbers, ",")
+	}
+	if err := s.Store.AuditDurable(ctx, e); err != nil {
+		s.Log.Error("audit write failed", "err", err)
+		return err
+	}
+	return nil
 }
 
 func (s *Service) tokens(o *order.Order) []string {
@@ -141,7 +156,9 @@ func (s *Service) GetOrder(ctx context.Context, a Actor, id string) (OrderView, 
 	}
 	v := s.view(o, a, s.now())
 	v.Events = evs
-	s.auditViews(ctx, a, v)
+	if err := s.auditViews(ctx, a, v); err != nil {
+		return OrderView{}, err
+	}
 	return v, nil
 }
 
@@ -216,7 +233,9 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]Order
 		}
 		views = append(views, v)
 	}
-	s.auditViews(ctx, a, views...)
+	if err := s.auditViews(ctx, a, views...); err != nil {
+		return nil, "", err
+	}
 	return views, next, nil
 }
 
@@ -280,7 +299,14 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 	if evs, err := s.Store.Events(ctx, o.ID); err == nil {
 		v.Events = evs
 	}
-	s.auditViews(ctx, a, v)
+	// The action is committed and must be answered as done; when its view
+	// cannot be audited, the answer shows the caller masked instead.
+	if err := s.auditViews(ctx, a, v); err != nil {
+		v.CallerView = order.CallerFor(o.Caller, Actor{Role: order.RoleLeader})
+		for i, c := range o.CoCallers {
+			v.CoCallerViews[i] = order.CallerFor(c, Actor{Role: order.RoleLeader})
+		}
+	}
 	return v, nil
 }
 

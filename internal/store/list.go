@@ -155,25 +155,38 @@ func (s *Store) ListOrders(ctx context.Context, f Filter) ([]order.Order, string
 	if len(f.Tokens) > 0 && !f.Unranked {
 		return s.listRanked(ctx, f)
 	}
-	where, args := s.where(f)
+	where, vals := s.where(f)
+	from, idCol := " FROM orders", "id"
+	if len(f.Tokens) > 0 && s.Dialect == SQLite {
+		// Newest first with words on SQLite: walk the FTS5 index itself in
+		// descending rowid order and stop at the page's end, instead of
+		// "id IN (SELECT rowid … MATCH …)", which first collects every
+		// match (9 ms for a word in 29,000 orders, growing with them): the
+		// first page of a common word then costs what a rare word's does.
+		// CROSS JOIN keeps order_fts the outer loop.
+		var a args
+		conds := append(s.filterConds(f, &a), "order_fts MATCH "+a.add(ftsQuery(f.Tokens, " ")))
+		where, vals = whereClause(conds), a.vals
+		from, idCol = " FROM order_fts CROSS JOIN orders ON orders.id = order_fts.rowid", "order_fts.rowid"
+	}
 	if f.Cursor != "" {
 		c, err := strconv.ParseInt(f.Cursor, 10, 64)
 		if err != nil || c <= 0 {
 			return nil, "", apperr.Field("cursor", "not a cursor from a previous page")
 		}
-		args = append(args, c)
+		vals = append(vals, c)
 		if where == "" {
 			where = " WHERE "
 		} else {
 			where += " AND "
 		}
-		where += "id < $" + strconv.Itoa(len(args))
+		where += idCol + " < $" + strconv.Itoa(len(vals))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	out, err := collect(ctx, s.r, "SELECT "+orderCols+" FROM orders"+where+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit+1), args,
+	out, err := collect(ctx, s.r, "SELECT "+orderCols+from+where+" ORDER BY "+idCol+" DESC LIMIT "+strconv.Itoa(limit+1), vals,
 		func(sc rowScanner) (order.Order, error) {
 			r, err := scanOrder(sc)
 			return r.Order, err

@@ -176,6 +176,8 @@ func (s *Store) createOrder(ctx context.Context, o *order.Order, ev order.Event,
 	return <-req.done
 }
 
+// createReq is one request to the committer: a create, or with o nil, only
+// audit entries (AuditDurable).
 type createReq struct {
 	ctx    context.Context
 	o      *order.Order
@@ -229,6 +231,10 @@ func (s *Store) commitLoop() {
 // is rolled back to its savepoint and answered with its error; the others
 // commit. If the commit itself fails, every order in the batch fails.
 func (s *Store) commitBatch(batch []*createReq) {
+	batch = s.commitViews(batch)
+	if len(batch) == 0 {
+		return
+	}
 	saved := make([]order.Order, len(batch))
 	for i, r := range batch {
 		saved[i] = *r.o
