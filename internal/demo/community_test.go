@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"hotline/internal/community/communitytest"
+	"hotline/internal/app/communitytest"
 	"hotline/internal/testenv"
 )
 

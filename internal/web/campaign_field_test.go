@@ -8,8 +8,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hotline/internal/access"
+	"hotline/internal/app/fieldtest"
 	"hotline/internal/community/campaign"
-	"hotline/internal/community/fieldtest"
 )
 
 // A collector's phone: the form validates as the server does, a visit

@@ -12,8 +12,8 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/app"
+	"hotline/internal/app/fieldtest"
 	"hotline/internal/community/emergency"
-	"hotline/internal/community/fieldtest"
 	"hotline/internal/seal"
 )
 

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"hotline/internal/access"
+	"hotline/internal/app/fieldtest"
 	"hotline/internal/community/campaign"
-	"hotline/internal/community/fieldtest"
 	"hotline/internal/testenv"
 )
 

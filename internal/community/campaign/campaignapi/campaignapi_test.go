@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"hotline/internal/community/fieldtest"
+	"hotline/internal/app/fieldtest"
 	"hotline/internal/testenv"
 )
 

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"hotline/internal/access"
+	"hotline/internal/app/fieldtest"
 	"hotline/internal/community/emergency"
-	"hotline/internal/community/fieldtest"
 	"hotline/internal/testenv"
 )
 

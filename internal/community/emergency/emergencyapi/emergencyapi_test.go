@@ -13,7 +13,7 @@ import (
 	"hotline/internal/demo"
 	"hotline/internal/place/placedb"
 
-	"hotline/internal/community/fieldtest"
+	"hotline/internal/app/fieldtest"
 	"hotline/internal/testenv"
 )
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"hotline/internal/access"
-	"hotline/internal/community/communitytest"
+	"hotline/internal/app/communitytest"
 	"hotline/internal/community/meeting"
 	"hotline/internal/order"
 	"hotline/internal/testenv"

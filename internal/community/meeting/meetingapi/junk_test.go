@@ -3,7 +3,7 @@ package meetingapi_test
 import (
 	"testing"
 
-	"hotline/internal/community/communitytest"
+	"hotline/internal/app/communitytest"
 )
 
 // TestJunkNever500 sends every kind of bad body and query to every route of

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"hotline/internal/community/communitytest"
+	"hotline/internal/app/communitytest"
 )
 
 type obj = communitytest.Obj

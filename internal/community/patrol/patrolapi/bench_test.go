@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"hotline/internal/access"
+	"hotline/internal/app/communitytest"
 	"hotline/internal/calendar"
-	"hotline/internal/community/communitytest"
 	"hotline/internal/community/patrol"
 	"hotline/internal/order"
 	"hotline/internal/testenv"

@@ -13,8 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"hotline/internal/access"
+	"hotline/internal/app/communitytest"
 	"hotline/internal/calendar"
-	"hotline/internal/community/communitytest"
 	"hotline/internal/order"
 	"hotline/internal/service"
 )
