@@ -1013,7 +1013,7 @@ func (s *Service) OrdersReport(ctx context.Context, a Actor, q ListQuery) (*repo
 				over = "是"
 			}
 			sh.Add(v.Number, v.CreatedAt, TypeNames[string(v.Type)], urg[v.Urgency], StatusNames[v.Status], v.Title, nameOr(names, v.Category),
-				s.unitName(v.Unit), v.Address, v.DispatchedAt, v.Due, v.RepliedAt, v.ClosedAt, over, v.ReopenCount, nameOr(outcome, v.Satisfaction))
+				s.unitName(v.Unit), s.Place(&v.Order), v.DispatchedAt, v.Due, v.RepliedAt, v.ClosedAt, over, v.ReopenCount, nameOr(outcome, v.Satisfaction))
 			n++
 		}
 		if next == "" || len(views) == 0 {

@@ -79,3 +79,17 @@ func (s *Service) CountOrders(ctx context.Context, a Actor, q ListQuery, limit i
 		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: limit, SeenBy: seen}
 	return s.Store.CountMatching(ctx, f, limit)
 }
+
+// Place is where an order is, written once for every page and export
+// (order.Place with the compound's name; an unknown code shows as itself).
+func (s *Service) Place(o *order.Order) string {
+	name := o.Compound
+	if o.Compound != "" {
+		s.mu.RLock()
+		if c, ok := s.compounds[o.Compound]; ok {
+			name = c.Name
+		}
+		s.mu.RUnlock()
+	}
+	return order.Place(name, o.Building, o.Address)
+}

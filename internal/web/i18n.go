@@ -11,6 +11,7 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/service"
 )
 
 // Languages are the catalogues in i18n/: zh (the default) and en.
@@ -285,3 +286,19 @@ var funcs = template.FuncMap{
 
 // Conf shows a model confidence as a percentage.
 func (p *Page) Conf(c float64) string { return fmt.Sprintf("%.0f%%", c*100) }
+
+// Place is where an order is (service.Place: compound, building, free
+// address, nothing twice).
+func (p *Page) Place(v any) string {
+	switch o := v.(type) {
+	case service.OrderView:
+		return p.w.svc.Place(&o.Order)
+	case *service.OrderView:
+		return p.w.svc.Place(&o.Order)
+	case order.Order:
+		return p.w.svc.Place(&o)
+	case *order.Order:
+		return p.w.svc.Place(o)
+	}
+	return ""
+}
