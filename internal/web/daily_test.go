@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"hotline/internal/order"
+	"hotline/internal/service"
 )
 
 var createdRe = regexp.MustCompile(`href="/orders/(\d+)">`)
@@ -53,4 +56,78 @@ func TestPlaceWrittenOnce(t *testing.T) {
 			t.Errorf("building %q, address %q: the order page says %q, want %q", c.building, c.address, got, c.want)
 		}
 	}
+}
+
+// TestTimelineNamesPeople: timelines and extension requests name the
+// person and unit (or the channel in Chinese), never a login.
+func TestTimelineNamesPeople(t *testing.T) {
+	m, base := server(t)
+	ctx := t.Context()
+	u, err := m.Store.UserByName(ctx, "binyang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	binyang := service.ActorOf(u)
+	// An extension request by the committee, and an order from the citizen form.
+	c := login(t, base, "binyang")
+	body, _ := c.get("/inbox?step=progress")
+	ids := regexp.MustCompile(`href="/orders/(\d+)"`).FindAllStringSubmatch(body, -1)
+	if len(ids) == 0 {
+		t.Fatal("the committee has no order in progress")
+	}
+	var o service.OrderView
+	for _, id := range ids {
+		if o, err = m.Svc.GetOrder(ctx, binyang, id[1]); err != nil {
+			t.Fatal(err)
+		}
+		if o.PendingExtension != nil {
+			break
+		}
+		if hasAction(o.Allowed, "request_extension") {
+			ver := o.Version
+			if _, err := m.Svc.Act(ctx, binyang, o.ID, "request_extension", order.Input{Version: &ver, Days: 3, Reason: "需要协调物业"}); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	pub, err := m.Svc.CreateFromChannel(ctx, order.SourceWeb, order.NewOrder{Type: order.Complaint, Title: "路灯不亮", Description: "小区门口路灯坏了",
+		Caller: &order.Caller{Name: "孙先生", Phone: "13800007777"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := login(t, base, "dispatcher")
+	body, _ = d.get("/orders/" + o.ID)
+	if !regexp.MustCompile(`申请延期 \d+ 个工作日（宾阳路居委会 书记）`).MatchString(body) {
+		t.Errorf("the extension request does not name the person:\n%s", section(body, "申请延期"))
+	}
+	body, _ = d.get("/orders/" + pub.ID)
+	if !strings.Contains(body, `<span class="muted who">市民网页</span>`) {
+		t.Errorf("the citizen form's order does not say 市民网页:\n%s", section(body, "timeline"))
+	}
+	body, _ = d.get("/search")
+	all := regexp.MustCompile(`href="/orders/(\d+)"`).FindAllStringSubmatch(body, -1)
+	whoRe := regexp.MustCompile(`<span class="muted who">([^<]*)</span>`)
+	seen := 0
+	for _, id := range all {
+		page, _ := d.get("/orders/" + id[1])
+		for _, w := range whoRe.FindAllStringSubmatch(page, -1) {
+			seen++
+			if regexp.MustCompile(`[A-Za-z]`).MatchString(strings.ReplaceAll(w[1], "Open311", "")) {
+				t.Errorf("order %s: the timeline names %q", id[1], w[1])
+			}
+		}
+	}
+	if seen < 20 {
+		t.Fatalf("only %d timeline actors seen", seen)
+	}
+}
+
+// section is the part of a page around a word, for failure messages.
+func section(body, word string) string {
+	i := strings.Index(body, word)
+	if i < 0 {
+		return "(" + word + " not on the page)"
+	}
+	return body[max(0, i-300):min(len(body), i+600)]
 }

@@ -302,3 +302,25 @@ func (p *Page) Place(v any) string {
 	}
 	return ""
 }
+
+// Who names the actor of an event for people (service.WhoIs): a user's
+// display name and unit — the unit left out when the name already says it
+// ("宾阳路居委会 书记") — or the channel an order came in by, in the page's
+// language; never a bare login when the user is known.
+func (p *Page) Who(username string) string {
+	w := p.w.svc.WhoIs(p.r.Context(), username)
+	switch {
+	case w.Channel != "":
+		return p.T("actor." + w.Channel)
+	case w.Name == "":
+		return p.UnitName(w.Unit)
+	case w.Unit == "":
+		return w.Name
+	}
+	unit := p.UnitName(w.Unit)
+	first, _, _ := strings.Cut(w.Name, " ")
+	if strings.Contains(w.Name, unit) || strings.Contains(unit, first) {
+		return w.Name
+	}
+	return p.T("who.name_unit", w.Name, unit)
+}
