@@ -272,7 +272,7 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 	}
 	if act == order.ActUrge && o.Unit != "" {
 		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
-			Message: "工单 " + o.Number + " 被催办 / order urged", CreatedAt: now}); err != nil {
+			Message: "工单 " + o.Number + " 被催办", CreatedAt: now}); err != nil {
 			s.Log.Error("urge notification failed", "err", err)
 		}
 	}

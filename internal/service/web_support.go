@@ -83,13 +83,15 @@ func (s *Service) CountOrders(ctx context.Context, a Actor, q ListQuery, limit i
 // Place is where an order is, written once for every page and export
 // (order.Place with the compound's name; an unknown code shows as itself).
 func (s *Service) Place(o *order.Order) string {
-	name := o.Compound
-	if o.Compound != "" {
-		s.mu.RLock()
-		if c, ok := s.compounds[o.Compound]; ok {
-			name = c.Name
-		}
-		s.mu.RUnlock()
+	return order.Place(s.CompoundName(o.Compound), o.Building, o.Address)
+}
+
+// CompoundName is a compound's name (its code when unknown).
+func (s *Service) CompoundName(code string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if c, ok := s.compounds[code]; ok {
+		return c.Name
 	}
-	return order.Place(name, o.Building, o.Address)
+	return code
 }

@@ -4,6 +4,7 @@ package web
 // before its fix.
 
 import (
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -130,4 +131,106 @@ func section(body, word string) string {
 		return "(" + word + " not on the page)"
 	}
 	return body[max(0, i-300):min(len(body), i+600)]
+}
+
+// zhAllowed are the Latin words a Chinese page may show: codes and names
+// that are written in Latin letters in Chinese too.
+var zhAllowed = map[string]bool{"Excel": true, "CSV": true, "Open311": true, "API": true, "n": true, "ID": true,
+	"A": true, "B": true, "C": true, "D": true, "E": true, "F": true, "Tab": true, "Enter": true, "PNG": true, "JPEG": true, "JPG": true, "MB": true, "KB": true, "A4": true,
+	"JSON": true, "json": true, "GeoJSON": true, "holiday-cn": true}
+
+var (
+	dropRe  = regexp.MustCompile(`(?is)<(script|style|code|noscript)\b[^>]*>.*?</(script|style|code|noscript)>|<[a-z]+[^>]*\blang="en"[^>]*>[^<]*<`)
+	attrRe  = regexp.MustCompile(`(?i)\b(?:title|placeholder|aria-label|alt)="([^"]*)"`)
+	tagRe   = regexp.MustCompile(`(?s)<[^>]*>`)
+	latinRe = regexp.MustCompile(`[A-Za-z][A-Za-z_.'-]*`)
+)
+
+// latinWords lists the Latin words a page shows (text and the attributes
+// people read), apart from zhAllowed.
+func latinWords(body string) []string {
+	body = dropRe.ReplaceAllString(body, "<")
+	var text []string
+	for _, m := range attrRe.FindAllStringSubmatch(body, -1) {
+		text = append(text, m[1])
+	}
+	text = append(text, tagRe.ReplaceAllString(body, " "))
+	var out []string
+	for _, t := range text {
+		for _, w := range latinRe.FindAllString(t, -1) {
+			w = strings.Trim(w, ".'-_")
+			if w != "" && !zhAllowed[w] && !strings.ContainsAny(w, "._") { // a.b and a_b are codes
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// TestChineseAlone renders every page in Chinese, as each role and with
+// the demo's orders, and fails on a Latin word outside zhAllowed.
+func TestChineseAlone(t *testing.T) {
+	_, base := server(t)
+	pages := map[string][]string{
+		"operator":   {"/intake", "/queue?tab=reviewed", "/search?q=噪音", "/notifications", "/intake/assist?title=夜间施工噪音&description=", "/intake/buildings?compound=sanjiang", "/nope"},
+		"dispatcher": {"/queue", "/queue?tab=returned", "/queue?tab=return_requested", "/queue?tab=replied", "/queue?tab=reviewed", "/queue?tab=overdue", "/queue?tab=supervised", "/board", "/search", "/notifications", "/hotspots", "/dashboard", "/dashboard/ranking", "/dashboard/trends", "/dashboard/map", "/dashboard/praise", "/bigscreen"},
+		"binyang":    {"/inbox", "/inbox?step=contact", "/inbox?step=progress", "/inbox?step=near", "/notifications", "/dashboard"},
+		"leader":     {"/board", "/dashboard", "/search?q=工地"},
+		"admin":      {"/admin/users", "/admin/units", "/admin/categories", "/admin/policy", "/admin/calendar", "/admin/models"},
+		"volunteer":  {"/notifications"},
+	}
+	var anon client
+	anon = client{t: t, base: base, c: login(t, base, "operator").c}
+	anon.c = &http.Client{}
+	pages[""] = []string{"/login"}
+	check := func(who string, c *client, path string) {
+		body, _ := c.get(path)
+		if ws := latinWords(body); len(ws) > 0 {
+			t.Errorf("%s %s shows Latin words %q", who, path, ws)
+		}
+	}
+	for who, paths := range pages {
+		c := &anon
+		if who != "" {
+			c = login(t, base, who)
+		}
+		for _, p := range paths {
+			check(who, c, p)
+		}
+	}
+	d := login(t, base, "dispatcher")
+	body, _ := d.get("/search")
+	for _, m := range regexp.MustCompile(`href="/orders/(\d+)"`).FindAllStringSubmatch(body, -1) {
+		check("dispatcher", d, "/orders/"+m[1])
+	}
+	h := login(t, base, "binyang")
+	body, _ = h.get("/inbox?step=progress")
+	for _, m := range regexp.MustCompile(`href="/orders/(\d+)"`).FindAllStringSubmatch(body, -1) {
+		check("binyang", h, "/orders/"+m[1])
+	}
+}
+
+// TestOwnNotFoundPage: an unknown address gets the site's page, in the
+// user's language, signed in or not; the API keeps its JSON error.
+func TestOwnNotFoundPage(t *testing.T) {
+	_, base := server(t)
+	anon := &client{t: t, base: base, c: &http.Client{}}
+	for _, c := range []struct {
+		who  *client
+		path string
+		want string
+	}{
+		{anon, "/no/such/page", "找不到"},
+		{anon, "/no/such/page?lang=en", "not found"},
+		{login(t, base, "operator"), "/orders/1/nope/deeper", "找不到"},
+	} {
+		body, status := c.who.get(c.path)
+		if status != 404 || strings.Contains(body, "404 page not found") || !strings.Contains(strings.ToLower(body), c.want) || !strings.Contains(body, `<html lang=`) {
+			t.Errorf("GET %s: %d\n%s", c.path, status, body)
+		}
+	}
+	body, status := anon.get("/api/v1/nope")
+	if status != 404 || !strings.Contains(body, `"code":"not_found"`) {
+		t.Errorf("GET /api/v1/nope: %d %s", status, body)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"hotline/internal/calendar"
 	"hotline/internal/order"
 	"hotline/internal/service"
+	"hotline/internal/store"
 )
 
 // Languages are the catalogues in i18n/: zh (the default) and en.
@@ -324,3 +325,17 @@ func (p *Page) Who(username string) string {
 	}
 	return p.T("who.name_unit", w.Name, unit)
 }
+
+// NotifyText is a notification in the page's language, written from its
+// kind, order number and deadline; the stored message (Chinese, for the
+// API) shows only for a kind the catalogue does not know.
+func (p *Page) NotifyText(n store.Notification) string {
+	key := "notify.text." + n.Kind
+	if _, ok := p.w.catalog[p.Lang][key]; !ok {
+		return n.Message
+	}
+	return p.T(key, n.Number, p.Time(n.Deadline))
+}
+
+// CompoundName is a compound's name.
+func (p *Page) CompoundName(code string) string { return p.w.svc.CompoundName(code) }

@@ -101,6 +101,7 @@ func New(svc *service.Service, a *api.API, demo bool) (*Web, error) {
 func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", w.static))
 	mux.HandleFunc("GET /{$}", w.page(nil, w.home))
+	mux.HandleFunc("/", w.notFound)
 	mux.HandleFunc("GET /login", w.loginForm)
 	mux.HandleFunc("POST /login", w.login)
 	mux.HandleFunc("POST /logout", w.logout)
@@ -405,4 +406,17 @@ func safeReturn(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// notFound answers every URL no route claims (the mux's own answer is a
+// bare English "404 page not found"): the site's error page in the user's
+// language, with the header of a signed-in user so they can go on from it.
+// It does not send anyone to the login page: an unknown address is
+// unknown whoever asks.
+func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
+	p := w.newPage(rw, r)
+	if u, err := w.svc.Authenticate(r.Context(), api.Token(r)); err == nil {
+		p.User, p.Actor, p.CSRF = u, service.ActorOf(u), csrfToken(api.Token(r))
+	}
+	w.fail(rw, r, p, apperr.New(apperr.NotFound, "no page %s", r.URL.Path))
 }
