@@ -1,6 +1,9 @@
 package order
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Place writes where an order is, the one way every page, export and
 // notification writes it: the compound's name and the building run
@@ -30,4 +33,28 @@ func Place(compoundName, building, address string) string {
 		return address + " " + head
 	}
 	return head + " " + address
+}
+
+// RunningDeadline is the deadline the order's current step runs against,
+// the one a list counts down to: signing while dispatched, first contact
+// once accepted, the reply while in progress (and during a return request,
+// the step it was asked from). A replied, reviewed or closed order has no
+// running deadline: its reply is in, so nothing counts down any more.
+func (o Order) RunningDeadline() *time.Time {
+	st := o.Status
+	if st == ReturnRequested {
+		st = o.ReturnFrom
+		if st != Dispatched && st != Accepted {
+			st = InProgress
+		}
+	}
+	switch st {
+	case Dispatched:
+		return o.SignDue
+	case Accepted:
+		return o.ContactDue
+	case InProgress:
+		return o.Due
+	}
+	return nil
 }

@@ -282,6 +282,7 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 
 func addCounts(t, m *store.MetricCounts) {
 	t.Dispatched += m.Dispatched
+	t.ResponseDue += m.ResponseDue
 	t.Responded += m.Responded
 	t.OnTimeDue += m.OnTimeDue
 	t.OnTime += m.OnTime
@@ -878,7 +879,7 @@ var rateCols = []report.Column{
 }
 
 func rateValues(r Rates, s Samples) []any {
-	return []any{r.Response, s.Dispatched, r.OnTime, s.OnTimeBase, r.Resolution, r.Satisfaction, s.Callbacks, r.Reopen, s.Closed}
+	return []any{r.Response, s.ResponseBase, r.OnTime, s.OnTimeBase, r.Resolution, r.Satisfaction, s.Callbacks, r.Reopen, s.Closed}
 }
 
 func rankingSheet(b *report.Book, rk Ranking) {
@@ -919,7 +920,7 @@ func overviewSheets(b *report.Book, ov Overview) {
 	pct := func(label string, cur, prev, ch *float64, n int) {
 		sh.Add(label, pctText(cur), pctText(prev), changeText(ch), n)
 	}
-	pct("响应率", ov.Response, ov.PreviousRates.Response, ov.Change.Response, ov.Samples.Dispatched)
+	pct("响应率", ov.Response, ov.PreviousRates.Response, ov.Change.Response, ov.Samples.ResponseBase)
 	pct("按时办结率", ov.OnTime, ov.PreviousRates.OnTime, ov.Change.OnTime, ov.Samples.OnTimeBase)
 	pct("解决率", ov.Resolution, ov.PreviousRates.Resolution, ov.Change.Resolution, ov.Samples.Callbacks)
 	pct("满意率", ov.Satisfaction, ov.PreviousRates.Satisfaction, ov.Change.Satisfaction, ov.Samples.Callbacks)

@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"strings"
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
@@ -94,4 +95,24 @@ func (s *Service) CompoundName(code string) string {
 		return c.Name
 	}
 	return code
+}
+
+// SuggestUnit is the one unit suggested for dispatching an order, the same
+// at intake, in the queue and on the order page: what the text suggests
+// (the intelligence, learnt from which unit kept such orders; intake shows
+// the same call's answer) and, when it has nothing, the category's unit
+// (or its parent's).
+func (s *Service) SuggestUnit(o *order.Order) string {
+	if sug := s.Suggest(o.Title, o.Description); sug.Unit != nil && sug.Unit.Code != "" {
+		return sug.Unit.Code
+	}
+	if c, ok := s.Category(o.Category); ok && c.Unit != "" {
+		return c.Unit
+	}
+	if i := strings.IndexByte(o.Category, '.'); i > 0 {
+		if c, ok := s.Category(o.Category[:i]); ok {
+			return c.Unit
+		}
+	}
+	return ""
 }

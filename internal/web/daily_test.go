@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -232,5 +233,116 @@ func TestOwnNotFoundPage(t *testing.T) {
 	body, status := anon.get("/api/v1/nope")
 	if status != 404 || !strings.Contains(body, `"code":"not_found"`) {
 		t.Errorf("GET /api/v1/nope: %d %s", status, body)
+	}
+}
+
+// TestListedInconsistencies covers issue 18's point 7, one check each.
+func TestListedInconsistencies(t *testing.T) {
+	_, base := server(t)
+	// The operator's 回访队列 is a page of its own.
+	op := login(t, base, "operator")
+	body, _ := op.get("/queue")
+	if !strings.Contains(body, `<h1 class="pagetitle">回访队列</h1>`) || strings.Contains(body, "tab=received") || strings.Contains(body, "派单队列") {
+		t.Errorf("the operator's queue is the dispatcher's page:\n%s", section(body, "pagetitle"))
+	}
+	if ids := regexp.MustCompile(`href="/orders/(\d+)"`).FindStringSubmatch(body); ids != nil {
+		page, _ := op.get("/orders/" + ids[1])
+		if !strings.Contains(page, "← 回访队列") {
+			t.Errorf("the operator's order page links back to %s", section(page, "crumbs"))
+		}
+	}
+	// One suggestion: the queue preselects what the order page preselects.
+	d := login(t, base, "dispatcher")
+	body, _ = d.get("/queue?tab=received")
+	rowRe := regexp.MustCompile(`(?s)href="/orders/(\d+)".*?<option value="([a-z_]+)" selected>`)
+	rows := rowRe.FindAllStringSubmatch(body, -1)
+	if len(rows) == 0 {
+		t.Fatal("no preselected unit in the queue")
+	}
+	selRe := regexp.MustCompile(`(?s)id="dispatch-unit".*?<option value="([a-z_]+)" selected>`)
+	for _, r := range rows {
+		page, _ := d.get("/orders/" + r[1])
+		m := selRe.FindStringSubmatch(page)
+		if m == nil || m[1] != r[2] {
+			t.Errorf("order %s: the queue suggests %s, the order page %v", r[1], r[2], m)
+		}
+	}
+	// The center's own row has no response or on-time rate.
+	body, _ = d.get("/dashboard")
+	if m := regexp.MustCompile(`(?s)<th scope="row">城运中心（未派）</th><td class="num">\d+</td>\s*<td class="num"([^>]*)>([^<]*)<`).FindStringSubmatch(body); m == nil || m[2] != "—" {
+		t.Errorf("the center's row shows a response rate: %q", m)
+	}
+}
+
+// TestPageWording: "超期 0分钟", "。；" and the countdown after a reply.
+func TestPageWording(t *testing.T) {
+	w, err := New(nil, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Page{w: w, Lang: "zh"}
+	now := time.Now()
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{{now.Add(-10 * time.Second), "刚刚超期"}, {now.Add(30 * time.Second), "剩不到 1 分钟"}, {now.Add(-90 * time.Second), "超期 1分钟"}} {
+		if got := p.Left(&c.at); got != c.want {
+			t.Errorf("Left(%v) = %q, want %q", time.Until(c.at).Round(time.Second), got, c.want)
+		}
+	}
+	if got := p.BodyText(map[string]any{"note": "已联系物业。", "reason": "需要时间；"}); strings.Contains(got, "。；") || strings.Contains(got, "；；") {
+		t.Errorf("BodyText doubles punctuation: %q", got)
+	}
+	due := now.Add(-time.Hour)
+	for _, st := range []order.Status{order.Replied, order.Reviewed, order.Closed} {
+		o := order.Order{Status: st, Due: &due}
+		if o.RunningDeadline() != nil {
+			t.Errorf("a %s order still counts down to its reply deadline", st)
+		}
+	}
+	o := order.Order{Status: order.InProgress, Due: &due}
+	if o.RunningDeadline() != &due {
+		t.Error("an order in progress does not count down to its reply deadline")
+	}
+}
+
+// TestResponseRateWaitsForContactDue: an order just dispatched to a unit
+// does not count against its response rate before its contact deadline
+// (a unit with one such order showed 0.0%).
+func TestResponseRateWaitsForContactDue(t *testing.T) {
+	m, _ := server(t)
+	ctx := t.Context()
+	lead := service.Actor{Username: "leader", Role: order.RoleLeader}
+	rk, err := m.Svc.DashboardRanking(ctx, lead, "", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := ""
+	for _, u := range rk.Units {
+		if u.Samples.Dispatched == 0 && u.Code != "" {
+			unit = u.Code
+			break
+		}
+	}
+	if unit == "" {
+		t.Fatal("every demo unit has dispatched orders this month")
+	}
+	disp := service.Actor{Username: "dispatcher", Role: order.RoleDispatcher, Unit: "center"}
+	o, err := m.Svc.CreateOrder(ctx, disp, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Urgency: order.Normal, Title: "人行道地砖松动", Description: "人行道地砖松动，老人容易绊倒",
+		Caller: &order.Caller{Name: "周先生", Phone: "13800005555"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver := o.Version
+	if _, err := m.Svc.Act(ctx, disp, o.ID, order.ActDispatch, order.Input{Version: &ver, Unit: unit}); err != nil {
+		t.Fatal(err)
+	}
+	ov, err := m.Svc.DashboardOverview(ctx, lead, "", "", unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ov.Samples.Dispatched != 1 || ov.Samples.ResponseBase != 0 || ov.Response != nil {
+		t.Errorf("%s after one dispatch: dispatched %d, response base %d, response rate %v; want 1, 0, no rate",
+			unit, ov.Samples.Dispatched, ov.Samples.ResponseBase, ov.Response)
 	}
 }

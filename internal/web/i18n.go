@@ -140,6 +140,12 @@ func (p *Page) Left(t *time.Time) string {
 	days, hours, mins := int(d.Hours())/24, int(d.Hours())%24, int(d.Minutes())%60
 	var s string
 	switch {
+	case d < time.Minute:
+		// "超期 0分钟" reads as a contradiction: say it is about now.
+		if late {
+			return p.T("left.just_late")
+		}
+		return p.T("left.under_minute")
 	case days > 0:
 		s = p.T("left.dh", days, hours)
 	case hours > 0:
@@ -266,6 +272,9 @@ func (p *Page) BodyText(b map[string]any) string {
 		default:
 			s = fmt.Sprint(v)
 		}
+		// The parts are joined with "；": a value's own closing stop would
+		// double it ("。；").
+		s = strings.TrimRight(strings.TrimSpace(s), "。；;，,")
 		parts = append(parts, p.T("field."+k)+"："+s)
 	}
 	return strings.Join(parts, "；")

@@ -58,14 +58,7 @@ func (w *Web) orderData(p *Page, id string) (orderView, error) {
 		if v.Units, err = w.activeUnits(ctx); err != nil {
 			return v, err
 		}
-		if c, ok := w.svc.Category(o.Category); ok && c.Unit != "" {
-			v.Suggested = c.Unit
-		} else if c, ok := w.svc.Category(parentCode(o.Category)); ok {
-			v.Suggested = c.Unit
-		}
-		if sug := w.svc.Suggest(o.Title, o.Description); v.Suggested == "" && sug.Unit != nil {
-			v.Suggested = sug.Unit.Code
-		}
+		v.Suggested = w.svc.SuggestUnit(&o.Order)
 	}
 	if p.Is("operator", "dispatcher", "handler") {
 		if past, err := w.svc.PastCases(ctx, p.Actor, o.ID, 5); err == nil {
