@@ -116,3 +116,16 @@ func (s *Service) SuggestUnit(o *order.Order) string {
 	}
 	return ""
 }
+
+// OrderPhotos lists an order's photos (without their bytes) for staff who
+// may see the order: the citizen's and the handlers' site photos.
+func (s *Service) OrderPhotos(ctx context.Context, a Actor, id string) ([]store.Photo, error) {
+	o, err := s.Store.GetOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Visible(a) {
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+	}
+	return s.Store.Photos(ctx, id)
+}

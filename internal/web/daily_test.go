@@ -4,6 +4,11 @@ package web
 // before its fix.
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	pngenc "image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,6 +18,7 @@ import (
 
 	"hotline/internal/order"
 	"hotline/internal/service"
+	"hotline/internal/store"
 )
 
 var createdRe = regexp.MustCompile(`href="/orders/(\d+)">`)
@@ -103,7 +109,7 @@ func TestTimelineNamesPeople(t *testing.T) {
 	if !regexp.MustCompile(`申请延期 \d+ 个工作日（宾阳路居委会 书记）`).MatchString(body) {
 		t.Errorf("the extension request does not name the person:\n%s", section(body, "申请延期"))
 	}
-	body, _ = d.get("/orders/" + pub.ID)
+	body, _ = d.get("/orders/" + pub.Order.ID)
 	if !strings.Contains(body, `<span class="muted who">市民网页</span>`) {
 		t.Errorf("the citizen form's order does not say 市民网页:\n%s", section(body, "timeline"))
 	}
@@ -344,5 +350,43 @@ func TestResponseRateWaitsForContactDue(t *testing.T) {
 	if ov.Samples.Dispatched != 1 || ov.Samples.ResponseBase != 0 || ov.Response != nil {
 		t.Errorf("%s after one dispatch: dispatched %d, response base %d, response rate %v; want 1, 0, no rate",
 			unit, ov.Samples.Dispatched, ov.Samples.ResponseBase, ov.Response)
+	}
+}
+
+// TestCitizenPhotosShown: a citizen's photo is on the staff order page as
+// a thumbnail that opens the photo, served only to staff who see the order.
+func TestCitizenPhotosShown(t *testing.T) {
+	m, base := server(t)
+	var png bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	img.Set(3, 4, color.RGBA{200, 10, 10, 255})
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := m.Svc.CreatePublic(t.Context(), order.SourceWeb, order.NewOrder{Type: order.Complaint, Urgency: order.Normal, Title: "垃圾堆在楼下",
+		Description: "楼下垃圾三天没人清运，附照片", Caller: &order.Caller{Name: "吴女士", Phone: "13800006666"}},
+		store.PublicMeta{}, []store.Photo{{ContentType: "image/png", Width: 40, Height: 30, Size: png.Len(), Data: png.Bytes(), CreatedAt: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := login(t, base, "dispatcher")
+	body, _ := d.get("/orders/" + pub.Order.ID)
+	src := regexp.MustCompile(`<a href="#photo-(\d+)"[^>]*><img src="(/orders/\d+/photos/\d+)"`).FindStringSubmatch(body)
+	if src == nil || !strings.Contains(body, `id="photo-`+src[1]+`"`) {
+		t.Fatalf("no photo thumbnail on the order page:\n%s", section(body, "h-desc"))
+	}
+	resp, err := d.c.Get(base + src[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !bytes.Equal(got, png.Bytes()) {
+		t.Errorf("the photo: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+	}
+	// Not dispatched yet: a committee does not see it, nor its photo.
+	h := login(t, base, "binyang")
+	if _, status := h.get(src[2]); status != 403 && status != 404 {
+		t.Errorf("another unit's handler gets the photo: %d", status)
 	}
 }
