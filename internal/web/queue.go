@@ -137,13 +137,6 @@ func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
 	w.render(rw, p, http.StatusOK, "queue")
 }
 
-func parentCode(c string) string {
-	if i := strings.IndexByte(c, '.'); i > 0 {
-		return c[:i]
-	}
-	return ""
-}
-
 // activeUnits are the units an order can be dispatched to.
 func (w *Web) activeUnits(ctx context.Context) ([]store.Unit, error) {
 	all, err := w.svc.Units(ctx)
