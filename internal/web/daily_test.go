@@ -386,3 +386,29 @@ func TestCitizenPhotosShown(t *testing.T) {
 		t.Errorf("another unit's handler gets the photo: %d", status)
 	}
 }
+
+// TestDispatchNotifiesUnit: a unit is told at once of an order dispatched
+// to it, in its language.
+func TestDispatchNotifiesUnit(t *testing.T) {
+	m, base := server(t)
+	ctx := t.Context()
+	disp := service.Actor{Username: "dispatcher", Role: order.RoleDispatcher, Unit: "center"}
+	o, err := m.Svc.CreateOrder(ctx, disp, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Urgency: order.Normal,
+		Title: "井盖缺失", Description: "路口井盖没了，很危险", Caller: &order.Caller{Name: "冯先生", Phone: "13800004444"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver := o.Version
+	if _, err := m.Svc.Act(ctx, disp, o.ID, order.ActDispatch, order.Input{Version: &ver, Unit: "binyang"}); err != nil {
+		t.Fatal(err)
+	}
+	h := login(t, base, "binyang")
+	body, _ := h.get("/notifications")
+	if !strings.Contains(body, "新工单 "+o.Number+" 已派给本单位") {
+		t.Errorf("the committee is not told of the new order:\n%s", section(body, "notes"))
+	}
+	body, _ = h.get("/notifications?lang=en")
+	if !strings.Contains(body, "New order "+o.Number+" dispatched to your unit") {
+		t.Errorf("not in English:\n%s", section(body, "notes"))
+	}
+}
