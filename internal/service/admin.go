@@ -177,6 +177,7 @@ func (s *Service) AddUser(ctx context.Context, a Actor, username, password strin
 	}
 	u, err := s.CreateUser(ctx, username, password, role, unit, name)
 	if err == nil {
+		s.forgetPeople()
 		s.audit(ctx, a, "user_add", username)
 	}
 	return u, err

@@ -282,6 +282,7 @@ func (s *Service) DashboardOverview(ctx context.Context, a Actor, from, to, unit
 
 func addCounts(t, m *store.MetricCounts) {
 	t.Dispatched += m.Dispatched
+	t.ResponseDue += m.ResponseDue
 	t.Responded += m.Responded
 	t.OnTimeDue += m.OnTimeDue
 	t.OnTime += m.OnTime
@@ -879,7 +880,7 @@ var rateCols = []report.Column{
 }
 
 func rateValues(r Rates, s Samples) []any {
-	return []any{r.Response, s.Dispatched, r.OnTime, s.OnTimeBase, r.Resolution, r.Satisfaction, s.Callbacks, r.Reopen, s.Closed}
+	return []any{r.Response, s.ResponseBase, r.OnTime, s.OnTimeBase, r.Resolution, r.Satisfaction, s.Callbacks, r.Reopen, s.Closed}
 }
 
 func rankingSheet(b *report.Book, rk Ranking) {
@@ -920,7 +921,7 @@ func overviewSheets(b *report.Book, ov Overview) {
 	pct := func(label string, cur, prev, ch *float64, n int) {
 		sh.Add(label, pctText(cur), pctText(prev), changeText(ch), n)
 	}
-	pct("响应率", ov.Response, ov.PreviousRates.Response, ov.Change.Response, ov.Samples.Dispatched)
+	pct("响应率", ov.Response, ov.PreviousRates.Response, ov.Change.Response, ov.Samples.ResponseBase)
 	pct("按时办结率", ov.OnTime, ov.PreviousRates.OnTime, ov.Change.OnTime, ov.Samples.OnTimeBase)
 	pct("解决率", ov.Resolution, ov.PreviousRates.Resolution, ov.Change.Resolution, ov.Samples.Callbacks)
 	pct("满意率", ov.Satisfaction, ov.PreviousRates.Satisfaction, ov.Change.Satisfaction, ov.Samples.Callbacks)
@@ -1014,7 +1015,7 @@ func (s *Service) OrdersReport(ctx context.Context, a Actor, q ListQuery) (*repo
 				over = "是"
 			}
 			sh.Add(v.Number, v.CreatedAt, TypeNames[string(v.Type)], urg[v.Urgency], StatusNames[v.Status], v.Title, nameOr(names, v.Category),
-				s.unitName(v.Unit), v.Address, v.DispatchedAt, v.Due, v.RepliedAt, v.ClosedAt, over, v.ReopenCount, nameOr(outcome, v.Satisfaction))
+				s.unitName(v.Unit), s.Place(&v.Order), v.DispatchedAt, v.Due, v.RepliedAt, v.ClosedAt, over, v.ReopenCount, nameOr(outcome, v.Satisfaction))
 			n++
 		}
 		if next == "" || len(views) == 0 {

@@ -73,13 +73,13 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			var ns []store.Notification
 			if now.Before(c.Due) {
 				if c.Unit != "" {
-					ns = append(ns, store.Notification{Target: c.Unit, Kind: "warning", Message: "工单 " + c.Number + " 将于 " + due + " 到期 / due soon"})
+					ns = append(ns, store.Notification{Target: c.Unit, Kind: "warning", Message: "工单 " + c.Number + " 将于 " + due + " 到期"})
 				}
 			} else {
 				if c.Unit != "" {
-					ns = append(ns, store.Notification{Target: c.Unit, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）/ overdue"})
+					ns = append(ns, store.Notification{Target: c.Unit, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）"})
 				}
-				ns = append(ns, store.Notification{Target: CenterTarget, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）/ overdue"})
+				ns = append(ns, store.Notification{Target: CenterTarget, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）"})
 			}
 			for _, n := range ns {
 				n.OrderID, n.Deadline, n.CreatedAt = c.OrderID, c.Due, now

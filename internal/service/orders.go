@@ -291,8 +291,21 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 	}
 	if act == order.ActUrge && o.Unit != "" {
 		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
-			Message: "工单 " + o.Number + " 被催办 / order urged", CreatedAt: now}); err != nil {
+			Message: "工单 " + o.Number + " 被催办", CreatedAt: now}); err != nil {
 			s.Log.Error("urge notification failed", "err", err)
+		}
+	}
+	if (act == order.ActDispatch || act == order.ActRedispatch) && o.Unit != "" {
+		// The unit hears of a new order at once, not only when its signing
+		// deadline nears. Keyed by the signing deadline, so a later
+		// dispatch of the same order to the same unit is told again.
+		due := now
+		if o.SignDue != nil {
+			due = *o.SignDue
+		}
+		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "dispatched", Deadline: due,
+			Message: "新工单 " + o.Number + " 已派给本单位", CreatedAt: now}); err != nil {
+			s.Log.Error("dispatch notification failed", "err", err)
 		}
 	}
 	v := s.view(o, a, now)

@@ -123,6 +123,11 @@ func bruteMetrics(orders []bruteOrder, from, to, now time.Time, unit string, byU
 		if mine(o.unit) {
 			m := get(o.unit)
 			m.Dispatched++
+			// Issue 18: the response rate counts an order once it was
+			// contacted or its contact deadline has passed.
+			if o.contacted != nil || o.contactDue == nil || o.contactDue.Before(now) {
+				m.ResponseDue++
+			}
 			if le(o.contacted, o.contactDue) {
 				m.Responded++
 			}

@@ -85,6 +85,8 @@ type Service struct {
 	units      map[string]store.Unit
 	categories map[string]store.Category
 	compounds  map[string]store.Compound
+
+	peopleCache peopleCache // display names of users (people.go)
 }
 
 // New loads the settings the service caches (policy, units, categories,

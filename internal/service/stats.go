@@ -35,9 +35,12 @@ type Summary struct {
 // Samples are the denominators, so a reader can judge a rate's weight.
 type Samples struct {
 	Dispatched int `json:"dispatched"`
-	OnTimeBase int `json:"on_time_base"`
-	Callbacks  int `json:"callbacks"`
-	Closed     int `json:"closed"`
+	// ResponseBase is the response rate's denominator: dispatched orders
+	// contacted or whose contact_due has passed.
+	ResponseBase int `json:"response_base"`
+	OnTimeBase   int `json:"on_time_base"`
+	Callbacks    int `json:"callbacks"`
+	Closed       int `json:"closed"`
 }
 
 func rate(num, den int) *float64 {
@@ -50,12 +53,12 @@ func rate(num, den int) *float64 {
 
 func summarize(m *store.MetricCounts) (Rates, Samples) {
 	return Rates{
-		Response:     rate(m.Responded, m.Dispatched),
+		Response:     rate(m.Responded, m.ResponseDue),
 		OnTime:       rate(m.OnTime, m.OnTimeDue),
 		Resolution:   rate(m.CallbacksSolved, m.Callbacks),
 		Satisfaction: rate(m.CallbacksHappy, m.Callbacks),
 		Reopen:       rate(m.ClosedReopened, m.Closed),
-	}, Samples{Dispatched: m.Dispatched, OnTimeBase: m.OnTimeDue, Callbacks: m.Callbacks, Closed: m.Closed}
+	}, Samples{Dispatched: m.Dispatched, ResponseBase: m.ResponseDue, OnTimeBase: m.OnTimeDue, Callbacks: m.Callbacks, Closed: m.Closed}
 }
 
 // Period parses a from/to pair of dates (YYYY-MM-DD, Asia/Shanghai, both

@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"strings"
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
@@ -78,4 +79,53 @@ func (s *Service) CountOrders(ctx context.Context, a Actor, q ListQuery, limit i
 	f := store.Filter{Statuses: q.Status, Unit: q.Unit, Type: q.Type, Category: q.Category, Overdue: q.Overdue,
 		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: limit, SeenBy: seen}
 	return s.Store.CountMatching(ctx, f, limit)
+}
+
+// Place is where an order is, written once for every page and export
+// (order.Place with the compound's name; an unknown code shows as itself).
+func (s *Service) Place(o *order.Order) string {
+	return order.Place(s.CompoundName(o.Compound), o.Building, o.Address)
+}
+
+// CompoundName is a compound's name (its code when unknown).
+func (s *Service) CompoundName(code string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if c, ok := s.compounds[code]; ok {
+		return c.Name
+	}
+	return code
+}
+
+// SuggestUnit is the one unit suggested for dispatching an order, the same
+// at intake, in the queue and on the order page: what the text suggests
+// (the intelligence, learnt from which unit kept such orders; intake shows
+// the same call's answer) and, when it has nothing, the category's unit
+// (or its parent's).
+func (s *Service) SuggestUnit(o *order.Order) string {
+	if sug := s.Suggest(o.Title, o.Description); sug.Unit != nil && sug.Unit.Code != "" {
+		return sug.Unit.Code
+	}
+	if c, ok := s.Category(o.Category); ok && c.Unit != "" {
+		return c.Unit
+	}
+	if i := strings.IndexByte(o.Category, '.'); i > 0 {
+		if c, ok := s.Category(o.Category[:i]); ok {
+			return c.Unit
+		}
+	}
+	return ""
+}
+
+// OrderPhotos lists an order's photos (without their bytes) for staff who
+// may see the order: the citizen's and the handlers' site photos.
+func (s *Service) OrderPhotos(ctx context.Context, a Actor, id string) ([]store.Photo, error) {
+	o, err := s.Store.GetOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Visible(a) {
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+	}
+	return s.Store.Photos(ctx, id)
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -132,22 +133,61 @@ func PlaceKey(compound, address string) string {
 }
 
 // titles a citizen praises a person by.
-var praised = regexp.MustCompile(`(?:[\p{Han}]{2,3}(?:居委会|办|所|中心))?([\p{Han}])(书记|主任|社工|师傅|老师|阿姨|警官|同志|组长|医生|干部)`)
+var praisedTitle = regexp.MustCompile(`书记|主任|社工|师傅|老师|阿姨|警官|同志|组长|医生|干部`)
 
-// surnames that are not names in these phrases ("该书记", "各位老师").
-var notSurname = map[string]bool{"该": true, "各": true, "位": true, "的": true, "是": true, "和": true, "副": true, "小": false, "老": false}
+// surnames are the common Chinese surnames. The character before a title
+// names a person only when it is one: "会书记" (cut out of "居委会书记"),
+// "该书记", "老书记" and "感谢书记" name no one. A rare surname is missed
+// rather than a wrong person named.
+const surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤殷葛柳齐芦樊施洪庞尤"
 
-// PraisedPeople returns the people a praise names, like 王书记 or 李师傅,
-// in order of first mention, each once.
+// orgSuffixes end the name of a unit whose officer a praise may name by
+// title alone ("宾阳路居委会书记").
+var orgSuffixes = []string{"居委会", "居民区", "物业", "派出所", "街道", "城管", "中心", "办", "所", "站", "队"}
+
+// leadWords come before the unit in a praise, not inside its name.
+var leadWords = []string{"感谢", "谢谢", "表扬", "称赞", "点赞", "我们", "给", "向", "对", "和", "及", "的", "是", "让", "被", "请"}
+
+// PraisedPeople returns the people a praise names, in order of first
+// mention, each once: a surname and a title (王书记, 李师傅), or, when no
+// surname is given, the unit and the title (宾阳路居委会书记).
 func PraisedPeople(text string) []string {
 	var out []string
-	for _, m := range praised.FindAllStringSubmatch(text, -1) {
-		if notSurname[m[1]] {
+	add := func(p string) {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, loc := range praisedTitle.FindAllStringIndex(text, -1) {
+		title := text[loc[0]:loc[1]]
+		before := []rune(text[:loc[0]])
+		n := len(before)
+		if n == 0 {
 			continue
 		}
-		p := m[1] + m[2]
-		if utf8.RuneCountInString(p) >= 2 && !slices.Contains(out, p) {
-			out = append(out, p)
+		last := before[n-1]
+		verb := n >= 2 && (before[n-2] == '感' || before[n-2] == '谢' || before[n-2] == '多') && last == '谢'
+		if strings.ContainsRune(surnames, last) && !verb {
+			add(string(last) + title)
+			continue
+		}
+		// The run of Chinese characters before the title, after the last
+		// word that introduces it, may be a unit's name.
+		i := n
+		for i > 0 && n-i < 12 && unicode.Is(unicode.Han, before[i-1]) {
+			i--
+		}
+		run := string(before[i:])
+		for _, w := range leadWords {
+			if j := strings.LastIndex(run, w); j >= 0 {
+				run = run[j+len(w):]
+			}
+		}
+		for _, suf := range orgSuffixes {
+			if strings.HasSuffix(run, suf) && utf8.RuneCountInString(run) >= 3 {
+				add(run + title)
+				break
+			}
 		}
 	}
 	return out

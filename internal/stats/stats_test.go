@@ -71,4 +71,21 @@ func TestPraisedPeople(t *testing.T) {
 	if PraisedPeople("谢谢你们") != nil {
 		t.Error("no one named")
 	}
+	// Issue 18: real praise wordings (the demo's, and messages of the kind
+	// in the shared data's message board).
+	for text, want := range map[string][]string{
+		"感谢宾阳路居委会书记上门帮我家老人办理助餐，服务很贴心。": {"宾阳路居委会书记"},
+		"表扬宾阳路居委会书记":               {"宾阳路居委会书记"},
+		"再次感谢书记":                   nil,
+		"谢谢杨书记了":                   {"杨书记"},
+		"首先非常感谢彭书记对向阳财富街的关心":       {"彭书记"},
+		"委信息处的同志转达我对老书记的问候！谢谢":     nil,
+		"在这里也感谢辛苦的幼儿园老师":           nil,
+		"感谢龙华派出所张警官和物业的刘师傅帮忙找回电动车": {"张警官", "刘师傅"},
+		"谢谢三江小区物业阿姨每天打扫楼道":         {"三江小区物业阿姨"},
+	} {
+		if got := PraisedPeople(text); !reflect.DeepEqual(got, want) {
+			t.Errorf("PraisedPeople(%q) = %q, want %q", text, got, want)
+		}
+	}
 }

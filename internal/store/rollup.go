@@ -651,6 +651,7 @@ func (s *Store) RateCounts(ctx context.Context, f RollupFilter, dim string, now 
 		}
 		m := get(keyOf(k))
 		m.Dispatched += int(v[rDispatched])
+		m.ResponseDue += int(v[rDispatched])
 		m.Responded += int(v[rResponded])
 		m.OnTimeDue += int(v[rReplied])
 		m.OnTime += int(v[rOnTime])
@@ -665,13 +666,18 @@ func (s *Store) RateCounts(ctx context.Context, f RollupFilter, dim string, now 
 		return nil, mapErr(err)
 	}
 
-	// The time-dependent term: counted orders dispatched in the period, not
-	// replied in their current round, whose due has passed (orders_unreplied).
+	// The time-dependent terms, over counted orders dispatched in the period
+	// and not replied in their current round (orders_unreplied): those whose
+	// due has passed join the on-time denominator; those not yet contacted
+	// whose contact_due is still ahead leave the response denominator (a
+	// contact can only come before the reply, so every such order is here).
 	lcol := map[string]string{"": "''", "unit": "COALESCE(unit, '')", "category": "category", "type": "type",
 		"day": "((dispatched_at + 28800000000) / 86400000000)"}[dim]
 	largs := []any{micros(DayStart(f.FromDay)), micros(DayStart(f.ToDay)), micros(now)}
-	lq := `SELECT ` + lcol + `, COUNT(*) FROM orders WHERE replied_at IS NULL AND due IS NOT NULL AND type <> 'praise' AND status NOT IN ('invalid', 'merged', 'answered')
-		AND dispatched_at >= $1 AND dispatched_at < $2 AND due < $3`
+	lq := `SELECT ` + lcol + `, COALESCE(SUM(CASE WHEN due < $3 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN contacted_at IS NULL AND contact_due >= $3 THEN 1 ELSE 0 END), 0)
+		FROM orders WHERE replied_at IS NULL AND due IS NOT NULL AND type <> 'praise' AND status NOT IN ('invalid', 'merged', 'answered')
+		AND dispatched_at >= $1 AND dispatched_at < $2`
 	if f.Unit != "" {
 		// An expression, so that the planner stays on orders_unreplied
 		// rather than walking a unit's whole history by a unit index.
@@ -696,11 +702,13 @@ func (s *Store) RateCounts(ctx context.Context, f RollupFilter, dim string, now 
 	defer rows.Close()
 	for rows.Next() {
 		var k any
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
+		var late, ahead int
+		if err := rows.Scan(&k, &late, &ahead); err != nil {
 			return nil, mapErr(err)
 		}
-		get(keyOf(k)).OnTimeDue += n
+		m := get(keyOf(k))
+		m.OnTimeDue += late
+		m.ResponseDue -= ahead
 	}
 	return out, mapErr(rows.Err())
 }

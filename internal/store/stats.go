@@ -14,7 +14,8 @@ type MetricCounts struct {
 	Unit            string
 	Orders          int // orders created in the period
 	ByStatus        map[order.Status]int
-	Dispatched      int // denominator of the response rate
+	Dispatched      int // orders dispatched in the period
+	ResponseDue     int // denominator of the response rate: dispatched orders contacted or past contact_due
 	Responded       int
 	OnTimeDue       int // dispatched orders replied or past due
 	OnTime          int
@@ -88,6 +89,7 @@ func (s *Store) MetricsScan(ctx context.Context, from, to, now time.Time, unit s
 	nowArg := "$" + strconv.Itoa(len(args)+1)
 	rows, err = s.r.QueryContext(ctx, `SELECT `+sel+`, COUNT(*),
 		COALESCE(SUM(CASE WHEN contacted_at IS NOT NULL AND contacted_at <= contact_due THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN contacted_at IS NULL AND contact_due >= `+nowArg+` AND replied_at IS NULL AND due IS NOT NULL THEN 0 ELSE 1 END), 0),
 		COALESCE(SUM(CASE WHEN replied_at IS NOT NULL OR due < `+nowArg+` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN replied_at IS NOT NULL AND replied_at <= due THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0),
@@ -99,14 +101,15 @@ func (s *Store) MetricsScan(ctx context.Context, from, to, now time.Time, unit s
 	}
 	for rows.Next() {
 		var u string
-		var a, b, c, d, e, f int
-		if err := rows.Scan(&u, &a, &b, &c, &d, &e, &f); err != nil {
+		var a, b, rd, c, d, e, f int
+		if err := rows.Scan(&u, &a, &b, &rd, &c, &d, &e, &f); err != nil {
 			rows.Close()
 			return nil, mapErr(err)
 		}
 		m := get(u)
 		m.Dispatched += a
 		m.Responded += b
+		m.ResponseDue += rd
 		m.OnTimeDue += c
 		m.OnTime += d
 		m.Closed += e

@@ -239,7 +239,7 @@ type overviewView struct {
 
 func rateRows(o service.Overview) []rateRow {
 	return []rateRow{
-		{"response", o.Response, o.PreviousRates.Response, o.Change.Response, o.Samples.Dispatched, o.PreviousSamples.Dispatched, false},
+		{"response", o.Response, o.PreviousRates.Response, o.Change.Response, o.Samples.ResponseBase, o.PreviousSamples.ResponseBase, false},
 		{"on_time", o.OnTime, o.PreviousRates.OnTime, o.Change.OnTime, o.Samples.OnTimeBase, o.PreviousSamples.OnTimeBase, false},
 		{"resolution", o.Resolution, o.PreviousRates.Resolution, o.Change.Resolution, o.Samples.Callbacks, o.PreviousSamples.Callbacks, false},
 		{"satisfaction", o.Satisfaction, o.PreviousRates.Satisfaction, o.Change.Satisfaction, o.Samples.Callbacks, o.PreviousSamples.Callbacks, false},

@@ -11,6 +11,8 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/service"
+	"hotline/internal/store"
 )
 
 // Languages are the catalogues in i18n/: zh (the default) and en.
@@ -140,6 +142,12 @@ func (p *Page) Left(t *time.Time) string {
 	days, hours, mins := int(d.Hours())/24, int(d.Hours())%24, int(d.Minutes())%60
 	var s string
 	switch {
+	case d < time.Minute:
+		// "超期 0分钟" reads as a contradiction: say it is about now.
+		if late {
+			return p.T("left.just_late")
+		}
+		return p.T("left.under_minute")
 	case days > 0:
 		s = p.T("left.dh", days, hours)
 	case hours > 0:
@@ -266,6 +274,9 @@ func (p *Page) BodyText(b map[string]any) string {
 		default:
 			s = fmt.Sprint(v)
 		}
+		// The parts are joined with "；": a value's own closing stop would
+		// double it ("。；").
+		s = strings.TrimRight(strings.TrimSpace(s), "。；;，,")
 		parts = append(parts, p.T("field."+k)+"："+s)
 	}
 	return strings.Join(parts, "；")
@@ -287,3 +298,55 @@ var funcs = template.FuncMap{
 
 // Conf shows a model confidence as a percentage.
 func (p *Page) Conf(c float64) string { return fmt.Sprintf("%.0f%%", c*100) }
+
+// Place is where an order is (service.Place: compound, building, free
+// address, nothing twice).
+func (p *Page) Place(v any) string {
+	switch o := v.(type) {
+	case service.OrderView:
+		return p.w.svc.Place(&o.Order)
+	case *service.OrderView:
+		return p.w.svc.Place(&o.Order)
+	case order.Order:
+		return p.w.svc.Place(&o)
+	case *order.Order:
+		return p.w.svc.Place(o)
+	}
+	return ""
+}
+
+// Who names the actor of an event for people (service.WhoIs): a user's
+// display name and unit — the unit left out when the name already says it
+// ("宾阳路居委会 书记") — or the channel an order came in by, in the page's
+// language; never a bare login when the user is known.
+func (p *Page) Who(username string) string {
+	w := p.w.svc.WhoIs(p.r.Context(), username)
+	switch {
+	case w.Channel != "":
+		return p.T("actor." + w.Channel)
+	case w.Name == "":
+		return p.UnitName(w.Unit)
+	case w.Unit == "":
+		return w.Name
+	}
+	unit := p.UnitName(w.Unit)
+	first, _, _ := strings.Cut(w.Name, " ")
+	if strings.Contains(w.Name, unit) || strings.Contains(unit, first) {
+		return w.Name
+	}
+	return p.T("who.name_unit", w.Name, unit)
+}
+
+// NotifyText is a notification in the page's language, written from its
+// kind, order number and deadline; the stored message (Chinese, for the
+// API) shows only for a kind the catalogue does not know.
+func (p *Page) NotifyText(n store.Notification) string {
+	key := "notify.text." + n.Kind
+	if _, ok := p.w.catalog[p.Lang][key]; !ok {
+		return n.Message
+	}
+	return p.T(key, n.Number, p.Time(n.Deadline))
+}
+
+// CompoundName is a compound's name.
+func (p *Page) CompoundName(code string) string { return p.w.svc.CompoundName(code) }

@@ -23,6 +23,7 @@ type orderView struct {
 	Return    string
 	Past      []service.PastCase // similar closed orders with their replies
 	PastOn    bool               // the block is shown (the user's role, the intelligence running)
+	Photos    []store.Photo      // the citizen's and the handlers' photos, without bytes
 }
 
 type childRow struct {
@@ -58,14 +59,10 @@ func (w *Web) orderData(p *Page, id string) (orderView, error) {
 		if v.Units, err = w.activeUnits(ctx); err != nil {
 			return v, err
 		}
-		if c, ok := w.svc.Category(o.Category); ok && c.Unit != "" {
-			v.Suggested = c.Unit
-		} else if c, ok := w.svc.Category(parentCode(o.Category)); ok {
-			v.Suggested = c.Unit
-		}
-		if sug := w.svc.Suggest(o.Title, o.Description); v.Suggested == "" && sug.Unit != nil {
-			v.Suggested = sug.Unit.Code
-		}
+		v.Suggested = w.svc.SuggestUnit(&o.Order)
+	}
+	if v.Photos, err = w.svc.OrderPhotos(ctx, p.Actor, o.ID); err != nil {
+		return v, err
 	}
 	if p.Is("operator", "dispatcher", "handler") {
 		if past, err := w.svc.PastCases(ctx, p.Actor, o.ID, 5); err == nil {
@@ -159,4 +156,20 @@ func (w *Web) orderAct(rw http.ResponseWriter, r *http.Request, p *Page) {
 	v.Return = safeReturn(r.PostFormValue("return"), "")
 	p.Data = v
 	w.render(rw, p, status, "order")
+}
+
+// orderPhoto sends one photo of an order to staff who may see the order
+// (the page's thumbnails and their enlargement). Never cached by a shared
+// cache: the citizen's photos are personal data.
+func (w *Web) orderPhoto(rw http.ResponseWriter, r *http.Request, p *Page) {
+	ph, err := w.svc.OrderPhoto(r.Context(), p.Actor, r.PathValue("id"), r.PathValue("photo"))
+	if err != nil {
+		w.fail(rw, r, p, err)
+		return
+	}
+	rw.Header().Set("Content-Type", ph.ContentType)
+	rw.Header().Set("Content-Length", strconv.Itoa(len(ph.Data)))
+	rw.Header().Set("Cache-Control", "private, max-age=3600")
+	rw.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = rw.Write(ph.Data)
 }

@@ -373,17 +373,3 @@ func parseFloats(a, b string, x, y *float64) error {
 	*y, err = strconv.ParseFloat(b, 64)
 	return err
 }
-
-// CompoundName is a compound's name for the community pages (its code when
-// unknown).
-func (p *Page) CompoundName(code string) string {
-	cs, err := p.w.svc.Compounds(p.r.Context(), "")
-	if err == nil {
-		for _, c := range cs {
-			if c.Code == code {
-				return c.Name
-			}
-		}
-	}
-	return code
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,13 +29,14 @@ type tab struct {
 
 // queueView is the dispatcher's queue.
 type queueView struct {
-	Tab    string
-	Tabs   []tab
-	Orders []queueRow
-	Next   string
-	Units  []store.Unit
-	Done   int // how many a bulk dispatch moved
-	Failed []string
+	Heading string
+	Tab     string
+	Tabs    []tab
+	Orders  []queueRow
+	Next    string
+	Units   []store.Unit
+	Done    int // how many a bulk dispatch moved
+	Failed  []string
 }
 
 type queueRow struct {
@@ -69,26 +71,24 @@ func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
 	p.Nav, p.Title = "queue", p.T("queue.title")
 	ctx := r.Context()
 	q := r.URL.Query()
-	v := queueView{Tab: q.Get("tab")}
-	if v.Tab == "" {
-		v.Tab = "received"
-		if p.User.Role == order.RoleOperator {
-			v.Tab = "reviewed"
-		}
+	v := queueView{Tab: q.Get("tab"), Heading: p.T("queue.title")}
+	tabs := queueTabs
+	if p.User.Role == order.RoleOperator {
+		// The operator's queue is the callbacks: one tab, named as the
+		// menu names it, not the dispatcher's page with every tab.
+		tabs = []string{"reviewed"}
+		v.Heading = p.T("nav.callbacks")
+		p.Title = v.Heading
 	}
-	valid := false
-	for _, t := range queueTabs {
-		valid = valid || t == v.Tab
-	}
-	if !valid {
-		v.Tab = "received"
+	if !slices.Contains(tabs, v.Tab) {
+		v.Tab = tabs[0]
 	}
 	counts, err := w.svc.StatusCounts(ctx, p.Actor)
 	if err != nil {
 		w.fail(rw, r, p, err)
 		return
 	}
-	for _, t := range queueTabs {
+	for _, t := range tabs {
 		tb := tab{Key: t, Active: t == v.Tab}
 		switch t {
 		case "overdue":
@@ -117,11 +117,7 @@ func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
 	for _, o := range list {
 		row := queueRow{OrderView: o, Suggested: o.Unit}
 		if row.Suggested == "" {
-			if c, ok := w.svc.Category(o.Category); ok && c.Unit != "" {
-				row.Suggested = c.Unit
-			} else if c, ok := w.svc.Category(parentCode(o.Category)); ok {
-				row.Suggested = c.Unit
-			}
+			row.Suggested = w.svc.SuggestUnit(&o.Order)
 		}
 		v.Orders = append(v.Orders, row)
 	}
@@ -139,13 +135,6 @@ func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	p.Data = v
 	w.render(rw, p, http.StatusOK, "queue")
-}
-
-func parentCode(c string) string {
-	if i := strings.IndexByte(c, '.'); i > 0 {
-		return c[:i]
-	}
-	return ""
 }
 
 // activeUnits are the units an order can be dispatched to.

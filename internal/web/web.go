@@ -105,6 +105,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", w.static))
 	mux.HandleFunc("GET /{$}", w.page(nil, w.home))
 	w.registerField(mux) // offline field pages (emergency_field.go)
+	mux.HandleFunc("/", w.notFound)
 	mux.HandleFunc("GET /login", w.loginForm)
 	mux.HandleFunc("POST /login", w.login)
 	mux.HandleFunc("POST /logout", w.logout)
@@ -122,6 +123,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 
 	seers := []order.Role{order.RoleOperator, order.RoleDispatcher, order.RoleLeader, order.RoleAdmin, order.RoleHandler}
 	mux.HandleFunc("GET /orders/{id}", w.page(seers, w.orderPage))
+	mux.HandleFunc("GET /orders/{id}/photos/{photo}", w.page(seers, w.orderPhoto))
 	mux.HandleFunc("POST /orders/{id}/act/{action}", w.page(seers, w.orderAct))
 	mux.HandleFunc("GET /orders/{id}/callback", w.page(desk, w.callbackForm))
 	mux.HandleFunc("POST /orders/{id}/callback", w.page(desk, w.callbackPost))
@@ -414,3 +416,16 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, p *Page) {
 // safeReturn accepts only a local path to go back to after an action
 // (httpx.LocalPath: no scheme, host, backslash, control or space character).
 func safeReturn(s, fallback string) string { return httpx.LocalPath(s, fallback) }
+
+// notFound answers every URL no route claims (the mux's own answer is a
+// bare English "404 page not found"): the site's error page in the user's
+// language, with the header of a signed-in user so they can go on from it.
+// It does not send anyone to the login page: an unknown address is
+// unknown whoever asks.
+func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
+	p := w.newPage(rw, r)
+	if u, err := w.svc.Authenticate(r.Context(), api.Token(r)); err == nil {
+		p.User, p.Actor, p.CSRF = u, service.ActorOf(u), csrfToken(api.Token(r))
+	}
+	w.fail(rw, r, p, apperr.New(apperr.NotFound, "no page %s", r.URL.Path))
+}
