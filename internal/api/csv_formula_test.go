@@ -49,9 +49,12 @@ func TestExportsNoFormulas(t *testing.T) {
 				seen[c] = true
 			}
 		}
+		// An address alone is its cell, neutralised; after a compound's name
+		// (the public order names 三江小区: the export writes one place,
+		// order.Place) it is no formula at all.
 		for _, p := range planted {
 			p = strings.TrimSpace(p) // a create trims the address
-			if !seen["'"+p] {
+			if !seen["'"+p] && !seen["三江小区 "+p] {
 				t.Errorf("planted %q not in the CSV as '%s", p, p)
 			}
 		}
@@ -80,7 +83,7 @@ func TestExportsNoFormulas(t *testing.T) {
 					t.Errorf("xlsx %s holds a formula %q", cell, formula)
 				}
 				for _, p := range planted {
-					if v == strings.TrimSpace(p) {
+					if v == strings.TrimSpace(p) || v == "三江小区 "+strings.TrimSpace(p) {
 						found++
 						if typ, _ := f.GetCellType("工单清单", cell); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
 							t.Errorf("xlsx %s = %q is stored as type %v, not a string", cell, v, typ)
