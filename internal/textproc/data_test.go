@@ -15,6 +15,11 @@ import (
 // messages), so tests that need it skip when it is absent.
 func sharedData(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		// Quality tests on the real data only compute: they run in the
+		// plain step of make test, not again under the race detector.
+		t.Skip("quality test on the shared data: skipped with -short (the race step)")
+	}
 	if d := os.Getenv("HOTLINE_DATA"); d != "" {
 		return d
 	}
