@@ -14,7 +14,7 @@
 # In quick mode HOTLINE_TEST_PG and HOTLINE_CHROMIUM are unset.
 #
 # Knobs: RACE_PKGS (default: the packages that hold the concurrency — see below),
-#        TEST_TIMEOUT (15m), RACE_TIMEOUT (10m).
+#        TEST_TIMEOUT (15m), RACE_TIMEOUT (15m).
 # With CI=true a missing browser or PostgreSQL fails the run instead of being skipped.
 set -euo pipefail
 
@@ -44,7 +44,7 @@ GOTESTSUM=gotest.tools/gotestsum@v1.13.0
 # in the plain step.
 RACE_PKGS=${RACE_PKGS:-./internal/store/... ./internal/service/... ./internal/feed/... ./internal/calendar/... ./internal/textproc/... ./internal/order/... ./internal/auth/...}
 TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
-RACE_TIMEOUT=${RACE_TIMEOUT:-10m}
+RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
 IN_CI=false
 case "${CI:-}" in true | 1 | yes) IN_CI=true ;; esac
 
