@@ -137,6 +137,11 @@ func decode(content []byte) (ah, ph *keyset.Handle, err error) {
 		return nil, nil, errors.New("seal: key content too large")
 	}
 	content = bytes.TrimSpace(content)
+	if isHexSecret(content) {
+		// Hex is also valid base64: read it as the secret it is, never as
+		// base64 that might happen to decode to something JSON-like.
+		return fromSecret(content)
+	}
 	if len(content) > 0 && content[0] != '{' {
 		s := strings.Join(strings.Fields(string(content)), "")
 		var dec []byte

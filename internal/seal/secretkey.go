@@ -101,3 +101,10 @@ func secretBytes(s string) []byte {
 	}
 	return []byte(s)
 }
+
+// isHexSecret reports whether content is hex of at least MinSecret bytes
+// (a key file is JSON, or base64 of JSON, which begins "ey": never hex).
+func isHexSecret(content []byte) bool {
+	b, err := hex.DecodeString(string(content))
+	return err == nil && len(b) >= MinSecret
+}

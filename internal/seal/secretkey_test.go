@@ -12,6 +12,12 @@ import (
 // hex) or a long passphrase gives the same keys on every parse (another
 // start, another instance), and another secret opens nothing of it.
 func TestMasterSecret(t *testing.T) {
+	for range 200 { // random secrets: hex that also reads as base64 must not matter
+		testMasterSecret(t)
+	}
+}
+
+func testMasterSecret(t *testing.T) {
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	forms := map[string]string{

@@ -140,6 +140,9 @@ func TestBrowserEmergencyOffline(t *testing.T) {
 	v.waitJS(`document.querySelector('#net').classList.contains('off')`)
 	c0, c1 := checks[0].ID, checks[1].ID
 	v.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`li[data-check="%s"] button[data-status="safe"]`, c0))))
+	// The mark re-renders the list: wait for it before typing into the
+	// next card, whose old node is gone by then.
+	v.waitJS(`document.querySelector('#waiting').dataset.n === "1"`)
 	v.do(chromedp.SendKeys(chromedp.CSS(fmt.Sprintf(`li[data-check="%s"] .noteinput`, c1)), "转移到街道避难点"),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`li[data-check="%s"] button[data-status="evacuated"]`, c1))))
 	v.waitJS(`document.querySelector('#waiting').dataset.n === "2"`)
