@@ -39,8 +39,6 @@ GOTESTSUM=gotest.tools/gotestsum@v1.13.0
 # The end-to-end packages (web, portal, open311, importer, durability, intel)
 # drive that same code through HTTP; under -race they cost minutes each and
 # find nothing the packages below do not. RACE_PKGS=./internal/... runs all.
-# (Not -short: TestRollupsEqualBruteForce's short size, 100 orders, finds a
-# trends mismatch that predates it; see issue 13's note.)
 RACE_PKGS=${RACE_PKGS:-./internal/store/... ./internal/service/... ./internal/feed/... ./internal/calendar/... ./internal/textproc/... ./internal/order/... ./internal/auth/...}
 TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
 RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
