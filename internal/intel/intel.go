@@ -12,6 +12,8 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -536,8 +538,12 @@ func trainOne(kind string, ex []textproc.Example) (store.ModelVersion, *textproc
 	return mv, m, nil
 }
 
-// RunNightly retrains every night at 02:00 Asia/Shanghai until ctx ends.
+// RunNightly retrains every night at 02:00 Asia/Shanghai until ctx ends;
+// with several instances on one database, only one of them trains each
+// night (NightlyOnce) and the others take its models on their next
+// settings reload.
 func (in *Intel) RunNightly(ctx context.Context, st *store.Store, loc *time.Location) {
+	owner := instanceName()
 	for {
 		now := time.Now().In(loc)
 		next := time.Date(now.Year(), now.Month(), now.Day(), 2, 0, 0, 0, loc)
@@ -549,12 +555,34 @@ func (in *Intel) RunNightly(ctx context.Context, st *store.Store, loc *time.Loca
 			return
 		case <-time.After(next.Sub(now)):
 		}
-		if res, err := in.Train(ctx, st); err != nil {
-			in.log.Error("nightly training failed", "err", err)
-		} else {
-			in.log.Info("nightly training", "models", len(res.Models), "skipped", res.Skipped)
-		}
+		in.NightlyOnce(ctx, st, next.Format("2006-01-02"), owner)
 	}
+}
+
+// NightlyOnce trains for the night of day unless another instance has
+// claimed that night already; it reports whether this instance trained.
+func (in *Intel) NightlyOnce(ctx context.Context, st *store.Store, day, owner string) bool {
+	mine, err := st.ClaimJobRun(ctx, "nightly_training", day, owner, time.Now())
+	if err != nil {
+		in.log.Error("nightly training: claim", "err", err)
+		return false
+	}
+	if !mine {
+		in.log.Info("nightly training: another instance has this night", "day", day)
+		return false
+	}
+	if res, err := in.Train(ctx, st); err != nil {
+		in.log.Error("nightly training failed", "err", err)
+	} else {
+		in.log.Info("nightly training", "models", len(res.Models), "skipped", res.Skipped)
+	}
+	return true
+}
+
+// instanceName names this process in job_runs (host and pid).
+func instanceName() string {
+	host, _ := os.Hostname()
+	return host + ":" + strconv.Itoa(os.Getpid())
 }
 
 var (

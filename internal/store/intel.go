@@ -118,3 +118,22 @@ func (s *Store) LatestModel(ctx context.Context, kind string) (ModelVersion, err
 	m.ID, m.TrainedAt, m.Accuracy, m.MacroF1 = strconv.FormatInt(id, 10), fromMicros(at), nullFloat(acc), nullFloat(f1)
 	return m, nil
 }
+
+// ClaimJobRun reports whether owner is the one instance to run job for
+// period (e.g. "train", "2026-12-06"): the first to insert the row wins,
+// every later call, from any instance, gets false. Issue 12 (same class as
+// the outbox's double sends): every instance retrained at 02:00, each
+// storing its own model versions.
+func (s *Store) ClaimJobRun(ctx context.Context, job, period, owner string, now time.Time) (bool, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO job_runs (job, period, owner, started_at) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (job, period) DO NOTHING`, job, period, owner, micros(now))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n == 1, err
+}
