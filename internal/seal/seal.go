@@ -150,7 +150,7 @@ func decode(content []byte) (ah, ph *keyset.Handle, err error) {
 				break
 			}
 		}
-		if err != nil || !bytes.HasPrefix(bytes.TrimSpace(dec), []byte("{")) {
+		if err != nil || !bytes.HasPrefix(bytes.TrimSpace(dec), []byte("{")) || !json.Valid(dec) {
 			// Not a key file: a master secret (fromSecret).
 			return fromSecret(content)
 		}
