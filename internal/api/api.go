@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -129,10 +130,15 @@ func (w *statusWriter) WriteHeader(code int) {
 // panic becomes a 500 in the contract's shape, logged, never a dropped
 // connection.
 func (a *API) route(name string, h http.HandlerFunc) http.Handler {
+	return a.routeLimit(name, MaxBody, h)
+}
+
+// routeLimit is route with a body limit of its own (httpx.MaxBody).
+func (a *API) routeLimit(name string, limit int64, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: 200}
-		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -166,8 +172,9 @@ type routes struct {
 	mux *http.ServeMux
 }
 
-func (rt routes) Authed(pattern, name string, h httpx.HandlerFunc) {
-	rt.mux.Handle(pattern, rt.a.route(name, rt.a.authed(func(w http.ResponseWriter, r *http.Request) {
+func (rt routes) Authed(pattern, name string, h httpx.HandlerFunc, opts ...httpx.RouteOption) {
+	limit := cmp.Or(httpx.ConfigOf(opts).MaxBody, MaxBody)
+	rt.mux.Handle(pattern, rt.a.routeLimit(name, limit, rt.a.authed(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			rt.a.fail(w, r, err)
 		}

@@ -56,8 +56,8 @@ type Config struct {
 	Intel service.Intelligence
 	// Web mounts the HTML pages; nil serves the API only.
 	Web func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool)
-	// RegistryWeb mounts the registry's pages (internal/web) when the
-	// registry is served (it needs a data key); nil serves none.
+	// RegistryWeb mounts the registry's pages (internal/web); reg is nil
+	// when the registry is off (no data key); nil serves none.
 	RegistryWeb func(mux *http.ServeMux, svc *service.Service, a *api.API, reg *registry.Service, demo bool)
 	// DemoRegistry also loads the demo registry at 宾阳路's real size (about
 	// 9,200 residents; serve --demo does) when Demo is set and a data key is
@@ -220,14 +220,16 @@ func (m *Main) Handler() http.Handler {
 	feed.Mount(mux, m.Svc, m.Log, m.feedBox()) // municipal platform webhook (internal/feed)
 	if m.Registry != nil {
 		registryapi.Mount(m.API.Routes(mux), m.Registry) // residents' registry (community.md §1)
+	} else {
+		registryapi.MountUnavailable(m.API.Routes(mux)) // no data key: 503 saying how to set one, not 404
 	}
 	m.mountPatrol(mux)   // volunteers and patrols (internal/community/patrol)
 	m.mountMeetings(mux) // consultation meetings (internal/community/meeting)
 	if m.Web != nil {
 		m.Web(mux, m.Svc, m.API, m.Demo)
 	}
-	if m.RegistryWeb != nil && m.Registry != nil {
-		m.RegistryWeb(mux, m.Svc, m.API, m.Registry, m.Demo) // the registry's pages
+	if m.RegistryWeb != nil {
+		m.RegistryWeb(mux, m.Svc, m.API, m.Registry, m.Demo) // the registry's pages (without a key: a page saying how to set one)
 	}
 	if m.CommunityPages != nil {
 		m.CommunityPages(mux, m.Svc, m.API, m.Demo, m.Patrol, m.Meetings)

@@ -58,9 +58,37 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Routes mounts handlers on the server's mux with the API's wrapping:
 // Authed requires a logged-in user (in the request's context, UserFrom);
-// name is the route's label in the metrics.
+// name is the route's label in the metrics; options adjust one route's
+// wrapping (MaxBody).
 type Routes interface {
-	Authed(pattern, name string, h HandlerFunc)
+	Authed(pattern, name string, h HandlerFunc, opts ...RouteOption)
+}
+
+// RouteConfig is what RouteOptions adjust; the zero value is the door's
+// defaults.
+type RouteConfig struct {
+	// MaxBody is the largest request body the route reads (0: the door's
+	// default, the JSON API's 1 MB).
+	MaxBody int64
+}
+
+// RouteOption adjusts one route's wrapping.
+type RouteOption func(*RouteConfig)
+
+// MaxBody lets one route read bodies up to n bytes instead of the door's
+// default: a JSON body stays small, but an upload (a committee's whole
+// residents spreadsheet) needs more, and raising the limit for every route
+// would let any client make the server buffer that much for nothing.
+// A larger body is refused with 413 in the contract's shape.
+func MaxBody(n int64) RouteOption { return func(c *RouteConfig) { c.MaxBody = n } }
+
+// ConfigOf applies opts to the zero RouteConfig (for Routes implementations).
+func ConfigOf(opts []RouteOption) RouteConfig {
+	var c RouteConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
 }
 
 // ErrorBody is the contract's error shape (api.md).

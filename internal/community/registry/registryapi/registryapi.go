@@ -28,21 +28,62 @@ type API struct {
 // Mount adds the registry's routes.
 func Mount(rt httpx.Routes, svc *registry.Service) *API {
 	a := &API{Svc: svc}
-	rt.Authed("GET /api/v1/compounds/{code}/buildings", "registry.places", a.buildings)
-	rt.Authed("PUT /api/v1/buildings/{code}", "registry.places", a.putBuilding)
-	rt.Authed("GET /api/v1/households", "registry.places", a.households)
-	rt.Authed("POST /api/v1/households", "registry.places", a.createHousehold)
-	rt.Authed("GET /api/v1/residents", "registry.residents", a.residents)
-	rt.Authed("POST /api/v1/residents", "registry.residents", a.createResident)
-	rt.Authed("GET /api/v1/residents/{id}", "registry.residents", a.resident)
-	rt.Authed("PATCH /api/v1/residents/{id}", "registry.residents", a.patchResident)
-	rt.Authed("POST /api/v1/residents/{id}/move_out", "registry.residents", a.moveOut)
-	rt.Authed("POST /api/v1/residents/{id}/reveal", "registry.reveal", a.reveal)
-	rt.Authed("GET /api/v1/registry/summary", "registry.summary", a.summary)
-	rt.Authed("GET /api/v1/registry/export", "registry.export", a.export)
-	rt.Authed("POST /api/v1/registry/import", "registry.import", a.importFile)
+	for _, r := range a.routes() {
+		rt.Authed(r.pattern, r.name, r.h, r.opts...)
+	}
 	return a
 }
+
+type route struct {
+	pattern, name string
+	h             httpx.HandlerFunc
+	opts          []httpx.RouteOption
+}
+
+// routes is the registry's route table, shared by Mount and
+// MountUnavailable so that both answer exactly the same paths.
+func (a *API) routes() []route {
+	return []route{
+		{"GET /api/v1/compounds/{code}/buildings", "registry.places", a.buildings, nil},
+		{"PUT /api/v1/buildings/{code}", "registry.places", a.putBuilding, nil},
+		{"GET /api/v1/households", "registry.places", a.households, nil},
+		{"POST /api/v1/households", "registry.places", a.createHousehold, nil},
+		{"GET /api/v1/residents", "registry.residents", a.residents, nil},
+		{"POST /api/v1/residents", "registry.residents", a.createResident, nil},
+		{"GET /api/v1/residents/{id}", "registry.residents", a.resident, nil},
+		{"PATCH /api/v1/residents/{id}", "registry.residents", a.patchResident, nil},
+		{"POST /api/v1/residents/{id}/move_out", "registry.residents", a.moveOut, nil},
+		{"POST /api/v1/residents/{id}/reveal", "registry.reveal", a.reveal, nil},
+		{"GET /api/v1/registry/summary", "registry.summary", a.summary, nil},
+		{"GET /api/v1/registry/export", "registry.export", a.export, nil},
+		{"POST /api/v1/registry/import", "registry.import", a.importFile, []httpx.RouteOption{httpx.MaxBody(ImportMaxBody)}},
+	}
+}
+
+// NoKey is what the registry's routes answer when the server has no data
+// key: the registry seals personal data and never falls back to plaintext,
+// so it is off, and a client (or the admin reading the answer) is told why
+// and how to turn it on instead of getting a bare 404.
+const NoKey = "the residents' registry is off: it keeps personal data sealed and this server has no data key; " +
+	"start the server with --data-key-file FILE (made by `hotline keys generate`) or HOTLINE_DATA_KEY"
+
+// MountUnavailable answers every registry route with 503 unavailable and
+// NoKey, after the usual authentication (an anonymous client learns
+// nothing about the server's configuration).
+func MountUnavailable(rt httpx.Routes) {
+	off := func(http.ResponseWriter, *http.Request) error { return apperr.New(apperr.Unavailable, "%s", NoKey) }
+	for _, r := range (&API{}).routes() {
+		rt.Authed(r.pattern, r.name, off)
+	}
+}
+
+// ImportMaxBody bounds an uploaded spreadsheet on the API, as on the import
+// page: a whole committee's file. An .xlsx row with notes is about 93
+// bytes (TestImportBodyLimit: 15,000 rows, 1.4 MB), so the API's usual 1 MB
+// stopped near 11,000 rows, and 32 MB holds some 340,000 (a committee has
+// 10,000-odd residents; a street's 100,000 goes through
+// `hotline registry import`).
+const ImportMaxBody = 32 << 20
 
 // list is the contract's list shape: {"<things>": [...], "next_cursor"}.
 func list(w http.ResponseWriter, key string, items any, next string) {
