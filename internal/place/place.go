@@ -153,6 +153,24 @@ func (n NewHousehold) Validate() error {
 	return f.Err()
 }
 
+// HouseholdEdit changes a household's unit, room and kind (the building
+// stays: a household in another building is another household). Version
+// is the one the editor read; a stale one is a conflict.
+type HouseholdEdit struct {
+	Version int64
+	UnitNo  string
+	Room    string
+	Kind    HouseholdKind
+}
+
+// Validate normalizes and checks an edit with NewHousehold's rules.
+func (e *HouseholdEdit) Validate() error {
+	n := NewHousehold{Building: "-", UnitNo: e.UnitNo, Room: e.Room, Kind: e.Kind}
+	n.Normalize()
+	e.UnitNo, e.Room, e.Kind = n.UnitNo, n.Room, n.Kind
+	return n.Validate()
+}
+
 // checkText checks a short text field: valid UTF-8, no control characters,
 // at most max characters, present when required.
 func checkText(f apperr.Fields, field, s string, max int, required bool) {

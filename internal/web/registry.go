@@ -6,8 +6,9 @@ package web
 // phone and notes stay masked until a reveal with a reason (audited by the
 // registry's store, the same path as POST /api/v1/residents/{id}/reveal);
 // the area's care list, printable; and the spreadsheet import. They are
-// mounted by MountRegistry only when the registry is served (it needs a
-// data key), and only for the roles that see residents: the area's
+// mounted by MountRegistry when the registry is served (it needs a data
+// key; without one a page says so and how to set one), and only for the
+// roles that see residents: the area's
 // community workers, leaders and admins. Dispatchers, operators and
 // volunteers get 403 before anything is read.
 
@@ -40,6 +41,10 @@ func MountRegistry(mux *http.ServeMux, svc *service.Service, a *api.API, reg *re
 		panic(err) // the embedded templates are broken: a build defect
 	}
 	w.reg = reg
+	if reg == nil {
+		w.registerRegistryOff(mux)
+		return
+	}
 	w.registerRegistry(mux)
 }
 
@@ -52,6 +57,7 @@ func (w *Web) registerRegistry(mux *http.ServeMux) {
 	mux.HandleFunc("POST /registry/residents/{id}/reveal", w.page(registryRoles, w.registryReveal))
 	mux.HandleFunc("GET /registry/care", w.page(registryRoles, w.registryCare))
 	w.registerRegistryImport(mux)
+	w.registerRegistryEdit(mux)
 }
 
 // registryArea is the area a page shows: a community worker's own; for
@@ -429,6 +435,9 @@ func (w *Web) registryHousehold(rw http.ResponseWriter, r *http.Request, p *Page
 		return
 	}
 	p.Nav, p.Title = "registry", v.Building.Name+" "+roomLabel(h)
+	if r.URL.Query().Get("saved") == "1" {
+		p.Flash = p.T("registry.edit.saved")
+	}
 	p.Data = v
 	w.render(rw, p, http.StatusOK, "registry_household")
 }
@@ -514,6 +523,12 @@ func (w *Web) registryResident(rw http.ResponseWriter, r *http.Request, p *Page)
 		return
 	}
 	p.Nav, p.Title = "registry", v.Resident.Name
+	switch {
+	case r.URL.Query().Get("saved") == "1":
+		p.Flash = p.T("registry.edit.saved")
+	case r.URL.Query().Get("moved") == "1":
+		p.Flash = p.T("registry.moveout.done")
+	}
 	p.Data = v
 	w.render(rw, p, http.StatusOK, "registry_resident")
 }

@@ -19,6 +19,7 @@ type Places interface {
 	Households(ctx context.Context, f place.HouseholdFilter) ([]place.Household, error)
 	Household(ctx context.Context, id int64) (place.Household, error)
 	CreateHousehold(ctx context.Context, b place.Building, n place.NewHousehold) (place.Household, error)
+	UpdateHousehold(ctx context.Context, id int64, e place.HouseholdEdit, actor string) (place.Household, error)
 }
 
 // Filter narrows a resident list. IDNumber and Phone are exact (looked up
@@ -232,6 +233,25 @@ func (s *Service) CreateHousehold(ctx context.Context, u access.User, n place.Ne
 		return place.Household{}, err
 	}
 	return s.Places.CreateHousehold(ctx, b, n)
+}
+
+// UpdateHousehold edits a household of u's area (unit, room, kind;
+// version checked).
+func (s *Service) UpdateHousehold(ctx context.Context, u access.User, id int64, e place.HouseholdEdit) (place.Household, error) {
+	if err := editsSomething(u); err != nil {
+		return place.Household{}, err
+	}
+	h, err := s.Places.Household(ctx, id)
+	if err != nil {
+		return h, err
+	}
+	if err := access.Require(access.EditsArea(u, h.Area), "edit another area's households"); err != nil {
+		return h, err
+	}
+	if err := e.Validate(); err != nil {
+		return h, err
+	}
+	return s.Places.UpdateHousehold(ctx, id, e, u.Username)
 }
 
 // household reads a household named in a body, as a field error when it

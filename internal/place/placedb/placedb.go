@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"fmt"
 	"io/fs"
 	"strconv"
 	"time"
@@ -178,4 +179,33 @@ func InsertHousehold(ctx context.Context, q sqldb.Querier, b place.Building, n p
 		return h, sqldb.MapErr(err)
 	}
 	return h, nil
+}
+
+// UpdateHousehold applies an edit (already checked) to household id if it
+// is still at e.Version, audited in the same transaction. Another
+// household of the building with the same unit and room is a conflict.
+func (s *Store) UpdateHousehold(ctx context.Context, id int64, e place.HouseholdEdit, actor string) (place.Household, error) {
+	var h place.Household
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		h, err = scanHousehold(tx.QueryRowContext(ctx, `UPDATE households SET unit_no = $1, room = $2, kind = $3, version = version + 1, updated_at = $4
+			WHERE id = $5 AND version = $6 RETURNING `+householdCols, e.UnitNo, e.Room, string(e.Kind), sqldb.Micros(time.Now()), id, e.Version))
+		if err == sql.ErrNoRows {
+			cur, err := scanHousehold(tx.QueryRowContext(ctx, `SELECT `+householdCols+` FROM households WHERE id = $1`, id))
+			if err == sql.ErrNoRows {
+				return apperr.New(apperr.NotFound, "no household %d", id)
+			} else if err != nil {
+				return sqldb.MapErr(err)
+			}
+			return apperr.New(apperr.Conflict, "someone else changed this household (version %d, yours %d); reload and try again", cur.Version, e.Version)
+		}
+		if err != nil {
+			if sqldb.IsUnique(err) {
+				return apperr.New(apperr.Conflict, "this building already has unit %q room %q", e.UnitNo, e.Room)
+			}
+			return sqldb.MapErr(err)
+		}
+		return sqldb.Audit(ctx, tx, actor, "household.update", "household:"+h.ID, fmt.Sprintf("unit_no=%s room=%s kind=%s", e.UnitNo, e.Room, e.Kind))
+	})
+	return h, err
 }
