@@ -15,6 +15,7 @@ import (
 
 	"hotline/internal/app"
 	"hotline/internal/community/registry"
+	"hotline/internal/place"
 	"hotline/internal/seal"
 )
 
@@ -229,4 +230,116 @@ func TestBrowserRegistryImport(t *testing.T) {
 		t.Fatalf("the corrected sheet wrote %d residents, want 2", n-before)
 	}
 	h.screenshot("registry-import-done")
+}
+
+// TestBrowserRegistryEdit edits a resident as 宾阳路's community worker in
+// Chromium: the form's save (with the version it read), a save that meets
+// someone else's newer one (the page shows their record and keeps what was
+// typed), a move-out from the resident page (the record stays, status
+// changed); then the editing pages on a 375-px phone.
+func TestBrowserRegistryEdit(t *testing.T) {
+	b := newBrowser(t, withRegistry(t, false))
+	if b.shot != "" && os.Getenv("HOTLINE_SCREENSHOTS_DIR") != "" {
+		b.shot = os.Getenv("HOTLINE_SCREENSHOTS_DIR")
+	}
+	ctx := context.Background()
+	admin, err := b.m.Svc.Store.UserByName(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hh, err := b.m.Registry.CreateHousehold(ctx, admin, place.NewHousehold{Building: "sanjiang-29", UnitNo: "1", Room: "302"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.m.Registry.CreateResident(ctx, admin, registry.NewResident{Household: hh.ID, Name: "郑演示甲", IDNumber: demoID("19380808", 21),
+		Phone: "13800001021", CareTags: []registry.CareTag{registry.Elderly80Plus}, Notes: "耳背，敲门要重"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := mustID(t, r.ID)
+	stored := func() registry.Resident {
+		got, err := b.m.Registry.Resident(ctx, admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	h := b.as("binyang")
+	h.open("/registry/residents/" + r.ID)
+	h.do(chromedp.Click(chromedp.CSS(`#edit-resident`)), chromedp.WaitVisible(chromedp.CSS(`#resident-form`)))
+	if ph := h.eval(`document.querySelector("#phone").placeholder`); ph != "138****1021" {
+		t.Fatalf("the phone's placeholder is %q, want it masked", ph)
+	}
+	h.screenshot("registry-resident-edit")
+	h.do(chromedp.SetValue(chromedp.CSS(`#name`), "郑演示乙"),
+		chromedp.Click(chromedp.CSS(`input[name=care_tags][value=elderly_alone]`)),
+		chromedp.SetValue(chromedp.CSS(`#phone`), "13800001022"),
+		chromedp.Click(chromedp.CSS(`#resident-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	got := stored()
+	if got.Name != "郑演示乙" || got.Version != 2 || len(got.CareTags) != 2 || got.Phone != "138****1022" || got.Notes == "" {
+		t.Fatalf("after the save: %+v", got)
+	}
+	// Someone else saves while the form is open.
+	h.open("/registry/residents/" + r.ID + "/edit")
+	name := "郑演示丙"
+	v := got.Version
+	if _, err := b.m.Registry.PatchResident(ctx, admin, id, registry.Patch{Version: &v, Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	h.do(chromedp.SetValue(chromedp.CSS(`#name`), "郑演示丁"),
+		chromedp.Click(chromedp.CSS(`#resident-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.reg-current`)))
+	if s := h.text("main"); !strings.Contains(s, "有人修改了这位居民的信息") || !strings.Contains(h.text(".reg-current"), "郑演示丙") {
+		t.Fatalf("the stale save's page: %s", s)
+	}
+	if typed := h.eval(`document.querySelector("#name").value`); typed != "郑演示丁" {
+		t.Fatalf("what was typed is lost: %q", typed)
+	}
+	h.screenshot("registry-resident-edit-stale")
+	if got := stored(); got.Name != "郑演示丙" {
+		t.Fatalf("the stale save wrote: %+v", got)
+	}
+	// Move out from the resident page.
+	h.open("/registry/residents/" + r.ID)
+	h.do(chromedp.Click(chromedp.CSS(`.reg-moveout summary`)), chromedp.WaitVisible(chromedp.CSS(`#moveout-form button`)))
+	h.screenshot("registry-resident-moveout")
+	h.do(chromedp.Click(chromedp.CSS(`#moveout-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	if got := stored(); got.Status != registry.MovedOut || got.Name != "郑演示丙" {
+		t.Fatalf("after the move-out: %+v", got)
+	}
+	if s := h.text("main"); !strings.Contains(s, "已迁出") || strings.Contains(s, "修改信息") {
+		t.Fatalf("the moved-out resident's page: %s", s)
+	}
+	// The household shows the moved-out person still, with the status.
+	h.open("/registry/households/" + hh.ID)
+	if s := h.text(".reg-people"); !strings.Contains(s, "郑演示丙") || !strings.Contains(s, "已迁出") {
+		t.Fatalf("the household page: %s", s)
+	}
+	// The phone.
+	h.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	other, err := b.m.Registry.CreateResident(ctx, admin, registry.NewResident{Household: hh.ID, Name: "王演示戊", IDNumber: demoID("19600101", 22), Relation: "spouse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ path, shot string }{
+		{"/registry/residents/" + other.ID, "registry-resident-actions-phone"},
+		{"/registry/residents/" + other.ID + "/edit", "registry-resident-edit-phone"},
+		{"/registry/households/" + hh.ID, "registry-household-phone"},
+		{"/registry/households/" + hh.ID + "/edit", "registry-household-edit-phone"},
+		{"/registry/households/" + hh.ID + "/residents/new", ""},
+		{"/registry/households/new?building=sanjiang-29", ""},
+		{"/registry/export", "registry-export-phone"},
+	} {
+		h.open(p.path)
+		h.noHorizontalScroll(p.path)
+		if p.shot != "" {
+			h.screenshot(p.shot)
+		}
+	}
+	h.open("/registry/residents/" + other.ID + "/edit?lang=en")
+	if s := h.text("main"); !strings.Contains(s, "ID number") || strings.Contains(s, "身份证号") {
+		t.Errorf("the English edit page: %s", s)
+	}
+	h.screenshot("registry-resident-edit-en-phone")
 }
