@@ -362,6 +362,9 @@ func (w *Web) registryBuilding(rw http.ResponseWriter, r *http.Request, p *Page)
 		v.Floors = append(v.Floors, pf)
 	}
 	p.Nav, p.Title = "registry", v.Compound+" "+b.Name
+	if r.URL.Query().Get("saved") == "1" {
+		p.Flash = p.T("registry.edit.saved")
+	}
 	p.Data = v
 	w.render(rw, p, http.StatusOK, "registry_building")
 }

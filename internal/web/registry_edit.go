@@ -39,6 +39,7 @@ func (w *Web) registerRegistryEdit(mux *http.ServeMux) {
 	mux.HandleFunc("POST /registry/households/{id}/edit", w.page(registryEditors, w.householdEdit))
 	mux.HandleFunc("GET /registry/households/{id}/residents/new", w.page(registryEditors, w.memberNewForm))
 	mux.HandleFunc("POST /registry/households/{id}/residents/new", w.page(registryEditors, w.memberNew))
+	mux.HandleFunc("POST /registry/buildings/{code}/edit", w.page(registryEditors, w.buildingEdit))
 	mux.HandleFunc("GET /registry/export", w.page(registryRoles, w.registryExportForm))
 	mux.HandleFunc("POST /registry/export", w.page(registryRoles, w.registryExport))
 }
@@ -482,4 +483,25 @@ func (w *Web) registryExport(rw http.ResponseWriter, r *http.Request, p *Page) {
 	if err := registryfile.WriteXLSX(rw, rows); err != nil {
 		w.log.Error("registry export", "err", err)
 	}
+}
+
+// buildingEdit sets a building's floors and low-lying flag from the
+// building page (PUT /api/v1/buildings/{code}'s service): a typhoon's
+// check list starts from the low-lying buildings, so the committee keeps
+// that flag itself.
+func (w *Web) buildingEdit(rw http.ResponseWriter, r *http.Request, p *Page) {
+	code := r.PathValue("code")
+	floors, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("floors")))
+	if err != nil {
+		floors = -1 // refused by the validation, next to the field
+	}
+	low := r.PostFormValue("low_lying") == "1"
+	if _, err := w.reg.PutBuilding(r.Context(), p.User, code, place.BuildingEdit{Floors: &floors, LowLying: &low}); err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			err = apperr.New(apperr.Invalid, "%s", p.T("registry.building.floors_bad"))
+		}
+		w.fail(rw, r, p, err)
+		return
+	}
+	http.Redirect(rw, r, "/registry/buildings/"+url.PathEscape(code)+"?saved=1", http.StatusSeeOther)
 }

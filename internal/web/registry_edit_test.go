@@ -127,6 +127,22 @@ func TestRegistryEditPages(t *testing.T) {
 		if _, status := o.post("/registry/households/"+nh.ID+"/edit", url.Values{"csrf": {o.csrf()}, "version": {"2"}, "room": {"9"}}); status != 403 {
 			t.Errorf("another area's household edit: %d", status)
 		}
+		// The building: floors and the low-lying flag, from its page.
+		if body, status := c.post("/registry/buildings/sanjiang-29/edit", url.Values{"csrf": {tok}, "floors": {"7"}}); status != 200 || !strings.Contains(body, "7 层") {
+			t.Fatalf("edit building: %d\n%s", status, body)
+		}
+		if b, _ := m.Registry.Building(ctx, admin, "sanjiang-29"); b.Floors != 7 || b.LowLying {
+			t.Fatalf("after the building edit: %+v", b)
+		}
+		if _, status := c.post("/registry/buildings/sanjiang-29/edit", url.Values{"csrf": {tok}, "floors": {"500"}, "low_lying": {"1"}}); status != 400 {
+			t.Errorf("500 floors: %d", status)
+		}
+		if _, status := o.post("/registry/buildings/sanjiang-29/edit", url.Values{"csrf": {o.csrf()}, "floors": {"3"}}); status != 403 {
+			t.Errorf("another area's building edit: %d", status)
+		}
+		if b, _ := m.Registry.Building(ctx, admin, "sanjiang-29"); b.Floors != 7 || b.LowLying {
+			t.Fatalf("a refused building edit wrote: %+v", b)
+		}
 		// A member added to it.
 		body, status = c.post("/registry/households/"+nh.ID+"/residents/new", url.Values{"csrf": {tok}, "household": {nh.ID}, "name": {"吴演示丁"},
 			"id_number": {demoID("19520101", 12)}, "relation": {"head"}, "residence": {"registered"}, "care_tags": {"low_income"}})
