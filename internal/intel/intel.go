@@ -91,7 +91,9 @@ type change struct {
 type orderMeta struct {
 	number, title, reply string
 	open                 bool
-	merged               bool // merged into another order: the hotspot was handled
+	merged               bool   // merged into another order: the hotspot was handled
+	parent               string // the order it was merged into: the hotspot's case
+	status               order.Status
 	at                   time.Time
 }
 
@@ -157,6 +159,14 @@ func (in *Intel) Load(ctx context.Context, st *store.Store, log *slog.Logger) er
 		return err
 	}
 	err = st.ForEachOrderText(ctx, false, 200_000, func(t store.OrderText) error {
+		in.index(t, since)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Merged calls stay in their hotspot: it shows the case they went into.
+	err = st.ForEachMergedOrderText(ctx, since, 1_000_000, func(t store.OrderText) error {
 		in.index(t, since)
 		return nil
 	})
@@ -256,8 +266,12 @@ func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 	open := t.Status.Open()
 	txt := text(t.Title, t.Description)
 	in.mu.Lock()
-	in.meta[t.ID] = orderMeta{number: t.Number, title: t.Title, reply: t.ReplyText, open: open, merged: t.Status == order.Merged, at: t.CreatedAt}
-	addHot := !t.CreatedAt.Before(hotSince) && !in.hotMembers[t.ID] && t.Status != order.Invalid
+	in.meta[t.ID] = orderMeta{number: t.Number, title: t.Title, reply: t.ReplyText, open: open, merged: t.Status == order.Merged,
+		parent: t.Parent, status: t.Status, at: t.CreatedAt}
+	// A hotspot is what citizens report: the center's own findings
+	// (source patrol, among them the cases made from hotspots) add no heat
+	// and never become a member the next case would swallow.
+	addHot := !t.CreatedAt.Before(hotSince) && !in.hotMembers[t.ID] && t.Status != order.Invalid && t.Source != order.SourcePatrol
 	if addHot {
 		in.hotMembers[t.ID] = true
 	}
@@ -279,7 +293,7 @@ func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 // background, in order; similar-order lists may lag a change by moments.
 func (in *Intel) Observe(o order.Order) {
 	in.changes <- change{t: store.OrderText{ID: o.ID, Number: o.Number, Title: o.Title, Description: o.Description, Category: o.Category,
-		Unit: o.Unit, Status: o.Status, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt, Private: callerPrivate(o)}}
+		Unit: o.Unit, Status: o.Status, Source: o.Source, Parent: o.Parent, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt, Private: callerPrivate(o)}}
 }
 
 // callerPrivate are the personal strings of an order's callers, which the
@@ -409,7 +423,15 @@ func (in *Intel) Hotspots(minSize, limit int, now time.Time) []service.Hotspot {
 		for _, id := range c.Members {
 			if m := in.meta[id]; m.merged && m.at.After(handled) {
 				handled = m.at
+				if p, ok := in.meta[m.parent]; ok && m.parent != "" {
+					h.Case = &service.HotspotCase{ID: m.parent, Number: p.number, Status: p.status}
+				}
 			}
+		}
+		// A case made for the hotspot (not one of its calls) was opened
+		// when it was made: calls before that were handled by it.
+		if h.Case != nil && in.meta[h.Case.ID].at.After(handled) {
+			handled = in.meta[h.Case.ID].at
 		}
 		for _, id := range c.Members {
 			m := in.meta[id]
