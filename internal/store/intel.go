@@ -21,6 +21,7 @@ type OrderText struct {
 	Status      order.Status
 	Source      order.Source
 	Parent      string // the order it was merged into, if any
+	Address     string
 	ReplyText   string
 	CreatedAt   time.Time
 	// Private are the caller's name and phone: the hotspot clusterer cuts
@@ -48,7 +49,7 @@ func (s *Store) ForEachMergedOrderText(ctx context.Context, since time.Time, lim
 
 func (s *Store) forEachOrderText(ctx context.Context, cond string, limit int, fn func(OrderText) error) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, number, title, description, category, COALESCE(unit, ''), status, reply_text, created_at,
-		caller_name, caller_phone, source, COALESCE(parent, 0) FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+		caller_name, caller_phone, source, COALESCE(parent, 0), address FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return mapErr(err)
 	}
@@ -57,7 +58,7 @@ func (s *Store) forEachOrderText(ctx context.Context, cond string, limit int, fn
 		var t OrderText
 		var id, created, parent int64
 		var st, name, phone, src string
-		if err := rows.Scan(&id, &t.Number, &t.Title, &t.Description, &t.Category, &t.Unit, &st, &t.ReplyText, &created, &name, &phone, &src, &parent); err != nil {
+		if err := rows.Scan(&id, &t.Number, &t.Title, &t.Description, &t.Category, &t.Unit, &st, &t.ReplyText, &created, &name, &phone, &src, &parent, &t.Address); err != nil {
 			return mapErr(err)
 		}
 		t.Private = []string{name, phone}

@@ -155,3 +155,15 @@ func (g *Gazetteer) kind(n string) placeKind {
 	}
 	return placeKnown
 }
+
+// RemovePrivate blanks the private strings (a caller's name and phone) in a
+// text, as AddPrivate does before clustering: for learning places from an
+// order's text without its caller.
+func RemovePrivate(text string, private []string) string { return removePrivate(text, private) }
+
+// Places is the clusterer's gazetteer (nil for none).
+func (c *Clusterer) Places() *Gazetteer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.opts.Places
+}
