@@ -79,7 +79,7 @@ type Intel struct {
 	// orders are added to it on start and on every retrain (learnPlaces).
 	compounds *textproc.Gazetteer
 	learnt    *textproc.PlaceLearner
-	trainMu    sync.Mutex
+	trainMu   sync.Mutex
 
 	// changes feeds Observe's index updates to one goroutine, so a create
 	// or an action does not wait for re-indexing (ordered, bounded).
