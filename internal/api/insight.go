@@ -9,6 +9,7 @@ func (a *API) registerInsight(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/orders/{id}/similar-cases", a.route("insight.cases", a.authed(a.similarCases)))
 	mux.Handle("GET /api/v1/hotspots", a.route("insight.hotspots", a.authed(a.hotspots)))
 	mux.Handle("POST /api/v1/hotspots/{id}/merge", a.route("insight.merge", a.authed(a.mergeHotspot)))
+	mux.Handle("POST /api/v1/hotspots/{id}/case", a.route("insight.case", a.authed(a.hotspotCase)))
 	mux.Handle("POST /api/v1/intelligence/train", a.route("insight.train", a.authed(a.train)))
 	mux.Handle("GET /api/v1/intelligence/models", a.route("insight.models", a.authed(a.models)))
 }
@@ -40,6 +41,16 @@ func (a *API) mergeHotspot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, OrderOut(v))
+}
+
+// hotspotCase turns a hotspot into one proactive case (service.CaseFromHotspot).
+func (a *API) hotspotCase(w http.ResponseWriter, r *http.Request) {
+	v, err := a.Svc.CaseFromHotspot(r.Context(), actor(r), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, OrderOut(v))
 }
 
 func (a *API) train(w http.ResponseWriter, r *http.Request) {

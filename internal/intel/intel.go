@@ -75,7 +75,11 @@ type Intel struct {
 	meta       map[string]orderMeta
 	hot        *textproc.Clusterer
 	hotMembers map[string]bool
-	trainMu    sync.Mutex
+	// compounds is the directory's gazetteer; places learnt from past
+	// orders are added to it on start and on every retrain (learnPlaces).
+	compounds *textproc.Gazetteer
+	learnt    *textproc.PlaceLearner
+	trainMu   sync.Mutex
 
 	// changes feeds Observe's index updates to one goroutine, so a create
 	// or an action does not wait for re-indexing (ordered, bounded).
@@ -91,7 +95,9 @@ type change struct {
 type orderMeta struct {
 	number, title, reply string
 	open                 bool
-	merged               bool // merged into another order: the hotspot was handled
+	merged               bool   // merged into another order: the hotspot was handled
+	parent               string // the order it was merged into: the hotspot's case
+	status               order.Status
 	at                   time.Time
 }
 
@@ -149,6 +155,11 @@ func (in *Intel) Load(ctx context.Context, st *store.Store, log *slog.Logger) er
 		return err
 	}
 	since := time.Now().Add(-in.opts.HotspotWindow)
+	// Places are learnt first, from the newest past orders, so the month's
+	// orders are clustered with them.
+	if err := in.learnPlaces(ctx, st); err != nil {
+		return err
+	}
 	err := st.ForEachOrderText(ctx, true, 1_000_000, func(t store.OrderText) error {
 		in.index(t, since)
 		return nil
@@ -157,6 +168,14 @@ func (in *Intel) Load(ctx context.Context, st *store.Store, log *slog.Logger) er
 		return err
 	}
 	err = st.ForEachOrderText(ctx, false, 200_000, func(t store.OrderText) error {
+		in.index(t, since)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Merged calls stay in their hotspot: it shows the case they went into.
+	err = st.ForEachMergedOrderText(ctx, since, 1_000_000, func(t store.OrderText) error {
 		in.index(t, since)
 		return nil
 	})
@@ -232,7 +251,15 @@ func (in *Intel) loadCatalogue(ctx context.Context, st *store.Store) error {
 		for _, c := range cs {
 			names = append(names, c.Name)
 		}
-		in.hot.SetPlaces(textproc.NewGazetteer(names))
+		g := textproc.NewGazetteer(names)
+		in.mu.Lock()
+		in.compounds = g
+		learnt := in.learnt
+		in.mu.Unlock()
+		if learnt != nil {
+			g = learnt.Gazetteer(g, textproc.DefaultPlaceSupport)
+		}
+		in.hot.SetPlaces(g)
 	}
 	cu, kw := map[string]string{}, map[string][]string{}
 	for _, c := range cats {
@@ -251,13 +278,52 @@ func (in *Intel) loadCatalogue(ctx context.Context, st *store.Store) error {
 	return nil
 }
 
+// placeOrders bounds how many of the newest orders places are learnt from:
+// segmenting them again costs about 0.1 ms each.
+const placeOrders = 20_000
+
+// learnPlaces learns the places named in the newest orders (open and
+// closed: address, title and description, the caller's name and phone cut
+// out) and gives the clusterer the directory's compounds plus them
+// (textproc.LearnPlaces). Called on start and on every retrain, so places
+// of new orders are known from the next training on.
+func (in *Intel) learnPlaces(ctx context.Context, st *store.Store) error {
+	l := textproc.NewPlaceLearner(in.seg)
+	add := func(t store.OrderText) error {
+		l.Add(textproc.RemovePrivate(t.Address+"\n"+t.Title+"\n"+t.Description, t.Private))
+		return nil
+	}
+	if err := st.ForEachOrderText(ctx, true, placeOrders/2, add); err != nil {
+		return err
+	}
+	if err := st.ForEachOrderText(ctx, false, placeOrders/2, add); err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.learnt = l
+	known := in.compounds
+	in.mu.Unlock()
+	g := l.Gazetteer(known, textproc.DefaultPlaceSupport)
+	in.hot.SetPlaces(g)
+	in.log.Info("hotspot places learnt from past orders", "learnt", g.Learnt(), "known", g.Len()-g.Learnt())
+	return nil
+}
+
+// Places is the clusterer's gazetteer: the directory's compounds and the
+// places learnt from past orders.
+func (in *Intel) Places() *textproc.Gazetteer { return in.hot.Places() }
+
 // index adds one order to the indexes it belongs in.
 func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 	open := t.Status.Open()
 	txt := text(t.Title, t.Description)
 	in.mu.Lock()
-	in.meta[t.ID] = orderMeta{number: t.Number, title: t.Title, reply: t.ReplyText, open: open, merged: t.Status == order.Merged, at: t.CreatedAt}
-	addHot := !t.CreatedAt.Before(hotSince) && !in.hotMembers[t.ID] && t.Status != order.Invalid
+	in.meta[t.ID] = orderMeta{number: t.Number, title: t.Title, reply: t.ReplyText, open: open, merged: t.Status == order.Merged,
+		parent: t.Parent, status: t.Status, at: t.CreatedAt}
+	// A hotspot is what citizens report: the center's own findings
+	// (source patrol, among them the cases made from hotspots) add no heat
+	// and never become a member the next case would swallow.
+	addHot := !t.CreatedAt.Before(hotSince) && !in.hotMembers[t.ID] && t.Status != order.Invalid && t.Source != order.SourcePatrol
 	if addHot {
 		in.hotMembers[t.ID] = true
 	}
@@ -279,7 +345,7 @@ func (in *Intel) index(t store.OrderText, hotSince time.Time) {
 // background, in order; similar-order lists may lag a change by moments.
 func (in *Intel) Observe(o order.Order) {
 	in.changes <- change{t: store.OrderText{ID: o.ID, Number: o.Number, Title: o.Title, Description: o.Description, Category: o.Category,
-		Unit: o.Unit, Status: o.Status, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt, Private: callerPrivate(o)}}
+		Unit: o.Unit, Status: o.Status, Source: o.Source, Parent: o.Parent, ReplyText: o.ReplyText, CreatedAt: o.CreatedAt, Private: callerPrivate(o)}}
 }
 
 // callerPrivate are the personal strings of an order's callers, which the
@@ -409,7 +475,15 @@ func (in *Intel) Hotspots(minSize, limit int, now time.Time) []service.Hotspot {
 		for _, id := range c.Members {
 			if m := in.meta[id]; m.merged && m.at.After(handled) {
 				handled = m.at
+				if p, ok := in.meta[m.parent]; ok && m.parent != "" {
+					h.Case = &service.HotspotCase{ID: m.parent, Number: p.number, Status: p.status}
+				}
 			}
+		}
+		// A case made for the hotspot (not one of its calls) was opened
+		// when it was made: calls before that were handled by it.
+		if h.Case != nil && in.meta[h.Case.ID].at.After(handled) {
+			handled = in.meta[h.Case.ID].at
 		}
 		for _, id := range c.Members {
 			m := in.meta[id]
@@ -476,6 +550,9 @@ func (in *Intel) Train(ctx context.Context, st *store.Store) (service.TrainResul
 		return nil
 	})
 	if err != nil {
+		return service.TrainResult{}, err
+	}
+	if err := in.learnPlaces(ctx, st); err != nil {
 		return service.TrainResult{}, err
 	}
 	var res service.TrainResult

@@ -32,12 +32,16 @@ type Hotspot struct {
 	// Distinct counts the calls that are not copies of another (a repost
 	// counts once toward heat). Regrown flags a hotspot that was handled
 	// (orders merged into one case) and has new open orders since.
-	Distinct int       `json:"distinct"`
-	Regrown  bool      `json:"regrown"`
-	First    time.Time `json:"first"`
-	Last     time.Time `json:"last"`
-	Heat     float64   `json:"heat"`
-	Members  []string  `json:"members"`
+	Distinct int  `json:"distinct"`
+	Regrown  bool `json:"regrown"`
+	// Case is the order its calls were merged into (a case made from the
+	// hotspot, or the call the others were merged into), nil while nobody
+	// handles it.
+	Case    *HotspotCase `json:"case"`
+	First   time.Time    `json:"first"`
+	Last    time.Time    `json:"last"`
+	Heat    float64      `json:"heat"`
+	Members []string     `json:"members"`
 }
 
 // TrainResult reports a training run of the suggestion models.

@@ -19,6 +19,9 @@ type OrderText struct {
 	Category    string
 	Unit        string
 	Status      order.Status
+	Source      order.Source
+	Parent      string // the order it was merged into, if any
+	Address     string
 	ReplyText   string
 	CreatedAt   time.Time
 	// Private are the caller's name and phone: the hotspot clusterer cuts
@@ -34,20 +37,35 @@ func (s *Store) ForEachOrderText(ctx context.Context, open bool, limit int, fn f
 	if !open {
 		cond = "status = 'closed'"
 	}
+	return s.forEachOrderText(ctx, cond, limit, fn)
+}
+
+// ForEachMergedOrderText streams the orders merged into another since a
+// time, newest first: a hotspot whose calls were merged into one case still
+// shows that case (and whether it grew since) after a restart.
+func (s *Store) ForEachMergedOrderText(ctx context.Context, since time.Time, limit int, fn func(OrderText) error) error {
+	return s.forEachOrderText(ctx, "status = 'merged' AND created_at >= "+strconv.FormatInt(micros(since), 10), limit, fn)
+}
+
+func (s *Store) forEachOrderText(ctx context.Context, cond string, limit int, fn func(OrderText) error) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, number, title, description, category, COALESCE(unit, ''), status, reply_text, created_at,
-		caller_name, caller_phone FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+		caller_name, caller_phone, source, COALESCE(parent, 0), address FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return mapErr(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var t OrderText
-		var id, created int64
-		var st, name, phone string
-		if err := rows.Scan(&id, &t.Number, &t.Title, &t.Description, &t.Category, &t.Unit, &st, &t.ReplyText, &created, &name, &phone); err != nil {
+		var id, created, parent int64
+		var st, name, phone, src string
+		if err := rows.Scan(&id, &t.Number, &t.Title, &t.Description, &t.Category, &t.Unit, &st, &t.ReplyText, &created, &name, &phone, &src, &parent, &t.Address); err != nil {
 			return mapErr(err)
 		}
 		t.Private = []string{name, phone}
+		t.Source = order.Source(src)
+		if parent != 0 {
+			t.Parent = strconv.FormatInt(parent, 10)
+		}
 		t.ID, t.Status, t.CreatedAt = strconv.FormatInt(id, 10), order.Status(st), fromMicros(created)
 		if err := fn(t); err != nil {
 			return err

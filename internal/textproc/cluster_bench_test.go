@@ -92,7 +92,7 @@ func BenchmarkClusterAll100k(b *testing.B) {
 	for _, m := range []struct {
 		name string
 		opts ClusterOptions
-	}{{"legacy", ClusterOptions{Legacy: true}}, {"place", ClusterOptions{}}} {
+	}{{"legacy", ClusterOptions{Legacy: true}}, {"place", ClusterOptions{}}, {"learnt", ClusterOptions{Places: learntPlaces(b)}}} {
 		b.Run(m.name, func(b *testing.B) {
 			b.SetBytes(bytes)
 			cpu0 := cpuSeconds()
@@ -128,7 +128,7 @@ func BenchmarkHotspotJoin(b *testing.B) {
 	for _, m := range []struct {
 		name string
 		opts ClusterOptions
-	}{{"legacy", ClusterOptions{Legacy: true}}, {"place", ClusterOptions{}}} {
+	}{{"legacy", ClusterOptions{Legacy: true}}, {"place", ClusterOptions{}}, {"learnt", ClusterOptions{Places: learntPlaces(b)}}} {
 		b.Run(m.name, func(b *testing.B) {
 			c := ClusterAll(docs[:100_000], m.opts)
 			var took, cpu []time.Duration
@@ -156,6 +156,12 @@ func BenchmarkHotspotJoin(b *testing.B) {
 			b.ReportMetric(float64(cpu[len(cpu)*99/100].Microseconds())/1000, "p99-cpu-ms")
 		})
 	}
+}
+
+// learntPlaces is the gazetteer the server would learn from the real
+// messages the synthetic corpus replays (issue 17: places of past orders).
+func learntPlaces(tb testing.TB) *Gazetteer {
+	return LearnPlaces(Default(), nil, realTexts(tb), DefaultPlaceSupport)
 }
 
 // cpuSeconds is the process's user + system CPU time so far.

@@ -238,6 +238,10 @@ func findPlaces(words []string) []placeSpan {
 // orders) and finds them in a text however the segmenter cuts them.
 type Gazetteer struct {
 	byFirst map[rune][]string
+	// learnt are the names learnt from past orders (LearnPlaces) with the
+	// kind the recogniser gave them: a learnt road stays a road, below a
+	// compound; the names given to NewGazetteer are placeKnown.
+	learnt map[string]placeKind
 }
 
 // NewGazetteer returns a gazetteer of the names (two or more characters;
@@ -377,7 +381,7 @@ func features(seg *Segmenter, text string, private []string, gaz *Gazetteer, leg
 		for name, n := range gaz.find(s) {
 			f.places[name] = max(f.places[name], placeWeight)
 			mentions[name] += n
-			kinds[name] = placeKnown
+			kinds[name] = max(kinds[name], gaz.kind(name))
 		}
 		for i, t := range words {
 			if single(t) && !seg.IsStopWord(t) && (i == 0 || !single(words[i-1]) || seg.IsStopWord(words[i-1])) {

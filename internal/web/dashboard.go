@@ -41,6 +41,7 @@ func (w *Web) registerDashboards(mux *http.ServeMux) {
 	hot := []order.Role{order.RoleLeader, order.RoleDispatcher, order.RoleOperator, order.RoleAdmin}
 	mux.HandleFunc("GET /hotspots", w.page(hot, w.hotspots))
 	mux.HandleFunc("POST /hotspots/{id}/merge", w.page([]order.Role{order.RoleDispatcher}, w.mergeHotspot))
+	mux.HandleFunc("POST /hotspots/{id}/case", w.page([]order.Role{order.RoleDispatcher}, w.hotspotCase))
 }
 
 // dashFilter is what a dashboard page was asked for, for its filter form,

@@ -274,6 +274,23 @@ func (w *Web) hotspots(rw http.ResponseWriter, r *http.Request, p *Page) {
 	w.render(rw, p, http.StatusOK, "hotspots")
 }
 
+// hotspotCase turns a hotspot into one proactive case (dispatchers): a
+// patrol-source order its open calls are merged into, sent to the
+// compound's committee; the user lands on the case.
+func (w *Web) hotspotCase(rw http.ResponseWriter, r *http.Request, p *Page) {
+	c, err := w.svc.CaseFromHotspot(r.Context(), p.Actor, r.PathValue("id"))
+	if err == nil {
+		http.Redirect(rw, r, "/orders/"+c.ID+"?done=hotspot_case", http.StatusSeeOther)
+		return
+	}
+	status := w.applyErr(p, err)
+	p.Nav, p.Title = "dashboard", p.T("hot.title")
+	var v hotspotsView
+	v.Hotspots, v.Off = w.hotspotsOf(r.Context(), p, 50)
+	p.Data = v
+	w.render(rw, p, status, "hotspots")
+}
+
 // mergeHotspot turns a cluster into one case (dispatchers): its open
 // orders are merged into the oldest; the user lands on that order.
 func (w *Web) mergeHotspot(rw http.ResponseWriter, r *http.Request, p *Page) {

@@ -293,6 +293,8 @@ func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 		}
 		if d := order.Action(r.URL.Query().Get("done")); order.Known(d) {
 			p.Flash = p.T("order.done", p.ActionName(d))
+		} else if d == "hotspot_case" {
+			p.Flash = p.T("hot.case_done")
 		}
 		if n, err := w.svc.UnreadCount(r.Context(), p.Actor); err == nil {
 			p.Unread = n
