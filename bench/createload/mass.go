@@ -14,31 +14,38 @@ import (
 // what it does to them), as happens when one site keeps a whole
 // neighbourhood awake. Every copy contains 打桩, the common word of the
 // search phase.
-func massCopy(k int64) (string, string) { return complaint(sites[0], k) }
-
-// site is a source of night noise: the road, the place, what it does.
-type site struct{ road, place, act string }
-
-// sites[0] is the mass complaint; each of the others is a complaint of the
-// same shape and length that only a phase's own creates repeat (freshCall).
-var sites = []site{
-	{"龙漕路", "工地", "打桩"}, {"宾阳路", "菜场", "卸货"}, {"月河路", "酒吧", "唱歌"},
-	{"三江路", "仓库", "装车"}, {"龙华路", "餐馆", "排风"},
-}
-
-func complaint(s site, k int64) (string, string) {
+func massCopy(k int64) (string, string) {
 	hours := []string{"晚上十一点", "凌晨一点", "深夜十二点", "晚上十点半"}
 	harm := []string{"孩子没法睡觉", "老人心脏不好受不了", "第二天还要上班", "已经连续一个星期了", "窗户关上也没用"}
-	return s.road + s.place + "夜间" + s.act + "噪音扰民",
-		fmt.Sprintf("我住在%s%d号楼，%s%s以后还在%s，噪音很大，%s，要求核查处理。",
-			s.road, k%40+1, s.place, hours[k%int64(len(hours))], s.act, harm[(k/4)%int64(len(harm))])
+	return "龙漕路工地夜间打桩噪音扰民",
+		fmt.Sprintf("我住在龙漕路%d号楼，工地%s以后还在打桩，噪音很大，%s，要求核查夜间施工许可。",
+			k%40+1, hours[k%int64(len(hours))], harm[(k/4)%int64(len(harm))])
 }
 
-// freshCall gives the calls of a complaint nobody has made before phase i
-// (a phase of its own: at most the copies that phase creates are stored).
+// freshCall gives the calls of a complaint nobody has made before phase i:
+// the mass complaint's shape and length, but other problems in other words
+// (a word shared with the copies would make these pay for them too), and
+// a problem of its own for each phase, so at most the copies that phase
+// creates are stored when it runs.
 func freshCall(i int) func(k int64) (string, string) {
-	s := sites[1+i%(len(sites)-1)]
-	return func(k int64) (string, string) { return complaint(s, k) }
+	f := freshCalls[i%len(freshCalls)]
+	return func(k int64) (string, string) {
+		return f.title, fmt.Sprintf(f.body, k%40+1, f.when[k%int64(len(f.when))], f.ask[(k/4)%int64(len(f.ask))])
+	}
+}
+
+var freshCalls = []struct {
+	title, body string
+	when, ask   []string
+}{
+	{"宾阳路菜场门口窨井盖缺失", "宾阳路%d弄菜场门口的窨井盖%s不见了，只放了一个锥桶，%s，请市政部门尽快补上。",
+		[]string{"上周五", "前天傍晚", "昨天早上", "三天前"}, []string{"骑车的人差点摔倒", "小学生上学路过", "下雨天看不见", "锥桶已经被踢倒"}},
+	{"月河路人行道路灯不亮", "月河路%d号门前人行道的路灯%s开始不亮，整段路漆黑，%s，希望派电工检修。",
+		[]string{"元旦以后", "上个月底", "这个礼拜", "台风过后"}, []string{"老年人散步看不清台阶", "有人被电瓶车撞到", "快递员找不到门牌", "女孩子下班回家害怕"}},
+	{"三江小区垃圾箱房满溢", "三江小区%d号旁边的垃圾箱房%s没人清运，湿垃圾堆到外面，%s，请环卫所安排清理。",
+		[]string{"国庆长假", "连续四天", "端午节前后", "最近两天"}, []string{"苍蝇蚊子很多", "流浪猫把袋子扯破", "臭味飘进楼里", "挡住了消防通道"}},
+	{"龙华路楼道杂物堆放", "龙华路%d号三单元楼道里%s堆满纸箱旧家具，%s，物业提醒多次无效，请居委协调清理。",
+		[]string{"装修结束后", "搬家以后", "春节前", "半年来"}, []string{"存在火灾隐患", "轮椅推不过去", "晚上绊倒过邻居", "电表箱被挡住"}},
 }
 
 // rareWord is in the 30 orders the common word is measured beside.

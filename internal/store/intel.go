@@ -26,16 +26,23 @@ type OrderText struct {
 	Private []string
 }
 
-// ForEachOrderText streams order texts, newest first, to fn: open orders
-// only, or closed orders only (the history the models learn from and the
-// past cases operators consult), at most limit of them.
+// ForEachOrderText streams order texts to fn: open orders only, or closed
+// orders only (the history the models learn from and the past cases
+// operators consult), the newest limit of them. Closed orders come newest
+// first; open ones oldest first, the order they arrived in, because the
+// similar-order index finds candidates among each word's newest documents
+// and takes "newest" from the order it was given them (textproc.Index).
 func (s *Store) ForEachOrderText(ctx context.Context, open bool, limit int, fn func(OrderText) error) error {
 	cond := "status NOT IN ('answered', 'closed', 'merged', 'invalid')"
 	if !open {
 		cond = "status = 'closed'"
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, number, title, description, category, COALESCE(unit, ''), status, reply_text, created_at,
-		caller_name, caller_phone FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+	q := `SELECT id, number, title, description, category, COALESCE(unit, '') AS unit, status, reply_text, created_at,
+		caller_name, caller_phone FROM orders WHERE ` + cond + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit)
+	if open {
+		q = `SELECT * FROM (` + q + `) newest ORDER BY id`
+	}
+	rows, err := s.r.QueryContext(ctx, q)
 	if err != nil {
 		return mapErr(err)
 	}
