@@ -21,6 +21,15 @@
 //	            whatever the answers do; latency counts from the scheduled
 //	            send time, so a stall cannot hide behind the schedule
 //
+//	mass:       -mass near-identical copies of one complaint stored, then
+//	            creates of yet more copies beside creates of the corpus's
+//	            varied texts, A B A B, at 1 and -clients clients (issue 19:
+//	            the similar-order search must not pay for every copy), and
+//	            the first search page of a word in every copy beside a word
+//	            in 30 orders (mass.go)
+//	reads:      GET /api/v1/orders/{id} as a dispatcher and as a leader
+//	            (reads.go)
+//
 // and prints the rates, the API/raw ratios and the open-loop percentiles.
 // Every loop is bounded by its duration (plus a grace period for answers).
 // It only ever talks to 127.0.0.1.
@@ -70,6 +79,7 @@ type config struct {
 	rate                    float64
 	duration, rawDuration   time.Duration
 	readDuration            time.Duration
+	mass                    int
 	fresh, caller           bool
 	cpuprofile              string
 }
@@ -87,6 +97,7 @@ func main() {
 	flag.DurationVar(&c.rawDuration, "raw-duration", 10*time.Second, "length of each raw-insert phase")
 	flag.BoolVar(&c.caller, "caller", true, "send a caller name and phone with each order (as a hotline operator does)")
 	flag.DurationVar(&c.readDuration, "read-duration", 5*time.Second, "length of each fetch phase (dispatcher vs leader, A B A B; 0 skips them)")
+	flag.IntVar(&c.mass, "mass", 30000, "near-identical copies of one complaint to store for the mass-complaint and common-word phases (0 skips them)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the API phases to this file")
 	flag.Parse()
 	if err := run(c); err != nil {
@@ -189,6 +200,12 @@ func run(c config) error {
 	ol := cl.openLoop(ctx, c.rate, c.duration)
 	fmt.Printf("open loop %.0f/s for %v: sent %d, ok %d, errors %d, achieved %.1f/s\n", c.rate, c.duration, ol.sent, len(ol.lat), ol.errors, ol.rate())
 	fmt.Printf("  latency from scheduled send: %s\n\n", ol.summary())
+
+	if c.mass > 0 {
+		if err := massPhases(ctx, base, c, meter, api1.rate(), apiN.rate()); err != nil {
+			return fmt.Errorf("mass-complaint phases: %w", err)
+		}
+	}
 
 	if c.readDuration > 0 {
 		if err := readPhases(ctx, base, c, c.readDuration); err != nil {
@@ -449,8 +466,11 @@ type client struct {
 	base, user, password string
 	caller               bool
 	token                string
-	http                 *http.Client
-	seq                  atomic.Int64
+	// text, when set, gives the k-th order's title and description
+	// instead of the corpus (the mass complaint's copies, mass.go).
+	text func(k int64) (string, string)
+	http *http.Client
+	seq  atomic.Int64
 }
 
 func newClient(base string, c config) *client {
@@ -503,6 +523,9 @@ func (c *client) create(ctx context.Context) (time.Duration, error) {
 	k := c.seq.Add(1)
 	t := titles[k%int64(len(titles))]
 	body := map[string]any{"type": "complaint", "source": "hotline", "title": fmt.Sprintf("%s（%d）", t[0], k), "description": t[1]}
+	if c.text != nil {
+		body["title"], body["description"] = c.text(k)
+	}
 	if c.caller {
 		body["caller"] = map[string]any{"name": "测试市民", "phone": "13800001234"}
 	}

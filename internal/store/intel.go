@@ -29,27 +29,36 @@ type OrderText struct {
 	Private []string
 }
 
-// ForEachOrderText streams order texts, newest first, to fn: open orders
-// only, or closed orders only (the history the models learn from and the
-// past cases operators consult), at most limit of them.
+// ForEachOrderText streams order texts to fn: open orders only, or closed
+// orders only (the history the models learn from and the past cases
+// operators consult), the newest limit of them. Closed orders come newest
+// first; open ones oldest first, the order they arrived in, because the
+// similar-order index finds candidates among each word's newest documents
+// and takes "newest" from the order it was given them (textproc.Index).
 func (s *Store) ForEachOrderText(ctx context.Context, open bool, limit int, fn func(OrderText) error) error {
 	cond := "status NOT IN ('answered', 'closed', 'merged', 'invalid')"
 	if !open {
 		cond = "status = 'closed'"
 	}
-	return s.forEachOrderText(ctx, cond, limit, fn)
+	return s.forEachOrderText(ctx, cond, limit, open, fn)
 }
 
 // ForEachMergedOrderText streams the orders merged into another since a
 // time, newest first: a hotspot whose calls were merged into one case still
 // shows that case (and whether it grew since) after a restart.
 func (s *Store) ForEachMergedOrderText(ctx context.Context, since time.Time, limit int, fn func(OrderText) error) error {
-	return s.forEachOrderText(ctx, "status = 'merged' AND created_at >= "+strconv.FormatInt(micros(since), 10), limit, fn)
+	return s.forEachOrderText(ctx, "status = 'merged' AND created_at >= "+strconv.FormatInt(micros(since), 10), limit, false, fn)
 }
 
-func (s *Store) forEachOrderText(ctx context.Context, cond string, limit int, fn func(OrderText) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, number, title, description, category, COALESCE(unit, ''), status, reply_text, created_at,
-		caller_name, caller_phone, source, COALESCE(parent, 0), address FROM orders WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+// forEachOrderText streams the newest limit orders matching cond, newest
+// first, or oldest first of those when oldestFirst is set.
+func (s *Store) forEachOrderText(ctx context.Context, cond string, limit int, oldestFirst bool, fn func(OrderText) error) error {
+	q := `SELECT id, number, title, description, category, COALESCE(unit, '') AS unit, status, reply_text, created_at,
+		caller_name, caller_phone, source, COALESCE(parent, 0) AS parent, address FROM orders WHERE ` + cond + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit)
+	if oldestFirst {
+		q = `SELECT * FROM (` + q + `) newest ORDER BY id`
+	}
+	rows, err := s.r.QueryContext(ctx, q)
 	if err != nil {
 		return mapErr(err)
 	}

@@ -201,6 +201,7 @@ func (s *Store) startCommitters() {
 			s.committers.Add(1)
 			go s.commitLoop()
 		}
+		s.startViewCommitters()
 	})
 }
 

@@ -45,6 +45,7 @@ type Store struct {
 
 	// group commit of creates (orders.go)
 	creates    chan *createReq
+	views      chan *createReq // PostgreSQL: audited views, to viewLoop (audit_commit.go)
 	closing    chan struct{}
 	commitOnce sync.Once
 	committers sync.WaitGroup

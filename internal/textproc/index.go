@@ -34,6 +34,7 @@ type Index struct {
 	removed int
 	normsAt int    // live documents when the norms were last recomputed
 	gen     uint64 // compactions so far: they renumber the documents
+	tail    int    // tailPostings; the tests set it huge for exhaustive answers
 
 	accPool sync.Pool
 }
@@ -48,7 +49,7 @@ type postingList struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{seg: Default(), terms: make(map[string]int32), byID: make(map[string]uint32)}
+	return &Index{seg: Default(), terms: make(map[string]int32), byID: make(map[string]uint32), tail: tailPostings}
 }
 
 // tfWeight[c] = 1 + ln c: sublinear term frequency, so a word repeated ten
@@ -249,14 +250,22 @@ type accumulator struct {
 // text's own document is indexed it is among the results and callers that
 // do not want it drop it.
 func (ix *Index) Similar(text string, k int) []Match {
+	out, _ := ix.similar(text, k)
+	return out
+}
+
+// similar is Similar that also reports its work: the posting entries it
+// visited plus the binary searches it made. The tests hold it constant
+// however many near-identical documents share the query's words.
+func (ix *Index) similar(text string, k int) ([]Match, int) {
 	if k <= 0 {
-		return nil
+		return nil, 0
 	}
 	counts, _ := clusterTokens(ix.seg, text)
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.live == 0 || len(counts) == 0 {
-		return nil
+		return nil, 0
 	}
 	q := make([]qterm, 0, len(counts))
 	var qnorm float64
@@ -275,7 +284,7 @@ func (ix *Index) Similar(text string, k int) []Match {
 		q = append(q, qterm{tid, w * idf}) // one idf for the query, one for the document
 	}
 	if len(q) == 0 || qnorm == 0 {
-		return nil
+		return nil, 0
 	}
 	// A long text has a hundred words or more, and most documents share a
 	// few common ones with it: walking every posting list touches nearly the
@@ -292,28 +301,9 @@ func (ix *Index) Similar(text string, k int) []Match {
 		})
 		q, rest = q[:maxQueryTerms], q[maxQueryTerms:]
 	}
-	// Terms found in very many documents (in more than 2% of them, and at
-	// least 5000) only add to the scores of documents a rarer term already
-	// found: a document sharing nothing but common words with the query
-	// cannot rank among the top k anyway, and skipping it keeps the list of
-	// candidates short at a million documents. Candidates get exact scores.
-	commonDF := int32(max(5000, ix.live/50))
-	rare := q[:0:0]
-	var common []qterm
-	for _, qt := range q {
-		if ix.post[qt.t].df > commonDF {
-			common = append(common, qt)
-		} else {
-			rare = append(rare, qt)
-		}
-	}
-	if len(rare) == 0 {
-		rare, common = common, nil
-	}
 	// Sorted term order makes float sums deterministic.
 	byTerm := func(a, b qterm) int { return cmp.Compare(a.t, b.t) }
-	slices.SortFunc(rare, byTerm)
-	slices.SortFunc(common, byTerm)
+	slices.SortFunc(q, byTerm)
 
 	acc, _ := ix.accPool.Get().(*accumulator)
 	if acc == nil {
@@ -322,28 +312,37 @@ func (ix *Index) Similar(text string, k int) []Match {
 	if len(acc.score) < len(ix.ids) {
 		acc.score = make([]float32, len(ix.ids)+len(ix.ids)/4)
 	}
-	for _, qt := range rare {
+	// Each word finds candidates among its newest tailPostings documents
+	// only (a posting list is in the order documents were added). When one
+	// problem floods the hotline, every word of its text is in tens of
+	// thousands of documents: walking those lists whole made each create
+	// pay for every stored copy (issue 19). The copies found are the
+	// newest; older ones would score the same and add nothing an operator
+	// can use. The long lists' contributions to the candidates found are
+	// then added exactly (rescore), so every score returned is the true
+	// cosine, and the work per query is bounded by maxQueryTerms ×
+	// tailPostings plus a binary search per kept candidate and word.
+	work := 0
+	var long []qterm
+	for _, qt := range q {
 		p := &ix.post[qt.t]
+		from := max(0, len(p.docs)-ix.tail)
+		if from > 0 {
+			long = append(long, qt)
+		}
 		w := float32(qt.w)
-		for i, d := range p.docs {
+		for i := from; i < len(p.docs); i++ {
+			d := p.docs[i]
 			if acc.score[d] == 0 {
 				acc.touched = append(acc.touched, d)
 			}
 			acc.score[d] += w * tfWeight[p.tf[i]]
 		}
-	}
-	for _, qt := range common {
-		p := &ix.post[qt.t]
-		w := float32(qt.w)
-		for i, d := range p.docs {
-			if acc.score[d] != 0 {
-				acc.score[d] += w * tfWeight[p.tf[i]]
-			}
-		}
+		work += len(p.docs) - from
 	}
 	inv := 1 / math.Sqrt(qnorm)
-	if len(rest) > 0 {
-		ix.rescore(acc, rest, k)
+	if len(rest) > 0 || len(long) > 0 {
+		work += ix.rescore(acc, long, rest, k)
 	}
 	h := make(matchHeap, 0, k+1)
 	for _, d := range acc.touched {
@@ -367,24 +366,29 @@ func (ix *Index) Similar(text string, k int) []Match {
 	for i := len(h) - 1; i >= 0; i-- {
 		out[i] = heap.Pop(&h).(Match)
 	}
-	return out
+	return out, work
 }
 
-// maxQueryTerms is how many of a query's words find the candidates, and
-// rescoreFactor times k (at least minRescore) is how many candidates get the
-// rest of the words' contributions: see Similar.
+// maxQueryTerms is how many of a query's words find the candidates,
+// tailPostings how many of each one's newest documents it finds them among,
+// and rescoreFactor times k (at least minRescore) is how many candidates get
+// the rest of the words' contributions: see Similar.
 const (
 	maxQueryTerms = 32
+	tailPostings  = 1024
 	rescoreFactor = 8
 	minRescore    = 64
 )
 
 // rescore keeps the best candidates found so far (by their partial cosine)
-// and adds to each of them the contributions of the query's remaining terms,
-// found by binary search in those terms' posting lists. Candidates dropped
-// here leave the accumulator zeroed, as Similar expects.
-func (ix *Index) rescore(acc *accumulator, rest []qterm, k int) {
+// and completes their scores: the long terms' contributions from the part
+// of their posting lists before the walked tail, and the remaining terms'
+// from their whole lists, each found by binary search. Candidates dropped
+// here leave the accumulator zeroed, as Similar expects. It returns its
+// work (see similar).
+func (ix *Index) rescore(acc *accumulator, long, rest []qterm, k int) int {
 	keep := max(k*rescoreFactor, minRescore)
+	work := 0
 	if len(acc.touched) > keep {
 		// The keep best by partial cosine, chosen with a min-heap of keep
 		// entries (ties: lower doc number), not a sort of every candidate.
@@ -429,9 +433,27 @@ func (ix *Index) rescore(acc *accumulator, rest []qterm, k int) {
 				acc.score[d] = 0
 			}
 		}
+		work += len(acc.touched)
 		acc.touched = acc.touched[:0]
 		for _, c := range h {
 			acc.touched = append(acc.touched, c.d)
+		}
+	}
+	// The long terms: the tail was walked already; a candidate before it
+	// gets the term's contribution from the older part of the list.
+	for _, qt := range long {
+		p := &ix.post[qt.t]
+		from := len(p.docs) - ix.tail
+		older := p.docs[:from]
+		w := float32(qt.w)
+		for _, d := range acc.touched {
+			if d >= p.docs[from] {
+				continue
+			}
+			work++
+			if i, ok := slices.BinarySearch(older, d); ok {
+				acc.score[d] += w * tfWeight[p.tf[i]]
+			}
 		}
 	}
 	slices.SortFunc(rest, func(a, b qterm) int { return cmp.Compare(a.t, b.t) })
@@ -439,11 +461,13 @@ func (ix *Index) rescore(acc *accumulator, rest []qterm, k int) {
 		p := &ix.post[qt.t]
 		w := float32(qt.w)
 		for _, d := range acc.touched {
+			work++
 			if i, ok := slices.BinarySearch(p.docs, d); ok {
 				acc.score[d] += w * tfWeight[p.tf[i]]
 			}
 		}
 	}
+	return work
 }
 
 // worse reports whether a ranks below b: lower score, or equal score and
