@@ -439,20 +439,27 @@ func (ix *Index) rescore(acc *accumulator, long, rest []qterm, k int) int {
 			acc.touched = append(acc.touched, c.d)
 		}
 	}
+	// The candidates in increasing doc number, so each list below is
+	// searched forward from where the previous candidate was found
+	// (gallop): a few steps each instead of a binary search of the whole
+	// list, which cost most of a mass-complaint query in cache misses.
+	slices.Sort(acc.touched)
 	// The long terms: the tail was walked already; a candidate before it
 	// gets the term's contribution from the older part of the list.
 	for _, qt := range long {
 		p := &ix.post[qt.t]
 		from := len(p.docs) - ix.tail
-		older := p.docs[:from]
+		older, lo := p.docs[:from], 0
 		w := float32(qt.w)
 		for _, d := range acc.touched {
 			if d >= p.docs[from] {
-				continue
+				break
 			}
+			var ok bool
+			lo, ok = gallop(older, lo, d)
 			work++
-			if i, ok := slices.BinarySearch(older, d); ok {
-				acc.score[d] += w * tfWeight[p.tf[i]]
+			if ok {
+				acc.score[d] += w * tfWeight[p.tf[lo]]
 			}
 		}
 	}
@@ -460,14 +467,33 @@ func (ix *Index) rescore(acc *accumulator, long, rest []qterm, k int) int {
 	for _, qt := range rest {
 		p := &ix.post[qt.t]
 		w := float32(qt.w)
+		lo := 0
 		for _, d := range acc.touched {
+			var ok bool
+			lo, ok = gallop(p.docs, lo, d)
 			work++
-			if i, ok := slices.BinarySearch(p.docs, d); ok {
-				acc.score[d] += w * tfWeight[p.tf[i]]
+			if ok {
+				acc.score[d] += w * tfWeight[p.tf[lo]]
 			}
 		}
 	}
 	return work
+}
+
+// gallop returns the first position at or after lo whose doc is at least d,
+// and whether it is d; xs is increasing and every doc before lo is below d.
+// It doubles its step from lo, then searches the last step's range.
+func gallop(xs []uint32, lo int, d uint32) (int, bool) {
+	hi, step := lo, 1
+	for hi < len(xs) && xs[hi] < d {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	hi = min(hi, len(xs))
+	i, _ := slices.BinarySearch(xs[lo:hi], d)
+	i += lo
+	return i, i < len(xs) && xs[i] == d
 }
 
 // worse reports whether a ranks below b: lower score, or equal score and
