@@ -157,20 +157,40 @@ type placeSpan struct {
 	kind       placeKind
 }
 
-// endingOf returns the place ending w finishes with and its kind.
+// endingOf returns the place ending w finishes with and its kind: the
+// first of siteEndings, then of roadEndings, that w ends with.
 func endingOf(w string) (string, placeKind) {
-	for _, s := range siteEndings {
-		if strings.HasSuffix(w, s) {
-			return s, placeSite
-		}
-	}
-	for _, s := range roadEndings {
-		if strings.HasSuffix(w, s) {
-			return s, placeRoad
+	r, _ := utf8.DecodeLastRuneInString(w)
+	for _, e := range endingsByLast[r] {
+		if strings.HasSuffix(w, e.end) {
+			return e.end, e.kind
 		}
 	}
 	return "", 0
 }
+
+type placeEnding struct {
+	end  string
+	kind placeKind
+}
+
+// endingsByLast are the endings by their last character, in endingOf's
+// order: every word of every message is tested, and most words end in a
+// character no ending ends with (issue 17's profile: 4% of clustering's
+// CPU went to trying all 50 endings on each word).
+var endingsByLast = func() map[rune][]placeEnding {
+	m := map[rune][]placeEnding{}
+	for _, l := range []struct {
+		ends []string
+		kind placeKind
+	}{{siteEndings, placeSite}, {roadEndings, placeRoad}} {
+		for _, e := range l.ends {
+			r, _ := utf8.DecodeLastRuneInString(e)
+			m[r] = append(m[r], placeEnding{e, l.kind})
+		}
+	}
+	return m
+}()
 
 // maxNameRunes bounds a recognised name: 西地省聚利人普惠投资有限公司 is
 // cut to 聚利人普惠投资有限公司 by the province, not by the bound.
