@@ -63,6 +63,22 @@ func (s *Store) jsonList(ph string) string {
 	return "SELECT value FROM json_each(" + ph + ")"
 }
 
+// inList is "col is one of vals" in the dialect's best form for long
+// lists. On PostgreSQL a text[] parameter: the planner sees how many values
+// there are and, for a whole area's thousands of buildings, reads the
+// residents by a bitmap scan; behind "IN (SELECT jsonb_array_elements…)" it
+// assumed 100 and walked the care index once per building (8.7 s instead of
+// 1.3 s at a million residents). SQLite reads a JSON list.
+func (s *Store) inList(a *sqldb.Args, col string, vals []string) string {
+	if s.db.Dialect == sqldb.Postgres {
+		if vals == nil {
+			vals = []string{}
+		}
+		return col + " = ANY(CAST(" + a.Add(vals) + " AS text[]))"
+	}
+	return col + " IN (" + s.jsonList(a.Add(list(vals))) + ")"
+}
+
 // share locks the event row against a concurrent close on PostgreSQL (SQLite
 // holds the write lock already).
 func (s *Store) share() string {
@@ -162,11 +178,20 @@ func (s *Store) Create(ctx context.Context, ev *emergency.Event, actor string) (
 				return err
 			}
 		}
+		if s.db.Dialect == sqldb.Postgres {
+			// The check list is sorted by building and household so that
+			// its ids follow the stairwells; at a district's million
+			// residents that is 250,000 rows, which spill to disk at the
+			// default 4 MB work_mem (a second of the declaration).
+			if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
+				return err
+			}
+		}
 		var a sqldb.Args
-		eid, bl := a.Add(id), a.Add(list(ev.Buildings))
+		eid := a.Add(id)
 		res, err := tx.ExecContext(ctx, `INSERT INTO emergency_checks (emergency_id, resident, household, building, status, version)
 			SELECT `+eid+`, r.id, r.household, r.building, 'unchecked', 1 FROM residents r
-			WHERE r.area = `+a.Add(ev.Area)+` AND r.building IN (`+s.jsonList(bl)+`) AND r.tags <> 0 AND r.status = 'active'
+			WHERE r.area = `+a.Add(ev.Area)+` AND `+s.inList(&a, "r.building", ev.Buildings)+` AND r.tags <> 0 AND r.status = 'active'
 			ORDER BY r.building, r.household, r.id`, a...)
 		if err != nil {
 			return err
@@ -175,10 +200,10 @@ func (s *Store) Create(ctx context.Context, ev *emergency.Event, actor string) (
 		var households int64
 		if ev.AllHouseholds {
 			var b sqldb.Args
-			eid, bl := b.Add(id), b.Add(list(ev.Buildings))
+			eid := b.Add(id)
 			res, err := tx.ExecContext(ctx, `INSERT INTO emergency_checks (emergency_id, resident, household, building, status, version)
 				SELECT `+eid+`, NULL, h.id, h.building, 'unchecked', 1 FROM households h
-				WHERE h.area = `+b.Add(ev.Area)+` AND h.building IN (`+s.jsonList(bl)+`) AND h.kind <> 'vacant'
+				WHERE h.area = `+b.Add(ev.Area)+` AND `+s.inList(&b, "h.building", ev.Buildings)+` AND h.kind <> 'vacant'
 				ORDER BY h.building, h.id`, b...)
 			if err != nil {
 				return err
