@@ -15,6 +15,7 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
+	"hotline/internal/seal"
 )
 
 // Building is what the service needs to know of a building.
@@ -66,6 +67,9 @@ type Store interface {
 	// Export audits (actor, reason) and calls fn with each household's
 	// latest submission, in one transaction.
 	Export(ctx context.Context, id int64, actor, reason string, fn func(SubmissionRow) error) error
+	// Reseal rewrites up to batch submissions' answers not sealed under key
+	// primary with reseal, in one transaction; it returns how many.
+	Reseal(ctx context.Context, primary int64, batch int, reseal func(campaign int64, submission string, ct []byte) ([]byte, error)) (int, error)
 }
 
 // Sealer keeps answers encrypted at rest (seal.Keys).
@@ -361,6 +365,20 @@ func (s *Service) SetStatus(ctx context.Context, u access.User, id string, to St
 			rescope = buildings
 		}
 		return next, rescope, nil
+	})
+}
+
+// Reseal re-encrypts up to batch submissions' answers under k's primary
+// key (seal.Resealer; the app runs it in the background after a rotation).
+// Until it has, answers sealed under an older key still open: the keyset
+// keeps every key.
+func (s *Service) Reseal(ctx context.Context, k *seal.Keys, batch int) (int, error) {
+	return s.Store.Reseal(ctx, int64(k.PrimaryID()), batch, func(campaign int64, submission string, ct []byte) ([]byte, error) {
+		plain, err := k.Open(ct, answersCtx(campaign, submission))
+		if err != nil {
+			return nil, apperr.Wrap(err, "re-encrypt the answers of submission %s", submission)
+		}
+		return k.Seal(plain, answersCtx(campaign, submission))
 	})
 }
 

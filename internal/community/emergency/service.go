@@ -13,6 +13,7 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
+	"hotline/internal/seal"
 )
 
 // Building is what the service needs to know of a building to choose an
@@ -85,6 +86,9 @@ type Store interface {
 	HistoryStats(ctx context.Context, id int64) (count, last int64, err error)
 	// Close freezes an active event (version checked when > 0).
 	Close(ctx context.Context, id int64, version int64, actor string, at time.Time) (int64, error)
+	// Reseal rewrites up to batch notes (checks' and ops') not sealed under
+	// key primary with reseal, in one transaction; it returns how many.
+	Reseal(ctx context.Context, primary int64, batch int, reseal func(event, check int64, ct []byte) ([]byte, error)) (int, error)
 }
 
 // Publisher wakes the live boards (live.Hub).
@@ -246,6 +250,20 @@ func (s *Service) Create(ctx context.Context, u access.User, in NewEvent) (Event
 	}
 	s.publish(ctx, ev.ID, seq)
 	return s.Store.Event(ctx, mustID(ev.ID))
+}
+
+// Reseal re-encrypts up to batch check notes under k's primary key
+// (seal.Resealer; the app runs it in the background after a rotation).
+// Until it has, a note sealed under an older key still opens: the keyset
+// keeps every key.
+func (s *Service) Reseal(ctx context.Context, k *seal.Keys, batch int) (int, error) {
+	return s.Store.Reseal(ctx, int64(k.PrimaryID()), batch, func(event, check int64, ct []byte) ([]byte, error) {
+		plain, err := k.Open(ct, s.noteCtx(event, check))
+		if err != nil {
+			return nil, apperr.Wrap(err, "re-encrypt the note of check %d", check)
+		}
+		return k.Seal(plain, s.noteCtx(event, check))
+	})
 }
 
 func mustID(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }

@@ -22,6 +22,7 @@ import (
 	"hotline/internal/community/emergency"
 	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/place/placedb"
+	"hotline/internal/seal"
 	"hotline/internal/sqldb"
 )
 
@@ -445,16 +446,16 @@ func (s *Store) updateCheck(ctx context.Context, id, check int64, opID string, d
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE emergency_checks SET status = $1, note = $2, checked_by = $3, checked_at = $4, version = version + 1
-			WHERE id = $5 AND version = $6`, w.Status, w.Note, w.CheckedBy, sqldb.Micros(w.CheckedAt), check, cur.Version)
+		res, err := tx.ExecContext(ctx, `UPDATE emergency_checks SET status = $1, note = $2, checked_by = $3, checked_at = $4, version = version + 1, key_id = $7
+			WHERE id = $5 AND version = $6`, w.Status, w.Note, w.CheckedBy, sqldb.Micros(w.CheckedAt), check, cur.Version, keyID(w.Note))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, "concurrent change; try again")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO emergency_ops (emergency_id, op_id, check_id, digest, status, note, checked_by, checked_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, opID, check, digest, w.Status, w.Note, w.CheckedBy, sqldb.Micros(w.CheckedAt), cur.Version+1); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO emergency_ops (emergency_id, op_id, check_id, digest, status, note, checked_by, checked_at, version, key_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, opID, check, digest, w.Status, w.Note, w.CheckedBy, sqldb.Micros(w.CheckedAt), cur.Version+1, keyID(w.Note)); err != nil {
 			if sqldb.IsUnique(err) {
 				return errReplay
 			}
@@ -640,4 +641,63 @@ func (s *Store) Close(ctx context.Context, id, version int64, actor string, at t
 		return err
 	})
 	return seq, err
+}
+
+// keyID is the key a sealed value is under, for the key_id columns (0 when
+// there is none).
+func keyID(ct []byte) int64 {
+	id, _ := seal.KeyID(ct)
+	return int64(id)
+}
+
+// Reseal re-encrypts up to batch notes not sealed under primary, first the
+// checks' then the ops' copies (a replayed op answers with its stored
+// note), rewriting each with reseal, which opens and seals again under the
+// note's own context (event and check). One transaction that locks its
+// rows, so a check marked at the same time is never overwritten with its
+// older note (on PostgreSQL a row changed while we waited is read again and
+// dropped when its new note is already current).
+func (s *Store) Reseal(ctx context.Context, primary int64, batch int, reseal func(event, check int64, ct []byte) ([]byte, error)) (int, error) {
+	n := 0
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		type row struct {
+			event, check int64
+			op           string
+			ct           []byte
+		}
+		scan := func(sc sqldb.Scanner) (row, error) {
+			var r row
+			return r, sc.Scan(&r.event, &r.check, &r.op, &r.ct)
+		}
+		rows, err := sqldb.Collect(ctx, tx, `SELECT emergency_id, id, '', note FROM emergency_checks
+			WHERE note IS NOT NULL AND key_id <> $1 ORDER BY key_id, id LIMIT $2`+s.db.ForUpdate(), []any{primary, batch}, scan)
+		if err != nil {
+			return err
+		}
+		if len(rows) < batch {
+			ops, err := sqldb.Collect(ctx, tx, `SELECT emergency_id, check_id, op_id, note FROM emergency_ops
+				WHERE note IS NOT NULL AND key_id <> $1 LIMIT $2`+s.db.ForUpdate(), []any{primary, batch - len(rows)}, scan)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, ops...)
+		}
+		for _, r := range rows {
+			ct, err := reseal(r.event, r.check, r.ct)
+			if err != nil {
+				return err
+			}
+			if r.op == "" {
+				_, err = tx.ExecContext(ctx, "UPDATE emergency_checks SET note = $1, key_id = $2 WHERE id = $3", ct, keyID(ct), r.check)
+			} else {
+				_, err = tx.ExecContext(ctx, "UPDATE emergency_ops SET note = $1, key_id = $2 WHERE emergency_id = $3 AND op_id = $4", ct, keyID(ct), r.event, r.op)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, err
 }
