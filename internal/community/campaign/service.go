@@ -339,6 +339,11 @@ func (s *Service) Update(ctx context.Context, u access.User, id string, in Input
 // takes the scope's households again, so households registered after the
 // draft was made are visited too.
 func (s *Service) SetStatus(ctx context.Context, u access.User, id string, to Status, version int64) (Campaign, error) {
+	// 0 (or none) means "whatever the version"; a negative one is a broken
+	// client, refused before it could change anything.
+	if version < 0 {
+		return Campaign{}, apperr.Field("version", "a positive number, or none")
+	}
 	c, n, err := s.load(ctx, u, id)
 	if err != nil {
 		return Campaign{}, err
