@@ -15,6 +15,7 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
+	"hotline/internal/community/listing"
 	"hotline/internal/seal"
 )
 
@@ -232,13 +233,10 @@ func (s *Service) List(ctx context.Context, u access.User, area string, status S
 	if status != "" && status != Draft && status != Open && status != Closed {
 		return nil, "", apperr.Field("status", "must be draft, open or closed")
 	}
-	f := Filter{Status: status, Limit: pageSize(limit)}
-	if cursor != "" {
-		n, err := strconv.ParseInt(cursor, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
-		f.After = n
+	f := Filter{Status: status, Limit: listing.Size(limit)}
+	var err error
+	if f.After, err = listing.Cursor(cursor); err != nil {
+		return nil, "", err
 	}
 	if u.Role == access.RoleVolunteer {
 		f.Scope, f.Collector = access.Scope{All: true}, u.Username
@@ -253,18 +251,7 @@ func (s *Service) List(ctx context.Context, u access.User, area string, status S
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(cs) == f.Limit {
-		next = cs[len(cs)-1].ID
-	}
-	return cs, next, nil
-}
-
-func pageSize(limit int) int {
-	if limit <= 0 {
-		return 50
-	}
-	return min(limit, 500)
+	return cs, listing.Next(cs, f.Limit, func(c Campaign) string { return c.ID }), nil
 }
 
 // Update edits a campaign: form and scope only while it is a draft (the
@@ -498,22 +485,16 @@ func (s *Service) Households(ctx context.Context, u access.User, id string, limi
 	if !access.ReadsArea(u, c.Area) {
 		buildings = collector(u, c)
 	}
-	var after int64
-	if cursor != "" {
-		if after, err = strconv.ParseInt(cursor, 10, 64); err != nil || after <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
+	after, err := listing.Cursor(cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	lim := pageSize(limit)
+	lim := listing.Size(limit)
 	hs, err := s.Store.Households(ctx, n, buildings, lim, after)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(hs) == lim {
-		next = hs[len(hs)-1].Household
-	}
-	return hs, next, nil
+	return hs, listing.Next(hs, lim, func(h HouseholdVisit) string { return h.Household }), nil
 }
 
 // Export gives an admin every household's latest answers, with a recorded
@@ -528,7 +509,7 @@ func (s *Service) Export(ctx context.Context, u access.User, id, reason string) 
 	}
 	reason = strings.TrimSpace(reason)
 	f := apperr.Fields{}
-	CheckText(f, "reason", reason, 500, true)
+	listing.CheckText(f, "reason", reason, 500, true)
 	if err := f.Err(); err != nil {
 		return Campaign{}, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
+	"hotline/internal/community/listing"
 	"hotline/internal/seal"
 )
 
@@ -306,16 +307,13 @@ func (s *Service) Get(ctx context.Context, u access.User, id string) (Event, err
 
 // List returns the events u may see, newest first.
 func (s *Service) List(ctx context.Context, u access.User, area string, status Status, limit int, cursor string) ([]Event, string, error) {
-	f := Filter{Status: status, Limit: pageSize(limit)}
+	f := Filter{Status: status, Limit: listing.Size(limit)}
 	if status != "" && status != Active && status != Closed {
 		return nil, "", apperr.Field("status", "must be active or closed")
 	}
-	if cursor != "" {
-		n, err := strconv.ParseInt(cursor, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
-		f.After = n
+	var err error
+	if f.After, err = listing.Cursor(cursor); err != nil {
+		return nil, "", err
 	}
 	if u.Role == access.RoleVolunteer {
 		f.Volunteer = u.Username
@@ -331,18 +329,7 @@ func (s *Service) List(ctx context.Context, u access.User, area string, status S
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(evs) == f.Limit {
-		next = evs[len(evs)-1].ID
-	}
-	return evs, next, nil
-}
-
-func pageSize(limit int) int {
-	if limit <= 0 {
-		return 50
-	}
-	return min(limit, 500)
+	return evs, listing.Next(evs, f.Limit, func(e Event) string { return e.ID }), nil
 }
 
 func (s *Service) noteCtx(event, check int64) []byte {
@@ -377,13 +364,9 @@ func (s *Service) Checks(ctx context.Context, u access.User, id string, status C
 	if status != "" && !slices.Contains(CheckStatuses, status) {
 		return nil, "", apperr.Field("status", "must be one of unchecked, safe, needs_help, evacuated, unreachable")
 	}
-	f := CheckFilter{Status: status, Building: building, Limit: pageSize(limit)}
-	if cursor != "" {
-		c, err := strconv.ParseInt(cursor, 10, 64)
-		if err != nil || c <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
-		f.After = c
+	f := CheckFilter{Status: status, Building: building, Limit: listing.Size(limit)}
+	if f.After, err = listing.Cursor(cursor); err != nil {
+		return nil, "", err
 	}
 	rows, err := s.Store.Checks(ctx, n, f)
 	if err != nil {
@@ -397,11 +380,7 @@ func (s *Service) Checks(ctx context.Context, u access.User, id string, status C
 		}
 		out = append(out, c)
 	}
-	next := ""
-	if len(out) == f.Limit {
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
+	return out, listing.Next(out, f.Limit, func(c Check) string { return c.ID }), nil
 }
 
 // Check records a check's new status: once per op_id, refused with the
@@ -560,22 +539,16 @@ func (s *Service) History(ctx context.Context, u access.User, id string, limit i
 	if err != nil {
 		return nil, "", err
 	}
-	var after int64
-	if cursor != "" {
-		if after, err = strconv.ParseInt(cursor, 10, 64); err != nil || after <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
+	after, err := listing.Cursor(cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	lim := pageSize(limit)
+	lim := listing.Size(limit)
 	h, err := s.Store.History(ctx, n, lim, after)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(h) == lim {
-		next = strconv.FormatInt(h[len(h)-1].Seq, 10)
-	}
-	return h, next, nil
+	return h, listing.Next(h, lim, func(e HistoryEntry) string { return strconv.FormatInt(e.Seq, 10) }), nil
 }
 
 // Close freezes an event and answers it with its report.

@@ -18,6 +18,7 @@ import (
 	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/community/emergency"
+	"hotline/internal/community/listing"
 	"hotline/internal/httpx"
 	"hotline/internal/live"
 )
@@ -111,18 +112,6 @@ func user(r *http.Request) access.User {
 	return v
 }
 
-func limit(q url.Values) (int, error) {
-	v := q.Get("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 500 {
-		return 0, apperr.Field("limit", "a number from 1 to 500")
-	}
-	return n, nil
-}
-
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
 	var in emergency.NewEvent
 	if err := httpx.DecodeJSON(r.Body, &in); err != nil {
@@ -138,7 +127,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -161,7 +150,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) checks(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -236,7 +225,7 @@ func (h *Handler) updateTask(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}
