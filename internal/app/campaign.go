@@ -25,6 +25,7 @@ func (m *Main) openCampaigns(ctx context.Context) error {
 		return nil
 	}
 	m.Campaign = &campaign.Service{Store: cs, Seal: m.DataKey}
+	m.AddResealer("campaign", m.Campaign)
 	return nil
 }
 

@@ -32,5 +32,6 @@ func (m *Main) openEmergency(ctx context.Context) error {
 		}
 		return out
 	}}
+	m.AddResealer("emergency", m.Emergency)
 	return nil
 }

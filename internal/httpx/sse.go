@@ -52,8 +52,8 @@ func (s *SSE) extend() error {
 }
 
 // Event sends one event: name (may be empty), id (may be empty) and data,
-// which is JSON-encoded unless it is a string already. Newlines in a string
-// are split into several data lines, as the format requires.
+// which is JSON-encoded unless it is a string already. Line breaks in a
+// string are split into several data lines, as the format requires.
 func (s *SSE) Event(name, id string, data any) error {
 	var text string
 	switch d := data.(type) {
@@ -66,6 +66,21 @@ func (s *SSE) Event(name, id string, data any) error {
 		}
 		text = string(b)
 	}
+	ev, err := frame(name, id, text)
+	if err != nil {
+		return err
+	}
+	return s.write(ev)
+}
+
+// frame is one event in the stream's text. A browser ends a line at CR,
+// LF or CRLF, so data is split at each of them: split at LF alone, a CR
+// inside the data would start a line of its own — "event:" or "id:" of
+// the sender's choosing. A name or id cannot hold a line break at all.
+func frame(name, id, text string) (string, error) {
+	if strings.ContainsAny(name, "\r\n") || strings.ContainsAny(id, "\r\n") {
+		return "", fmt.Errorf("event stream: a line break in the event's name or id")
+	}
 	var b strings.Builder
 	if name != "" {
 		b.WriteString("event: " + name + "\n")
@@ -73,11 +88,13 @@ func (s *SSE) Event(name, id string, data any) error {
 	if id != "" {
 		b.WriteString("id: " + id + "\n")
 	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
 	for _, line := range strings.Split(text, "\n") {
 		b.WriteString("data: " + line + "\n")
 	}
 	b.WriteString("\n")
-	return s.write(b.String())
+	return b.String(), nil
 }
 
 // Comment sends a comment line (": text"), which clients ignore: the

@@ -343,6 +343,13 @@ func keyID(ct []byte) (uint32, bool) {
 	return binary.BigEndian.Uint32(ct[1:prefixSize]), true
 }
 
+// KeyID is the id of the key ct was sealed under, read from its Tink prefix
+// (0 and false for anything else). Modules store it beside a sealed value
+// so their re-encryption finds stale rows by an index, not by opening every
+// value; taken from the ciphertext itself it cannot disagree with it, even
+// when a rotation lands while the value is being sealed.
+func KeyID(ct []byte) (uint32, bool) { return keyID(ct) }
+
 // Current reports whether ct was sealed under today's primary key; a
 // background job re-seals the rows for which it is false.
 func (k *Keys) Current(ct []byte) bool {

@@ -82,5 +82,9 @@ func (w *Web) logout(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(rw, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	// The field pages' copies of check lists and households and their
+	// queued changes leave the phone with the user (static/offline/
+	// logout.js warns first about unsent changes and clears them itself).
+	rw.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	http.Redirect(rw, r, "/login", http.StatusSeeOther)
 }

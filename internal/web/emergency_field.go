@@ -20,6 +20,7 @@ func (w *Web) registerField(mux *http.ServeMux) {
 	mux.HandleFunc("GET /field/{$}", w.page(nil, w.fieldIndex))
 	mux.HandleFunc("GET /field/emergencies/{id}", w.page(nil, w.emergencyField))
 	mux.HandleFunc("GET /field/campaigns/{id}", w.page(nil, w.campaignField))
+	w.registerBoard(mux) // the leaders' live board (emergency_board.go)
 }
 
 // fieldWorker serves the service worker from /field/ so that its scope

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +275,63 @@ func (s *Server) Stream(user, id string) (<-chan Obj, func()) {
 		}
 	}()
 	return out, cancel
+}
+
+// RotatableKey writes a new data key to a file in a temp folder and returns
+// it loaded from there, with rotate, which does what `hotline keys rotate`
+// does to a running server: a new primary key written beside the file and
+// renamed over it (the server's resealer sees it within seconds).
+func RotatableKey(t testing.TB) (keys *seal.Keys, rotate func()) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "data.key")
+	content, err := seal.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if keys, err = seal.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	return keys, func() {
+		t.Helper()
+		rotated, err := seal.Rotate(content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp := path + ".new"
+		if err := os.WriteFile(tmp, rotated, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// SealedUnder counts the sealed values a query returns (one BLOB column)
+// by the key each was really sealed under, read from the ciphertext (not
+// from a key_id column, which could lie).
+func SealedUnder(t testing.TB, m *app.Main, query string) map[uint32]int {
+	t.Helper()
+	rows, err := m.Store.DB().R.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[uint32]int{}
+	for rows.Next() {
+		var ct []byte
+		if err := rows.Scan(&ct); err != nil {
+			t.Fatal(err)
+		}
+		id, _ := seal.KeyID(ct)
+		out[id]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

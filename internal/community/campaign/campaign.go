@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"hotline/internal/apperr"
+	"hotline/internal/community/listing"
 )
 
 // FieldType is a form field's type (community.md §5, word for word).
@@ -135,13 +136,13 @@ func (in *Input) Validate(creating bool) error {
 	}
 	if in.Name != nil {
 		*in.Name = strings.TrimSpace(*in.Name)
-		CheckText(f, "name", *in.Name, 100, true)
+		listing.CheckText(f, "name", *in.Name, 100, true)
 	}
 	if in.Form != nil {
 		in.Form.validate(f)
 	}
 	if in.Scope != nil {
-		in.Scope.Compounds, in.Scope.Buildings = clean(in.Scope.Compounds), clean(in.Scope.Buildings)
+		in.Scope.Compounds, in.Scope.Buildings = listing.Clean(in.Scope.Compounds), listing.Clean(in.Scope.Buildings)
 		if len(in.Scope.Compounds)+len(in.Scope.Buildings) == 0 {
 			f.Add("scope", "at least one compound or building")
 		}
@@ -153,7 +154,7 @@ func (in *Input) Validate(creating bool) error {
 		seen := map[string]bool{}
 		for i, c := range *in.Collectors {
 			c.User = strings.TrimSpace(c.User)
-			c.Buildings = clean(c.Buildings)
+			c.Buildings = listing.Clean(c.Buildings)
 			key := fmt.Sprintf("collectors[%d]", i)
 			if c.User == "" || len(c.User) > 64 {
 				f.Add(key+".user", "required")
@@ -200,18 +201,18 @@ func (fm *Form) validate(f apperr.Fields) {
 			f.Add(key+".code", "used twice")
 		}
 		codes[fd.Code] = true
-		CheckText(f, key+".label", fd.Label, 200, true)
+		listing.CheckText(f, key+".label", fd.Label, 200, true)
 		if !slices.Contains(FieldTypes, fd.Type) {
 			f.Add(key+".type", "must be one of text, number, date, choice, multi, bool")
 		}
-		fd.Choices = clean(fd.Choices)
+		fd.Choices = listing.Clean(fd.Choices)
 		switch {
 		case fd.Type == Choice || fd.Type == Multi:
 			if len(fd.Choices) == 0 {
 				f.Add(key+".choices", "a choice field needs choices")
 			}
 			for _, c := range fd.Choices {
-				CheckText(f, key+".choices", c, 100, true)
+				listing.CheckText(f, key+".choices", c, 100, true)
 			}
 		case len(fd.Choices) > 0:
 			f.Add(key+".choices", "only choice and multi fields have choices")
@@ -251,9 +252,9 @@ type Submission struct {
 func (s *Submission) Validate(form Form, now time.Time) error {
 	f := apperr.Fields{}
 	s.SubmissionID = strings.TrimSpace(s.SubmissionID)
-	CheckText(f, "submission_id", s.SubmissionID, 64, true)
+	listing.CheckText(f, "submission_id", s.SubmissionID, 64, true)
 	s.Household = strings.TrimSpace(s.Household)
-	if !isID(s.Household) {
+	if !listing.IsID(s.Household) {
 		f.Add("household", "must be a household id")
 	}
 	switch s.Outcome {
@@ -386,41 +387,4 @@ type HouseholdVisit struct {
 	Outcome     Outcome    `json:"outcome"`
 	CollectedAt *time.Time `json:"collected_at"`
 	Collector   string     `json:"collector"`
-}
-
-// CheckText validates a text field.
-func CheckText(f apperr.Fields, field, s string, max int, required bool) {
-	switch {
-	case required && s == "":
-		f.Add(field, "required")
-	case !utf8.ValidString(s):
-		f.Add(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > max:
-		f.Add(field, "too long")
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
-		f.Add(field, "must not contain control characters")
-	}
-}
-
-func clean(v []string) []string {
-	out := []string{}
-	for _, s := range v {
-		s = strings.TrimSpace(s)
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func isID(s string) bool {
-	if s == "" || len(s) > 18 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -15,6 +15,8 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
+	"hotline/internal/community/listing"
+	"hotline/internal/seal"
 )
 
 // Building is what the service needs to know of a building.
@@ -66,6 +68,9 @@ type Store interface {
 	// Export audits (actor, reason) and calls fn with each household's
 	// latest submission, in one transaction.
 	Export(ctx context.Context, id int64, actor, reason string, fn func(SubmissionRow) error) error
+	// Reseal rewrites up to batch submissions' answers not sealed under key
+	// primary with reseal, in one transaction; it returns how many.
+	Reseal(ctx context.Context, primary int64, batch int, reseal func(campaign int64, submission string, ct []byte) ([]byte, error)) (int, error)
 }
 
 // Sealer keeps answers encrypted at rest (seal.Keys).
@@ -228,13 +233,10 @@ func (s *Service) List(ctx context.Context, u access.User, area string, status S
 	if status != "" && status != Draft && status != Open && status != Closed {
 		return nil, "", apperr.Field("status", "must be draft, open or closed")
 	}
-	f := Filter{Status: status, Limit: pageSize(limit)}
-	if cursor != "" {
-		n, err := strconv.ParseInt(cursor, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
-		f.After = n
+	f := Filter{Status: status, Limit: listing.Size(limit)}
+	var err error
+	if f.After, err = listing.Cursor(cursor); err != nil {
+		return nil, "", err
 	}
 	if u.Role == access.RoleVolunteer {
 		f.Scope, f.Collector = access.Scope{All: true}, u.Username
@@ -249,18 +251,7 @@ func (s *Service) List(ctx context.Context, u access.User, area string, status S
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(cs) == f.Limit {
-		next = cs[len(cs)-1].ID
-	}
-	return cs, next, nil
-}
-
-func pageSize(limit int) int {
-	if limit <= 0 {
-		return 50
-	}
-	return min(limit, 500)
+	return cs, listing.Next(cs, f.Limit, func(c Campaign) string { return c.ID }), nil
 }
 
 // Update edits a campaign: form and scope only while it is a draft (the
@@ -335,6 +326,11 @@ func (s *Service) Update(ctx context.Context, u access.User, id string, in Input
 // takes the scope's households again, so households registered after the
 // draft was made are visited too.
 func (s *Service) SetStatus(ctx context.Context, u access.User, id string, to Status, version int64) (Campaign, error) {
+	// 0 (or none) means "whatever the version"; a negative one is a broken
+	// client, refused before it could change anything.
+	if version < 0 {
+		return Campaign{}, apperr.Field("version", "a positive number, or none")
+	}
 	c, n, err := s.load(ctx, u, id)
 	if err != nil {
 		return Campaign{}, err
@@ -361,6 +357,20 @@ func (s *Service) SetStatus(ctx context.Context, u access.User, id string, to St
 			rescope = buildings
 		}
 		return next, rescope, nil
+	})
+}
+
+// Reseal re-encrypts up to batch submissions' answers under k's primary
+// key (seal.Resealer; the app runs it in the background after a rotation).
+// Until it has, answers sealed under an older key still open: the keyset
+// keeps every key.
+func (s *Service) Reseal(ctx context.Context, k *seal.Keys, batch int) (int, error) {
+	return s.Store.Reseal(ctx, int64(k.PrimaryID()), batch, func(campaign int64, submission string, ct []byte) ([]byte, error) {
+		plain, err := k.Open(ct, answersCtx(campaign, submission))
+		if err != nil {
+			return nil, apperr.Wrap(err, "re-encrypt the answers of submission %s", submission)
+		}
+		return k.Seal(plain, answersCtx(campaign, submission))
 	})
 }
 
@@ -475,22 +485,16 @@ func (s *Service) Households(ctx context.Context, u access.User, id string, limi
 	if !access.ReadsArea(u, c.Area) {
 		buildings = collector(u, c)
 	}
-	var after int64
-	if cursor != "" {
-		if after, err = strconv.ParseInt(cursor, 10, 64); err != nil || after <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
+	after, err := listing.Cursor(cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	lim := pageSize(limit)
+	lim := listing.Size(limit)
 	hs, err := s.Store.Households(ctx, n, buildings, lim, after)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(hs) == lim {
-		next = hs[len(hs)-1].Household
-	}
-	return hs, next, nil
+	return hs, listing.Next(hs, lim, func(h HouseholdVisit) string { return h.Household }), nil
 }
 
 // Export gives an admin every household's latest answers, with a recorded
@@ -505,7 +509,7 @@ func (s *Service) Export(ctx context.Context, u access.User, id, reason string) 
 	}
 	reason = strings.TrimSpace(reason)
 	f := apperr.Fields{}
-	CheckText(f, "reason", reason, 500, true)
+	listing.CheckText(f, "reason", reason, 500, true)
 	if err := f.Err(); err != nil {
 		return Campaign{}, nil, err
 	}

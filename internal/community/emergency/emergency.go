@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"hotline/internal/apperr"
+	"hotline/internal/community/listing"
 )
 
 // Kind of event.
@@ -147,24 +148,24 @@ func (n *NewEvent) Validate(now time.Time) error {
 		f.Add("kind", "must be one of typhoon, flood, fire, epidemic, other")
 	}
 	n.Name = strings.TrimSpace(n.Name)
-	CheckText(f, "name", n.Name, 100, true)
+	listing.CheckText(f, "name", n.Name, 100, true)
 	if !slices.Contains(Levels, n.Level) {
 		f.Add("level", "must be one of blue, yellow, orange, red")
 	}
 	if n.StartedAt != nil && n.StartedAt.After(now.Add(24*time.Hour)) {
 		f.Add("started_at", "more than a day in the future")
 	}
-	n.Compounds = clean(n.Compounds)
+	n.Compounds = listing.Clean(n.Compounds)
 	if len(n.Compounds) == 0 {
 		f.Add("compounds", "at least one compound")
 	} else if len(n.Compounds) > 100 {
 		f.Add("compounds", "at most 100")
 	}
-	n.Buildings = clean(n.Buildings)
+	n.Buildings = listing.Clean(n.Buildings)
 	if len(n.Buildings) > 2000 {
 		f.Add("buildings", "at most 2000")
 	}
-	n.Volunteers = clean(n.Volunteers)
+	n.Volunteers = listing.Clean(n.Volunteers)
 	if len(n.Volunteers) > 500 {
 		f.Add("volunteers", "at most 500")
 	}
@@ -221,9 +222,9 @@ func (c *CheckUpdate) Validate(now time.Time) error {
 		f.Add("status", "must be one of safe, needs_help, evacuated, unreachable")
 	}
 	c.Note = strings.TrimSpace(c.Note)
-	CheckText(f, "note", c.Note, 500, false)
+	listing.CheckText(f, "note", c.Note, 500, false)
 	c.OpID = strings.TrimSpace(c.OpID)
-	CheckText(f, "op_id", c.OpID, 64, true)
+	listing.CheckText(f, "op_id", c.OpID, 64, true)
 	if c.At != nil && c.At.After(now.Add(5*time.Minute)) {
 		f.Add("at", "in the future (check the phone's clock)")
 	}
@@ -259,16 +260,16 @@ type NewTask struct {
 func (n *NewTask) Validate() error {
 	f := apperr.Fields{}
 	n.What = strings.TrimSpace(n.What)
-	CheckText(f, "what", n.What, 500, true)
+	listing.CheckText(f, "what", n.What, 500, true)
 	n.Building = strings.TrimSpace(n.Building)
-	CheckText(f, "building", n.Building, 64, true)
+	listing.CheckText(f, "building", n.Building, 64, true)
 	n.Assignee = strings.TrimSpace(n.Assignee)
-	CheckText(f, "assignee", n.Assignee, 64, true)
+	listing.CheckText(f, "assignee", n.Assignee, 64, true)
 	if n.Household != nil {
 		h := strings.TrimSpace(*n.Household)
 		if h == "" {
 			n.Household = nil
-		} else if !isID(h) {
+		} else if !listing.IsID(h) {
 			f.Add("household", "must be a household id")
 		} else {
 			n.Household = &h
@@ -338,44 +339,3 @@ type Board struct {
 
 // BoardLimit caps the residents a board lists.
 const BoardLimit = 200
-
-// CheckText validates a text field: valid UTF-8 without control characters
-// other than newlines, at most max characters, present when required.
-func CheckText(f apperr.Fields, field, s string, max int, required bool) {
-	switch {
-	case required && s == "":
-		f.Add(field, "required")
-	case !utf8.ValidString(s):
-		f.Add(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > max:
-		f.Add(field, "too long")
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
-		f.Add(field, "must not contain control characters")
-	}
-}
-
-func clean(v []string) []string {
-	var out []string
-	for _, s := range v {
-		s = strings.TrimSpace(s)
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func isID(s string) bool {
-	if s == "" || len(s) > 18 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// IsID reports whether s looks like one of our numeric ids.
-func IsID(s string) bool { return isID(s) }

@@ -13,6 +13,8 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
+	"hotline/internal/community/listing"
+	"hotline/internal/seal"
 )
 
 // Building is what the service needs to know of a building to choose an
@@ -85,6 +87,9 @@ type Store interface {
 	HistoryStats(ctx context.Context, id int64) (count, last int64, err error)
 	// Close freezes an active event (version checked when > 0).
 	Close(ctx context.Context, id int64, version int64, actor string, at time.Time) (int64, error)
+	// Reseal rewrites up to batch notes (checks' and ops') not sealed under
+	// key primary with reseal, in one transaction; it returns how many.
+	Reseal(ctx context.Context, primary int64, batch int, reseal func(event, check int64, ct []byte) ([]byte, error)) (int, error)
 }
 
 // Publisher wakes the live boards (live.Hub).
@@ -248,6 +253,20 @@ func (s *Service) Create(ctx context.Context, u access.User, in NewEvent) (Event
 	return s.Store.Event(ctx, mustID(ev.ID))
 }
 
+// Reseal re-encrypts up to batch check notes under k's primary key
+// (seal.Resealer; the app runs it in the background after a rotation).
+// Until it has, a note sealed under an older key still opens: the keyset
+// keeps every key.
+func (s *Service) Reseal(ctx context.Context, k *seal.Keys, batch int) (int, error) {
+	return s.Store.Reseal(ctx, int64(k.PrimaryID()), batch, func(event, check int64, ct []byte) ([]byte, error) {
+		plain, err := k.Open(ct, s.noteCtx(event, check))
+		if err != nil {
+			return nil, apperr.Wrap(err, "re-encrypt the note of check %d", check)
+		}
+		return k.Seal(plain, s.noteCtx(event, check))
+	})
+}
+
 func mustID(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
 
 // load reads an event (with its counts when full) and checks u may read it.
@@ -288,16 +307,13 @@ func (s *Service) Get(ctx context.Context, u access.User, id string) (Event, err
 
 // List returns the events u may see, newest first.
 func (s *Service) List(ctx context.Context, u access.User, area string, status Status, limit int, cursor string) ([]Event, string, error) {
-	f := Filter{Status: status, Limit: pageSize(limit)}
+	f := Filter{Status: status, Limit: listing.Size(limit)}
 	if status != "" && status != Active && status != Closed {
 		return nil, "", apperr.Field("status", "must be active or closed")
 	}
-	if cursor != "" {
-		n, err := strconv.ParseInt(cursor, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
-		f.After = n
+	var err error
+	if f.After, err = listing.Cursor(cursor); err != nil {
+		return nil, "", err
 	}
 	if u.Role == access.RoleVolunteer {
 		f.Volunteer = u.Username
@@ -313,18 +329,7 @@ func (s *Service) List(ctx context.Context, u access.User, area string, status S
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(evs) == f.Limit {
-		next = evs[len(evs)-1].ID
-	}
-	return evs, next, nil
-}
-
-func pageSize(limit int) int {
-	if limit <= 0 {
-		return 50
-	}
-	return min(limit, 500)
+	return evs, listing.Next(evs, f.Limit, func(e Event) string { return e.ID }), nil
 }
 
 func (s *Service) noteCtx(event, check int64) []byte {
@@ -359,13 +364,9 @@ func (s *Service) Checks(ctx context.Context, u access.User, id string, status C
 	if status != "" && !slices.Contains(CheckStatuses, status) {
 		return nil, "", apperr.Field("status", "must be one of unchecked, safe, needs_help, evacuated, unreachable")
 	}
-	f := CheckFilter{Status: status, Building: building, Limit: pageSize(limit)}
-	if cursor != "" {
-		c, err := strconv.ParseInt(cursor, 10, 64)
-		if err != nil || c <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
-		f.After = c
+	f := CheckFilter{Status: status, Building: building, Limit: listing.Size(limit)}
+	if f.After, err = listing.Cursor(cursor); err != nil {
+		return nil, "", err
 	}
 	rows, err := s.Store.Checks(ctx, n, f)
 	if err != nil {
@@ -379,11 +380,7 @@ func (s *Service) Checks(ctx context.Context, u access.User, id string, status C
 		}
 		out = append(out, c)
 	}
-	next := ""
-	if len(out) == f.Limit {
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
+	return out, listing.Next(out, f.Limit, func(c Check) string { return c.ID }), nil
 }
 
 // Check records a check's new status: once per op_id, refused with the
@@ -542,22 +539,16 @@ func (s *Service) History(ctx context.Context, u access.User, id string, limit i
 	if err != nil {
 		return nil, "", err
 	}
-	var after int64
-	if cursor != "" {
-		if after, err = strconv.ParseInt(cursor, 10, 64); err != nil || after <= 0 {
-			return nil, "", apperr.Field("cursor", "not a cursor this server gave")
-		}
+	after, err := listing.Cursor(cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	lim := pageSize(limit)
+	lim := listing.Size(limit)
 	h, err := s.Store.History(ctx, n, lim, after)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(h) == lim {
-		next = strconv.FormatInt(h[len(h)-1].Seq, 10)
-	}
-	return h, next, nil
+	return h, listing.Next(h, lim, func(e HistoryEntry) string { return strconv.FormatInt(e.Seq, 10) }), nil
 }
 
 // Close freezes an event and answers it with its report.

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/community/campaign"
+	"hotline/internal/community/listing"
 	"hotline/internal/httpx"
 	"hotline/internal/report"
 )
@@ -38,18 +38,6 @@ func user(r *http.Request) access.User {
 	return u
 }
 
-func limit(q url.Values) (int, error) {
-	v := q.Get("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 500 {
-		return 0, apperr.Field("limit", "a number from 1 to 500")
-	}
-	return n, nil
-}
-
 func (h handler) create(w http.ResponseWriter, r *http.Request) error {
 	var in campaign.Input
 	if err := httpx.DecodeJSON(r.Body, &in); err != nil {
@@ -65,7 +53,7 @@ func (h handler) create(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -144,7 +132,7 @@ func (h handler) progress(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) households(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"hotline/internal/community/campaign"
 	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/place/placedb"
+	"hotline/internal/seal"
 	"hotline/internal/sqldb"
 )
 
@@ -349,9 +350,9 @@ func (s *Store) submit(ctx context.Context, id int64, in campaign.SubmissionRow,
 		}
 		in.Building = building
 		var sid int64
-		err = tx.QueryRowContext(ctx, `INSERT INTO campaign_submissions (campaign_id, submission_id, household, building, collector, outcome, answers, digest, collected_at, received_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, id, in.SubmissionID, hh, building, in.Collector, in.Outcome, in.Sealed, in.Digest,
-			sqldb.Micros(*in.CollectedAt), sqldb.Micros(in.ReceivedAt)).Scan(&sid)
+		err = tx.QueryRowContext(ctx, `INSERT INTO campaign_submissions (campaign_id, submission_id, household, building, collector, outcome, answers, digest, collected_at, received_at, key_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`, id, in.SubmissionID, hh, building, in.Collector, in.Outcome, in.Sealed, in.Digest,
+			sqldb.Micros(*in.CollectedAt), sqldb.Micros(in.ReceivedAt), keyID(in.Sealed)).Scan(&sid)
 		if sqldb.IsUnique(err) {
 			return errReplay
 		} else if err != nil {
@@ -479,4 +480,48 @@ func (s *Store) Export(ctx context.Context, id int64, actor, reason string, fn f
 		}
 		return nil
 	})
+}
+
+// keyID is the key a sealed value is under, for the key_id column (0 when
+// there is none).
+func keyID(ct []byte) int64 {
+	id, _ := seal.KeyID(ct)
+	return int64(id)
+}
+
+// Reseal re-encrypts up to batch submissions' answers not sealed under
+// primary, rewriting each with reseal (which opens and seals again under
+// the answers' own context). One transaction that locks its rows; answers
+// are never edited after they are stored, so nothing else races it but
+// another instance's resealer, which the lock serialises.
+func (s *Store) Reseal(ctx context.Context, primary int64, batch int, reseal func(campaign int64, submission string, ct []byte) ([]byte, error)) (int, error) {
+	n := 0
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		type row struct {
+			id, campaign int64
+			submission   string
+			ct           []byte
+		}
+		rows, err := sqldb.Collect(ctx, tx, `SELECT id, campaign_id, submission_id, answers FROM campaign_submissions
+			WHERE answers IS NOT NULL AND key_id <> $1 ORDER BY key_id, id LIMIT $2`+s.db.ForUpdate(), []any{primary, batch},
+			func(sc sqldb.Scanner) (row, error) {
+				var r row
+				return r, sc.Scan(&r.id, &r.campaign, &r.submission, &r.ct)
+			})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			ct, err := reseal(r.campaign, r.submission, r.ct)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE campaign_submissions SET answers = $1, key_id = $2 WHERE id = $3", ct, keyID(ct), r.id); err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, err
 }

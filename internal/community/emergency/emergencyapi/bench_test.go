@@ -3,6 +3,7 @@ package emergencyapi_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -54,6 +55,55 @@ func BenchmarkChecklist(b *testing.B) {
 			b.ReportMetric(float64(ev.Counts[emergency.Unchecked]), "checks")
 		}
 	})
+	if os.Getenv("HOTLINE_BENCH_DB") == "postgres" {
+		// The statement as it was before emergency migration 0002 and
+		// Store.inList: the buildings behind IN (SELECT
+		// jsonb_array_elements_text…) and the per-row foreign-key trigger
+		// put back (NOT VALID: only new rows are checked, as before), in a
+		// transaction rolled back so the next round starts alike.
+		b.Run("before_jsonb_in_fk_baseline", func(b *testing.B) {
+			db := s.M.Store.DB()
+			var bl []string
+			rows, err := db.R.QueryContext(ctx, "SELECT code FROM buildings WHERE compound = $1", comp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+				var c string
+				rows.Scan(&c)
+				bl = append(bl, c)
+			}
+			rows.Close()
+			list, _ := json.Marshal(bl)
+			for b.Loop() {
+				tx, err := db.W.BeginTx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var id, n int64
+				err = tx.QueryRowContext(ctx, `INSERT INTO emergencies (area, kind, name, level, started_at, compounds, buildings, all_households, status, created_by, created_at, version)
+					VALUES ('binyang', 'fire', 'old', 'red', 0, '[]', '[]', FALSE, 'active', 'bench', 0, 1) RETURNING id`).Scan(&id)
+				if err == nil {
+					_, err = tx.ExecContext(ctx, "ALTER TABLE emergency_checks ADD CONSTRAINT bench_old_fk FOREIGN KEY (emergency_id) REFERENCES emergencies(id) NOT VALID")
+				}
+				if err == nil {
+					var res sql.Result
+					res, err = tx.ExecContext(ctx, `INSERT INTO emergency_checks (emergency_id, resident, household, building, status, version)
+						SELECT $1, r.id, r.household, r.building, 'unchecked', 1 FROM residents r
+						WHERE r.area = 'binyang' AND r.building IN (SELECT jsonb_array_elements_text($2::jsonb)) AND r.tags <> 0 AND r.status = 'active'
+						ORDER BY r.building, r.household, r.id`, id, string(list))
+					if err == nil {
+						n, _ = res.RowsAffected()
+					}
+				}
+				tx.Rollback()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(n), "checks")
+			}
+		})
+	}
 	if buildings*50*4 > 20000 {
 		return // row by row at a million takes minutes; the small run shows the ratio
 	}

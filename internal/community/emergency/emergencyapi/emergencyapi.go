@@ -7,6 +7,7 @@ package emergencyapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/community/emergency"
+	"hotline/internal/community/listing"
 	"hotline/internal/httpx"
 	"hotline/internal/live"
 )
@@ -35,11 +37,12 @@ type Handler struct {
 }
 
 // boardCache lets every stream of an event that wakes for the same change
-// share one read of the board: twenty leaders watching one typhoon cost
-// one read per change, not twenty. A board read after change seq was
-// committed shows at least that change, so it serves every stream woken
-// by seq (or by an older one). Streams woken without a seq (a reconnected
-// listener) read their own.
+// share one read of the board and one JSON encoding of it: two hundred
+// leaders watching one typhoon cost one read and one encoding per change,
+// not two hundred (a board lists up to 200 residents, tens of kilobytes). A
+// board read after change seq was committed shows at least that change, so
+// it serves every stream woken by seq (or by an older one). Streams woken
+// without a seq (a reconnected listener) read their own.
 type boardCache struct {
 	mu sync.Mutex
 	m  map[string]*boardEntry
@@ -48,22 +51,33 @@ type boardCache struct {
 type boardEntry struct {
 	seq  int64
 	done chan struct{}
-	b    emergency.Board
+	at   int64  // the board's own seq
+	text string // the board as JSON
 	err  error
 }
 
-func (c *boardCache) get(id string, seq int64, load func() (emergency.Board, error)) (emergency.Board, error) {
+// encoded reads a board and encodes it as the stream sends it.
+func encoded(load func() (emergency.Board, error)) (int64, string, error) {
+	b, err := load()
+	if err != nil {
+		return 0, "", err
+	}
+	js, err := json.Marshal(b)
+	return b.Seq, string(js), err
+}
+
+func (c *boardCache) get(id string, seq int64, load func() (emergency.Board, error)) (int64, string, error) {
 	if seq <= 0 {
-		return load()
+		return encoded(load)
 	}
 	c.mu.Lock()
 	if e := c.m[id]; e != nil && e.seq >= seq {
 		c.mu.Unlock()
 		<-e.done
 		if e.err == nil {
-			return e.b, nil
+			return e.at, e.text, nil
 		}
-		return load()
+		return encoded(load)
 	}
 	if c.m == nil {
 		c.m = map[string]*boardEntry{}
@@ -71,9 +85,9 @@ func (c *boardCache) get(id string, seq int64, load func() (emergency.Board, err
 	e := &boardEntry{seq: seq, done: make(chan struct{})}
 	c.m[id] = e
 	c.mu.Unlock()
-	e.b, e.err = load()
+	e.at, e.text, e.err = encoded(load)
 	close(e.done)
-	return e.b, e.err
+	return e.at, e.text, e.err
 }
 
 // Mount registers every route on rt.
@@ -98,18 +112,6 @@ func user(r *http.Request) access.User {
 	return v
 }
 
-func limit(q url.Values) (int, error) {
-	v := q.Get("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 500 {
-		return 0, apperr.Field("limit", "a number from 1 to 500")
-	}
-	return n, nil
-}
-
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
 	var in emergency.NewEvent
 	if err := httpx.DecodeJSON(r.Body, &in); err != nil {
@@ -125,7 +127,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -148,7 +150,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) checks(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -223,7 +225,7 @@ func (h *Handler) updateTask(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	n, err := limit(q)
+	n, err := httpx.Limit(q, listing.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -262,17 +264,17 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) error {
 	}
 	sent := false
 	_ = httpx.Stream(r.Context(), sse, "board", wake, h.Live.Done(), func(ctx context.Context, woke live.Event) (string, any, error) {
-		b := first
-		if sent {
-			var err error
-			// Access was checked when the stream opened; an event's
-			// readers do not change while it runs.
-			if b, err = h.boards.get(id, woke.Seq, func() (emergency.Board, error) { return h.Svc.Board(ctx, u, id) }); err != nil {
-				return "", nil, err
-			}
+		if !sent {
+			sent = true
+			return strconv.FormatInt(first.Seq, 10), first, nil
 		}
-		sent = true
-		return strconv.FormatInt(b.Seq, 10), b, nil
+		// Access was checked when the stream opened; an event's readers
+		// do not change while it runs.
+		at, text, err := h.boards.get(id, woke.Seq, func() (emergency.Board, error) { return h.Svc.Board(ctx, u, id) })
+		if err != nil {
+			return "", nil, err
+		}
+		return strconv.FormatInt(at, 10), text, nil
 	})
 	return nil
 }

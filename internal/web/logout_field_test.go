@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"hotline/internal/access"
+	"hotline/internal/app/fieldtest"
+	"hotline/internal/community/emergency"
+)
+
+// phoneHolds reports what the field pages keep in the browser: how many
+// API answers (check lists, households, forms) the service worker's caches
+// hold, and whether the offline queue's IndexedDB database exists.
+func (u *user) phoneHolds() string {
+	u.b.t.Helper()
+	u.eval(`String(window.__probe = null)`)
+	u.eval(`(async () => {
+		let api = 0;
+		for (const k of await caches.keys()) {
+			const c = await caches.open(k);
+			for (const r of await c.keys()) if (new URL(r.url).pathname.startsWith('/api/')) api++;
+		}
+		const db = (await indexedDB.databases()).some((d) => d.name === 'hotline-offline');
+		window.__probe = 'api=' + api + ' db=' + db;
+	})(), 'started'`)
+	u.waitJS(`window.__probe !== null`)
+	return u.eval(`String(window.__probe)`)
+}
+
+// Logging out of a phone clears the field pages' data from it — the
+// service worker's copies of the check list and the offline queue — but
+// first warns when changes have not been sent, and staying keeps them so
+// they are sent once the connection is back.
+func TestBrowserLogoutClearsPhone(t *testing.T) {
+	b := newBrowser(t, withDataKey(t))
+	fieldtest.SeedMain(t, b.m)
+	ctx := context.Background()
+	binyang := access.User{Username: "binyang", Role: access.RoleHandler, Unit: "binyang"}
+	ev, err := b.m.Emergency.Create(ctx, binyang, emergency.NewEvent{Kind: emergency.Typhoon, Name: "台风", Level: "orange",
+		Compounds: []string{"sanjiang_t"}, Volunteers: []string{"volunteer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, _, err := b.m.Emergency.Checks(ctx, binyang, ev.ID, "", "", 10, "")
+	if err != nil || len(checks) != 3 {
+		t.Fatalf("checks %v %v", checks, err)
+	}
+	v := b.as("volunteer")
+	v.fieldReady("/field/emergencies/"+ev.ID, `document.querySelectorAll('#checks li[data-check]').length === 3`)
+
+	v.setOnline(false)
+	v.do(chromedp.Click(chromedp.CSS(`li[data-check="` + checks[0].ID + `"] button[data-status="safe"]`)))
+	v.waitJS(`document.querySelector('#waiting').dataset.n === "1"`)
+	if got := v.phoneHolds(); !strings.Contains(got, "db=true") || strings.HasPrefix(got, "api=0 ") {
+		t.Fatalf("before logout the phone holds %q; want cached API answers and the queue", got)
+	}
+	// Logging out with a change not sent: warned, and staying keeps it.
+	v.do(chromedp.Click(chromedp.CSS(`#logout button`)))
+	v.waitJS(`!!document.querySelector('#logout-warn[open]')`)
+	if s := v.text("#logout-warn p"); !strings.Contains(s, "1") {
+		t.Errorf("warning %q does not say how many changes wait", s)
+	}
+	v.screenshot("logout_unsent")
+	v.do(chromedp.Click(chromedp.CSS(`#logout-stay`)))
+	v.waitJS(`!document.querySelector('#logout-warn') && location.pathname.startsWith('/field/') && document.querySelector('#waiting').dataset.n === "1"`)
+
+	v.setOnline(true)
+	v.waitJS(`document.querySelector('#waiting').dataset.n === "0"`)
+	got, _, _ := b.m.Emergency.Checks(ctx, binyang, ev.ID, "", "", 10, "")
+	if got[0].Status != emergency.Safe || got[0].CheckedBy != "volunteer" {
+		t.Fatalf("the change kept by staying was not sent: %+v", got[0])
+	}
+	// Nothing waits now: logging out asks nothing and clears the phone.
+	v.do(chromedp.Click(chromedp.CSS(`#logout button`)))
+	v.waitJS(`location.pathname === '/login'`)
+	if got := v.phoneHolds(); got != "api=0 db=false" {
+		t.Errorf("after logout the phone still holds %q", got)
+	}
+}
