@@ -89,7 +89,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
 		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv), TrustedProxies: trusted,
-		RegistryWeb: registryPages(), DemoRegistry: *demoMode, CommunityDemo: *demoMode, DemoCommunity: *demoMode, CommunityPages: communityPages()})
+		RegistryWeb: registryPages(), DemoRegistry: *demoMode, DemoCommunity: *demoMode, DemoHistory: *demoMode, CommunityPages: communityPages()})
 	if err != nil {
 		return err
 	}
