@@ -125,12 +125,16 @@ func (g *gen) arrivals(start, end time.Time, n int) []time.Time {
 }
 
 // workTime moves at into the hours a's people work: handlers (the
-// committees and sections) 08:30–17:30 on working days; the center's
-// operators and dispatchers, who keep the line open, 08:00–21:00 every day.
-// It never moves a time earlier.
-func (g *gen) workTime(at time.Time, a order.Actor) time.Time {
+// committees and sections) 08:30–17:30 on working days, or 08:00–21:00
+// every day for an urgent order; the center's operators and dispatchers,
+// who keep the line open, 08:00–21:00 every day. An emergency is handled
+// when it comes. It never moves a time earlier.
+func (g *gen) workTime(at time.Time, a order.Actor, u order.Urgency) time.Time {
+	if u == order.Emergency {
+		return at
+	}
 	open, close := 8*60+30, 17*60+30
-	center := a.Role != order.RoleHandler
+	center := a.Role != order.RoleHandler || u == order.Urgent
 	if center {
 		open, close = 8*60, 21*60
 	}
@@ -214,8 +218,8 @@ func (g *gen) demoIntake(created time.Time) (order.NewOrder, string, *theme) {
 		in.Address = slots["{p}"]
 	}
 	phone := DemoCallerFirst + rng.IntN(DemoCallerLast-DemoCallerFirst+1)
-	if g.pick(0.04) { // the few who call every few weeks
-		phone = DemoCallerFirst + rng.IntN(40)
+	if g.pick(0.05) { // the dozen who call every week or two
+		phone = DemoCallerFirst + rng.IntN(12)
 	}
 	in.Caller = &order.Caller{Name: sur + "演示" + string(demoStems[rng.IntN(len(demoStems))]), Phone: strconv.Itoa(phone)}
 	switch x := rng.Float64(); {
