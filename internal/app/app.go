@@ -84,10 +84,11 @@ type Config struct {
 	// emergency.go). One flag for all of it; `serve --demo` sets it, tests
 	// that count the demo's places and people leave it off.
 	DemoCommunity bool
-	// DemoHistory also writes the demo's past year of orders (about 20,000,
-	// internal/demo/history.go) before the hand-written ones, with Demo.
-	// `serve --demo` sets it; tests that count the demo's orders leave it off.
-	DemoHistory bool
+	// DemoHistory is the number of orders of the demo's past year written
+	// before the hand-written ones, with Demo (internal/demo/history.go).
+	// `serve --demo` sets demo.HistoryOrders (--demo-history); tests that
+	// count the demo's orders leave it 0.
+	DemoHistory int
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -159,11 +160,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		svc.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
 	}
 	if cfg.Demo {
-		opts := demo.Options{}
-		if cfg.DemoHistory {
-			opts.History = demo.HistoryOrders
-		}
-		if err := demo.LoadWith(ctx, svc, opts); err != nil {
+		if err := demo.LoadWith(ctx, svc, demo.Options{History: cfg.DemoHistory}); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load demo: %w", err)
 		}

@@ -30,7 +30,7 @@ func TestDemoHistory(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
 		start := time.Now()
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, DemoHistory: true, Intel: intel.New(), Sweep: time.Hour})
+		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, DemoHistory: demo.HistoryOrders, Intel: intel.New(), Sweep: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
