@@ -121,7 +121,7 @@ func serveUntilReady(t *testing.T, getenv func(string) string, args ...string) (
 	var out, errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: getenv}, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
+		done <- run(ctx, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: getenv}, append([]string{"serve", "--addr", "127.0.0.1:0", "--demo-history", "0"}, args...))
 	}()
 	deadline := time.After(60 * time.Second)
 	for {

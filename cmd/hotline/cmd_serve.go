@@ -69,6 +69,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	db := fs.String("db", "", "database URL: sqlite:PATH or postgres://… (default "+defaultDB+", or $HOTLINE_DB)")
 	demoMode := fs.Bool("demo", false, "load the demo subdistrict into an empty database")
+	demoHistory := fs.Int("demo-history", demo.HistoryOrders, "with --demo: orders of the demo's past year (0: only the hand-written ones)")
 	keyFile := dataKeyFlag(fs)
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For/-Proto are believed (default $HOTLINE_TRUSTED_PROXIES)")
 	if err := parse(fs, args); err != nil {
@@ -89,7 +90,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
 		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv), TrustedProxies: trusted,
-		RegistryWeb: registryPages(), DemoRegistry: *demoMode, CommunityDemo: *demoMode, DemoCommunity: *demoMode, CommunityPages: communityPages()})
+		RegistryWeb: registryPages(), DemoRegistry: *demoMode, DemoCommunity: *demoMode, DemoHistory: demoOrders(*demoMode, *demoHistory), CommunityPages: communityPages()})
 	if err != nil {
 		return err
 	}
@@ -143,4 +144,13 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "schema is up to date")
 	return nil
+}
+
+// demoOrders is how many orders of the demo's past year serve writes: the
+// flag's number with --demo (at most a million), none without it.
+func demoOrders(on bool, n int) int {
+	if !on || n < 0 {
+		return 0
+	}
+	return min(n, 1_000_000)
 }

@@ -75,15 +75,20 @@ type Config struct {
 	// X-Forwarded-Proto are believed (httpx.Forwarded): the client's address
 	// for throttling, and HTTPS for the session cookie's Secure flag.
 	TrustedProxies []netip.Prefix
-	// CommunityDemo also loads the community modules' demo (serve --demo).
-	CommunityDemo bool
 	// CommunityPages mounts the patrol and meeting pages (web.MountCommunity);
 	// nil serves their API only.
 	CommunityPages func(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool, p *patrol.Service, m *meeting.Service)
-	// DemoCommunity also loads the community demo (a past typhoon, an open
-	// campaign; internal/demo/community.go) with Demo. `serve --demo` sets
-	// it; tests that count the demo's places and people leave it off.
+	// DemoCommunity also loads the community modules' demo with Demo:
+	// volunteers, patrols and meetings, and (with a data key) a past
+	// typhoon and an open campaign (internal/demo/community.go,
+	// emergency.go). One flag for all of it; `serve --demo` sets it, tests
+	// that count the demo's places and people leave it off.
 	DemoCommunity bool
+	// DemoHistory is the number of orders of the demo's past year written
+	// before the hand-written ones, with Demo (internal/demo/history.go).
+	// `serve --demo` sets demo.HistoryOrders (--demo-history); tests that
+	// count the demo's orders leave it 0.
+	DemoHistory int
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -155,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		svc.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
 	}
 	if cfg.Demo {
-		if err := demo.Load(ctx, svc); err != nil {
+		if err := demo.LoadWith(ctx, svc, demo.Options{History: cfg.DemoHistory}); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load demo: %w", err)
 		}
@@ -187,7 +192,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, fmt.Errorf("meetings: %w", err)
 	}
-	if cfg.CommunityDemo {
+	if cfg.Demo && cfg.DemoCommunity {
 		if err := demo.LoadCommunity(ctx, svc, m.Patrol, m.Meetings, cfg.DataKey != nil); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load the community demo: %w", err)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
@@ -101,9 +102,22 @@ func square(lat, lng float64) string {
 	return string(b)
 }
 
+// Options choose what Load adds to the demo subdistrict.
+type Options struct {
+	// History is the number of orders of the past year written before the
+	// hand-written ones (HistoryOrders for serve --demo); 0 writes none, so
+	// tests that count the demo's orders see only the hand-written ones.
+	History int
+}
+
 // Load fills an empty database with the demo subdistrict. It refuses a
 // database that already has orders, so a real one is never touched.
 func Load(ctx context.Context, svc *service.Service) error {
+	return LoadWith(ctx, svc, Options{})
+}
+
+// LoadWith is Load with a past year of orders when opts.History > 0.
+func LoadWith(ctx context.Context, svc *service.Service, opts Options) error {
 	st := svc.Store
 	n, err := st.CountOrders(ctx)
 	if err != nil {
@@ -150,6 +164,11 @@ func Load(ctx context.Context, svc *service.Service) error {
 	for _, u := range Users {
 		if _, err := svc.CreateUser(ctx, u.Username, Password, order.Role(u.Role), u.Unit, u.Name); err != nil && !apperr.Is(err, apperr.Invalid) {
 			return fmt.Errorf("demo user %s: %w", u.Username, err)
+		}
+	}
+	if opts.History > 0 {
+		if err := loadHistory(ctx, svc, opts.History, time.Now().UTC()); err != nil {
+			return err
 		}
 	}
 	return loadOrders(ctx, svc)

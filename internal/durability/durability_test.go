@@ -124,7 +124,7 @@ func startServer(t *testing.T, dbURL string) *server {
 }
 
 func tryStart(t *testing.T, dbURL, addr string) (*server, error) {
-	cmd := exec.Command(binary, "serve", "--addr", addr, "--db", dbURL, "--demo")
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--db", dbURL, "--demo", "--demo-history", "0")
 	cmd.Env = append(os.Environ(), "HOTLINE_DB=")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -35,6 +35,11 @@ type Config struct {
 	// Tokens gives an order's search tokens from its title and description
 	// (what the server indexes on create); nil writes none.
 	Tokens func(text string) []string
+	// Demo, when set, makes a history people can read (the demo's year,
+	// demo.go): seasonal arrivals and problems, texts written from
+	// templates, fake callers, working-hour timing. Nil keeps the plain
+	// simulation the benchmarks measure, with the same output per seed.
+	Demo *Demo
 }
 
 // BytesPerOrder is the disk the generator plans per order (rows, indexes
@@ -69,6 +74,10 @@ func Generate(ctx context.Context, st *store.Store, cfg Config) (int, error) {
 	start := cfg.End.AddDate(-cfg.Years, 0, 0)
 	span := cfg.End.Sub(start)
 	step := span / time.Duration(cfg.Orders)
+	var arrivals []time.Time // the demo's seasonal arrival times, in order
+	if cfg.Demo != nil {
+		arrivals = g.arrivals(start, cfg.End, cfg.Orders)
+	}
 	type built struct {
 		rows   *store.HistoryRows
 		n, evs int
@@ -85,7 +94,11 @@ func Generate(ctx context.Context, st *store.Store, cfg Config) (int, error) {
 			evCount := 0
 			for i := 0; i < n; i++ {
 				// Orders arrive in time order (ids grow with time), jittered.
-				t = t.Add(time.Duration(g.rng.Int64N(int64(2*step) + 1)))
+				if arrivals != nil {
+					t = arrivals[done+i]
+				} else {
+					t = t.Add(time.Duration(g.rng.Int64N(int64(2*step) + 1)))
+				}
 				if !t.Before(cfg.End) {
 					t = cfg.End.Add(-time.Second)
 				}
@@ -149,6 +162,15 @@ type gen struct {
 	// generated texts are a few ten thousand combinations of road, number
 	// and category, so each is segmented once.
 	seen map[string][]string
+
+	// The demo's (demo.go; unset without Config.Demo).
+	typhoon   time.Time
+	compound  map[string]*store.Compound
+	buildings map[string][]string
+	lowLying  []store.Building
+	catUnit   map[string]string
+	themes    []theme
+	themeW    []float64
 }
 
 // tokens are the search tokens of text (Config.Tokens); none without a
@@ -180,6 +202,9 @@ func newGen(cfg Config) *gen {
 	if len(g.commits) == 0 {
 		g.commits = g.units
 	}
+	if cfg.Demo != nil {
+		g.setupDemo()
+	}
 	return g
 }
 
@@ -195,8 +220,9 @@ func (g *gen) dur(lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(g.rng.Int64N(int64(hi-lo)+1))
 }
 
-// lifecycle builds one order from creation to wherever it has got by End.
-func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order, []order.Event, []order.CallbackRecord) {
+// benchIntake is the benchmarks' order as received: a random leaf
+// category, type, caller and address, and the unit it will go to.
+func (g *gen) benchIntake() (order.NewOrder, string) {
 	rng := g.rng
 	cat := g.cfg.Categories[rng.IntN(len(g.cfg.Categories))]
 	typ := []order.Type{order.Complaint, order.Complaint, order.Complaint, order.Help, order.Help, order.Report, order.Suggestion,
@@ -238,6 +264,21 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 		in.Description = "感谢" + person + "热心帮助"
 		in.Category = ""
 	}
+	return in, unit
+}
+
+// lifecycle builds one order from creation to wherever it has got by End.
+func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order, []order.Event, []order.CallbackRecord) {
+	rng := g.rng
+	var in order.NewOrder
+	var unit string
+	var th *theme
+	if g.cfg.Demo != nil {
+		in, unit, th = g.demoIntake(created)
+	} else {
+		in, unit = g.benchIntake()
+	}
+	typ := in.Type
 	op := order.Actor{Username: "operator", Role: order.RoleOperator}
 	o, ev, err := in.Build(op, order.CreateEnv{Now: created})
 	if err != nil {
@@ -253,17 +294,21 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 	now := created
 	disp := order.Actor{Username: "dispatcher", Role: order.RoleDispatcher}
 	end := g.cfg.End
-	// do applies an action after a delay; false when it would be after End.
-	do := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
+	// apply applies an action after a delay (moved into working hours for
+	// the demo); false when it would be after End or the rules refuse it.
+	apply := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) (bool, error) {
 		at := now.Add(delay)
+		if g.cfg.Demo != nil {
+			at = g.workTime(at, a, o.Urgency)
+		}
 		if !at.Before(end) {
-			return false
+			return false, nil
 		}
 		v := o.Version
 		input.Version = &v
 		res, err := order.Apply(o, a, act, input, order.Env{Now: at, Deadlines: g.cfg.Schedule})
 		if err != nil {
-			panic(fmt.Sprintf("generate: %s on %s order: %v", act, o.Status, err))
+			return false, err
 		}
 		now = at
 		o = res.Order
@@ -274,7 +319,24 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 		if res.Callback != nil {
 			cbs = append(cbs, *res.Callback)
 		}
-		return true
+		return true, nil
+	}
+	// do is apply for an action the simulation has made sure is allowed.
+	do := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
+		ok, err := apply(delay, a, act, input)
+		if err != nil {
+			panic(fmt.Sprintf("generate: %s on %s order: %v", act, o.Status, err))
+		}
+		return ok
+	}
+	// try is apply for an action working hours may have made too late (an
+	// extension asked for once the deadline has passed): it is skipped then.
+	try := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
+		ok, err := apply(delay, a, act, input)
+		if err != nil && g.cfg.Demo == nil {
+			panic(fmt.Sprintf("generate: %s on %s order: %v", act, o.Status, err))
+		}
+		return ok
 	}
 	h := func() order.Actor { return order.Actor{Username: o.Unit, Role: order.RoleHandler, Unit: o.Unit} }
 	minutes := func(lo, hi int) time.Duration {
@@ -282,9 +344,18 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 	}
 	finish := func() (order.Order, []order.Event, []order.CallbackRecord) { return o, evs, cbs }
 
+	// What people write: fixed words for the benchmarks, the demo's varied ones.
+	note := func() string { return "已电话联系" }
+	replyText := func(result string) string { return "已处理" }
+	answer := "已答复政策"
+	if th != nil {
+		note = func() string { return g.demoNote(th) }
+		replyText = func(result string) string { return g.demoReply(th, result) }
+		answer = demoAnswers[rng.IntN(len(demoAnswers))]
+	}
 	switch {
 	case typ == order.Consultation && g.pick(0.5):
-		do(minutes(2, 30), op, order.ActAnswer, order.Input{Reply: "已答复政策"})
+		do(minutes(2, 30), op, order.ActAnswer, order.Input{Reply: answer})
 		return finish()
 	case g.pick(0.02):
 		do(minutes(5, 60), disp, order.ActInvalidate, order.Input{Reason: "无效来电"})
@@ -310,23 +381,36 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 		}
 	}
 	for round := 1; ; round++ {
-		if !do(minutes(5, 900), h(), order.ActAccept, order.Input{}) {
+		// The demo's handlers sign for and call back within office hours
+		// (workTime moves the rest to the next morning); the benchmarks'
+		// work around the clock with wider delays.
+		signBy, contactBy, lateContact, inTime := 900, 600, 0.12, 0.88
+		if th != nil {
+			signBy, contactBy, lateContact, inTime = 240, 150, 0.05, 0.93
+		}
+		if !do(minutes(5, signBy), h(), order.ActAccept, order.Input{}) {
 			return finish()
 		}
 		// First contact: usually in time.
-		contact := minutes(10, 600)
-		if o.ContactDue != nil && g.pick(0.12) {
+		contact := minutes(10, contactBy)
+		if o.ContactDue != nil && g.pick(lateContact) {
 			contact = o.ContactDue.Sub(now) + minutes(1, 1500)
 		}
-		if !do(contact, h(), order.ActContact, order.Input{Note: "已电话联系"}) {
+		if !do(contact, h(), order.ActContact, order.Input{Note: note()}) {
 			return finish()
 		}
 		if g.pick(0.03) {
 			do(minutes(5, 60), disp, order.ActUrge, order.Input{})
+			if th != nil && g.pick(0.3) { // the leader takes the urged order under supervision
+				do(minutes(30, 600), order.Actor{Username: "leader", Role: order.RoleLeader}, order.ActSupervise, order.Input{Note: "列入督办，请加快办理"})
+			}
 		}
 		if o.Due != nil && g.pick(0.04) && now.Before(o.Due.Add(-time.Hour)) {
-			if !do(minutes(10, 60), h(), order.ActRequestExtension, order.Input{Days: 3, Reason: "需协调"}) ||
-				!do(minutes(10, 240), disp, order.ActApproveExtension, order.Input{}) {
+			if try(minutes(10, 60), h(), order.ActRequestExtension, order.Input{Days: 3, Reason: "需协调"}) {
+				if !do(minutes(10, 240), disp, order.ActApproveExtension, order.Input{}) {
+					return finish()
+				}
+			} else if !now.Before(end) || g.cfg.Demo == nil {
 				return finish()
 			}
 		}
@@ -334,7 +418,12 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 		reply := minutes(60, 3*24*60)
 		if o.Due != nil {
 			left := o.Due.Sub(now)
-			if left > time.Hour && g.pick(0.88) {
+			if th != nil && left > 25*time.Hour {
+				// Working hours move a reply to the next office morning:
+				// aim a day early so the 88 % in time stay in time.
+				left -= 24 * time.Hour
+			}
+			if left > time.Hour && g.pick(inTime) {
 				reply = g.dur(time.Minute, left-time.Minute)
 			} else {
 				reply = max(left, 0) + minutes(1, 3*24*60)
@@ -346,7 +435,7 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 		} else if g.pick(0.2) {
 			result = "partly_resolved"
 		}
-		if !do(reply, h(), order.ActReply, order.Input{Result: result, Text: "已处理"}) {
+		if !do(reply, h(), order.ActReply, order.Input{Result: result, Text: replyText(result)}) {
 			return finish()
 		}
 		if g.pick(0.04) {

@@ -16,7 +16,7 @@ import (
 
 // communityDemo loads the patrol and meeting demo into the browser tests'
 // server (volunteers without phones: the test server has no data key).
-func communityDemo(c *app.Config) { c.CommunityDemo = true }
+func communityDemo(c *app.Config) { c.DemoCommunity = true }
 
 // a 1×1 PNG, as a phone camera's photo stands in.
 const pngPixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

@@ -47,7 +47,7 @@ func start(t testing.TB, dbURL string, community bool) *Server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Intel: intel.New(), Sweep: time.Hour, DataKey: keys, CommunityDemo: community})
+	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Intel: intel.New(), Sweep: time.Hour, DataKey: keys, DemoCommunity: community})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)
