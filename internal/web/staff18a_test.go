@@ -1,0 +1,257 @@
+package web
+
+// Issue 18, the remaining points (h/18a): handlers' site photos, the print
+// view, the caller's earlier orders, export from search, passwords,
+// business figures in /metrics.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"hotline/internal/app"
+	"hotline/internal/order"
+	"hotline/internal/service"
+	"hotline/internal/store"
+	"hotline/internal/testenv"
+)
+
+// gpsJPEG is a 40×20 JPEG, left half red and right half blue, carrying an
+// EXIF block as a phone writes it: orientation 6 (the phone was held
+// upright: turn 90° clockwise to show), a GPS position, and a comment
+// naming the place. None of it may survive into the stored photo.
+func gpsJPEG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 20))
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 40; x++ {
+			c := color.RGBA{220, 0, 0, 255}
+			if x >= 20 {
+				c = color.RGBA{0, 0, 220, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var enc bytes.Buffer
+	if err := jpeg.Encode(&enc, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	// TIFF, big-endian: IFD0 at 8 with Orientation and the GPS IFD pointer;
+	// the GPS IFD at 38 with GPSLatitudeRef "N" and GPSLatitude 31°12'34.56".
+	be := binary.BigEndian
+	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08")
+	ifd := func(entries [][]byte, next uint32) []byte {
+		b := be.AppendUint16(nil, uint16(len(entries)))
+		for _, e := range entries {
+			b = append(b, e...)
+		}
+		return be.AppendUint32(b, next)
+	}
+	entry := func(tag, typ uint16, count, value uint32) []byte {
+		b := be.AppendUint16(nil, tag)
+		b = be.AppendUint16(b, typ)
+		b = be.AppendUint32(b, count)
+		return be.AppendUint32(b, value)
+	}
+	tiff = append(tiff, ifd([][]byte{entry(0x0112, 3, 1, 6<<16), entry(0x8825, 4, 1, 38)}, 0)...)   // 8+2+24+4 = 38
+	tiff = append(tiff, ifd([][]byte{entry(0x0001, 2, 2, 'N'<<24), entry(0x0002, 5, 3, 68)}, 0)...) // 38+2+24+4 = 68
+	for _, r := range [][2]uint32{{31, 1}, {12, 1}, {3456, 100}} {
+		tiff = be.AppendUint32(tiff, r[0])
+		tiff = be.AppendUint32(tiff, r[1])
+	}
+	app1 := append([]byte("Exif\x00\x00"), tiff...)
+	com := []byte("GPSSECRET 31.2096N 121.4737E")
+	out := []byte{0xFF, 0xD8, 0xFF, 0xE1}
+	out = be.AppendUint16(out, uint16(len(app1)+2))
+	out = append(out, app1...)
+	out = append(out, 0xFF, 0xFE)
+	out = be.AppendUint16(out, uint16(len(com)+2))
+	out = append(out, com...)
+	return append(out, enc.Bytes()[2:]...)
+}
+
+// postMultipart sends a form with files as the browser does.
+func (c *client) postMultipart(path string, fields map[string]string, files map[string][][]byte) (string, int) {
+	c.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	for k, list := range files {
+		for i, data := range list {
+			fw, _ := mw.CreateFormFile(k, "IMG_000"+string(rune('1'+i))+".jpg")
+			_, _ = fw.Write(data)
+		}
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", c.base+path, &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return string(out), resp.StatusCode
+}
+
+var versionRe = regexp.MustCompile(`name="version" value="(\d+)"`)
+
+// TestHandlerSitePhotos: a handler attaches site photos to a note and to a
+// reply; they are stored without EXIF, GPS or comments, turned upright,
+// and shown as thumbnails (with their enlargement) in the timeline entry
+// they came with. A file that is not an image is refused with the field
+// named, and nothing is written.
+func TestHandlerSitePhotos(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		testSitePhotos(t, db)
+	})
+}
+
+func testSitePhotos(t *testing.T, db string) {
+	m, base := server(t, func(c *app.Config) { c.DB = db })
+	ctx := t.Context()
+	disp := service.Actor{Username: "dispatcher", Role: order.RoleDispatcher, Unit: "center"}
+	hand := service.Actor{Username: "binyang", Role: order.RoleHandler, Unit: "binyang"}
+	o, err := m.Svc.CreateOrder(ctx, disp, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Urgency: order.Normal,
+		Title: "楼道堆放杂物", Description: "3号楼楼道堆满纸箱，消防通道被堵", Caller: &order.Caller{Name: "钱先生", Phone: "13800007777"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver := func() *int64 {
+		v, err := m.Svc.GetOrder(ctx, disp, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v.Version
+	}
+	for _, s := range []struct {
+		a   service.Actor
+		act order.Action
+		in  order.Input
+	}{{disp, order.ActDispatch, order.Input{Unit: "binyang"}}, {hand, order.ActAccept, order.Input{}}, {hand, order.ActContact, order.Input{Note: "已电话联系钱先生"}}} {
+		s.in.Version = ver()
+		if _, err := m.Svc.Act(ctx, s.a, o.ID, s.act, s.in); err != nil {
+			t.Fatalf("%s: %v", s.act, err)
+		}
+	}
+	raw := gpsJPEG(t)
+	if !bytes.Contains(raw, []byte("Exif")) || !bytes.Contains(raw, []byte("GPSSECRET")) {
+		t.Fatal("the test photo carries no EXIF")
+	}
+	if _, _, err := image.Decode(bytes.NewReader(raw)); err != nil {
+		t.Fatalf("the test photo does not decode: %v", err)
+	}
+	h := login(t, base, "binyang")
+	page, _ := h.get("/orders/" + o.ID)
+	for _, want := range []string{`enctype="multipart/form-data"`, `name="photos" type="file" accept="image/jpeg,image/png,image/*" capture="environment" multiple`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the order page has no %s", want)
+		}
+	}
+	version := func() string {
+		body, _ := h.get("/orders/" + o.ID)
+		mv := versionRe.FindStringSubmatch(body)
+		if mv == nil {
+			t.Fatalf("no version on the order page")
+		}
+		return mv[1]
+	}
+	// Not an image: refused with the field named, nothing written.
+	before := len(mustPhotos(t, m.Svc, hand, o.ID))
+	body, status := h.postMultipart("/orders/"+o.ID+"/act/note", map[string]string{"csrf": h.csrf(), "version": version(), "kind": "site_visit", "text": "现场查看"},
+		map[string][][]byte{"photos": {[]byte("%PDF-1.4 not a photo")}})
+	if status != 400 || !strings.Contains(body, "不是 JPEG 或 PNG 图片") {
+		t.Errorf("a PDF as a photo: %d, want 400 with the field's problem", status)
+	}
+	if v, _ := m.Svc.GetOrder(ctx, disp, o.ID); len(v.Events) != 4 || len(mustPhotos(t, m.Svc, hand, o.ID)) != before {
+		t.Errorf("a refused note wrote something: %d events", len(v.Events))
+	}
+	// A note with two photos, then a reply with one.
+	if _, status := h.postMultipart("/orders/"+o.ID+"/act/note", map[string]string{"csrf": h.csrf(), "version": version(), "kind": "site_visit", "text": "现场查看，纸箱已清走一半"},
+		map[string][][]byte{"photos": {raw, raw}}); status != 200 {
+		t.Fatalf("note with photos: %d", status)
+	}
+	if _, status := h.postMultipart("/orders/"+o.ID+"/act/reply", map[string]string{"csrf": h.csrf(), "version": version(), "result": "resolved", "text": "杂物已全部清理，通道畅通"},
+		map[string][][]byte{"photos": {raw}}); status != 200 {
+		t.Fatalf("reply with a photo: %d", status)
+	}
+	photos := mustPhotos(t, m.Svc, hand, o.ID)
+	if len(photos) != 3 || photos[0].EventSeq != 5 || photos[1].EventSeq != 5 || photos[2].EventSeq != 6 {
+		t.Fatalf("stored photos: %+v", photos)
+	}
+	for _, p := range photos {
+		ph, err := m.Svc.OrderPhoto(ctx, hand, o.ID, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, leak := range []string{"Exif", "GPSSECRET", "MM\x00\x2a"} {
+			if bytes.Contains(ph.Data, []byte(leak)) {
+				t.Errorf("photo %s keeps %q", p.ID, leak)
+			}
+		}
+		if bytes.Contains(ph.Data, []byte{0xFF, 0xE1}) {
+			t.Errorf("photo %s keeps an APP1 segment", p.ID)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(ph.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Upright: 20 wide, 40 high, the red half on top.
+		b := img.Bounds()
+		r1, _, b1, _ := img.At(10, 5).RGBA()
+		r2, _, b2, _ := img.At(10, 35).RGBA()
+		if b.Dx() != 20 || b.Dy() != 40 || r1 < b1 || b2 < r2 {
+			t.Errorf("photo %s is %dx%d, top (r %d b %d), bottom (r %d b %d): not turned upright", p.ID, b.Dx(), b.Dy(), r1>>8, b1>>8, r2>>8, b2>>8)
+		}
+	}
+	// In the timeline, under their entries, with an enlargement each.
+	page, _ = h.get("/orders/" + o.ID)
+	tl := between(page, `id="h-tl"`, `id="h-act"`)
+	for _, p := range photos {
+		if !strings.Contains(tl, `href="#tlphoto-`+p.ID+`"`) || !strings.Contains(tl, `id="tlphoto-`+p.ID+`"`) ||
+			!strings.Contains(tl, `src="/orders/`+o.ID+`/photos/`+p.ID+`"`) {
+			t.Errorf("photo %s is not in the timeline with its enlargement", p.ID)
+		}
+	}
+	if n := strings.Count(tl, `class="photos tl-photos"`); n != 2 {
+		t.Errorf("%d timeline entries with photos, want 2 (the note and the reply)", n)
+	}
+	// Photos only with a note or a reply.
+	v, _ := m.Svc.GetOrder(ctx, disp, o.ID)
+	if _, err := m.Svc.ActWithPhotos(ctx, disp, o.ID, order.ActApproveReply, order.Input{Version: &v.Version}, photos[:1]); err == nil {
+		t.Errorf("photos accepted with an approval")
+	}
+}
+
+func mustPhotos(t *testing.T, svc *service.Service, a service.Actor, id string) []store.Photo {
+	t.Helper()
+	p, err := svc.OrderPhotos(t.Context(), a, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// between is the part of a page from one marker to the next.
+func between(body, from, to string) string {
+	i := strings.Index(body, from)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(body[i:], to)
+	if j < 0 {
+		return body[i:]
+	}
+	return body[i : i+j]
+}
