@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
@@ -171,6 +172,27 @@ func (w *Web) orderAct(rw http.ResponseWriter, r *http.Request, p *Page) {
 	v.Return = safeReturn(r.PostFormValue("return"), "")
 	p.Data = v
 	w.render(rw, p, status, "order")
+}
+
+// printView is the print page's data: the order as the user may see it
+// (the caller masked as on the order page) and when it was printed.
+type printView struct {
+	service.OrderView
+	Printed time.Time
+}
+
+// orderPrint is an order on one A4 page for the paper file: the 工单 with
+// its timeline, without the site's navigation (order_print.html has its
+// own layout and print.css).
+func (w *Web) orderPrint(rw http.ResponseWriter, r *http.Request, p *Page) {
+	o, err := w.svc.GetOrder(r.Context(), p.Actor, r.PathValue("id"))
+	if err != nil {
+		w.fail(rw, r, p, err)
+		return
+	}
+	p.Title = p.T("order.title", o.Number)
+	p.Data = printView{OrderView: o, Printed: time.Now()}
+	w.render(rw, p, http.StatusOK, "order_print")
 }
 
 // actionMaxBytes is the action form's limit: the site photos at their

@@ -123,28 +123,7 @@ func testSitePhotos(t *testing.T, db string) {
 	ctx := t.Context()
 	disp := service.Actor{Username: "dispatcher", Role: order.RoleDispatcher, Unit: "center"}
 	hand := service.Actor{Username: "binyang", Role: order.RoleHandler, Unit: "binyang"}
-	o, err := m.Svc.CreateOrder(ctx, disp, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Urgency: order.Normal,
-		Title: "楼道堆放杂物", Description: "3号楼楼道堆满纸箱，消防通道被堵", Caller: &order.Caller{Name: "钱先生", Phone: "13800007777"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ver := func() *int64 {
-		v, err := m.Svc.GetOrder(ctx, disp, o.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &v.Version
-	}
-	for _, s := range []struct {
-		a   service.Actor
-		act order.Action
-		in  order.Input
-	}{{disp, order.ActDispatch, order.Input{Unit: "binyang"}}, {hand, order.ActAccept, order.Input{}}, {hand, order.ActContact, order.Input{Note: "已电话联系钱先生"}}} {
-		s.in.Version = ver()
-		if _, err := m.Svc.Act(ctx, s.a, o.ID, s.act, s.in); err != nil {
-			t.Fatalf("%s: %v", s.act, err)
-		}
-	}
+	o := inProgress(t, m)
 	raw := gpsJPEG(t)
 	if !bytes.Contains(raw, []byte("Exif")) || !bytes.Contains(raw, []byte("GPSSECRET")) {
 		t.Fatal("the test photo carries no EXIF")
@@ -254,4 +233,62 @@ func between(body, from, to string) string {
 		return body[i:]
 	}
 	return body[i : i+j]
+}
+
+// inProgress creates a hotline complaint and takes it to 宾阳路居委会,
+// signed for and contacted: a handler may now add notes and reply.
+func inProgress(t testing.TB, m *app.Main) service.OrderView {
+	t.Helper()
+	ctx := t.Context()
+	disp := service.Actor{Username: "dispatcher", Role: order.RoleDispatcher, Unit: "center"}
+	hand := service.Actor{Username: "binyang", Role: order.RoleHandler, Unit: "binyang"}
+	o, err := m.Svc.CreateOrder(ctx, disp, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Urgency: order.Normal,
+		Title: "楼道堆放杂物", Description: "3号楼楼道堆满纸箱，消防通道被堵", Caller: &order.Caller{Name: "钱先生", Phone: "13800007777"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		a   service.Actor
+		act order.Action
+		in  order.Input
+	}{{disp, order.ActDispatch, order.Input{Unit: "binyang"}}, {hand, order.ActAccept, order.Input{}}, {hand, order.ActContact, order.Input{Note: "已电话联系钱先生"}}} {
+		v, err := m.Svc.GetOrder(ctx, disp, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.in.Version = &v.Version
+		if o, err = m.Svc.Act(ctx, s.a, o.ID, s.act, s.in); err != nil {
+			t.Fatalf("%s: %v", s.act, err)
+		}
+	}
+	return o
+}
+
+// TestPrintView: the print view is the order on its own page (no site
+// navigation), the caller masked for the handling unit as on the order
+// page, every timeline entry a row; another unit's handler gets nothing.
+func TestPrintView(t *testing.T) {
+	m, base := server(t)
+	o := inProgress(t, m)
+	h := login(t, base, "binyang")
+	body, status := h.get("/orders/" + o.ID + "/print")
+	if status != 200 {
+		t.Fatalf("print view: %d", status)
+	}
+	for _, want := range []string{o.Number, "楼道堆放杂物", "138****7777", `href="/static/print.css"`, "经办人签字"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the print view lacks %q", want)
+		}
+	}
+	for _, not := range []string{"13800007777", `class="nav"`, "hx-headers"} {
+		if strings.Contains(body, not) {
+			t.Errorf("the print view shows %q", not)
+		}
+	}
+	if n := strings.Count(between(body, `class="tl"`, "</table>"), "<tr>"); n != len(o.Events)+1 {
+		t.Errorf("%d timeline rows, want %d events and the head", n, len(o.Events))
+	}
+	if _, status := login(t, base, "cityops").get("/orders/" + o.ID + "/print"); status != 403 && status != 404 {
+		t.Errorf("another unit's handler prints the order: %d", status)
+	}
 }

@@ -124,6 +124,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	seers := []order.Role{order.RoleOperator, order.RoleDispatcher, order.RoleLeader, order.RoleAdmin, order.RoleHandler}
 	mux.HandleFunc("GET /orders/{id}", w.page(seers, w.orderPage))
 	mux.HandleFunc("GET /orders/{id}/photos/{photo}", w.page(seers, w.orderPhoto))
+	mux.HandleFunc("GET /orders/{id}/print", w.page(seers, w.orderPrint))
 	mux.HandleFunc("POST /orders/{id}/act/{action}", w.page(seers, w.orderAct))
 	mux.HandleFunc("GET /orders/{id}/callback", w.page(desk, w.callbackForm))
 	mux.HandleFunc("POST /orders/{id}/callback", w.page(desk, w.callbackPost))
