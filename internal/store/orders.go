@@ -893,3 +893,23 @@ func (s *Store) OrderUnits(ctx context.Context, ids []string) (map[string]order.
 	}
 	return out, nil
 }
+
+// OrdersByPhone returns the orders whose caller gave this phone number,
+// newest first (the caller's earlier orders at intake; index
+// orders_caller_phone, migration 0016).
+func (s *Store) OrdersByPhone(ctx context.Context, phone string, limit int) ([]order.Order, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+orderCols+" FROM orders WHERE caller_phone = $1 ORDER BY created_at DESC, id DESC LIMIT $2", phone, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []order.Order{}
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, r.Order)
+	}
+	return out, mapErr(rows.Err())
+}

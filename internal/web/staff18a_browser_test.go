@@ -102,4 +102,18 @@ func TestBrowserPrintOrder(t *testing.T) {
 		t.Errorf("the print view scrolls sideways on a phone: %s px", w)
 	}
 	h.screenshot("order-print-phone")
+
+	// Intake: typing a repeat caller's number lists the earlier order.
+	op := b.as("operator")
+	op.open("/intake")
+	op.do(chromedp.SendKeys(chromedp.CSS("#caller_phone"), "13800007777"), chromedp.WaitVisible(chromedp.CSS("#caller-history .caller-history")))
+	if s := op.text("#caller-history"); !strings.Contains(s, o.Number) || !strings.Contains(s, "楼道堆放杂物") {
+		t.Errorf("intake does not list the caller's earlier order: %s", s)
+	}
+	op.screenshot("intake-caller-history")
+	op.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	if w := op.eval(`String(document.documentElement.scrollWidth)`); w != "375" {
+		t.Errorf("intake scrolls sideways on a phone: %s px", w)
+	}
+	op.screenshot("intake-caller-history-phone")
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -291,4 +292,50 @@ func TestPrintView(t *testing.T) {
 	if _, status := login(t, base, "cityops").get("/orders/" + o.ID + "/print"); status != 403 && status != 404 {
 		t.Errorf("another unit's handler prints the order: %d", status)
 	}
+}
+
+// TestCallerHistoryAtIntake: typing a caller's phone at intake lists that
+// caller's earlier orders (newest first) to the operator and dispatcher;
+// a role that may not see callers in full gets none, by page or service.
+func TestCallerHistoryAtIntake(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		m, base := server(t, func(c *app.Config) { c.DB = db })
+		op := login(t, base, "operator")
+		var ids []string
+		for _, title := range []string{"夜间施工噪音扰民", "楼下餐馆油烟太大"} {
+			ids = append(ids, op.intake(url.Values{"type": {"complaint"}, "title": {title}, "description": {title + "，希望尽快处理"},
+				"caller_name": {"孙女士"}, "caller_phone": {"13900001212"}}))
+		}
+		op.intake(url.Values{"type": {"complaint"}, "title": {"路灯不亮"}, "description": {"小区门口路灯坏了"},
+			"caller_name": {"李先生"}, "caller_phone": {"13900003434"}})
+		page, _ := op.get("/intake")
+		if !strings.Contains(page, `hx-get="/intake/caller"`) || !strings.Contains(page, `id="caller-history"`) {
+			t.Fatal("the intake form does not look up the caller's phone")
+		}
+		for _, who := range []string{"operator", "dispatcher"} {
+			c := login(t, base, who)
+			body, status := c.get("/intake/caller?caller_phone=13900001212")
+			if status != 200 {
+				t.Fatalf("%s: %d", who, status)
+			}
+			i0, i1 := strings.Index(body, `href="/orders/`+ids[1]+`"`), strings.Index(body, `href="/orders/`+ids[0]+`"`)
+			if i0 < 0 || i1 < 0 || i0 > i1 || !strings.Contains(body, "以往工单（最近 2 张）") || strings.Contains(body, "路灯不亮") {
+				t.Errorf("%s: the caller's earlier orders, newest first, and no one else's:\n%s", who, body)
+			}
+		}
+		if body, _ := op.get("/intake/caller?caller_phone=13900009999"); !strings.Contains(body, "该号码没有以往工单") {
+			t.Errorf("a new number: %s", body)
+		}
+		if body, _ := op.get("/intake/caller?caller_phone=139"); strings.Contains(body, "以往工单") {
+			t.Errorf("a half-typed number looked up: %s", body)
+		}
+		if _, status := login(t, base, "leader").get("/intake/caller?caller_phone=13900001212"); status != 403 {
+			t.Errorf("a leader gets the caller lookup: %d", status)
+		}
+		for _, a := range []service.Actor{{Username: "leader", Role: order.RoleLeader, Unit: "center"}, {Username: "binyang", Role: order.RoleHandler, Unit: "binyang"}} {
+			if h, err := m.Svc.CallerHistory(t.Context(), a, "13900001212", 8); err != nil || len(h) != 0 {
+				t.Errorf("%s sees a caller's history: %v %v", a.Role, h, err)
+			}
+		}
+	})
 }

@@ -115,6 +115,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /intake", w.page(desk, w.intakeCreate))
 	mux.HandleFunc("GET /intake/assist", w.page(desk, w.intakeAssist))
 	mux.HandleFunc("GET /intake/buildings", w.page(desk, w.intakeBuildings))
+	mux.HandleFunc("GET /intake/caller", w.page(desk, w.intakeCaller))
 
 	center := []order.Role{order.RoleOperator, order.RoleDispatcher, order.RoleLeader, order.RoleAdmin}
 	mux.HandleFunc("GET /queue", w.page(center, w.queue))
