@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"hotline/internal/app"
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -336,6 +338,110 @@ func TestCallerHistoryAtIntake(t *testing.T) {
 			if h, err := m.Svc.CallerHistory(t.Context(), a, "13900001212", 8); err != nil || len(h) != 0 {
 				t.Errorf("%s sees a caller's history: %v %v", a.Role, h, err)
 			}
+		}
+	})
+}
+
+// TestSearchExport: the search's rows leave as .csv and .xlsx with the
+// list's visibility (a committee gets only its own unit's orders) and
+// masking (callers masked for every role), a formula typed into an order
+// arrives as text, every export is audited, and bad filters are a 400 that
+// writes nothing.
+func TestSearchExport(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		m, base := server(t, func(c *app.Config) { c.DB = db })
+		ctx := t.Context()
+		op := login(t, base, "operator")
+		// (The test server runs without the segmenter: words are what spaces
+		// and punctuation separate, hence the titles' spaces.)
+		op.intake(url.Values{"type": {"complaint"}, "title": {`=HYPERLINK("http://x.example","点击") 井盖`}, "description": {"人行道井盖松动，踩上去会翻"},
+			"caller_name": {"周先生"}, "caller_phone": {"13900005656"}})
+		plain := op.intake(url.Values{"type": {"complaint"}, "title": {"井盖 缺失"}, "description": {"小区东门井盖没了"},
+			"caller_name": {"吴女士"}, "caller_phone": {"13900007878"}})
+		disp := service.Actor{Username: "dispatcher", Role: order.RoleDispatcher, Unit: "center"}
+		v, _ := m.Svc.GetOrder(ctx, disp, plain)
+		if _, err := m.Svc.Act(ctx, disp, plain, order.ActDispatch, order.Input{Unit: "binyang", Version: &v.Version}); err != nil {
+			t.Fatal(err)
+		}
+		audits := func() int {
+			var n int
+			if err := m.Store.DB().R.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'export' AND target = 'orders:search'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		d := login(t, base, "dispatcher")
+		page, _ := d.get("/search?q=" + url.QueryEscape("井盖"))
+		if !strings.Contains(page, `href="/search/export/xlsx?q=`) || !strings.Contains(page, `href="/search/export/csv?q=`) {
+			t.Fatalf("the search page has no export links:\n%s", page[strings.Index(page, `role="search"`):])
+		}
+		csvBody, status := d.get("/search/export/csv?q=" + url.QueryEscape("井盖"))
+		if status != 200 {
+			t.Fatalf("csv export: %d", status)
+		}
+		for _, want := range []string{`'=HYPERLINK`, "139****5656", "139****7878", "周**"} {
+			if !strings.Contains(csvBody, want) {
+				t.Errorf("the CSV lacks %q:\n%s", want, csvBody)
+			}
+		}
+		for _, not := range []string{"13900005656", "13900007878", "周先生", "\n=HYPERLINK", ",=HYPERLINK"} {
+			if strings.Contains(csvBody, not) {
+				t.Errorf("the CSV has %q", not)
+			}
+		}
+		if n := audits(); n != 1 {
+			t.Errorf("%d audit rows after one export", n)
+		}
+		// .xlsx: the formula is a text cell, callers masked.
+		resp, err := d.c.Get(base + "/search/export/xlsx?q=" + url.QueryEscape("井盖"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("xlsx export: %d %s", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows("查询结果")
+		found := 0
+		for i, r := range rows {
+			for j, c := range r {
+				cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+				if fm, _ := f.GetCellFormula("查询结果", cell); fm != "" {
+					t.Errorf("cell %s is a formula: %s", cell, fm)
+				}
+				if strings.Contains(c, "13900005656") || strings.Contains(c, "13900007878") {
+					t.Errorf("cell %s shows a full phone", cell)
+				}
+				if strings.HasPrefix(c, "=HYPERLINK") || strings.HasPrefix(c, "'=HYPERLINK") {
+					found++
+				}
+			}
+		}
+		if found != 1 || len(rows) != 2+2 { // a note, the header, two orders
+			t.Errorf("the workbook: %d rows, the typed formula found %d times", len(rows), found)
+		}
+		f.Close()
+		// The committee: its own unit's order only.
+		h := login(t, base, "binyang")
+		hcsv, status := h.get("/search/export/csv?q=" + url.QueryEscape("井盖"))
+		if status != 200 || !strings.Contains(hcsv, "井盖 缺失") || strings.Contains(hcsv, "HYPERLINK") {
+			t.Errorf("the committee's export (%d) is not its own orders only:\n%s", status, hcsv)
+		}
+		// Bad filters: 400, nothing audited.
+		before := audits()
+		if _, status := d.get("/search/export/csv?from=yesterday"); status != 400 {
+			t.Errorf("a bad date: %d, want 400", status)
+		}
+		if _, status := d.get("/search/export/pdf"); status != 404 {
+			t.Errorf("an unknown format: %d, want 404", status)
+		}
+		if audits() != before {
+			t.Errorf("a refused export was audited")
 		}
 	})
 }

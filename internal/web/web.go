@@ -132,6 +132,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /board", w.page([]order.Role{order.RoleLeader, order.RoleDispatcher, order.RoleAdmin}, w.board))
 	mux.HandleFunc("GET /search", w.page(seers, w.search))
+	mux.HandleFunc("GET /search/export/{format}", w.page(seers, w.searchExport))
 	mux.HandleFunc("GET /notifications", w.page(nil, w.notifications))
 	mux.HandleFunc("POST /notifications/{id}/read", w.page(nil, w.markRead))
 
