@@ -65,4 +65,3 @@ func (s *Service) SearchExport(ctx context.Context, a Actor, q ListQuery, what s
 	}
 	return b, nil
 }
-
