@@ -13,10 +13,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -442,6 +444,98 @@ func TestSearchExport(t *testing.T) {
 		}
 		if audits() != before {
 			t.Errorf("a refused export was audited")
+		}
+	})
+}
+
+// loginAs logs in with a password and reports whether it worked.
+func loginAs(t *testing.T, base, user, pw string) (*client, bool) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &client{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	body, status := c.post("/login", url.Values{"username": {user}, "password": {pw}})
+	return c, status == 200 && !strings.Contains(body, `action="/login"`)
+}
+
+// loggedIn reports whether the client's session still opens a page.
+func (c *client) loggedIn() bool {
+	body, status := c.get("/notifications")
+	return status == 200 && !strings.Contains(body, `action="/login"`)
+}
+
+// TestPasswords: a user changes their own password (the old one required,
+// the rules checked, their other sessions ended, this one kept); an admin
+// resets one (every session of that user ended); both audited; a wrong
+// old password or a bad new one is a 400 that changes nothing.
+func TestPasswords(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		m, base := server(t, func(c *app.Config) { c.DB = db })
+		a, other := login(t, base, "binyang"), login(t, base, "binyang")
+		page, _ := a.get("/account/password")
+		if !strings.Contains(page, `name="old_password"`) || !strings.Contains(page, `href="/account/password"`) {
+			t.Fatal("no password form, or no link to it in the header")
+		}
+		for _, c := range []struct {
+			old, pw, confirm, field, problem string
+		}{
+			{"wrong-password", "ganggai-2026", "ganggai-2026", "old_password", "当前密码不对"},
+			{"demo12345", "short", "short", "new_password", "8–200 个字符"},
+			{"demo12345", "ganggai-2026", "ganggai-2027", "confirm", "两次输入的新密码不一致"},
+			{"", "ganggai-2026", "ganggai-2026", "old_password", "必填"},
+		} {
+			body, status := a.post("/account/password", url.Values{"csrf": {a.csrf()}, "old_password": {c.old}, "new_password": {c.pw}, "confirm": {c.confirm}})
+			if status != 400 || !strings.Contains(body, c.problem) {
+				t.Errorf("%s: %d, want 400 with %q", c.field, status, c.problem)
+			}
+			if strings.Contains(body, c.pw) && c.pw != "" {
+				t.Errorf("%s: the refused form sends the password back", c.field)
+			}
+		}
+		if !other.loggedIn() {
+			t.Fatal("a refused change ended a session")
+		}
+		if _, ok := loginAs(t, base, "binyang", "demo12345"); !ok {
+			t.Fatal("a refused change changed the password")
+		}
+		body, status := a.post("/account/password", url.Values{"csrf": {a.csrf()}, "old_password": {"demo12345"}, "new_password": {"ganggai-2026"}, "confirm": {"ganggai-2026"}})
+		if status != 200 || !strings.Contains(body, "密码已修改") {
+			t.Fatalf("change: %d", status)
+		}
+		if !a.loggedIn() || other.loggedIn() {
+			t.Errorf("after the change: this session logged in %v (want true), the other %v (want false)", a.loggedIn(), other.loggedIn())
+		}
+		if _, ok := loginAs(t, base, "binyang", "demo12345"); ok {
+			t.Error("the old password still works")
+		}
+		c, ok := loginAs(t, base, "binyang", "ganggai-2026")
+		if !ok {
+			t.Fatal("the new password does not work")
+		}
+		// The admin's reset.
+		if _, status := a.post("/admin/users/operator/password", url.Values{"csrf": {a.csrf()}, "new_password": {"xxxxxxxxxx"}}); status != 403 {
+			t.Errorf("a handler resets a password: %d", status)
+		}
+		ad := login(t, base, "admin")
+		if body, status := ad.post("/admin/users/binyang/password", url.Values{"csrf": {ad.csrf()}, "new_password": {"short"}}); status != 400 || !strings.Contains(body, "8–200 个字符") {
+			t.Errorf("a short reset: %d", status)
+		}
+		if body, status := ad.post("/admin/users/binyang/password", url.Values{"csrf": {ad.csrf()}, "new_password": {"reset-by-admin-1"}}); status != 200 || !strings.Contains(body, "binyang") {
+			t.Errorf("reset: %d", status)
+		}
+		if c.loggedIn() || a.loggedIn() {
+			t.Error("a reset left the user's sessions open")
+		}
+		if _, ok := loginAs(t, base, "binyang", "reset-by-admin-1"); !ok {
+			t.Error("the reset password does not work")
+		}
+		if _, status := ad.post("/admin/users/nobody/password", url.Values{"csrf": {ad.csrf()}, "new_password": {"reset-by-admin-1"}}); status != 404 {
+			t.Errorf("reset of no user: %d", status)
+		}
+		for _, want := range []struct{ actor, action string }{{"binyang", "password_change"}, {"admin", "password_reset"}} {
+			var n int
+			if err := m.Store.DB().R.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action = $2 AND target = 'user:binyang'`, want.actor, want.action).Scan(&n); err != nil || n != 1 {
+				t.Errorf("audit %s by %s: %d rows, %v", want.action, want.actor, n, err)
+			}
 		}
 	})
 }

@@ -134,6 +134,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /search", w.page(seers, w.search))
 	mux.HandleFunc("GET /search/export/{format}", w.page(seers, w.searchExport))
 	mux.HandleFunc("GET /notifications", w.page(nil, w.notifications))
+	mux.HandleFunc("GET /account/password", w.page(nil, w.accountPassword))
+	mux.HandleFunc("POST /account/password", w.page(nil, w.accountPasswordPost))
 	mux.HandleFunc("POST /notifications/{id}/read", w.page(nil, w.markRead))
 
 	admin := []order.Role{order.RoleAdmin}
@@ -141,6 +143,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 		http.Redirect(rw, r, "/admin/users", http.StatusSeeOther)
 	}))
 	mux.HandleFunc("GET /admin/users", w.page(admin, w.adminUsers))
+	mux.HandleFunc("POST /admin/users/{username}/password", w.page(admin, w.adminResetPassword))
 	mux.HandleFunc("POST /admin/users", w.page(admin, w.adminAddUser))
 	mux.HandleFunc("POST /admin/users/{username}/active", w.page(admin, w.adminUserActive))
 	mux.HandleFunc("GET /admin/units", w.page(admin, w.adminUnits))
