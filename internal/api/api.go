@@ -49,6 +49,9 @@ func New(svc *service.Service, log *slog.Logger) *API {
 	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
 	a.registry.MustRegister(a.requests, a.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if svc != nil && svc.Store != nil {
+		a.registerBusiness(svc) // metrics_business.go
+	}
 	return a
 }
 

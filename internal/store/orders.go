@@ -223,6 +223,7 @@ func (s *Store) commitLoop() {
 				break drain
 			}
 		}
+		s.observeBatch(len(batch))
 		s.commitBatch(batch)
 	}
 }

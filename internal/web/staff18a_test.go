@@ -16,6 +16,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -538,4 +539,126 @@ func TestPasswords(t *testing.T) {
 			}
 		}
 	})
+}
+
+// metric is the value of the series name{labels} in a /metrics scrape
+// (labels as Prometheus writes them, sorted: `status="dispatched"`), and
+// whether it is there.
+func metric(body, name, labels string) (float64, bool) {
+	series := name
+	if labels != "" {
+		series += "{" + labels + "}"
+	}
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
+}
+
+// TestBusinessMetrics: /metrics carries the business figures beside the
+// HTTP and Go ones: open orders by status and overdue orders by unit (as a
+// count over every order says), the sweeper's runs and lag, notifications
+// stored by kind, group-commit batch sizes, and the web pages' requests.
+func TestBusinessMetrics(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		m, base := server(t, func(c *app.Config) { c.DB = db; c.Sweep = 100 * time.Millisecond })
+		ctx := t.Context()
+		o := inProgress(t, m) // a create, a dispatch (and its notification) and two more steps
+		// Its reply deadline passed a minute ago: overdue at 宾阳路居委会.
+		if _, err := m.Store.DB().W.ExecContext(ctx, `UPDATE orders SET due = $1 WHERE id = $2`, time.Now().Add(-time.Minute).UnixMicro(), mustInt(t, o.ID)); err != nil {
+			t.Fatal(err)
+		}
+		h := login(t, base, "binyang")
+		h.get("/orders/" + o.ID)
+		h.get("/orders/" + o.ID + "/print")
+
+		// The truth, counted over every order.
+		admin := service.Actor{Username: "admin", Role: order.RoleAdmin}
+		open, overdue := map[string]int{}, map[string]int{}
+		now := time.Now()
+		q := service.ListQuery{Limit: 200}
+		for {
+			list, next, err := m.Svc.ListOrders(ctx, admin, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range list {
+				if v.Status.Open() {
+					open[string(v.Status)]++
+					if v.Overdue(now) {
+						overdue[v.Unit]++
+					}
+				}
+			}
+			if next == "" {
+				break
+			}
+			q.Cursor = next
+		}
+		if overdue["binyang"] == 0 {
+			t.Fatal("the test order is not overdue")
+		}
+		var body string
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get(base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			// Wait for a sweep that has seen the overdue order.
+			if n, _ := metric(body, "hotline_notifications_sent_total", `kind="overdue"`); n > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		for st, n := range open {
+			if got, ok := metric(body, "hotline_orders_open", `status="`+st+`"`); !ok || int(got) != n {
+				t.Errorf("hotline_orders_open{status=%q} = %v (%v), want %d", st, got, ok, n)
+			}
+		}
+		for u, n := range overdue {
+			if got, ok := metric(body, "hotline_orders_overdue", `unit="`+u+`"`); !ok || int(got) != n {
+				t.Errorf("hotline_orders_overdue{unit=%q} = %v (%v), want %d", u, got, ok, n)
+			}
+		}
+		checks := []struct {
+			name, labels string
+			min          float64
+		}{
+			{"hotline_sweeper_runs_total", `result="ok"`, 1},
+			{"hotline_sweeper_lag_seconds", "", 0},
+			{"hotline_notifications_sent_total", `kind="dispatched"`, 1},
+			{"hotline_notifications_sent_total", `kind="overdue"`, 1},
+			{"hotline_group_commit_batch_size_count", "", 1},
+			{"hotline_http_requests_total", `code="2xx",route="web GET /orders/{id}"`, 1},
+			{"hotline_http_requests_total", `code="2xx",route="web GET /orders/{id}/print"`, 1},
+			{"hotline_business_scrape_error", "", 0},
+		}
+		for _, c := range checks {
+			if got, ok := metric(body, c.name, c.labels); !ok || got < c.min {
+				t.Errorf("%s{%s} = %v (%v), want at least %v", c.name, c.labels, got, ok, c.min)
+			}
+		}
+		if lag, _ := metric(body, "hotline_sweeper_lag_seconds", ""); lag > 5 {
+			t.Errorf("sweeper lag %v s with a 100 ms sweep", lag)
+		}
+		if bad, _ := metric(body, "hotline_business_scrape_error", ""); bad != 0 {
+			t.Error("the business figures failed to read")
+		}
+	})
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

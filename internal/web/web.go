@@ -246,6 +246,11 @@ type handlerFunc func(rw http.ResponseWriter, r *http.Request, p *Page)
 // the Page is prepared.
 func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
+		if w.api != nil { // the pages' requests in /metrics (metrics.go)
+			start, sw := time.Now(), &statusWriter{ResponseWriter: rw, code: http.StatusOK}
+			rw = sw
+			defer func() { w.api.ObservePage(r.Pattern, sw.code, time.Since(start)) }()
+		}
 		p := w.newPage(rw, r)
 		defer func() {
 			if v := recover(); v != nil {
