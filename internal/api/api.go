@@ -89,6 +89,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/compounds", a.route("directory", a.authed(a.compounds)))
 	mux.Handle("GET /api/v1/users", a.route("admin", a.authed(a.users)))
 	mux.Handle("POST /api/v1/users", a.route("admin", a.authed(a.addUser)))
+	mux.Handle("POST /api/v1/users/{username}/password", a.route("admin", a.authed(a.resetPassword))) // passwords.go
+	mux.Handle("POST /api/v1/session/password", a.route("session", a.authed(a.changePassword)))       // passwords.go
 	mux.Handle("GET /api/v1/audit", a.route("admin", a.authed(a.auditLog)))
 	mux.Handle("GET /api/v1/policy", a.route("admin", a.authed(a.getPolicy)))
 	mux.Handle("PUT /api/v1/policy", a.route("admin", a.authed(a.putPolicy)))
