@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -116,4 +117,23 @@ func TestBrowserPrintOrder(t *testing.T) {
 		t.Errorf("intake scrolls sideways on a phone: %s px", w)
 	}
 	op.screenshot("intake-caller-history-phone")
+
+	// The password page, from the header's name, on a phone and a desk;
+	// the search with its export links; the admin's reset.
+	op.do(chromedp.Click(chromedp.CSS("header a.who")), chromedp.WaitVisible(chromedp.CSS("#old_password")))
+	if w := op.eval(`String(document.documentElement.scrollWidth)`); w != "375" {
+		t.Errorf("the password page scrolls sideways on a phone: %s px", w)
+	}
+	op.screenshot("account-password-phone")
+	op.do(chromedp.EmulateViewport(1280, 900))
+	op.screenshot("account-password")
+	d.open("/search?q=" + url.QueryEscape("楼道堆放杂物"))
+	if s := d.text(".export-links"); !strings.Contains(s, "Excel") || !strings.Contains(s, "CSV") {
+		t.Errorf("the search page's export links: %q", s)
+	}
+	d.screenshot("search-export")
+	ad := b.as("admin")
+	ad.open("/admin/users")
+	ad.do(chromedp.Click(chromedp.CSS("details.reset-pw summary")))
+	ad.screenshot("admin-users-reset")
 }
