@@ -50,6 +50,9 @@ func New(svc *service.Service, log *slog.Logger) *API {
 	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
 	a.registry.MustRegister(a.requests, a.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if svc != nil && svc.Store != nil {
+		a.registerBusiness(svc) // metrics_business.go
+	}
 	return a
 }
 
@@ -87,6 +90,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/compounds", a.route("directory", a.authed(a.compounds)))
 	mux.Handle("GET /api/v1/users", a.route("admin", a.authed(a.users)))
 	mux.Handle("POST /api/v1/users", a.route("admin", a.authed(a.addUser)))
+	mux.Handle("POST /api/v1/users/{username}/password", a.route("admin", a.authed(a.resetPassword))) // passwords.go
+	mux.Handle("POST /api/v1/session/password", a.route("session", a.authed(a.changePassword)))       // passwords.go
 	mux.Handle("GET /api/v1/audit", a.route("admin", a.authed(a.auditLog)))
 	mux.Handle("GET /api/v1/policy", a.route("admin", a.authed(a.getPolicy)))
 	mux.Handle("PUT /api/v1/policy", a.route("admin", a.authed(a.putPolicy)))

@@ -28,6 +28,7 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/portal"
 	"hotline/internal/service"
 	"hotline/internal/store"
 	"hotline/internal/textproc"
@@ -490,28 +491,20 @@ func (h *Handler) present(ctx context.Context, rows []store.PublicRow, ext bool)
 	return out, nil
 }
 
-// StatusNotes says which of our states is behind open or closed.
+// StatusNotes says which of our states is behind open or closed: the
+// state's code (workflow.md's name, for programs: open311.md's "status_notes
+// saying which") and then the state in one language, Chinese. GeoReport v2
+// has no language negotiation for status_notes and one endpoint serves one
+// jurisdiction; this one is a Chinese subdistrict whose service names are
+// Chinese, so its notes are Chinese too. The words are the citizen portal's
+// (portal.StatusText), so a citizen reads the same thing on the tracking
+// page and in an Open311 app.
 func StatusNotes(o order.Order, parent string) string {
-	switch o.Status {
-	case order.Answered:
-		return "answered: 已直接答复 answered directly"
-	case order.Closed:
-		return "closed: 已办结 closed"
-	case order.Merged:
-		if parent != "" {
-			return "merged: 已并入工单 " + parent + " (duplicate of " + parent + ")"
-		}
-		return "merged: 已并单 duplicate"
-	case order.Invalid:
-		return "invalid: 无效工单 invalid"
+	words := portal.StatusText(o.Status, "zh")
+	if o.Status == order.Merged && parent != "" {
+		words += "（工单 " + parent + "）"
 	}
-	return string(o.Status) + ": " + statusWords[o.Status]
-}
-
-var statusWords = map[order.Status]string{
-	order.Received: "已受理，待派单 received", order.Dispatched: "已派单 dispatched", order.Accepted: "已签收 accepted",
-	order.InProgress: "办理中 in progress", order.ReturnRequested: "办理中 in progress", order.Returned: "待重新派单 awaiting dispatch",
-	order.Replied: "已答复，待审核 replied, under review", order.Reviewed: "已答复，待回访 replied, awaiting callback",
+	return string(o.Status) + ": " + words
 }
 
 // Time writes a time as the specification wants it: ISO 8601 with the

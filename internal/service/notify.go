@@ -104,7 +104,10 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := s.Sweep(ctx); err != nil {
+		start := time.Now()
+		n, err := s.Sweep(ctx)
+		s.sweeps.record(start, time.Now(), err)
+		if err != nil {
 			if ctx.Err() == nil {
 				s.Log.Error("deadline sweep failed", "err", err)
 			}

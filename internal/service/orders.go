@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -241,6 +243,27 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]Order
 
 // Act takes a workflow action on an order.
 func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action, in order.Input) (OrderView, error) {
+	return s.ActWithPhotos(ctx, a, id, act, in, nil)
+}
+
+// MaxActionPhotos is how many site photos one note or reply may carry.
+const MaxActionPhotos = 4
+
+// photoActions are the actions a handler may attach site photos to: what
+// was seen on a visit (note) and what was done (reply).
+var photoActions = map[order.Action]bool{order.ActNote: true, order.ActReply: true}
+
+// ActWithPhotos takes an action with site photos (already cleaned by
+// photoclean): they are stored in the action's transaction, tied to its
+// timeline event, and the event's body counts them so the hash chain
+// records that photos were taken.
+func (s *Service) ActWithPhotos(ctx context.Context, a Actor, id string, act order.Action, in order.Input, photos []store.Photo) (OrderView, error) {
+	if len(photos) > 0 && !photoActions[act] {
+		return OrderView{}, apperr.Field("photos", "photos go with a note or a reply")
+	}
+	if len(photos) > MaxActionPhotos {
+		return OrderView{}, apperr.Field("photos", fmt.Sprintf("at most %d photos", MaxActionPhotos))
+	}
 	if !order.Known(act) {
 		return OrderView{}, apperr.New(apperr.NotFound, "unknown action %q", truncateStr(string(act), 40))
 	}
@@ -259,7 +282,15 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 		if err != nil {
 			return store.Mutation{}, err
 		}
-		m := store.Mutation{Changes: []store.Change{{Order: res.Order, PrevVersion: cur.Version, Event: res.Event}}, Callback: res.Callback}
+		if len(photos) > 0 {
+			body := maps.Clone(res.Event.Body)
+			if body == nil {
+				body = map[string]any{}
+			}
+			body["photos"] = len(photos)
+			res.Event.Body = body
+		}
+		m := store.Mutation{Changes: []store.Change{{Order: res.Order, PrevVersion: cur.Version, Event: res.Event}}, Callback: res.Callback, Photos: photos}
 		if act == order.ActMerge {
 			parent, err := load(res.Order.Parent)
 			if apperr.Is(err, apperr.NotFound) {

@@ -87,6 +87,7 @@ type Service struct {
 	compounds  map[string]store.Compound
 
 	peopleCache peopleCache // display names of users (people.go)
+	sweeps      sweepStats  // the sweeper's runs, for /metrics (figures.go)
 }
 
 // New loads the settings the service caches (policy, units, categories,

@@ -34,6 +34,9 @@ func (s *Store) Notify(ctx context.Context, n Notification) (bool, error) {
 		return false, mapErr(err)
 	}
 	k, _ := res.RowsAffected()
+	if k == 1 {
+		s.observeNotify(n.Kind)
+	}
 	return k == 1, nil
 }
 

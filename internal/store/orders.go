@@ -224,6 +224,7 @@ func (s *Store) commitLoop() {
 				break drain
 			}
 		}
+		s.observeBatch(len(batch))
 		s.commitBatch(batch)
 	}
 }
@@ -579,6 +580,9 @@ type Mutation struct {
 	// once the order changes are written (a meeting linked to orders writes
 	// itself here, so the meeting and the orders' note events commit together).
 	After func(ctx context.Context, tx *sql.Tx) error
+	// Photos are a handler's site photos taken with the first change's
+	// event (a note or a reply), written in the same transaction.
+	Photos []Photo
 }
 
 // Loader reads another order inside the same transaction, locked.
@@ -680,6 +684,16 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 		if dl := m.FeedDeadline; dl != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE feed_orders SET deadline=$1 WHERE order_id=$2`, micros(*dl), n); err != nil {
 				return err
+			}
+		}
+		if len(m.Photos) > 0 && len(m.Changes) > 0 {
+			c := m.Changes[0]
+			seq := heads[c.Order.ID].eventCount
+			for _, p := range m.Photos {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO order_photos (order_id, content_type, width, height, data, created_at, event_seq)
+					VALUES ($1,$2,$3,$4,$5,$6,$7)`, mustID(c.Order.ID), p.ContentType, p.Width, p.Height, p.Data, micros(c.Event.At), seq); err != nil {
+					return err
+				}
 			}
 		}
 		if m.After != nil {
@@ -880,4 +894,24 @@ func (s *Store) OrderUnits(ctx context.Context, ids []string) (map[string]order.
 		out[o.ID] = o
 	}
 	return out, nil
+}
+
+// OrdersByPhone returns the orders whose caller gave this phone number,
+// newest first (the caller's earlier orders at intake; index
+// orders_caller_phone, migration 0016).
+func (s *Store) OrdersByPhone(ctx context.Context, phone string, limit int) ([]order.Order, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+orderCols+" FROM orders WHERE caller_phone = $1 ORDER BY created_at DESC, id DESC LIMIT $2", phone, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []order.Order{}
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, r.Order)
+	}
+	return out, mapErr(rows.Err())
 }

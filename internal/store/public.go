@@ -67,7 +67,9 @@ type PublicMeta struct {
 	CreatedAt    time.Time
 }
 
-// Photo is a citizen's photo of an order, already re-encoded (no EXIF).
+// Photo is a photo of an order, already re-encoded (no EXIF): the
+// citizen's (EventSeq 0) or a handler's site photo taken with the timeline
+// event numbered EventSeq (a note or a reply).
 type Photo struct {
 	ID          string
 	OrderID     string
@@ -77,6 +79,7 @@ type Photo struct {
 	Size        int
 	Data        []byte
 	CreatedAt   time.Time
+	EventSeq    int
 }
 
 // CreatePublicOrder stores a new order from a public door together with
@@ -420,7 +423,7 @@ func (s *Store) Photos(ctx context.Context, orderID string) ([]Photo, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, content_type, width, height, LENGTH(data), created_at FROM order_photos
+	rows, err := s.r.QueryContext(ctx, `SELECT id, content_type, width, height, LENGTH(data), created_at, COALESCE(event_seq, 0) FROM order_photos
 		WHERE order_id = $1 ORDER BY id`, n)
 	if err != nil {
 		return nil, mapErr(err)
@@ -430,7 +433,7 @@ func (s *Store) Photos(ctx context.Context, orderID string) ([]Photo, error) {
 	for rows.Next() {
 		var p Photo
 		var id, created int64
-		if err := rows.Scan(&id, &p.ContentType, &p.Width, &p.Height, &p.Size, &created); err != nil {
+		if err := rows.Scan(&id, &p.ContentType, &p.Width, &p.Height, &p.Size, &created, &p.EventSeq); err != nil {
 			return nil, mapErr(err)
 		}
 		p.ID, p.OrderID, p.CreatedAt = strconv.FormatInt(id, 10), orderID, fromMicros(created)
@@ -451,8 +454,8 @@ func (s *Store) PhotoData(ctx context.Context, orderID, photoID string) (Photo, 
 	}
 	var p Photo
 	var created int64
-	err = s.r.QueryRowContext(ctx, `SELECT content_type, width, height, data, created_at FROM order_photos WHERE id = $1 AND order_id = $2`, pid, n).
-		Scan(&p.ContentType, &p.Width, &p.Height, &p.Data, &created)
+	err = s.r.QueryRowContext(ctx, `SELECT content_type, width, height, data, created_at, COALESCE(event_seq, 0) FROM order_photos WHERE id = $1 AND order_id = $2`, pid, n).
+		Scan(&p.ContentType, &p.Width, &p.Height, &p.Data, &created, &p.EventSeq)
 	if err == sql.ErrNoRows {
 		return Photo{}, apperr.New(apperr.NotFound, "no such photo")
 	}

@@ -58,6 +58,8 @@ type Store struct {
 	wstmts, rstmts *stmtCache
 	// words and actors are order_events' code tables in memory (terms.go).
 	words, actors *termTable
+	// obs hears of batches and notifications, for metrics (figures.go).
+	obs observer
 }
 
 // BatchFallbacks returns how many create batches had to be redone one order

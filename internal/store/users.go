@@ -111,3 +111,22 @@ func (s *Store) PurgeSessions(ctx context.Context, now time.Time) error {
 	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, micros(now))
 	return mapErr(err)
 }
+
+// SetPassword replaces a user's password hash and ends the user's sessions
+// in the same transaction, all but the one whose token hash is keep (the
+// session the user changed it from; "" ends every session: an admin's
+// reset). Someone who learnt the old password is logged out everywhere.
+func (s *Store) SetPassword(ctx context.Context, username, hash, keep string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = $1 WHERE username = $2 RETURNING id`, hash, username).Scan(&id)
+		if err == sql.ErrNoRows {
+			return apperr.New(apperr.NotFound, "no user %s", username)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, id, keep)
+		return err
+	})
+}

@@ -177,12 +177,12 @@ func latinWords(body string) []string {
 func TestChineseAlone(t *testing.T) {
 	_, base := server(t)
 	pages := map[string][]string{
-		"operator":   {"/intake", "/queue?tab=reviewed", "/search?q=噪音", "/notifications", "/intake/assist?title=夜间施工噪音&description=", "/intake/buildings?compound=sanjiang", "/nope"},
+		"operator":   {"/intake", "/queue?tab=reviewed", "/search?q=噪音", "/notifications", "/intake/assist?title=夜间施工噪音&description=", "/intake/buildings?compound=sanjiang", "/nope", "/intake/caller?caller_phone=13800000111", "/account/password"},
 		"dispatcher": {"/queue", "/queue?tab=returned", "/queue?tab=return_requested", "/queue?tab=replied", "/queue?tab=reviewed", "/queue?tab=overdue", "/queue?tab=supervised", "/board", "/search", "/notifications", "/hotspots", "/dashboard", "/dashboard/ranking", "/dashboard/trends", "/dashboard/map", "/dashboard/praise", "/bigscreen"},
 		"binyang":    {"/inbox", "/inbox?step=contact", "/inbox?step=progress", "/inbox?step=near", "/notifications", "/dashboard"},
 		"leader":     {"/board", "/dashboard", "/search?q=工地"},
 		"admin":      {"/admin/users", "/admin/units", "/admin/categories", "/admin/policy", "/admin/calendar", "/admin/models"},
-		"volunteer":  {"/notifications"},
+		"volunteer":  {"/notifications", "/account/password"},
 	}
 	anon := client{t: t, base: base, c: &http.Client{}}
 	pages[""] = []string{"/login"}
@@ -205,6 +205,7 @@ func TestChineseAlone(t *testing.T) {
 	body, _ := d.get("/search")
 	for _, m := range regexp.MustCompile(`href="/orders/(\d+)"`).FindAllStringSubmatch(body, -1) {
 		check("dispatcher", d, "/orders/"+m[1])
+		check("dispatcher", d, "/orders/"+m[1]+"/print")
 	}
 	h := login(t, base, "binyang")
 	body, _ = h.get("/inbox?step=progress")

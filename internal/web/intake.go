@@ -17,6 +17,10 @@ type intakeView struct {
 	Categories []store.Category
 	Created    *service.OrderView // the order just created (the banner)
 	Assist     assistView
+	// History is the caller's earlier orders, found by the phone typed
+	// (service.CallerHistory: only for roles that see callers in full).
+	History      []service.EarlierOrder
+	HistoryAsked bool
 }
 
 // assistView is what appears beside the form as the operator types.
@@ -207,4 +211,26 @@ func (w *Web) intakeBuildings(rw http.ResponseWriter, r *http.Request, p *Page) 
 	}
 	p.Data = v
 	w.partial(rw, p, "intake", "buildings")
+}
+
+// callerHistoryLimit is how many earlier orders intake lists.
+const callerHistoryLimit = 8
+
+// intakeCaller is the htmx fragment under the phone field: the caller's
+// earlier orders, so the operator knows a repeat caller at once.
+func (w *Web) intakeCaller(rw http.ResponseWriter, r *http.Request, p *Page) {
+	q := r.URL.Query()
+	p.Form = q
+	var v intakeView
+	phone := strings.TrimSpace(q.Get("caller_phone"))
+	if len(phone) >= 7 {
+		h, err := w.svc.CallerHistory(r.Context(), p.Actor, phone, callerHistoryLimit)
+		if err != nil {
+			w.fail(rw, r, p, err)
+			return
+		}
+		v.History, v.HistoryAsked = h, true
+	}
+	p.Data = v
+	w.partial(rw, p, "intake", "callerhistory")
 }

@@ -1,13 +1,16 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
+	"hotline/internal/photoclean"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -24,6 +27,9 @@ type orderView struct {
 	Past      []service.PastCase // similar closed orders with their replies
 	PastOn    bool               // the block is shown (the user's role, the intelligence running)
 	Photos    []store.Photo      // the citizen's and the handlers' photos, without bytes
+	// EventPhotos are the handlers' site photos by the timeline event
+	// (seq) they were taken with.
+	EventPhotos map[int][]store.Photo
 }
 
 type childRow struct {
@@ -63,6 +69,12 @@ func (w *Web) orderData(p *Page, id string) (orderView, error) {
 	}
 	if v.Photos, err = w.svc.OrderPhotos(ctx, p.Actor, o.ID); err != nil {
 		return v, err
+	}
+	v.EventPhotos = map[int][]store.Photo{}
+	for _, ph := range v.Photos {
+		if ph.EventSeq > 0 {
+			v.EventPhotos[ph.EventSeq] = append(v.EventPhotos[ph.EventSeq], ph)
+		}
 	}
 	if p.Is("operator", "dispatcher", "handler") {
 		if past, err := w.svc.PastCases(ctx, p.Actor, o.ID, 5); err == nil {
@@ -135,8 +147,12 @@ func (w *Web) orderAct(rw http.ResponseWriter, r *http.Request, p *Page) {
 		return
 	}
 	in, err := inputFrom(r.PostForm)
+	var photos []store.Photo
 	if err == nil {
-		_, err = w.svc.Act(r.Context(), p.Actor, id, act, in)
+		photos, err = sitePhotos(r)
+	}
+	if err == nil {
+		_, err = w.svc.ActWithPhotos(r.Context(), p.Actor, id, act, in, photos)
 	}
 	if err == nil {
 		back := safeReturn(r.PostFormValue("return"), "/orders/"+id)
@@ -156,6 +172,70 @@ func (w *Web) orderAct(rw http.ResponseWriter, r *http.Request, p *Page) {
 	v.Return = safeReturn(r.PostFormValue("return"), "")
 	p.Data = v
 	w.render(rw, p, status, "order")
+}
+
+// printView is the print page's data: the order as the user may see it
+// (the caller masked as on the order page) and when it was printed.
+type printView struct {
+	service.OrderView
+	Printed time.Time
+}
+
+// orderPrint is an order on one A4 page for the paper file: the 工单 with
+// its timeline, without the site's navigation (order_print.html has its
+// own layout and print.css).
+func (w *Web) orderPrint(rw http.ResponseWriter, r *http.Request, p *Page) {
+	o, err := w.svc.GetOrder(r.Context(), p.Actor, r.PathValue("id"))
+	if err != nil {
+		w.fail(rw, r, p, err)
+		return
+	}
+	p.Title = p.T("order.title", o.Number)
+	p.Data = printView{OrderView: o, Printed: time.Now()}
+	w.render(rw, p, http.StatusOK, "order_print")
+}
+
+// actionMaxBytes is the action form's limit: the site photos at their
+// largest plus the text.
+const actionMaxBytes = service.MaxActionPhotos*photoclean.MaxBytes + 1<<20
+
+func init() { uploadLimits["POST /orders/{id}/act/{action}"] = actionMaxBytes }
+
+// sitePhotos reads the site photos sent with a note or a reply (field
+// "photos", several files) and cleans each as a citizen's photo is cleaned
+// (photoclean: type and size checked, re-encoded without EXIF or GPS).
+// An empty file input sends one part without a name; it is not a photo.
+func sitePhotos(r *http.Request) ([]store.Photo, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var out []store.Photo
+	for _, fh := range r.MultipartForm.File["photos"] {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue
+		}
+		if len(out) == service.MaxActionPhotos {
+			return nil, apperr.Field("photos", "at most 4 photos")
+		}
+		if fh.Size > photoclean.MaxBytes {
+			return nil, &apperr.Error{Code: apperr.TooLarge, Message: "photo over 5 MB", Fields: map[string]string{"photos": "at most 5 MB"}}
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, apperr.Field("photos", "the upload is damaged")
+		}
+		data, err := io.ReadAll(io.LimitReader(f, photoclean.MaxBytes+1))
+		f.Close()
+		if err != nil {
+			return nil, apperr.Field("photos", "the upload is damaged")
+		}
+		c, err := photoclean.Process("photos", data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.Photo{ContentType: c.ContentType, Width: c.Width, Height: c.Height, Size: len(c.Data), Data: c.Data})
+	}
+	return out, nil
 }
 
 // orderPhoto sends one photo of an order to staff who may see the order

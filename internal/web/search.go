@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"time"
@@ -20,6 +21,7 @@ type searchView struct {
 	Units    []store.Unit
 	Cats     []store.Category
 	Searched bool
+	Export   string // "?" and the search's query, for its export links
 }
 
 func (w *Web) search(rw http.ResponseWriter, r *http.Request, p *Page) {
@@ -37,6 +39,36 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.fail(rw, r, p, err)
 		return
 	}
+	lq, perr := searchQuery(q)
+	status := http.StatusOK
+	if perr != nil {
+		status = w.applyErr(p, perr)
+	} else {
+		lq.Masked = true // a result list needs no full numbers; the order page shows them
+		list, next, err := w.svc.ListOrders(ctx, p.Actor, lq)
+		if err != nil {
+			status = w.applyErr(p, err)
+		} else {
+			v.Orders, v.Searched = list, true
+			v.Export = "?" + exportQuery(q)
+			if next != "" {
+				nq := url.Values{}
+				for k, vs := range q {
+					nq[k] = vs
+				}
+				nq.Set("cursor", next)
+				nq.Del("lang")
+				v.NextURL = "/search?" + nq.Encode()
+			}
+		}
+	}
+	p.Data = v
+	w.render(rw, p, status, "search")
+}
+
+// searchQuery reads the search's filters (the page and its export share
+// them, so an export holds exactly the rows searched).
+func searchQuery(q url.Values) (service.ListQuery, error) {
 	lq := service.ListQuery{Q: q.Get("q"), Unit: q.Get("unit"), Type: order.Type(q.Get("type")), Category: q.Get("category"),
 		Overdue: q.Get("overdue") != "", Limit: PageSize, Cursor: q.Get("cursor"), Sort: service.SortRelevance}
 	if q.Get("sort") == service.SortNewest {
@@ -66,27 +98,55 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, p *Page) {
 			}
 		}
 	}
-	status := http.StatusOK
-	if err := fe.Err(); err != nil {
-		status = w.applyErr(p, err)
-	} else {
-		lq.Masked = true // a result list needs no full numbers; the order page shows them
-		list, next, err := w.svc.ListOrders(ctx, p.Actor, lq)
-		if err != nil {
-			status = w.applyErr(p, err)
-		} else {
-			v.Orders, v.Searched = list, true
-			if next != "" {
-				nq := url.Values{}
-				for k, vs := range q {
-					nq[k] = vs
-				}
-				nq.Set("cursor", next)
-				nq.Del("lang")
-				v.NextURL = "/search?" + nq.Encode()
-			}
+	return lq, fe.Err()
+}
+
+// exportQuery is the search's query without the page cursor or the
+// language: an export starts from the first row.
+func exportQuery(q url.Values) string {
+	e := url.Values{}
+	for k, vs := range q {
+		if k != "cursor" && k != "lang" {
+			e[k] = vs
 		}
 	}
-	p.Data = v
-	w.render(rw, p, status, "search")
+	return e.Encode()
+}
+
+// searchExport sends the current search's rows as .xlsx or .csv
+// (service.SearchExport: the list's visibility and masking, audited).
+func (w *Web) searchExport(rw http.ResponseWriter, r *http.Request, p *Page) {
+	format := r.PathValue("format")
+	if format != "xlsx" && format != "csv" {
+		w.fail(rw, r, p, apperr.New(apperr.NotFound, "use .xlsx or .csv"))
+		return
+	}
+	lq, err := searchQuery(r.URL.Query())
+	if err != nil {
+		w.fail(rw, r, p, err)
+		return
+	}
+	book, err := w.svc.SearchExport(r.Context(), p.Actor, lq, exportQuery(r.URL.Query()))
+	if err != nil {
+		w.fail(rw, r, p, err)
+		return
+	}
+	var buf bytes.Buffer
+	ctype := "text/csv; charset=utf-8"
+	if format == "xlsx" {
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err = book.WriteXLSX(&buf)
+	} else {
+		err = book.WriteCSV(&buf)
+	}
+	if err != nil {
+		w.fail(rw, r, p, apperr.Wrap(err, "write the export"))
+		return
+	}
+	day := time.Now().In(calendar.Shanghai).Format("20060102")
+	rw.Header().Set("Content-Type", ctype)
+	rw.Header().Set("Content-Disposition", `attachment; filename="hotline-search-`+day+`.`+format+`"; filename*=UTF-8''`+url.PathEscape(book.FileName+"-"+day+"."+format))
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = rw.Write(buf.Bytes())
 }

@@ -115,6 +115,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /intake", w.page(desk, w.intakeCreate))
 	mux.HandleFunc("GET /intake/assist", w.page(desk, w.intakeAssist))
 	mux.HandleFunc("GET /intake/buildings", w.page(desk, w.intakeBuildings))
+	mux.HandleFunc("GET /intake/caller", w.page(desk, w.intakeCaller))
 
 	center := []order.Role{order.RoleOperator, order.RoleDispatcher, order.RoleLeader, order.RoleAdmin}
 	mux.HandleFunc("GET /queue", w.page(center, w.queue))
@@ -124,13 +125,17 @@ func (w *Web) Register(mux *http.ServeMux) {
 	seers := []order.Role{order.RoleOperator, order.RoleDispatcher, order.RoleLeader, order.RoleAdmin, order.RoleHandler}
 	mux.HandleFunc("GET /orders/{id}", w.page(seers, w.orderPage))
 	mux.HandleFunc("GET /orders/{id}/photos/{photo}", w.page(seers, w.orderPhoto))
+	mux.HandleFunc("GET /orders/{id}/print", w.page(seers, w.orderPrint))
 	mux.HandleFunc("POST /orders/{id}/act/{action}", w.page(seers, w.orderAct))
 	mux.HandleFunc("GET /orders/{id}/callback", w.page(desk, w.callbackForm))
 	mux.HandleFunc("POST /orders/{id}/callback", w.page(desk, w.callbackPost))
 
 	mux.HandleFunc("GET /board", w.page([]order.Role{order.RoleLeader, order.RoleDispatcher, order.RoleAdmin}, w.board))
 	mux.HandleFunc("GET /search", w.page(seers, w.search))
+	mux.HandleFunc("GET /search/export/{format}", w.page(seers, w.searchExport))
 	mux.HandleFunc("GET /notifications", w.page(nil, w.notifications))
+	mux.HandleFunc("GET /account/password", w.page(nil, w.accountPassword))
+	mux.HandleFunc("POST /account/password", w.page(nil, w.accountPasswordPost))
 	mux.HandleFunc("POST /notifications/{id}/read", w.page(nil, w.markRead))
 
 	admin := []order.Role{order.RoleAdmin}
@@ -138,6 +143,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 		http.Redirect(rw, r, "/admin/users", http.StatusSeeOther)
 	}))
 	mux.HandleFunc("GET /admin/users", w.page(admin, w.adminUsers))
+	mux.HandleFunc("POST /admin/users/{username}/password", w.page(admin, w.adminResetPassword))
 	mux.HandleFunc("POST /admin/users", w.page(admin, w.adminAddUser))
 	mux.HandleFunc("POST /admin/users/{username}/active", w.page(admin, w.adminUserActive))
 	mux.HandleFunc("GET /admin/units", w.page(admin, w.adminUnits))
@@ -240,6 +246,11 @@ type handlerFunc func(rw http.ResponseWriter, r *http.Request, p *Page)
 // the Page is prepared.
 func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
+		if w.api != nil { // the pages' requests in /metrics (metrics.go)
+			start, sw := time.Now(), &statusWriter{ResponseWriter: rw, code: http.StatusOK}
+			rw = sw
+			defer func() { w.api.ObservePage(r.Pattern, sw.code, time.Since(start)) }()
+		}
 		p := w.newPage(rw, r)
 		defer func() {
 			if v := recover(); v != nil {
