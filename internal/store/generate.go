@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -187,29 +186,11 @@ func (s *Store) WriteHistory(ctx context.Context, b *HistoryRows) error {
 			rows [][]any
 		}{{"orders", genOrderCols, b.orders}, {"order_events", genEventCols, b.events}, {"callbacks", genCallbackCols, b.callbacks},
 			{"order_fts", []string{"rowid", "tokens"}, b.fts}} {
-			per := 30000 / len(t.cols)
-			for i := 0; i < len(t.rows); i += per {
-				chunk := t.rows[i:min(i+per, len(t.rows))]
-				var sb strings.Builder
-				sb.WriteString("INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES ")
-				args := make([]any, 0, len(chunk)*len(t.cols))
-				for j, r := range chunk {
-					if j > 0 {
-						sb.WriteByte(',')
-					}
-					sb.WriteByte('(')
-					for k := range r {
-						if k > 0 {
-							sb.WriteByte(',')
-						}
-						sb.WriteByte('?') // positional: $N names are looked up one by one
-					}
-					sb.WriteByte(')')
-					args = append(args, r...)
-				}
-				if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
-					return fmt.Errorf("insert %s: %w", t.name, err)
-				}
+			// chunkedInsert prepares the full-size statement once: parsing a
+			// 30,000-parameter INSERT for every chunk cost the demo's year
+			// about 0.9 s of its start-up.
+			if err := chunkedInsert(ctx, tx, t.name, t.cols, 30000/len(t.cols), t.rows); err != nil {
+				return fmt.Errorf("insert %s: %w", t.name, err)
 			}
 		}
 		return nil
