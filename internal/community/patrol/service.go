@@ -3,6 +3,7 @@ package patrol
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,9 @@ type Store interface {
 	// nil), after check has accepted the shift as read locked in it.
 	AddFinding(ctx context.Context, tx *sql.Tx, f Finding, check func(Shift) error) (Finding, error)
 	Findings(ctx context.Context, shift string) ([]Finding, error)
+	// FindingByEntry is the finding stored under a phone's entry_id on a
+	// shift (NotFound when none).
+	FindingByEntry(ctx context.Context, shift, entry string) (Finding, error)
 	FindingPhoto(ctx context.Context, id string) (Finding, error)
 	Busy(ctx context.Context, volunteers []string, from, to time.Time) ([]Busy, error)
 	SlotsTaken(ctx context.Context, compounds []string, from, to time.Time) ([]Shift, error)
@@ -741,6 +745,10 @@ type FindingInput struct {
 	Building    *string `json:"building"`
 	CreateOrder bool    `json:"create_order"`
 	Volunteer   string  `json:"volunteer"`
+	// EntryID is the id the phone made for the entry when it was written
+	// (offline, perhaps): a second send of it stores nothing and answers
+	// the first (community.md "Working in the field, offline").
+	EntryID string `json:"entry_id"`
 }
 
 // MaxPhoto is the largest photo a finding keeps (after base64 decoding).
@@ -766,6 +774,9 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 			f.Add("photo", err.Error())
 		}
 	}
+	if in.EntryID != "" && !ValidEntryID(in.EntryID) {
+		f.Add("entry_id", "8 to 64 letters, digits, '-' or '_'")
+	}
 	if err := f.Err(); err != nil {
 		return Finding{}, err
 	}
@@ -776,6 +787,15 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 	vid, err := s.actingVolunteer(ctx, u, sh, in.Volunteer)
 	if err != nil {
 		return Finding{}, err
+	}
+	// A repeated send is answered before the shift's state is looked at: a
+	// phone that wrote the entry on patrol and lost the answer may send it
+	// again after the shift closed.
+	if in.EntryID != "" {
+		prev, err := s.replay(ctx, sh.ID, in, building, photo != nil)
+		if err == nil || !apperr.Is(err, apperr.NotFound) {
+			return prev, err
+		}
 	}
 	now := s.now()
 	check := func(cur Shift) error {
@@ -801,6 +821,34 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 	if vid != "" {
 		fd.Volunteer = &vid
 	}
+	if in.EntryID != "" {
+		fd.EntryID = &in.EntryID
+	}
+	out, err := s.addFinding(ctx, u, sh, in, fd, check)
+	if errors.Is(err, ErrEntryTaken) { // the same entry, sent twice at once: the other send stored it
+		return s.replay(ctx, sh.ID, in, building, photo != nil)
+	}
+	return out, err
+}
+
+// replay answers a finding already stored under in.EntryID (NotFound when
+// there is none); an entry_id reused for another text is a conflict.
+func (s *Service) replay(ctx context.Context, shift string, in FindingInput, building *string, photo bool) (Finding, error) {
+	prev, err := s.Store.FindingByEntry(ctx, shift, in.EntryID)
+	if err != nil {
+		return Finding{}, err
+	}
+	same := prev.Text == in.Text && (prev.Order != nil) == in.CreateOrder && prev.HasPhoto == photo &&
+		((prev.Building == nil && building == nil) || (prev.Building != nil && building != nil && *prev.Building == *building))
+	if !same {
+		return Finding{}, apperr.New(apperr.Conflict, "this entry_id was already used for a different entry")
+	}
+	prev.Replayed = true
+	return prev, nil
+}
+
+func (s *Service) addFinding(ctx context.Context, u access.User, sh Shift, in FindingInput, fd Finding, check func(Shift) error) (Finding, error) {
+	building := fd.Building
 	if !in.CreateOrder {
 		return s.Store.AddFinding(ctx, nil, fd, check)
 	}
@@ -817,7 +865,7 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 		no.Building = *building
 	}
 	var out Finding
-	_, _, err = s.Orders.CreatePatrolOrder(ctx, u, no, func(ctx context.Context, tx *sql.Tx, id, number string) error {
+	_, _, err := s.Orders.CreatePatrolOrder(ctx, u, no, func(ctx context.Context, tx *sql.Tx, id, number string) error {
 		fd.Order, fd.OrderNumber = &id, &number
 		var err error
 		out, err = s.Store.AddFinding(ctx, tx, fd, check)

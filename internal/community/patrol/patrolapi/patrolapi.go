@@ -366,7 +366,11 @@ func (h handlers) addFinding(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, 201, f)
+	status := 201
+	if f.Replayed { // the phone sent an entry_id already stored: the same finding, nothing new
+		status = 200
+	}
+	httpx.WriteJSON(w, status, f)
 	return nil
 }
 
