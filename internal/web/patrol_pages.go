@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -44,6 +45,7 @@ func MountCommunity(mux *http.ServeMux, svc *service.Service, a *api.API, demo b
 	mux.HandleFunc("POST /patrol/shifts/{id}/check_in", w.page(all, c.patrolCheck(true)))
 	mux.HandleFunc("POST /patrol/shifts/{id}/check_out", w.page(all, c.patrolCheck(false)))
 	mux.HandleFunc("POST /patrol/shifts/{id}/findings", w.page(all, c.patrolFinding))
+	mux.HandleFunc("GET /field/patrol", w.page(all, c.patrolField))
 	mux.HandleFunc("GET /patrol/plan", w.page(editors, c.patrolPlan))
 	mux.HandleFunc("POST /patrol/plan", w.page(editors, c.patrolPlanPost))
 	mux.HandleFunc("GET /patrol/coverage", w.page([]order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.patrolCoverage))
@@ -166,6 +168,31 @@ func (c *community) patrolFinding(rw http.ResponseWriter, r *http.Request, p *Pa
 	}
 	http.Redirect(rw, r, "/patrol?ok=finding", http.StatusSeeOther)
 }
+
+// patrolField is the patrol log that works offline (static/offline/
+// patrol.js, under the field pages' service worker): a shell the browser
+// fills from the JSON API and writes to through the offline queue. It
+// carries the names of the compounds the user's shifts of today are at,
+// since the shifts API gives only their codes.
+func (c *community) patrolField(rw http.ResponseWriter, r *http.Request, p *Page) {
+	d := today()
+	from, to := d.UTC(), d.AddDate(0, 0, 1).UTC()
+	shifts, _, err := c.patrol.Shifts(r.Context(), p.User, "", patrol.ShiftFilter{From: &from, To: &to, Limit: 200})
+	if err != nil {
+		c.fail(rw, r, p, err)
+		return
+	}
+	names := map[string]string{}
+	for _, s := range shifts {
+		names[s.Compound] = c.svc.CompoundName(s.Compound)
+	}
+	js, _ := json.Marshal(names)
+	p.Title, p.Nav = p.T("patrol.field.title"), "patrol"
+	p.Data = patrolFieldData{Names: string(js), Strings: c.jsStrings(p.Lang, "offline.", "patrol.")}
+	c.render(rw, p, http.StatusOK, "patrol_field")
+}
+
+type patrolFieldData struct{ Names, Strings string }
 
 type rotaView struct {
 	From, To  string
