@@ -80,3 +80,17 @@ func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids
 	}
 	return err
 }
+
+// OrderIDByNumber finds the id of the order numbered number that a may
+// see, for the pages where a worker types an order's number (linking a
+// meeting to an order): NotFound when there is none or it is not a's.
+func (s *Service) OrderIDByNumber(ctx context.Context, a Actor, number string) (string, error) {
+	o, err := s.Store.GetOrderByNumber(ctx, number)
+	if err != nil {
+		return "", err
+	}
+	if !o.Visible(a) {
+		return "", apperr.New(apperr.NotFound, "no order %s", truncateStr(number, 20))
+	}
+	return o.ID, nil
+}

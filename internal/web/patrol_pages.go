@@ -51,7 +51,13 @@ func MountCommunity(mux *http.ServeMux, svc *service.Service, a *api.API, demo b
 	mux.HandleFunc("GET /patrol/coverage", w.page([]order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.patrolCoverage))
 	mux.HandleFunc("GET /meetings/new", w.page(editors, c.meetingNew))
 	mux.HandleFunc("POST /meetings/new", w.page(editors, c.meetingCreate))
-	mux.HandleFunc("GET /meetings/{id}", w.page([]order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.meetingView))
+	readers := []order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}
+	mux.HandleFunc("GET /meetings/{id}", w.page(readers, c.meetingView))
+	mux.HandleFunc("GET /meetings/thread", w.page(readers, c.meetingThread))
+	mux.HandleFunc("POST /meetings/{id}/minutes", w.page(editors, c.meetingMinutes))
+	mux.HandleFunc("POST /meetings/{id}/actions", w.page(editors, c.meetingAction))
+	mux.HandleFunc("POST /meetings/{id}/orders", w.page(editors, c.meetingLink))
+	mux.HandleFunc("POST /meeting_actions/{id}/done", w.page(readers, c.meetingDone))
 }
 
 func today() time.Time {
@@ -378,16 +384,6 @@ func (c *community) meetingCreate(rw http.ResponseWriter, r *http.Request, p *Pa
 		return
 	}
 	http.Redirect(rw, r, "/meetings/"+m.ID, http.StatusSeeOther)
-}
-
-func (c *community) meetingView(rw http.ResponseWriter, r *http.Request, p *Page) {
-	m, err := c.meeting.Get(r.Context(), p.User, r.PathValue("id"))
-	if err != nil {
-		c.fail(rw, r, p, err)
-		return
-	}
-	p.Title, p.Data = m.Topic, m
-	c.render(rw, p, http.StatusOK, "meeting_view")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
