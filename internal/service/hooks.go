@@ -94,3 +94,28 @@ func (s *Service) OrderIDByNumber(ctx context.Context, a Actor, number string) (
 	}
 	return o.ID, nil
 }
+
+// Deliver puts a community module's notice into the staff's inbox (the
+// orders' notifications), once: n names its action and meeting (the only
+// kind so far), and a second delivery of the same (action, kind, target,
+// deadline) stores nothing, however many sweepers run. It reports whether
+// this call stored it.
+func (s *Service) Deliver(ctx context.Context, n store.Notification) (bool, error) {
+	if n.ActionID == "" || n.MeetingID == "" || n.OrderID != "" {
+		return false, apperr.New(apperr.Internal, "a delivered notice names an action and its meeting")
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = s.now()
+	}
+	return s.Store.Notify(ctx, n)
+}
+
+// ActionNotices lists a's inbox entries about meetings' actions, newest
+// first (what GET /api/v1/meeting_notices shows).
+func (s *Service) ActionNotices(ctx context.Context, a Actor, limit int) ([]store.Notification, error) {
+	list, err := s.Store.ActionNotifications(ctx, inboxes(a), limit)
+	if list == nil {
+		list = []store.Notification{}
+	}
+	return list, err
+}
