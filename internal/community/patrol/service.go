@@ -22,6 +22,9 @@ type Store interface {
 	CompoundArea(ctx context.Context, compound string) (string, error) // NotFound when unknown
 	Compounds(ctx context.Context, scope access.Scope) ([]Compound, error)
 	BuildingKnown(ctx context.Context, compound, building string) (bool, error)
+	// ResidentStatus is a registry resident's area and status (NotFound
+	// when there is no such resident).
+	ResidentStatus(ctx context.Context, id string) (area, status string, err error)
 
 	CreateTeam(ctx context.Context, t Team) (Team, error)
 	Team(ctx context.Context, id string) (Team, error)
@@ -171,6 +174,9 @@ func (s *Service) CreateVolunteer(ctx context.Context, u access.User, in Volunte
 	if err := s.resolve(ctx, u, &v, ""); err != nil {
 		return Volunteer{}, err
 	}
+	if err := s.checkResident(ctx, v); err != nil {
+		return Volunteer{}, err
+	}
 	now := s.now()
 	v.Version, v.CreatedAt, v.UpdatedAt = 1, now, now
 	v, err = s.Store.CreateVolunteer(ctx, v)
@@ -225,6 +231,27 @@ func (s *Service) resolve(ctx context.Context, u access.User, v *Volunteer, self
 	return nil
 }
 
+// checkResident checks a volunteer's link to the registry: the resident
+// exists, is active (not moved out or deceased), and lives in the
+// volunteer's area.
+func (s *Service) checkResident(ctx context.Context, v Volunteer) error {
+	if v.Resident == nil {
+		return nil
+	}
+	area, status, err := s.Store.ResidentStatus(ctx, *v.Resident)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return apperr.Field("resident", "no such resident in the registry")
+	case err != nil:
+		return err
+	case status != "active":
+		return apperr.Field("resident", "the resident is "+status+", not active")
+	case area != v.Area:
+		return apperr.Field("resident", "the resident lives in another area")
+	}
+	return nil
+}
+
 // GetVolunteer returns a volunteer u may read: the area's readers, and the
 // volunteer themselves.
 func (s *Service) GetVolunteer(ctx context.Context, u access.User, id string) (Volunteer, error) {
@@ -260,6 +287,14 @@ func (s *Service) UpdateVolunteer(ctx context.Context, u access.User, id string,
 	}
 	if err := s.resolve(ctx, u, &v, cur.ID); err != nil {
 		return Volunteer{}, err
+	}
+	// A resident already linked is not checked again on an edit of
+	// something else: moving out later does not make the volunteer's other
+	// details uneditable.
+	if in.Resident != nil || v.Area != cur.Area {
+		if err := s.checkResident(ctx, v); err != nil {
+			return Volunteer{}, err
+		}
 	}
 	v.Version, v.UpdatedAt = cur.Version+1, s.now()
 	return s.Store.UpdateVolunteer(ctx, v, cur.Version)
