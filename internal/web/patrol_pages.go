@@ -41,14 +41,27 @@ func MountCommunity(mux *http.ServeMux, svc *service.Service, a *api.API, demo b
 	c := &community{Web: w, patrol: p, meeting: m}
 	all := []order.Role{order.RoleVolunteer, order.RoleHandler, order.RoleLeader, order.RoleAdmin}
 	editors := []order.Role{order.RoleHandler, order.RoleAdmin}
-	mux.HandleFunc("GET /patrol", w.page(all, c.patrolHome))
-	mux.HandleFunc("POST /patrol/shifts/{id}/check_in", w.page(all, c.patrolCheck(true)))
-	mux.HandleFunc("POST /patrol/shifts/{id}/check_out", w.page(all, c.patrolCheck(false)))
-	mux.HandleFunc("POST /patrol/shifts/{id}/findings", w.page(all, c.patrolFinding))
-	mux.HandleFunc("GET /field/patrol", w.page(all, c.patrolField))
-	mux.HandleFunc("GET /patrol/plan", w.page(editors, c.patrolPlan))
-	mux.HandleFunc("POST /patrol/plan", w.page(editors, c.patrolPlanPost))
-	mux.HandleFunc("GET /patrol/coverage", w.page([]order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.patrolCoverage))
+	patrolPages := []struct {
+		pattern string
+		roles   []order.Role
+		h       handlerFunc
+	}{
+		{"GET /patrol", all, c.patrolHome},
+		{"POST /patrol/shifts/{id}/check_in", all, c.patrolCheck(true)},
+		{"POST /patrol/shifts/{id}/check_out", all, c.patrolCheck(false)},
+		{"POST /patrol/shifts/{id}/findings", all, c.patrolFinding},
+		{"GET /field/patrol", all, c.patrolField},
+		{"GET /patrol/plan", editors, c.patrolPlan},
+		{"POST /patrol/plan", editors, c.patrolPlanPost},
+		{"GET /patrol/coverage", []order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.patrolCoverage},
+	}
+	for _, pg := range patrolPages {
+		h := pg.h
+		if p == nil { // no data key: the same pages say why patrols are off
+			h = c.patrolOff
+		}
+		mux.HandleFunc(pg.pattern, w.page(pg.roles, h))
+	}
 	mux.HandleFunc("GET /meetings/new", w.page(editors, c.meetingNew))
 	mux.HandleFunc("POST /meetings/new", w.page(editors, c.meetingCreate))
 	readers := []order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}
@@ -58,6 +71,16 @@ func MountCommunity(mux *http.ServeMux, svc *service.Service, a *api.API, demo b
 	mux.HandleFunc("POST /meetings/{id}/actions", w.page(editors, c.meetingAction))
 	mux.HandleFunc("POST /meetings/{id}/orders", w.page(editors, c.meetingLink))
 	mux.HandleFunc("POST /meeting_actions/{id}/done", w.page(readers, c.meetingDone))
+}
+
+// patrolOff is every patrol page when the server has no data key: the
+// module keeps volunteers' phones sealed and is off without one (the
+// registry's rule), so the page says so and how to turn it on — 503, not a
+// 404 or a page that half works.
+func (c *community) patrolOff(rw http.ResponseWriter, r *http.Request, p *Page) {
+	p.Title, p.Nav = p.T("patrol.off.title"), "patrol"
+	p.Data = errorView{Status: http.StatusServiceUnavailable, Code: apperr.Unavailable, Title: p.Title, Detail: p.T("patrol.off")}
+	c.render(rw, p, http.StatusServiceUnavailable, "error")
 }
 
 func today() time.Time {
@@ -342,9 +365,15 @@ func (c *community) renderMeetingNew(rw http.ResponseWriter, r *http.Request, p 
 		c.fail(rw, r, p, err)
 		return
 	}
-	if v.Compounds, err = c.patrol.Store.Compounds(ctx, sc); err != nil {
+	// The directory's compounds, not the patrol module's: meetings work
+	// without a data key, when patrols are off.
+	cs, err := c.svc.Compounds(ctx, sc.Area)
+	if err != nil {
 		c.fail(rw, r, p, err)
 		return
+	}
+	for _, x := range cs {
+		v.Compounds = append(v.Compounds, patrol.Compound{Code: x.Code, Name: x.Name, Area: x.Committee})
 	}
 	p.Title, p.Data = p.T("meeting.new.title"), v
 	c.render(rw, p, status, "meeting_new")
