@@ -59,6 +59,11 @@ func MountCommunity(mux *http.ServeMux, svc *service.Service, a *api.API, demo b
 		h := pg.h
 		if p == nil { // no data key: the same pages say why patrols are off
 			h = c.patrolOff
+			if pg.pattern == "GET /patrol" {
+				// A volunteer's landing page after login: it opens (200) and
+				// its content is the explanation.
+				h = c.patrolOffHome
+			}
 		}
 		mux.HandleFunc(pg.pattern, w.page(pg.roles, h))
 	}
@@ -81,6 +86,14 @@ func (c *community) patrolOff(rw http.ResponseWriter, r *http.Request, p *Page) 
 	p.Title, p.Nav = p.T("patrol.off.title"), "patrol"
 	p.Data = errorView{Status: http.StatusServiceUnavailable, Code: apperr.Unavailable, Title: p.Title, Detail: p.T("patrol.off")}
 	c.render(rw, p, http.StatusServiceUnavailable, "error")
+}
+
+// patrolOffHome is /patrol without a data key: the explanation, as the
+// volunteer's landing page rather than an error.
+func (c *community) patrolOffHome(rw http.ResponseWriter, r *http.Request, p *Page) {
+	p.Title, p.Nav = p.T("patrol.off.title"), "patrol"
+	p.Data = errorView{Status: http.StatusServiceUnavailable, Code: apperr.Unavailable, Title: p.Title, Detail: p.T("patrol.off")}
+	c.render(rw, p, http.StatusOK, "error")
 }
 
 func today() time.Time {
