@@ -26,16 +26,27 @@ func (p patrolOrders) CreatePatrolOrder(ctx context.Context, u access.User, in o
 	return v.ID, v.Number, err
 }
 
-// newPatrol migrates the patrol module and builds its service.
+// newPatrol migrates the patrol module and builds its service. Volunteers'
+// phones are sealed, so without a data key the module is off, as the
+// registry is: its schema is migrated, its routes answer 503 saying why
+// (patrolapi.NoKey) and its pages say so, and m.Patrol stays nil.
 func (m *Main) newPatrol(ctx context.Context) error {
 	db := m.Store.DB()
 	if err := patroldb.Migrate(ctx, db); err != nil {
 		return err
+	}
+	if m.DataKey == nil {
+		m.Log.Warn("volunteers and patrols are off: no data key (HOTLINE_DATA_KEY or --data-key-file)")
+		return nil
 	}
 	m.Patrol = &patrol.Service{Store: patroldb.New(db, m.DataKey), Orders: patrolOrders{m.Svc}}
 	return nil
 }
 
 func (m *Main) mountPatrol(mux *http.ServeMux) {
+	if m.Patrol == nil {
+		patrolapi.MountUnavailable(m.API.Routes(mux)) // no data key: 503 saying how to set one, not 404
+		return
+	}
 	patrolapi.Mount(m.API.Routes(mux), m.Patrol)
 }

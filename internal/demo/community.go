@@ -29,6 +29,17 @@ var worker = access.User{Username: "binyang", Role: access.RoleHandler, Unit: "b
 // with minutes, decisions and follow-up actions). It does nothing when
 // volunteers already exist. withPhones seals demo phones (needs a data key).
 func LoadCommunity(ctx context.Context, svc *service.Service, p *patrol.Service, m *meeting.Service, withPhones bool) error {
+	if p == nil { // patrols are off (no data key): the meetings' history alone
+		if ms, _, err := m.List(ctx, worker, "", meeting.Filter{Limit: 1}, ""); err != nil || len(ms) > 0 {
+			return err
+		}
+		at := func(t time.Time) { svc.Now, m.Now = func() time.Time { return t }, func() time.Time { return t } }
+		defer func(now func() time.Time) { svc.Now, m.Now = now, nil }(svc.Now)
+		if err := loadSiteHistory(ctx, svc, m, at); err != nil {
+			return fmt.Errorf("demo meetings: %w", err)
+		}
+		return nil
+	}
 	if vs, _, err := p.Volunteers(ctx, worker, "", patrol.VolunteerFilter{Limit: 1}); err != nil || len(vs) > 0 {
 		return err
 	}

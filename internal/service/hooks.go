@@ -80,3 +80,42 @@ func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids
 	}
 	return err
 }
+
+// OrderIDByNumber finds the id of the order numbered number that a may
+// see, for the pages where a worker types an order's number (linking a
+// meeting to an order): NotFound when there is none or it is not a's.
+func (s *Service) OrderIDByNumber(ctx context.Context, a Actor, number string) (string, error) {
+	o, err := s.Store.GetOrderByNumber(ctx, number)
+	if err != nil {
+		return "", err
+	}
+	if !o.Visible(a) {
+		return "", apperr.New(apperr.NotFound, "no order %s", truncateStr(number, 20))
+	}
+	return o.ID, nil
+}
+
+// Deliver puts a community module's notice into the staff's inbox (the
+// orders' notifications), once: n names its action and meeting (the only
+// kind so far), and a second delivery of the same (action, kind, target,
+// deadline) stores nothing, however many sweepers run. It reports whether
+// this call stored it.
+func (s *Service) Deliver(ctx context.Context, n store.Notification) (bool, error) {
+	if n.ActionID == "" || n.MeetingID == "" || n.OrderID != "" {
+		return false, apperr.New(apperr.Internal, "a delivered notice names an action and its meeting")
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = s.now()
+	}
+	return s.Store.Notify(ctx, n)
+}
+
+// ActionNotices lists a's inbox entries about meetings' actions, newest
+// first (what GET /api/v1/meeting_notices shows).
+func (s *Service) ActionNotices(ctx context.Context, a Actor, limit int) ([]store.Notification, error) {
+	list, err := s.Store.ActionNotifications(ctx, inboxes(a), limit)
+	if list == nil {
+		list = []store.Notification{}
+	}
+	return list, err
+}

@@ -16,14 +16,23 @@ const CenterTarget = "center"
 // WarnBefore is how long before `due` a unit is warned (预警).
 const WarnBefore = 2 * time.Hour
 
+// UserTarget is the inbox of one login (a meeting's action owned by a
+// person rather than a unit); the prefix keeps a login from ever reading a
+// unit's inbox that happens to share its name.
+func UserTarget(username string) string { return "user:" + username }
+
 func inboxes(a Actor) []string {
+	var out []string
 	switch a.Role {
 	case order.RoleHandler:
-		return []string{a.Unit}
+		out = []string{a.Unit}
 	case order.RoleDispatcher, order.RoleLeader, order.RoleOperator, order.RoleAdmin:
-		return []string{CenterTarget}
+		out = []string{CenterTarget}
 	}
-	return nil
+	if a.Username != "" {
+		out = append(out, UserTarget(a.Username))
+	}
+	return out
 }
 
 // Notifications lists the actor's inbox.

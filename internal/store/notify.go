@@ -9,12 +9,16 @@ import (
 	"hotline/internal/apperr"
 )
 
-// Notification is an inbox entry for a unit (or "center" for the center).
+// Notification is an inbox entry for a unit (or "center" for the center,
+// or "user:NAME" for one login). It is about an order, or (ActionID and
+// MeetingID set, OrderID empty) about a meeting's follow-up action.
 type Notification struct {
 	ID        string     `json:"id"`
 	Target    string     `json:"target"`
-	OrderID   string     `json:"order_id"`
-	Number    string     `json:"number"`
+	OrderID   string     `json:"order_id,omitempty"`
+	Number    string     `json:"number,omitempty"`
+	ActionID  string     `json:"action_id,omitempty"`
+	MeetingID string     `json:"meeting_id,omitempty"`
 	Kind      string     `json:"kind"` // warning, overdue, urge
 	Deadline  time.Time  `json:"deadline"`
 	Message   string     `json:"message"`
@@ -26,10 +30,19 @@ type Notification struct {
 // deadline) was stored before. The unique key is what makes a notification
 // go out exactly once however many sweepers run. It reports whether this
 // call stored it.
+//
+// A notification about a meeting's action is unique by (action, kind,
+// target, deadline) instead (migration 0017).
 func (s *Store) Notify(ctx context.Context, n Notification) (bool, error) {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO notifications (target, order_id, kind, deadline, message, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (order_id, kind, target, deadline) DO NOTHING`,
-		n.Target, mustID(n.OrderID), n.Kind, micros(n.Deadline), n.Message, micros(n.CreatedAt))
+	q := `INSERT INTO notifications (target, order_id, kind, deadline, message, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (order_id, kind, target, deadline) DO NOTHING`
+	args := []any{n.Target, mustID(n.OrderID), n.Kind, micros(n.Deadline), n.Message, micros(n.CreatedAt)}
+	if n.ActionID != "" {
+		q = `INSERT INTO notifications (target, action_id, meeting_id, kind, deadline, message, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (action_id, kind, target, deadline) WHERE action_id IS NOT NULL DO NOTHING`
+		args = []any{n.Target, mustID(n.ActionID), mustID(n.MeetingID), n.Kind, micros(n.Deadline), n.Message, micros(n.CreatedAt)}
+	}
+	res, err := s.w.ExecContext(ctx, q, args...)
 	if err != nil {
 		return false, mapErr(err)
 	}
@@ -42,6 +55,16 @@ func (s *Store) Notify(ctx context.Context, n Notification) (bool, error) {
 
 // Notifications lists a target's inbox, newest first.
 func (s *Store) Notifications(ctx context.Context, targets []string, unreadOnly bool, limit int) ([]Notification, error) {
+	return s.notifications(ctx, targets, unreadOnly, false, limit)
+}
+
+// ActionNotifications lists the targets' notices about meetings' actions
+// only, newest first.
+func (s *Store) ActionNotifications(ctx context.Context, targets []string, limit int) ([]Notification, error) {
+	return s.notifications(ctx, targets, false, true, limit)
+}
+
+func (s *Store) notifications(ctx context.Context, targets []string, unreadOnly, actions bool, limit int) ([]Notification, error) {
 	if len(targets) == 0 {
 		return nil, nil
 	}
@@ -49,18 +72,30 @@ func (s *Store) Notifications(ctx context.Context, targets []string, unreadOnly 
 		limit = 50
 	}
 	var args []any
-	q := `SELECT n.id, n.target, n.order_id, o.number, n.kind, n.deadline, n.message, n.created_at, n.read_at
-		FROM notifications n JOIN orders o ON o.id = n.order_id WHERE n.target IN (` + placeholders(&args, targets) + ")"
+	q := `SELECT n.id, n.target, n.order_id, o.number, n.action_id, n.meeting_id, n.kind, n.deadline, n.message, n.created_at, n.read_at
+		FROM notifications n LEFT JOIN orders o ON o.id = n.order_id WHERE n.target IN (` + placeholders(&args, targets) + ")"
 	if unreadOnly {
 		q += " AND n.read_at IS NULL"
+	}
+	if actions {
+		q += " AND n.action_id IS NOT NULL"
 	}
 	q += " ORDER BY n.id DESC LIMIT " + strconv.Itoa(limit)
 	return collect(ctx, s.r, q, args, func(sc rowScanner) (Notification, error) {
 		var n Notification
-		var id, oid, deadline, created int64
-		var read sql.NullInt64
-		err := sc.Scan(&id, &n.Target, &oid, &n.Number, &n.Kind, &deadline, &n.Message, &created, &read)
-		n.ID, n.OrderID = strconv.FormatInt(id, 10), strconv.FormatInt(oid, 10)
+		var id, deadline, created int64
+		var read, oid, aid, mid sql.NullInt64
+		var number sql.NullString
+		err := sc.Scan(&id, &n.Target, &oid, &number, &aid, &mid, &n.Kind, &deadline, &n.Message, &created, &read)
+		n.ID, n.Number = strconv.FormatInt(id, 10), number.String
+		for _, x := range []struct {
+			v  sql.NullInt64
+			to *string
+		}{{oid, &n.OrderID}, {aid, &n.ActionID}, {mid, &n.MeetingID}} {
+			if x.v.Valid {
+				*x.to = strconv.FormatInt(x.v.Int64, 10)
+			}
+		}
 		n.Deadline, n.CreatedAt, n.ReadAt = fromMicros(deadline), fromMicros(created), fromNullMicros(read)
 		return n, err
 	})

@@ -12,11 +12,23 @@ import (
 
 	"hotline/internal/app"
 	"hotline/internal/calendar"
+	"hotline/internal/seal"
 )
 
 // communityDemo loads the patrol and meeting demo into the browser tests'
-// server (volunteers without phones: the test server has no data key).
-func communityDemo(c *app.Config) { c.DemoCommunity = true }
+// server, with a data key (patrols are off without one).
+func communityDemo(c *app.Config) {
+	c.DemoCommunity = true
+	if c.DataKey == nil {
+		content, err := seal.Generate()
+		if err != nil {
+			panic(err)
+		}
+		if c.DataKey, err = seal.Parse(content); err != nil {
+			panic(err)
+		}
+	}
+}
 
 // a 1×1 PNG, as a phone camera's photo stands in.
 const pngPixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -40,16 +41,59 @@ func MountCommunity(mux *http.ServeMux, svc *service.Service, a *api.API, demo b
 	c := &community{Web: w, patrol: p, meeting: m}
 	all := []order.Role{order.RoleVolunteer, order.RoleHandler, order.RoleLeader, order.RoleAdmin}
 	editors := []order.Role{order.RoleHandler, order.RoleAdmin}
-	mux.HandleFunc("GET /patrol", w.page(all, c.patrolHome))
-	mux.HandleFunc("POST /patrol/shifts/{id}/check_in", w.page(all, c.patrolCheck(true)))
-	mux.HandleFunc("POST /patrol/shifts/{id}/check_out", w.page(all, c.patrolCheck(false)))
-	mux.HandleFunc("POST /patrol/shifts/{id}/findings", w.page(all, c.patrolFinding))
-	mux.HandleFunc("GET /patrol/plan", w.page(editors, c.patrolPlan))
-	mux.HandleFunc("POST /patrol/plan", w.page(editors, c.patrolPlanPost))
-	mux.HandleFunc("GET /patrol/coverage", w.page([]order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.patrolCoverage))
+	patrolPages := []struct {
+		pattern string
+		roles   []order.Role
+		h       handlerFunc
+	}{
+		{"GET /patrol", all, c.patrolHome},
+		{"POST /patrol/shifts/{id}/check_in", all, c.patrolCheck(true)},
+		{"POST /patrol/shifts/{id}/check_out", all, c.patrolCheck(false)},
+		{"POST /patrol/shifts/{id}/findings", all, c.patrolFinding},
+		{"GET /field/patrol", all, c.patrolField},
+		{"GET /patrol/plan", editors, c.patrolPlan},
+		{"POST /patrol/plan", editors, c.patrolPlanPost},
+		{"GET /patrol/coverage", []order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.patrolCoverage},
+	}
+	for _, pg := range patrolPages {
+		h := pg.h
+		if p == nil { // no data key: the same pages say why patrols are off
+			h = c.patrolOff
+			if pg.pattern == "GET /patrol" {
+				// A volunteer's landing page after login: it opens (200) and
+				// its content is the explanation.
+				h = c.patrolOffHome
+			}
+		}
+		mux.HandleFunc(pg.pattern, w.page(pg.roles, h))
+	}
 	mux.HandleFunc("GET /meetings/new", w.page(editors, c.meetingNew))
 	mux.HandleFunc("POST /meetings/new", w.page(editors, c.meetingCreate))
-	mux.HandleFunc("GET /meetings/{id}", w.page([]order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}, c.meetingView))
+	readers := []order.Role{order.RoleHandler, order.RoleLeader, order.RoleAdmin}
+	mux.HandleFunc("GET /meetings/{id}", w.page(readers, c.meetingView))
+	mux.HandleFunc("GET /meetings/thread", w.page(readers, c.meetingThread))
+	mux.HandleFunc("POST /meetings/{id}/minutes", w.page(editors, c.meetingMinutes))
+	mux.HandleFunc("POST /meetings/{id}/actions", w.page(editors, c.meetingAction))
+	mux.HandleFunc("POST /meetings/{id}/orders", w.page(editors, c.meetingLink))
+	mux.HandleFunc("POST /meeting_actions/{id}/done", w.page(readers, c.meetingDone))
+}
+
+// patrolOff is every patrol page when the server has no data key: the
+// module keeps volunteers' phones sealed and is off without one (the
+// registry's rule), so the page says so and how to turn it on — 503, not a
+// 404 or a page that half works.
+func (c *community) patrolOff(rw http.ResponseWriter, r *http.Request, p *Page) {
+	p.Title, p.Nav = p.T("patrol.off.title"), "patrol"
+	p.Data = errorView{Status: http.StatusServiceUnavailable, Code: apperr.Unavailable, Title: p.Title, Detail: p.T("patrol.off")}
+	c.render(rw, p, http.StatusServiceUnavailable, "error")
+}
+
+// patrolOffHome is /patrol without a data key: the explanation, as the
+// volunteer's landing page rather than an error.
+func (c *community) patrolOffHome(rw http.ResponseWriter, r *http.Request, p *Page) {
+	p.Title, p.Nav = p.T("patrol.off.title"), "patrol"
+	p.Data = errorView{Status: http.StatusServiceUnavailable, Code: apperr.Unavailable, Title: p.Title, Detail: p.T("patrol.off")}
+	c.render(rw, p, http.StatusOK, "error")
 }
 
 func today() time.Time {
@@ -166,6 +210,31 @@ func (c *community) patrolFinding(rw http.ResponseWriter, r *http.Request, p *Pa
 	}
 	http.Redirect(rw, r, "/patrol?ok=finding", http.StatusSeeOther)
 }
+
+// patrolField is the patrol log that works offline (static/offline/
+// patrol.js, under the field pages' service worker): a shell the browser
+// fills from the JSON API and writes to through the offline queue. It
+// carries the names of the compounds the user's shifts of today are at,
+// since the shifts API gives only their codes.
+func (c *community) patrolField(rw http.ResponseWriter, r *http.Request, p *Page) {
+	d := today()
+	from, to := d.UTC(), d.AddDate(0, 0, 1).UTC()
+	shifts, _, err := c.patrol.Shifts(r.Context(), p.User, "", patrol.ShiftFilter{From: &from, To: &to, Limit: 200})
+	if err != nil {
+		c.fail(rw, r, p, err)
+		return
+	}
+	names := map[string]string{}
+	for _, s := range shifts {
+		names[s.Compound] = c.svc.CompoundName(s.Compound)
+	}
+	js, _ := json.Marshal(names)
+	p.Title, p.Nav = p.T("patrol.field.title"), "patrol"
+	p.Data = patrolFieldData{Names: string(js), Strings: c.jsStrings(p.Lang, "offline.", "patrol.")}
+	c.render(rw, p, http.StatusOK, "patrol_field")
+}
+
+type patrolFieldData struct{ Names, Strings string }
 
 type rotaView struct {
 	From, To  string
@@ -309,9 +378,15 @@ func (c *community) renderMeetingNew(rw http.ResponseWriter, r *http.Request, p 
 		c.fail(rw, r, p, err)
 		return
 	}
-	if v.Compounds, err = c.patrol.Store.Compounds(ctx, sc); err != nil {
+	// The directory's compounds, not the patrol module's: meetings work
+	// without a data key, when patrols are off.
+	cs, err := c.svc.Compounds(ctx, sc.Area)
+	if err != nil {
 		c.fail(rw, r, p, err)
 		return
+	}
+	for _, x := range cs {
+		v.Compounds = append(v.Compounds, patrol.Compound{Code: x.Code, Name: x.Name, Area: x.Committee})
 	}
 	p.Title, p.Data = p.T("meeting.new.title"), v
 	c.render(rw, p, status, "meeting_new")
@@ -351,16 +426,6 @@ func (c *community) meetingCreate(rw http.ResponseWriter, r *http.Request, p *Pa
 		return
 	}
 	http.Redirect(rw, r, "/meetings/"+m.ID, http.StatusSeeOther)
-}
-
-func (c *community) meetingView(rw http.ResponseWriter, r *http.Request, p *Page) {
-	m, err := c.meeting.Get(r.Context(), p.User, r.PathValue("id"))
-	if err != nil {
-		c.fail(rw, r, p, err)
-		return
-	}
-	p.Title, p.Data = m.Topic, m
-	c.render(rw, p, http.StatusOK, "meeting_view")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -28,10 +28,34 @@ type Store interface {
 	AddAction(ctx context.Context, meetingID string, a Action, check func(Meeting) error) (Action, error)
 	Action(ctx context.Context, id string) (Action, error)
 	DoneAction(ctx context.Context, id string, at time.Time, by string) (Action, error)
-	// NotifyOverdue stores one notice per open action past its due (unique
-	// key, ON CONFLICT DO NOTHING) and reports how many it stored.
-	NotifyOverdue(ctx context.Context, now time.Time) (int, error)
-	Notices(ctx context.Context, targets []string, limit int) ([]Notice, error)
+	// Overdue lists open actions past their due at now whose owner has not
+	// been notified for that due yet, oldest due first, at most limit.
+	Overdue(ctx context.Context, now time.Time, limit int) ([]Overdue, error)
+}
+
+// Overdue is an open action past its due, to be notified to its owner.
+type Overdue struct {
+	Action, Meeting string
+	Owner           string
+	OwnerIsUnit     bool // the owner is a unit (its workers' inbox), else a login
+	Due             time.Time
+	Topic, Text     string
+}
+
+// Message is the notice's text (Chinese first, then English).
+func (o Overdue) Message() string {
+	return "协商会议待办已逾期 / meeting action overdue: " + o.Topic + " — " + o.Text
+}
+
+// Inbox is the staff's notification inbox (the orders' notifications,
+// adapted by app): overdue notices go where the staff already read theirs.
+type Inbox interface {
+	// DeliverOverdue stores the owner's notice of o unless it is already
+	// there (unique per action, kind, target and due), reporting whether
+	// this call stored it.
+	DeliverOverdue(ctx context.Context, o Overdue, now time.Time) (bool, error)
+	// Notices lists u's notices about meeting actions, newest first.
+	Notices(ctx context.Context, u access.User, limit int) ([]Notice, error)
 }
 
 // OrderNoter is what the module needs from the orders' side.
@@ -72,6 +96,7 @@ type Notice struct {
 type Service struct {
 	Store  Store
 	Orders OrderNoter
+	Inbox  Inbox
 	Now    func() time.Time
 }
 
@@ -424,8 +449,40 @@ func (s *Service) ForOrder(ctx context.Context, orderID string) ([]Summary, erro
 	}
 }
 
-// Sweep notifies the owners of overdue actions, each once.
-func (s *Service) Sweep(ctx context.Context) (int, error) { return s.Store.NotifyOverdue(ctx, s.now()) }
+// Sweep notifies the owners of overdue actions, each once, in the staff's
+// inbox. Any number of sweeps may run at once on any number of instances:
+// the inbox stores each notice under a unique key, so a notice two sweeps
+// both found is stored by one of them only. It reports how many this sweep
+// stored.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	if s.Inbox == nil {
+		return 0, nil
+	}
+	now, sent := s.now(), 0
+	for {
+		due, err := s.Store.Overdue(ctx, now, 500)
+		if err != nil {
+			return sent, err
+		}
+		stored := 0
+		for _, o := range due {
+			ok, err := s.Inbox.DeliverOverdue(ctx, o, now)
+			if err != nil {
+				return sent, err
+			}
+			if ok {
+				stored++
+			}
+		}
+		sent += stored
+		// A full page is followed by the next only when this one stored
+		// something: the listed ones are then left out of the next query. A
+		// page stored entirely by another sweep is that sweep's to go on with.
+		if len(due) < 500 || stored == 0 {
+			return sent, nil
+		}
+	}
+}
 
 // RunSweeper sweeps every interval until ctx ends.
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, logErr func(error)) {
@@ -443,12 +500,11 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, logErr
 	}
 }
 
-// Notices lists u's overdue-action notices: those to their login and, for
-// a unit's worker, to their unit.
+// Notices lists u's overdue-action notices (those of u's inbox: to their
+// login and, for a unit's worker, to their unit).
 func (s *Service) Notices(ctx context.Context, u access.User, limit int) ([]Notice, error) {
-	targets := []string{u.Username}
-	if u.Role == access.RoleHandler && u.Unit != "" {
-		targets = append(targets, u.Unit)
+	if s.Inbox == nil {
+		return []Notice{}, nil
 	}
-	return s.Store.Notices(ctx, targets, limit)
+	return s.Inbox.Notices(ctx, u, limit)
 }

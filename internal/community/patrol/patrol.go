@@ -16,6 +16,7 @@
 package patrol
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -356,9 +357,25 @@ type Finding struct {
 	HasPhoto    bool      `json:"photo"`
 	Order       *string   `json:"order"`
 	OrderNumber *string   `json:"order_number"`
+	EntryID     *string   `json:"entry_id"`
 	CreatedAt   time.Time `json:"created_at"`
 	PhotoType   string    `json:"-"`
 	Photo       []byte    `json:"-"`
+	// Replayed is set when the entry_id was already stored: the answer is
+	// the first send's finding, and nothing was written.
+	Replayed bool `json:"-"`
 }
+
+// ErrEntryTaken is what the store answers when a finding's entry_id is
+// already stored for its shift (a concurrent second send of the same
+// entry): the service then answers with the stored one.
+var ErrEntryTaken = errors.New("patrol: entry_id already stored")
+
+var entryRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// ValidEntryID reports whether id can be a phone-made entry id: 8 to 64
+// letters, digits, '-' or '_' (a UUID, or the hex the queue makes without
+// crypto.randomUUID).
+func ValidEntryID(id string) bool { return entryRe.MatchString(id) }
 
 func shanghai() *time.Location { return calendar.Shanghai }

@@ -3,6 +3,7 @@ package patrol
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,9 @@ type Store interface {
 	CompoundArea(ctx context.Context, compound string) (string, error) // NotFound when unknown
 	Compounds(ctx context.Context, scope access.Scope) ([]Compound, error)
 	BuildingKnown(ctx context.Context, compound, building string) (bool, error)
+	// ResidentStatus is a registry resident's area and status (NotFound
+	// when there is no such resident).
+	ResidentStatus(ctx context.Context, id string) (area, status string, err error)
 
 	CreateTeam(ctx context.Context, t Team) (Team, error)
 	Team(ctx context.Context, id string) (Team, error)
@@ -45,6 +49,9 @@ type Store interface {
 	// nil), after check has accepted the shift as read locked in it.
 	AddFinding(ctx context.Context, tx *sql.Tx, f Finding, check func(Shift) error) (Finding, error)
 	Findings(ctx context.Context, shift string) ([]Finding, error)
+	// FindingByEntry is the finding stored under a phone's entry_id on a
+	// shift (NotFound when none).
+	FindingByEntry(ctx context.Context, shift, entry string) (Finding, error)
 	FindingPhoto(ctx context.Context, id string) (Finding, error)
 	Busy(ctx context.Context, volunteers []string, from, to time.Time) ([]Busy, error)
 	SlotsTaken(ctx context.Context, compounds []string, from, to time.Time) ([]Shift, error)
@@ -167,6 +174,9 @@ func (s *Service) CreateVolunteer(ctx context.Context, u access.User, in Volunte
 	if err := s.resolve(ctx, u, &v, ""); err != nil {
 		return Volunteer{}, err
 	}
+	if err := s.checkResident(ctx, v); err != nil {
+		return Volunteer{}, err
+	}
 	now := s.now()
 	v.Version, v.CreatedAt, v.UpdatedAt = 1, now, now
 	v, err = s.Store.CreateVolunteer(ctx, v)
@@ -221,6 +231,27 @@ func (s *Service) resolve(ctx context.Context, u access.User, v *Volunteer, self
 	return nil
 }
 
+// checkResident checks a volunteer's link to the registry: the resident
+// exists, is active (not moved out or deceased), and lives in the
+// volunteer's area.
+func (s *Service) checkResident(ctx context.Context, v Volunteer) error {
+	if v.Resident == nil {
+		return nil
+	}
+	area, status, err := s.Store.ResidentStatus(ctx, *v.Resident)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return apperr.Field("resident", "no such resident in the registry")
+	case err != nil:
+		return err
+	case status != "active":
+		return apperr.Field("resident", "the resident is "+status+", not active")
+	case area != v.Area:
+		return apperr.Field("resident", "the resident lives in another area")
+	}
+	return nil
+}
+
 // GetVolunteer returns a volunteer u may read: the area's readers, and the
 // volunteer themselves.
 func (s *Service) GetVolunteer(ctx context.Context, u access.User, id string) (Volunteer, error) {
@@ -256,6 +287,14 @@ func (s *Service) UpdateVolunteer(ctx context.Context, u access.User, id string,
 	}
 	if err := s.resolve(ctx, u, &v, cur.ID); err != nil {
 		return Volunteer{}, err
+	}
+	// A resident already linked is not checked again on an edit of
+	// something else: moving out later does not make the volunteer's other
+	// details uneditable.
+	if in.Resident != nil || v.Area != cur.Area {
+		if err := s.checkResident(ctx, v); err != nil {
+			return Volunteer{}, err
+		}
 	}
 	v.Version, v.UpdatedAt = cur.Version+1, s.now()
 	return s.Store.UpdateVolunteer(ctx, v, cur.Version)
@@ -741,6 +780,10 @@ type FindingInput struct {
 	Building    *string `json:"building"`
 	CreateOrder bool    `json:"create_order"`
 	Volunteer   string  `json:"volunteer"`
+	// EntryID is the id the phone made for the entry when it was written
+	// (offline, perhaps): a second send of it stores nothing and answers
+	// the first (community.md "Working in the field, offline").
+	EntryID string `json:"entry_id"`
 }
 
 // MaxPhoto is the largest photo a finding keeps (after base64 decoding).
@@ -766,6 +809,9 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 			f.Add("photo", err.Error())
 		}
 	}
+	if in.EntryID != "" && !ValidEntryID(in.EntryID) {
+		f.Add("entry_id", "8 to 64 letters, digits, '-' or '_'")
+	}
 	if err := f.Err(); err != nil {
 		return Finding{}, err
 	}
@@ -776,6 +822,15 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 	vid, err := s.actingVolunteer(ctx, u, sh, in.Volunteer)
 	if err != nil {
 		return Finding{}, err
+	}
+	// A repeated send is answered before the shift's state is looked at: a
+	// phone that wrote the entry on patrol and lost the answer may send it
+	// again after the shift closed.
+	if in.EntryID != "" {
+		prev, err := s.replay(ctx, sh.ID, in, building, photo != nil)
+		if err == nil || !apperr.Is(err, apperr.NotFound) {
+			return prev, err
+		}
 	}
 	now := s.now()
 	check := func(cur Shift) error {
@@ -801,6 +856,34 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 	if vid != "" {
 		fd.Volunteer = &vid
 	}
+	if in.EntryID != "" {
+		fd.EntryID = &in.EntryID
+	}
+	out, err := s.addFinding(ctx, u, sh, in, fd, check)
+	if errors.Is(err, ErrEntryTaken) { // the same entry, sent twice at once: the other send stored it
+		return s.replay(ctx, sh.ID, in, building, photo != nil)
+	}
+	return out, err
+}
+
+// replay answers a finding already stored under in.EntryID (NotFound when
+// there is none); an entry_id reused for another text is a conflict.
+func (s *Service) replay(ctx context.Context, shift string, in FindingInput, building *string, photo bool) (Finding, error) {
+	prev, err := s.Store.FindingByEntry(ctx, shift, in.EntryID)
+	if err != nil {
+		return Finding{}, err
+	}
+	same := prev.Text == in.Text && (prev.Order != nil) == in.CreateOrder && prev.HasPhoto == photo &&
+		((prev.Building == nil && building == nil) || (prev.Building != nil && building != nil && *prev.Building == *building))
+	if !same {
+		return Finding{}, apperr.New(apperr.Conflict, "this entry_id was already used for a different entry")
+	}
+	prev.Replayed = true
+	return prev, nil
+}
+
+func (s *Service) addFinding(ctx context.Context, u access.User, sh Shift, in FindingInput, fd Finding, check func(Shift) error) (Finding, error) {
+	building := fd.Building
 	if !in.CreateOrder {
 		return s.Store.AddFinding(ctx, nil, fd, check)
 	}
@@ -817,7 +900,7 @@ func (s *Service) AddFinding(ctx context.Context, u access.User, shiftID string,
 		no.Building = *building
 	}
 	var out Finding
-	_, _, err = s.Orders.CreatePatrolOrder(ctx, u, no, func(ctx context.Context, tx *sql.Tx, id, number string) error {
+	_, _, err := s.Orders.CreatePatrolOrder(ctx, u, no, func(ctx context.Context, tx *sql.Tx, id, number string) error {
 		fd.Order, fd.OrderNumber = &id, &number
 		var err error
 		out, err = s.Store.AddFinding(ctx, tx, fd, check)

@@ -160,12 +160,52 @@ func TestMeetingsAPI(t *testing.T) {
 		if l := communitytest.List(yuehe.Must(200, "GET", "/api/v1/meeting_notices", nil), "notices"); len(l) != 0 {
 			t.Fatalf("another area's notices %v", l)
 		}
+		// The notice is in the unit's inbox, where its workers read the
+		// orders' notifications, and nowhere else.
+		var inInbox obj
+		for _, x := range communitytest.List(binyang.Must(200, "GET", "/api/v1/notifications", nil), "notifications") {
+			if n := x.(obj); n["action_id"] == id(a) {
+				inInbox = n
+			}
+		}
+		if inInbox == nil || inInbox["meeting_id"] != id(m) || inInbox["kind"] != "action_overdue" || inInbox["read_at"] != nil {
+			t.Fatalf("the owner unit's inbox lacks the notice: %v", inInbox)
+		}
+		for _, who := range []*communitytest.Client{yuehe, s.Login("leader")} {
+			for _, x := range communitytest.List(who.Must(200, "GET", "/api/v1/notifications", nil), "notifications") {
+				if x.(obj)["action_id"] != nil {
+					t.Fatalf("%s's inbox has %v", who.User, x)
+				}
+			}
+		}
+		binyang.Must(200, "POST", "/api/v1/notifications/"+inInbox["id"].(string)+"/read", nil)
+		if l := communitytest.List(binyang.Must(200, "GET", "/api/v1/meeting_notices", nil), "notices"); len(l) != 1 || l[0].(obj)["read_at"] == nil {
+			t.Fatalf("read in the inbox, the notice is %v", l)
+		}
 		got := binyang.Must(200, "GET", "/api/v1/meetings/"+id(m), nil)
 		for _, x := range communitytest.List(got, "actions") {
 			if ax := x.(obj); ax["overdue"] != (ax["id"] == id(a)) {
 				t.Fatalf("overdue flags %v", got["actions"])
 			}
 		}
+		// An action owned by a login (not a unit) goes to that login's inbox.
+		leader = s.Login("leader")
+		soon = time.Now().UTC().Add(1500 * time.Millisecond).Format(time.RFC3339Nano)
+		la := binyang.Must(201, "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "向街道汇报", "owner": "leader", "due": soon})
+		time.Sleep(2 * time.Second)
+		if n, err := s.M.Meetings.Sweep(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep for the login's action stored %d (%v), want 1", n, err)
+		}
+		var mine []any
+		for _, x := range communitytest.List(leader.Must(200, "GET", "/api/v1/notifications", nil), "notifications") {
+			if x.(obj)["action_id"] != nil {
+				mine = append(mine, x)
+			}
+		}
+		if len(mine) != 1 || mine[0].(obj)["action_id"] != id(la) || mine[0].(obj)["target"] != "user:leader" {
+			t.Fatalf("the leader's inbox: %v", mine)
+		}
+		leader.Must(200, "POST", "/api/v1/meeting_actions/"+id(la)+"/done", nil) // its owner closes it
 
 		// The thread: meeting, decisions, open actions, in time order.
 		m2 := binyang.Must(201, "POST", "/api/v1/meetings", obj{"kind": "review", "topic": "清运效果评议会", "compound": "sanjiang",

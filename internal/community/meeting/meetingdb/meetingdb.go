@@ -337,37 +337,20 @@ func (s *Store) DoneAction(ctx context.Context, aid string, at time.Time, by str
 	return out, err
 }
 
-// NotifyOverdue stores a notice to the owner of every open action past its
-// due, once: the unique key (action, kind, target, deadline) with ON
-// CONFLICT DO NOTHING lets any number of sweepers run at once.
-func (s *Store) NotifyOverdue(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.DB.W.ExecContext(ctx, `INSERT INTO meeting_notices (target, action_id, meeting_id, kind, deadline, message, created_at)
-		SELECT a.owner, a.id, a.meeting_id, 'action_overdue', a.due, '协商会议待办已逾期 / meeting action overdue: ' || m.topic || ' — ' || a.text, $1
+// Overdue lists open actions past their due whose owner has no notice for
+// that due yet in the staff's inbox (the notifications table, where the
+// orders' service stores them). The owner is a unit when a unit has its
+// code, else a login.
+func (s *Store) Overdue(ctx context.Context, now time.Time, limit int) ([]meeting.Overdue, error) {
+	return sqldb.Collect(ctx, s.DB.R, `SELECT a.id, a.meeting_id, a.owner, EXISTS (SELECT 1 FROM units u WHERE u.code = a.owner), a.due, m.topic, a.text
 		FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id
 		WHERE a.status = 'open' AND a.due < $1
-		ON CONFLICT (action_id, kind, target, deadline) DO NOTHING`, sqldb.Micros(now))
-	if err != nil {
-		return 0, sqldb.MapErr(err)
-	}
-	k, _ := res.RowsAffected()
-	return int(k), nil
-}
-
-// Notices lists the targets' notices, newest first.
-func (s *Store) Notices(ctx context.Context, targets []string, limit int) ([]meeting.Notice, error) {
-	var a sqldb.Args
-	q := `SELECT id, target, action_id, meeting_id, kind, deadline, message, created_at, read_at FROM meeting_notices
-		WHERE target IN (` + a.In(targets...) + `) ORDER BY id DESC LIMIT ` + strconv.Itoa(limit)
-	out, err := sqldb.Collect(ctx, s.DB.R, q, a, func(r sqldb.Scanner) (meeting.Notice, error) {
-		var x meeting.Notice
-		var n, aid, mid, dl, ca int64
-		var read sql.NullInt64
-		err := r.Scan(&n, &x.Target, &aid, &mid, &x.Kind, &dl, &x.Message, &ca, &read)
-		x.ID, x.Action, x.Meeting, x.Deadline, x.CreatedAt, x.ReadAt = id(n), id(aid), id(mid), sqldb.FromMicros(dl), sqldb.FromMicros(ca), sqldb.FromNullMicros(read)
-		return x, err
+		AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.action_id = a.id AND n.kind = 'action_overdue' AND n.deadline = a.due)
+		ORDER BY a.due, a.id LIMIT `+strconv.Itoa(limit), []any{sqldb.Micros(now)}, func(r sqldb.Scanner) (meeting.Overdue, error) {
+		var o meeting.Overdue
+		var aid, mid, due int64
+		err := r.Scan(&aid, &mid, &o.Owner, &o.OwnerIsUnit, &due, &o.Topic, &o.Text)
+		o.Action, o.Meeting, o.Due = id(aid), id(mid), sqldb.FromMicros(due)
+		return o, err
 	})
-	if out == nil {
-		out = []meeting.Notice{}
-	}
-	return out, err
 }

@@ -157,3 +157,59 @@ func BenchmarkFindingOrder(b *testing.B) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// BenchmarkFindingAmongCreates is the group commit under mixed load: eight
+// clients create plain orders while a ninth turns findings into orders
+// without pause. The figure is per plain create (its throughput); a
+// finding's order carries an in-transaction hook, and a batch holding one
+// used to go to the per-order path whole, taking the plain creates
+// gathered with it along.
+func BenchmarkFindingAmongCreates(b *testing.B) {
+	benchDBs(b, func(b *testing.B, s *communitytest.Server) {
+		ctx := context.Background()
+		t := team60(b, s.M.Patrol, "混合队")
+		vs, _, err := s.M.Patrol.Volunteers(ctx, worker, "", patrol.VolunteerFilter{Team: t.ID, Limit: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		now := time.Now().In(calendar.Shanghai)
+		sh, err := s.M.Patrol.CreateShift(ctx, worker, patrol.ShiftInput{Compound: "sanjiang", Date: now.Format("2006-01-02"), Start: "00:00", End: "24:00",
+			Volunteers: []string{vs[0].ID}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		text := "29号楼东侧建筑垃圾堆放在消防通道上，影响通行"
+		stop := make(chan struct{})
+		findings := make(chan int)
+		go func() {
+			n := 0
+			defer func() { findings <- n }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.M.Patrol.AddFinding(ctx, worker, sh.ID, patrol.FindingInput{Text: text, Building: ptr("29号楼"), CreateOrder: true}); err != nil {
+					b.Error(err)
+					return
+				}
+				n++
+			}
+		}()
+		b.SetParallelism(4) // 8 clients on 2 processors
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := s.M.Svc.CreateFromChannel(ctx, order.SourcePatrol, order.NewOrder{Type: order.Report, Title: "巡逻发现：" + text,
+					Description: text, Compound: "sanjiang", Building: "29号楼"}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.StopTimer()
+		close(stop)
+		b.ReportMetric(float64(<-findings)/b.Elapsed().Seconds(), "findings/s")
+	})
+}

@@ -19,25 +19,57 @@ import (
 // Mount adds the module's routes.
 func Mount(rt httpx.Routes, svc *patrol.Service) {
 	h := handlers{svc: svc}
-	rt.Authed("GET /api/v1/volunteer_teams", "patrol.teams", h.teams)
-	rt.Authed("POST /api/v1/volunteer_teams", "patrol.team_create", h.createTeam)
-	rt.Authed("GET /api/v1/volunteers", "patrol.volunteers", h.volunteers)
-	rt.Authed("POST /api/v1/volunteers", "patrol.volunteer_create", h.createVolunteer)
-	rt.Authed("GET /api/v1/volunteers/{id}", "patrol.volunteer", h.volunteer)
-	rt.Authed("PATCH /api/v1/volunteers/{id}", "patrol.volunteer_patch", h.patchVolunteer)
-	rt.Authed("GET /api/v1/volunteers/{id}/hours", "patrol.hours", h.hours)
-	rt.Authed("GET /api/v1/volunteer_hours.xlsx", "patrol.hours_export", h.hoursExport)
-	rt.Authed("POST /api/v1/shifts/plan", "patrol.plan", h.plan)
-	rt.Authed("GET /api/v1/shifts", "patrol.shifts", h.shifts)
-	rt.Authed("POST /api/v1/shifts", "patrol.shift_create", h.createShift)
-	rt.Authed("GET /api/v1/shifts/{id}", "patrol.shift", h.shift)
-	rt.Authed("PATCH /api/v1/shifts/{id}", "patrol.shift_patch", h.patchShift)
-	rt.Authed("POST /api/v1/shifts/{id}/check_in", "patrol.check_in", h.check(true))
-	rt.Authed("POST /api/v1/shifts/{id}/check_out", "patrol.check_out", h.check(false))
-	rt.Authed("GET /api/v1/shifts/{id}/findings", "patrol.findings", h.findings)
-	rt.Authed("POST /api/v1/shifts/{id}/findings", "patrol.finding_create", h.addFinding)
-	rt.Authed("GET /api/v1/findings/{id}/photo", "patrol.finding_photo", h.photo)
-	rt.Authed("GET /api/v1/patrols/coverage", "patrol.coverage", h.coverage)
+	for _, r := range h.routes() {
+		rt.Authed(r.pattern, r.name, r.h)
+	}
+}
+
+type route struct {
+	pattern, name string
+	h             httpx.HandlerFunc
+}
+
+// routes is the module's route table, shared by Mount and MountUnavailable
+// so that both answer exactly the same paths.
+func (h handlers) routes() []route {
+	return []route{
+		{"GET /api/v1/volunteer_teams", "patrol.teams", h.teams},
+		{"POST /api/v1/volunteer_teams", "patrol.team_create", h.createTeam},
+		{"GET /api/v1/volunteers", "patrol.volunteers", h.volunteers},
+		{"POST /api/v1/volunteers", "patrol.volunteer_create", h.createVolunteer},
+		{"GET /api/v1/volunteers/{id}", "patrol.volunteer", h.volunteer},
+		{"PATCH /api/v1/volunteers/{id}", "patrol.volunteer_patch", h.patchVolunteer},
+		{"GET /api/v1/volunteers/{id}/hours", "patrol.hours", h.hours},
+		{"GET /api/v1/volunteer_hours.xlsx", "patrol.hours_export", h.hoursExport},
+		{"POST /api/v1/shifts/plan", "patrol.plan", h.plan},
+		{"GET /api/v1/shifts", "patrol.shifts", h.shifts},
+		{"POST /api/v1/shifts", "patrol.shift_create", h.createShift},
+		{"GET /api/v1/shifts/{id}", "patrol.shift", h.shift},
+		{"PATCH /api/v1/shifts/{id}", "patrol.shift_patch", h.patchShift},
+		{"POST /api/v1/shifts/{id}/check_in", "patrol.check_in", h.check(true)},
+		{"POST /api/v1/shifts/{id}/check_out", "patrol.check_out", h.check(false)},
+		{"GET /api/v1/shifts/{id}/findings", "patrol.findings", h.findings},
+		{"POST /api/v1/shifts/{id}/findings", "patrol.finding_create", h.addFinding},
+		{"GET /api/v1/findings/{id}/photo", "patrol.finding_photo", h.photo},
+		{"GET /api/v1/patrols/coverage", "patrol.coverage", h.coverage},
+	}
+}
+
+// NoKey is what the patrol routes answer when the server has no data key:
+// volunteers' phones are sealed and never kept in plaintext, so the module
+// is off (the registry's rule), and a client is told why and how to turn it
+// on instead of getting a 404 or a module that works without phones.
+const NoKey = "volunteers and patrols are off: they keep volunteers' phones sealed and this server has no data key; " +
+	"start the server with --data-key-file FILE (made by `hotline keys generate`) or HOTLINE_DATA_KEY"
+
+// MountUnavailable answers every patrol route with 503 unavailable and
+// NoKey, after the usual authentication (an anonymous client learns
+// nothing about the server's configuration).
+func MountUnavailable(rt httpx.Routes) {
+	off := func(http.ResponseWriter, *http.Request) error { return apperr.New(apperr.Unavailable, "%s", NoKey) }
+	for _, r := range (handlers{}).routes() {
+		rt.Authed(r.pattern, r.name, off)
+	}
 }
 
 type handlers struct{ svc *patrol.Service }
@@ -366,7 +398,11 @@ func (h handlers) addFinding(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, 201, f)
+	status := 201
+	if f.Replayed { // the phone sent an entry_id already stored: the same finding, nothing new
+		status = 200
+	}
+	httpx.WriteJSON(w, status, f)
 	return nil
 }
 

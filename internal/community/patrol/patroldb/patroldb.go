@@ -115,6 +115,18 @@ func (s *Store) BuildingKnown(ctx context.Context, compound, building string) (b
 	return n > 0, sqldb.MapErr(err)
 }
 
+// ResidentStatus reads a registry resident's area and status (the
+// registry's table; nothing personal is read).
+func (s *Store) ResidentStatus(ctx context.Context, rid string) (string, string, error) {
+	n, err := strconv.ParseInt(rid, 10, 64)
+	if err != nil || n <= 0 {
+		return "", "", apperr.New(apperr.NotFound, "no such resident")
+	}
+	var area, status string
+	err = s.DB.R.QueryRowContext(ctx, `SELECT area, status FROM residents WHERE id = $1`, n).Scan(&area, &status)
+	return area, status, sqldb.MapErr(err)
+}
+
 // CreateTeam stores a team.
 func (s *Store) CreateTeam(ctx context.Context, t patrol.Team) (patrol.Team, error) {
 	var n int64

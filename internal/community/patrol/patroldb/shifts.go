@@ -3,6 +3,7 @@ package patroldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -443,14 +444,17 @@ func (s *Store) SlotsTaken(ctx context.Context, compounds []string, from, to tim
 	return sqldb.Collect(ctx, s.DB.R, q, a, scanShift)
 }
 
-const findingCols = `f.id, f.shift_id, f.volunteer_id, f.actor, f.text, f.building, f.photo IS NOT NULL, f.photo_type, f.order_id, o.number, f.created_at`
+const findingCols = `f.id, f.shift_id, f.volunteer_id, f.actor, f.text, f.building, f.photo IS NOT NULL, f.photo_type, f.order_id, o.number, f.entry_id, f.created_at`
 
 func scanFinding(r sqldb.Scanner) (patrol.Finding, error) {
 	var f patrol.Finding
 	var n, sid, at int64
 	var vid, oid sql.NullInt64
-	var building, number sql.NullString
-	err := r.Scan(&n, &sid, &vid, &f.Actor, &f.Text, &building, &f.HasPhoto, &f.PhotoType, &oid, &number, &at)
+	var building, number, entry sql.NullString
+	err := r.Scan(&n, &sid, &vid, &f.Actor, &f.Text, &building, &f.HasPhoto, &f.PhotoType, &oid, &number, &entry, &at)
+	if entry.Valid {
+		f.EntryID = &entry.String
+	}
 	f.ID, f.Shift, f.CreatedAt = id(n), id(sid), sqldb.FromMicros(at)
 	if vid.Valid {
 		v := id(vid.Int64)
@@ -493,9 +497,13 @@ func (s *Store) AddFinding(ctx context.Context, tx *sql.Tx, f patrol.Finding, ch
 			photo = f.Photo
 		}
 		var n int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO patrol_findings (shift_id, volunteer_id, actor, text, building, photo, photo_type, order_id, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
-			sid, vid, f.Actor, f.Text, nullStr(f.Building), photo, f.PhotoType, oid, sqldb.Micros(f.CreatedAt)).Scan(&n); err != nil {
+		err = tx.QueryRowContext(ctx, `INSERT INTO patrol_findings (shift_id, volunteer_id, actor, text, building, photo, photo_type, order_id, entry_id, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
+			sid, vid, f.Actor, f.Text, nullStr(f.Building), photo, f.PhotoType, oid, nullStr(f.EntryID), sqldb.Micros(f.CreatedAt)).Scan(&n)
+		if f.EntryID != nil && sqldb.IsUnique(err) {
+			return patrol.ErrEntryTaken
+		}
+		if err != nil {
 			return err
 		}
 		f.ID = id(n)
@@ -505,11 +513,29 @@ func (s *Store) AddFinding(ctx context.Context, tx *sql.Tx, f patrol.Finding, ch
 	}
 	var err error
 	if tx != nil {
-		err = sqldb.MapErr(write(tx))
+		err = write(tx)
+		if !errors.Is(err, patrol.ErrEntryTaken) {
+			err = sqldb.MapErr(err)
+		}
 	} else {
 		err = s.DB.Tx(ctx, write)
 	}
 	return f, err
+}
+
+// FindingByEntry reads the finding a phone stored under entry on a shift
+// (NotFound when there is none yet).
+func (s *Store) FindingByEntry(ctx context.Context, shift, entry string) (patrol.Finding, error) {
+	n, err := parseID("shift", shift)
+	if err != nil {
+		return patrol.Finding{}, err
+	}
+	f, err := scanFinding(s.DB.R.QueryRowContext(ctx, `SELECT `+findingCols+` FROM patrol_findings f LEFT JOIN orders o ON o.id = f.order_id
+		WHERE f.shift_id = $1 AND f.entry_id = $2`, n, entry))
+	if errors.Is(err, sql.ErrNoRows) {
+		return patrol.Finding{}, apperr.New(apperr.NotFound, "no finding with this entry_id")
+	}
+	return f, sqldb.MapErr(err)
 }
 
 // Findings lists a shift's log, oldest first.

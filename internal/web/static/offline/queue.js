@@ -1,6 +1,6 @@
 // The offline queue shared by the field pages (emergency check list,
-// campaign form, and the patrol log when it adopts it): every change is
-// written to IndexedDB first, with the op_id / submission_id the server
+// campaign form, the patrol log): every change is written to IndexedDB
+// first, with the op_id / submission_id / entry_id the server
 // deduplicates by, and sent in the order it was made whenever a connection
 // is there. Nothing is lost on reload (it is on the phone before any send)
 // and nothing is stored twice when a send is repeated (the server answers

@@ -1,13 +1,14 @@
 // The field pages' service worker (scope /field/). It keeps the pages,
 // their scripts and the data they read, so that a phone that loses its
-// connection — or reloads without one — still shows the check list or the
-// campaign form. Reads go to the network first and fall back to the copy;
+// connection — or reloads without one — still shows the check list, the
+// campaign form or the patrol log. Reads go to the network first and fall back to the copy;
 // writes are never touched here: the page keeps them in its queue
 // (queue.js), which the server deduplicates by op_id / submission_id.
 const CACHE = 'hotline-field-v1';
 const SHELL = [
   '/static/app.css', '/static/offline/field.css', '/static/offline/queue.js', '/static/offline/idb-keyval-6.3.0.js',
   '/static/offline/emergency.js', '/static/offline/campaign.js', '/static/offline/index.js', '/static/htmx.min.js',
+  '/static/offline/patrol.js', '/static/patrol.css',
 ];
 
 self.addEventListener('install', (e) => {
@@ -20,7 +21,8 @@ self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
 function cached(url) {
   return url.pathname.startsWith('/field/') || url.pathname.startsWith('/static/') ||
     (url.pathname.startsWith('/api/v1/emergencies/') && !url.pathname.endsWith('/stream')) ||
-    url.pathname.startsWith('/api/v1/campaigns/');
+    url.pathname.startsWith('/api/v1/campaigns/') || url.pathname === '/api/v1/shifts' ||
+    (url.pathname.startsWith('/api/v1/shifts/') && url.pathname.endsWith('/findings'));
 }
 
 self.addEventListener('fetch', (e) => {
