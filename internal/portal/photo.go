@@ -9,7 +9,7 @@ import (
 	_ "image/png" // PNG photos are accepted and re-encoded as JPEG
 
 	"hotline/internal/apperr"
-	"hotline/internal/store"
+	"hotline/internal/order"
 )
 
 // Photo limits: what a phone sends, not what a bomb sends.
@@ -23,28 +23,28 @@ const (
 // down to MaxPhotoSide and re-encodes it as a JPEG. Re-encoding writes only
 // pixels, so EXIF (GPS position, camera, time) and any other metadata or
 // appended data are gone.
-func ProcessPhoto(data []byte) (store.Photo, error) {
+func ProcessPhoto(data []byte) (order.Photo, error) {
 	if len(data) > MaxPhotoBytes {
-		return store.Photo{}, &apperr.Error{Code: apperr.TooLarge, Message: "photo over 5 MB", Fields: map[string]string{"photo": "at most 5 MB"}}
+		return order.Photo{}, &apperr.Error{Code: apperr.TooLarge, Message: "photo over 5 MB", Fields: map[string]string{"photo": "at most 5 MB"}}
 	}
 	cfg, kind, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || (kind != "jpeg" && kind != "png") {
-		return store.Photo{}, apperr.Field("photo", "not a JPEG or PNG image")
+		return order.Photo{}, apperr.Field("photo", "not a JPEG or PNG image")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > 20000 || cfg.Height > 20000 || cfg.Width*cfg.Height > MaxPhotoPixels {
-		return store.Photo{}, apperr.Field("photo", "image dimensions too large")
+		return order.Photo{}, apperr.Field("photo", "image dimensions too large")
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return store.Photo{}, apperr.Field("photo", "the image is damaged")
+		return order.Photo{}, apperr.Field("photo", "the image is damaged")
 	}
 	out := shrink(img, MaxPhotoSide)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: 85}); err != nil {
-		return store.Photo{}, apperr.Wrap(err, "encode photo")
+		return order.Photo{}, apperr.Wrap(err, "encode photo")
 	}
 	b := out.Bounds()
-	return store.Photo{ContentType: "image/jpeg", Width: b.Dx(), Height: b.Dy(), Size: buf.Len(), Data: buf.Bytes()}, nil
+	return order.Photo{ContentType: "image/jpeg", Width: b.Dx(), Height: b.Dy(), Size: buf.Len(), Data: buf.Bytes()}, nil
 }
 
 // shrink flattens the image on white (PNG transparency) and scales it so

@@ -9,6 +9,7 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/order"
 	"hotline/internal/store"
+	"hotline/internal/textproc"
 )
 
 // PastCase is a closed order like the one at hand, with its reply.
@@ -42,8 +43,8 @@ type Hotspot struct {
 
 // TrainResult reports a training run of the suggestion models.
 type TrainResult struct {
-	Models  []store.ModelVersion `json:"models"`
-	Skipped string               `json:"skipped,omitempty"`
+	Models  []textproc.ModelVersion `json:"models"`
+	Skipped string                  `json:"skipped,omitempty"`
 }
 
 // Insight is the optional, richer side of the intelligence: past cases,
@@ -174,13 +175,13 @@ func (s *Service) Retrain(ctx context.Context, a Actor) (TrainResult, error) {
 }
 
 // Models lists the trained model versions with their held-out accuracy.
-func (s *Service) Models(ctx context.Context, a Actor) ([]store.ModelVersion, error) {
+func (s *Service) Models(ctx context.Context, a Actor) ([]textproc.ModelVersion, error) {
 	if err := requireRole(a, order.RoleAdmin, order.RoleLeader, order.RoleDispatcher); err != nil {
 		return nil, err
 	}
 	ms, err := s.Store.Models(ctx, 50)
 	if ms == nil {
-		ms = []store.ModelVersion{}
+		ms = []textproc.ModelVersion{}
 	}
 	return ms, err
 }

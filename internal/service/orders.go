@@ -290,7 +290,7 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 		}
 	}
 	if act == order.ActUrge && o.Unit != "" {
-		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
+		if _, err := s.Store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
 			Message: "工单 " + o.Number + " 被催办", CreatedAt: now}); err != nil {
 			s.Log.Error("urge notification failed", "err", err)
 		}
@@ -303,7 +303,7 @@ func (s *Service) Act(ctx context.Context, a Actor, id string, act order.Action,
 		if o.SignDue != nil {
 			due = *o.SignDue
 		}
-		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "dispatched", Deadline: due,
+		if _, err := s.Store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "dispatched", Deadline: due,
 			Message: "新工单 " + o.Number + " 已派给本单位", CreatedAt: now}); err != nil {
 			s.Log.Error("dispatch notification failed", "err", err)
 		}

@@ -12,7 +12,6 @@ import (
 	"hotline/internal/calendar"
 	"hotline/internal/order"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // Languages are the catalogues in i18n/: zh (the default) and en.
@@ -340,7 +339,7 @@ func (p *Page) Who(username string) string {
 // NotifyText is a notification in the page's language, written from its
 // kind, order number and deadline; the stored message (Chinese, for the
 // API) shows only for a kind the catalogue does not know.
-func (p *Page) NotifyText(n store.Notification) string {
+func (p *Page) NotifyText(n order.Notification) string {
 	key := "notify.text." + n.Kind
 	if _, ok := p.w.catalog[p.Lang][key]; !ok {
 		return n.Message

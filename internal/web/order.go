@@ -8,8 +8,8 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
+	"hotline/internal/org"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // orderView is the order page's data.
@@ -17,13 +17,13 @@ type orderView struct {
 	service.OrderView
 	Parent    *service.OrderView
 	Children  []childRow
-	Units     []store.Unit
+	Units     []org.Unit
 	Suggested string
 	Forms     []order.Action // the allowed actions that have a form
 	Return    string
 	Past      []service.PastCase // similar closed orders with their replies
 	PastOn    bool               // the block is shown (the user's role, the intelligence running)
-	Photos    []store.Photo      // the citizen's and the handlers' photos, without bytes
+	Photos    []order.Photo      // the citizen's and the handlers' photos, without bytes
 }
 
 type childRow struct {

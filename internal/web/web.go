@@ -23,13 +23,13 @@ import (
 	"strings"
 	"time"
 
+	"hotline/internal/access"
 	"hotline/internal/api"
 	"hotline/internal/apperr"
 	"hotline/internal/community/registry"
 	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 //go:embed templates/*.html static/* i18n/*.json
@@ -165,7 +165,7 @@ type Page struct {
 	w       *Web
 	r       *http.Request
 	Lang    string
-	User    store.User
+	User    access.User
 	Actor   service.Actor
 	CSRF    string
 	Unread  int

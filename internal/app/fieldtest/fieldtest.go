@@ -22,7 +22,6 @@ import (
 	"hotline/internal/place"
 	"hotline/internal/place/placedb"
 	"hotline/internal/seal"
-	"hotline/internal/store"
 )
 
 // Obj is a JSON object.
@@ -163,18 +162,18 @@ func SeedMain(t testing.TB, m *app.Main) {
 	}{t, m}
 	ctx := context.Background()
 	st := s.M.Store
-	if err := st.PutCompound(ctx, store.Compound{Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}); err != nil {
+	if err := st.PutCompound(ctx, place.OrderCompound{Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}); err != nil {
 		s.t.Fatal(err)
 	}
-	if err := st.PutBuilding(ctx, store.Building{Compound: "yuehe_yuan", Number: "1号楼", Floors: 6, LowLying: true}); err != nil {
+	if err := st.PutBuilding(ctx, place.OrderBuilding{Compound: "yuehe_yuan", Number: "1号楼", Floors: 6, LowLying: true}); err != nil {
 		s.t.Fatal(err)
 	}
 	// The tests' own compound in binyang, apart from the demo's (whose
 	// community demo fills 三江小区 29号楼): 29号楼 low-lying, 27号楼 not.
-	if err := st.PutCompound(ctx, store.Compound{Code: "sanjiang_t", Name: "测试小区", Committee: "binyang"}); err != nil {
+	if err := st.PutCompound(ctx, place.OrderCompound{Code: "sanjiang_t", Name: "测试小区", Committee: "binyang"}); err != nil {
 		s.t.Fatal(err)
 	}
-	for _, b := range []store.Building{{Compound: "sanjiang_t", Number: "29号楼", Floors: 6, LowLying: true}, {Compound: "sanjiang_t", Number: "27号楼", Floors: 6}} {
+	for _, b := range []place.OrderBuilding{{Compound: "sanjiang_t", Number: "29号楼", Floors: 6, LowLying: true}, {Compound: "sanjiang_t", Number: "27号楼", Floors: 6}} {
 		if err := st.PutBuilding(ctx, b); err != nil {
 			s.t.Fatal(err)
 		}
