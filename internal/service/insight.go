@@ -76,7 +76,7 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 		return nil, err
 	}
 	if !o.Visible(a) {
-		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	if limit <= 0 || limit > 20 {
 		limit = 5

@@ -148,7 +148,7 @@ func (s *Service) GetOrder(ctx context.Context, a Actor, id string) (OrderView, 
 		return OrderView{}, err
 	}
 	if !o.Visible(a) {
-		return OrderView{}, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return OrderView{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	evs, err := s.Store.Events(ctx, id)
 	if err != nil {

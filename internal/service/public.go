@@ -467,7 +467,7 @@ func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (Citize
 		return CitizenSide{}, err
 	}
 	if !o.Visible(a) {
-		return CitizenSide{}, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return CitizenSide{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	if _, err := s.applyPendingRating(ctx, o); err != nil {
 		return CitizenSide{}, err
@@ -493,7 +493,7 @@ func (s *Service) OrderPhoto(ctx context.Context, a Actor, id, photo string) (or
 		return order.Photo{}, err
 	}
 	if !o.Visible(a) {
-		return order.Photo{}, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return order.Photo{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	return s.Store.PhotoData(ctx, id, photo)
 }

@@ -126,7 +126,7 @@ func (s *Service) OrderPhotos(ctx context.Context, a Actor, id string) ([]order.
 		return nil, err
 	}
 	if !o.Visible(a) {
-		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	return s.Store.Photos(ctx, id)
 }

@@ -283,7 +283,7 @@ func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 				got = r.Header.Get("X-CSRF-Token")
 			}
 			if subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRF)) != 1 {
-				w.fail(rw, r, p, apperr.New(apperr.Forbidden, "csrf"))
+				w.fail(rw, r, p, apperr.New(apperr.Forbidden, "csrf").Because(apperr.ReasonCSRF))
 				return
 			}
 		}
@@ -392,9 +392,7 @@ func (w *Web) applyErr(p *Page, err error) int {
 	for f, prob := range e.Fields {
 		p.Errs[f] = w.problem(p.Lang, prob)
 	}
-	if e.Code == apperr.Conflict && strings.Contains(e.Message, "someone else changed") {
-		p.Stale = true
-	}
+	p.Stale = e.Reason == apperr.ReasonStale
 	p.Error = w.message(p.Lang, e)
 	return apperr.HTTPStatus(e.Code)
 }
