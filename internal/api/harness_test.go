@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"hotline/internal/app"
 	"hotline/internal/app/apptest"
@@ -20,7 +21,7 @@ type server struct {
 
 func start(t *testing.T, dbURL string, demo bool) *server {
 	t.Helper()
-	m := apptest.Start(t, app.Config{DB: dbURL, Demo: demo, Intel: intel.New()})
+	m := apptest.Start(t, app.Config{DB: dbURL, Demo: demo, Intel: intel.New(), Sweep: time.Hour})
 	return &server{t: t, base: apptest.Base(m), m: m}
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,18 +24,22 @@ import (
 // Obj is a JSON object.
 type Obj = map[string]any
 
-// Start builds the server from cfg (Addr 127.0.0.1:0 and an hourly sweep
-// unless set), lets each prepare step work on it before it serves (adding
+// Start builds the server from cfg (Addr 127.0.0.1:0 unless set), lets each prepare step work on it before it serves (adding
 // users, say), runs it until the test ends and returns it once it answers.
 // The cleanup waits up to 20 s for the server to stop, so a stuck shutdown
 // fails the test instead of hanging the run.
 func Start(t testing.TB, cfg app.Config, prepare ...func(context.Context, *app.Main) error) *app.Main {
 	t.Helper()
+	m, _ := Run(t, cfg, prepare...)
+	return m
+}
+
+// Run is Start that also returns stop, which stops the server before the
+// test ends (a test of what survives a restart); stopping twice is safe.
+func Run(t testing.TB, cfg app.Config, prepare ...func(context.Context, *app.Main) error) (*app.Main, func()) {
+	t.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
-	}
-	if cfg.Sweep == 0 {
-		cfg.Sweep = time.Hour
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m, err := app.New(ctx, cfg)
@@ -56,18 +61,22 @@ func Start(t testing.TB, cfg app.Config, prepare ...func(context.Context, *app.M
 		cancel()
 		t.Fatalf("server stopped: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server shutdown: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("server shutdown: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("server did not stop within 20 s")
 			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("server did not stop within 20 s")
-		}
-	})
-	return m
+		})
+	}
+	t.Cleanup(stop)
+	return m, stop
 }
 
 // Base is the server's address as a URL prefix.

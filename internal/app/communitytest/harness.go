@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"hotline/internal/access"
 	"hotline/internal/app"
@@ -33,7 +34,7 @@ func StartDemo(t testing.TB, dbURL string) *Server { return start(t, dbURL, true
 func start(t testing.TB, dbURL string, community bool) *Server {
 	t.Helper()
 	keys, _ := apptest.NewKeys(t)
-	m := apptest.Start(t, app.Config{DB: dbURL, Demo: true, Intel: intel.New(), DataKey: keys, CommunityDemo: community},
+	m := apptest.Start(t, app.Config{DB: dbURL, Demo: true, Intel: intel.New(), Sweep: time.Hour, DataKey: keys, CommunityDemo: community},
 		func(ctx context.Context, m *app.Main) error {
 			for _, u := range [][3]string{{"yuehe", "handler", "yuehe"}, {"volunteer2", "volunteer", "binyang"}} {
 				if _, err := m.Svc.CreateUser(ctx, u[0], "demo12345", access.Role(u[1]), u[2], u[0]); err != nil {

@@ -41,7 +41,7 @@ func Start(t testing.TB, dbURL string, demo bool, keys *seal.Keys, opts ...func(
 	if keys == nil {
 		keys, _ = apptest.NewKeys(t)
 	}
-	cfg := app.Config{DB: dbURL, Demo: demo, DataKey: keys}
+	cfg := app.Config{DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: keys}
 	for _, o := range opts {
 		o(&cfg)
 	}

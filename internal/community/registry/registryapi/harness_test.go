@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"hotline/internal/app"
 	"hotline/internal/app/apptest"
@@ -34,7 +35,7 @@ func start(t *testing.T, dbURL string) *server {
 	keys, content := apptest.NewKeys(t)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	m := apptest.Start(t, app.Config{DB: dbURL, Demo: true, DataKey: keys, Log: log}, func(ctx context.Context, m *app.Main) error {
+	m := apptest.Start(t, app.Config{DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys, Log: log}, func(ctx context.Context, m *app.Main) error {
 		_, err := m.Svc.CreateUser(ctx, "yuehe_w", demo.Password, "handler", "yuehe", "月河 社工")
 		return err
 	})
