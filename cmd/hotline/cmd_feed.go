@@ -87,7 +87,7 @@ func runFeedList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer closeFn()
-	ps, err := svc.Store.FeedPlatforms(ctx)
+	ps, err := svc.FeedPlatforms(ctx)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func runFeedList(ctx context.Context, e env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s\t%s\t%s\tsecret %s\n", p.Name, state, p.DeliverURL, enc)
 	}
-	pending, delivered, err := svc.Store.OutboxStats(ctx)
+	pending, delivered, err := svc.OutboxStats(ctx)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"hotline/internal/demo"
 	"hotline/internal/order"
+	"hotline/internal/org"
 	"hotline/internal/service"
 	"hotline/internal/store"
 	"hotline/internal/testenv"
@@ -59,7 +60,7 @@ func buildVerifyFixture(t *testing.T, dbURL string, withDemo bool) verifyFixture
 			t.Fatal(err)
 		}
 	} else {
-		for _, u := range []store.Unit{{Code: "center", Name: "城运中心", Kind: "center"}, {Code: "binyang", Name: "宾阳路居委会", Kind: "committee"}, {Code: "cityops", Name: "城市管理办", Kind: "section"}} {
+		for _, u := range []org.Unit{{Code: "center", Name: "城运中心", Kind: "center"}, {Code: "binyang", Name: "宾阳路居委会", Kind: "committee"}, {Code: "cityops", Name: "城市管理办", Kind: "section"}} {
 			u.Active = true
 			if err := st.PutUnit(ctx, u); err != nil {
 				t.Fatal(err)

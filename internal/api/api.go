@@ -15,10 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/httpx"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // SessionCookie is the name of the browser's session cookie.
@@ -160,10 +160,10 @@ func (a *API) routeLimit(name string, limit int64, h http.HandlerFunc) http.Hand
 }
 
 // UserFrom returns the logged-in user of a request.
-func UserFrom(ctx context.Context) (store.User, bool) { return httpx.UserFrom(ctx) }
+func UserFrom(ctx context.Context) (access.User, bool) { return httpx.UserFrom(ctx) }
 
 // WithUser stores the user in a context (the web pages share the session).
-func WithUser(ctx context.Context, u store.User) context.Context { return httpx.WithUser(ctx, u) }
+func WithUser(ctx context.Context, u access.User) context.Context { return httpx.WithUser(ctx, u) }
 
 // Token returns the bearer token or the session cookie of a request.
 func Token(r *http.Request) string { return httpx.Token(r) }

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/httpx"
 	"hotline/internal/order"
-	"hotline/internal/store"
+	"hotline/internal/org"
 )
 
 func shanghai() *time.Location { return calendar.Shanghai }
@@ -24,7 +25,7 @@ type userJSON struct {
 	Active      bool       `json:"active"`
 }
 
-func userOut(u store.User) userJSON {
+func userOut(u access.User) userJSON {
 	return userJSON{Username: u.Username, Role: u.Role, Unit: strPtr(u.Unit), DisplayName: u.DisplayName, Active: u.Active}
 }
 
@@ -110,7 +111,7 @@ func (a *API) units(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) putUnit(w http.ResponseWriter, r *http.Request) {
-	var u store.Unit
+	var u org.Unit
 	if err := decode(r, &u); err != nil {
 		a.fail(w, r, err)
 		return
@@ -133,7 +134,7 @@ func (a *API) categories(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) putCategory(w http.ResponseWriter, r *http.Request) {
-	var c store.Category
+	var c org.Category
 	if err := decode(r, &c); err != nil {
 		a.fail(w, r, err)
 		return

@@ -1,17 +1,12 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/intel"
 	"hotline/internal/testenv"
 )
@@ -26,27 +21,8 @@ type server struct {
 
 func start(t *testing.T, dbURL string, demo bool) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Intel: intel.New(), Sweep: time.Hour})
-	if err != nil {
-		cancel()
-		t.Fatalf("start server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("server stopped: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-	})
-	return &server{t: t, base: "http://" + m.Addr, m: m}
+	m := apptest.Start(t, app.Config{DB: dbURL, Demo: demo, Intel: intel.New(), Sweep: time.Hour})
+	return &server{t: t, base: apptest.Base(m), m: m}
 }
 
 // startEach runs fn against a demo server on SQLite and on PostgreSQL.
@@ -75,43 +51,8 @@ type obj = map[string]any
 // raw sends a request and decodes a JSON object answer.
 func (s *server) raw(method, path, token string, body any) (int, obj) {
 	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		js, _ := json.Marshal(b)
-		rd = bytes.NewReader(js)
-	}
-	req, err := http.NewRequest(method, s.base+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	var out obj
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal(data, &out); err != nil {
-			s.t.Fatalf("%s %s: answer is not JSON: %s", method, path, data)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		s.t.Fatalf("%s %s: server error %d: %s", method, path, resp.StatusCode, data)
-	}
-	return resp.StatusCode, out
+	st, out, _ := apptest.Do(s.t, apptest.Request{Method: method, URL: s.base + path, Token: token, Body: body})
+	return st, out
 }
 
 func (c *client) do(method, path string, body any) (int, obj) {

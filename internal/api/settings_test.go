@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"hotline/internal/store"
+	"hotline/internal/place"
 	"hotline/internal/testenv"
 )
 
@@ -81,7 +81,7 @@ func TestAdminChangesReachEveryInstance(t *testing.T) {
 
 		// A compound added on A (there is no API for it: the store, as the
 		// demo and the importer write it) is known to B.
-		if err := a.m.Store.PutCompound(context.Background(), store.Compound{Code: "jiangpu_xincun", Name: "江浦新村", Committee: "jiangpu"}); err != nil {
+		if err := a.m.Store.PutCompound(context.Background(), place.OrderCompound{Code: "jiangpu_xincun", Name: "江浦新村", Committee: "jiangpu"}); err != nil {
 			t.Fatal(err)
 		}
 		within("a new compound", func() (bool, string) {

@@ -39,6 +39,29 @@ type Error struct {
 	// again (a throttled login, a busy server): sent as the Retry-After
 	// header, with the same whole seconds as the message (Later).
 	RetryAfter time.Duration
+	// Reason narrows the code for the pages that word an error for people
+	// (a lost version check reads "someone else changed this; reload"). It
+	// is not part of the wire contract, which has only codes and fields,
+	// and it spares the pages from matching the message's text.
+	Reason Reason
+}
+
+// Reason is why an error has its code, where a page says it differently.
+type Reason string
+
+// The reasons the pages tell apart.
+const (
+	ReasonStale     Reason = "stale"      // a version check lost: someone else changed the record
+	ReasonState     Reason = "state"      // the action is not allowed in the record's current state
+	ReasonOtherUnit Reason = "other_unit" // the record belongs to another unit
+	ReasonCSRF      Reason = "csrf"       // a form without its session's token
+)
+
+// Because sets the error's reason and returns it, so a constructor can say
+// why in the same expression: apperr.New(Conflict, "…").Because(ReasonStale).
+func (e *Error) Because(r Reason) *Error {
+	e.Reason = r
+	return e
 }
 
 func (e *Error) Error() string {

@@ -11,8 +11,9 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // Password is every demo user's password; demo mode warns that it is public.
@@ -31,7 +32,7 @@ var Users = []struct {
 	{"volunteer", "volunteer", "binyang", "志愿者 小李"},
 }
 
-var units = []store.Unit{
+var units = []org.Unit{
 	{Code: "center", Name: "城运中心", NameEN: "City Operations Center", Kind: "center"},
 	{Code: "binyang", Name: "宾阳路居委会", NameEN: "Binyang Road Committee", Kind: "committee"},
 	{Code: "yuehe", Name: "月河居委会", NameEN: "Yuehe Committee", Kind: "committee"},
@@ -141,19 +142,19 @@ func LoadWith(ctx context.Context, svc *service.Service, opts Options) error {
 		if parent != "" {
 			attrs = `[{"code":"location_detail","datatype":"string","required":false,"description":"具体位置（楼号/门口） Exact spot","order":1}]`
 		}
-		if err := st.PutCategory(ctx, store.Category{Code: c.code, Name: c.name, NameEN: c.en, Parent: parent, Unit: c.unit,
+		if err := st.PutCategory(ctx, org.Category{Code: c.code, Name: c.name, NameEN: c.en, Parent: parent, Unit: c.unit,
 			Attributes: json.RawMessage(attrs), Keywords: c.keywords, Sort: i, Active: true}); err != nil {
 			return err
 		}
 	}
 	for _, c := range compounds {
 		lat, lng := c.lat, c.lng
-		if err := st.PutCompound(ctx, store.Compound{Code: c.code, Name: c.name, Committee: c.committee, GeoJSON: square(lat, lng), Lat: &lat, Lng: &lng}); err != nil {
+		if err := st.PutCompound(ctx, place.OrderCompound{Code: c.code, Name: c.name, Committee: c.committee, GeoJSON: square(lat, lng), Lat: &lat, Lng: &lng}); err != nil {
 			return err
 		}
 		for i, b := range c.buildings {
 			bl, bg := lat+float64(i)*0.0001, lng+float64(i)*0.0001
-			if err := st.PutBuilding(ctx, store.Building{Compound: c.code, Number: b, Floors: 6, LowLying: c.code == "sanjiang" && b == "29号楼", Lat: &bl, Lng: &bg}); err != nil {
+			if err := st.PutBuilding(ctx, place.OrderBuilding{Compound: c.code, Number: b, Floors: 6, LowLying: c.code == "sanjiang" && b == "29号楼", Lat: &bl, Lng: &bg}); err != nil {
 				return err
 			}
 		}

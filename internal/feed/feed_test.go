@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/feed"
 	"hotline/internal/seal"
 	"hotline/internal/testenv"
@@ -46,34 +47,11 @@ func fastFeed(t *testing.T) {
 
 func start(t *testing.T, dbURL string, demo bool) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	// What cmd's serve passes: the worker's settings and the legacy key
 	// from the environment (fastFeed sets them), and a data key.
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: testDataKey(t),
+	m, stop := apptest.Run(t, app.Config{DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: testDataKey(t),
 		Feed: feed.SettingsFrom(os.Getenv), FeedLegacyKey: os.Getenv(feed.LegacyKeyEnv)})
-	if err != nil {
-		cancel()
-		t.Fatalf("start server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("server stopped: %v", err)
-	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("server shutdown: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &server{t: t, base: "http://" + m.Addr, m: m, stop: stop, tokens: map[string]string{}}
+	return &server{t: t, base: apptest.Base(m), m: m, stop: stop, tokens: map[string]string{}}
 }
 
 func (s *server) addPlatform(name, deliverURL string, active bool) {

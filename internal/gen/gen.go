@@ -16,6 +16,8 @@ import (
 
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/store"
 )
 
@@ -27,9 +29,9 @@ type Config struct {
 	Seed       uint64
 	End        time.Time
 	Schedule   order.Deadliner
-	Units      []store.Unit     // units to dispatch to (not the center)
-	Categories []store.Category // leaf categories, with their usual unit
-	Compounds  []store.Compound
+	Units      []org.Unit     // units to dispatch to (not the center)
+	Categories []org.Category // leaf categories, with their usual unit
+	Compounds  []place.OrderCompound
 	// Progress is called after each batch with the orders written so far.
 	Progress func(done int)
 	// Tokens gives an order's search tokens from its title and description
@@ -154,7 +156,7 @@ func Generate(ctx context.Context, st *store.Store, cfg Config) (int, error) {
 type gen struct {
 	cfg     Config
 	rng     *rand.Rand
-	byUnit  map[string][]store.Category
+	byUnit  map[string][]org.Category
 	units   []string
 	commits []string // committees, for praise
 	names   map[string]string
@@ -190,7 +192,7 @@ func (g *gen) tokens(text string) []string {
 }
 
 func newGen(cfg Config) *gen {
-	g := &gen{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 12345)), byUnit: map[string][]store.Category{}, names: map[string]string{},
+	g := &gen{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 12345)), byUnit: map[string][]org.Category{}, names: map[string]string{},
 		seen: map[string][]string{}}
 	for _, u := range cfg.Units {
 		g.units = append(g.units, u.Code)

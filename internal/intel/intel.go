@@ -527,8 +527,8 @@ func (in *Intel) OpenMembers(h service.Hotspot) []string {
 
 // TrainResult reports a training run.
 type TrainResult struct {
-	Models  []store.ModelVersion `json:"models"`
-	Skipped string               `json:"skipped,omitempty"`
+	Models  []textproc.ModelVersion `json:"models"`
+	Skipped string                  `json:"skipped,omitempty"`
 }
 
 // Train learns the category and unit models from the closed orders (the
@@ -585,12 +585,12 @@ func labels(ex []textproc.Example) int {
 	return len(seen)
 }
 
-func trainOne(kind string, ex []textproc.Example) (store.ModelVersion, *textproc.Model, error) {
+func trainOne(kind string, ex []textproc.Example) (textproc.ModelVersion, *textproc.Model, error) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	shuffled := append([]textproc.Example(nil), ex...)
 	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	cut := len(shuffled) * 4 / 5
-	mv := store.ModelVersion{Kind: kind, TrainedAt: time.Now().UTC(), Examples: len(ex), HeldOut: len(shuffled) - cut}
+	mv := textproc.ModelVersion{Kind: kind, TrainedAt: time.Now().UTC(), Examples: len(ex), HeldOut: len(shuffled) - cut}
 	if held, err := textproc.Train(shuffled[:cut], textproc.TrainOptions{Seed: 1}); err == nil {
 		right := 0
 		for _, e := range shuffled[cut:] {

@@ -12,32 +12,33 @@ import (
 	"time"
 
 	"hotline/internal/order"
-	"hotline/internal/store"
+	"hotline/internal/org"
+	"hotline/internal/place"
 )
 
 // fakeCatalogue is a small catalogue with every datatype.
 type fakeCatalogue struct{}
 
-func (fakeCatalogue) Service(code string) (store.Category, bool) {
+func (fakeCatalogue) Service(code string) (org.Category, bool) {
 	switch code {
 	case "facilities.manhole":
-		return store.Category{Code: code, Name: "窨井盖", Parent: "facilities", Active: true, Attributes: json.RawMessage(`[
+		return org.Category{Code: code, Name: "窨井盖", Parent: "facilities", Active: true, Attributes: json.RawMessage(`[
 		 {"code":"cover_state","datatype":"singlevaluelist","required":true,"description":"井盖状态","values":[{"key":"missing","name":"缺失"},{"key":1,"name":"破损"}]},
 		 {"code":"hazards","datatype":"multivaluelist","values":[{"key":"traffic","name":"车辆"}]},
 		 {"code":"depth","datatype":"number"},{"code":"seen_at","datatype":"datetime"},{"code":"info","datatype":"text"}]`)}, true
 	case "sanitation.bulky":
-		return store.Category{Code: code, Name: "大件垃圾", Active: true, Attributes: json.RawMessage(`[]`)}, true
+		return org.Category{Code: code, Name: "大件垃圾", Active: true, Attributes: json.RawMessage(`[]`)}, true
 	case "community.praise":
-		return store.Category{Code: code, Name: "表扬", Active: true}, true
+		return org.Category{Code: code, Name: "表扬", Active: true}, true
 	}
-	return store.Category{}, false
+	return org.Category{}, false
 }
 
-func (fakeCatalogue) Compound(code string) (store.Compound, bool) {
+func (fakeCatalogue) Compound(code string) (place.OrderCompound, bool) {
 	if code == "sanjiang" {
-		return store.Compound{Code: code, Name: "三江小区"}, true
+		return place.OrderCompound{Code: code, Name: "三江小区"}, true
 	}
-	return store.Compound{}, false
+	return place.OrderCompound{}, false
 }
 
 // la311Seeds turns real rows of the LA 311 export (read at test time,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/testenv"
 )
 
@@ -26,31 +27,12 @@ type server struct {
 
 func start(t *testing.T, dbURL string) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour})
-	if err != nil {
-		cancel()
-		t.Fatalf("start server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("server stopped: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-	})
-	key, err := m.Svc.CreateAPIKey(ctx, "test client")
+	m := apptest.Start(t, app.Config{DB: dbURL, Demo: true, Sweep: time.Hour})
+	key, err := m.Svc.CreateAPIKey(context.Background(), "test client")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &server{t: t, base: "http://" + m.Addr, m: m, key: key}
+	return &server{t: t, base: apptest.Base(m), m: m, key: key}
 }
 
 func each(t *testing.T, fn func(t *testing.T, s *server)) {

@@ -28,6 +28,8 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/portal"
 	"hotline/internal/service"
 	"hotline/internal/store"
@@ -238,41 +240,41 @@ type catalogue struct {
 	ctx context.Context
 }
 
-func (c catalogue) Service(code string) (store.Category, bool) {
+func (c catalogue) Service(code string) (org.Category, bool) {
 	if code == "" {
-		return store.Category{}, false
+		return org.Category{}, false
 	}
 	if code == CatchAll {
-		return store.Category{Code: CatchAll, Name: catchAllName, Active: true}, true
+		return org.Category{Code: CatchAll, Name: catchAllName, Active: true}, true
 	}
 	cat, ok := c.svc.Category(code)
 	if !ok || !cat.Active {
-		return store.Category{}, false
+		return org.Category{}, false
 	}
 	// Only leaves are services: a parent with children is a group.
 	cats, err := c.svc.Categories(c.ctx)
 	if err != nil {
-		return store.Category{}, false
+		return org.Category{}, false
 	}
 	for _, x := range cats {
 		if x.Parent == code {
-			return store.Category{}, false
+			return org.Category{}, false
 		}
 	}
 	return cat, true
 }
 
-func (c catalogue) Compound(code string) (store.Compound, bool) {
+func (c catalogue) Compound(code string) (place.OrderCompound, bool) {
 	comps, err := c.svc.Compounds(c.ctx, "")
 	if err != nil {
-		return store.Compound{}, false
+		return place.OrderCompound{}, false
 	}
 	for _, x := range comps {
 		if x.Code == code {
 			return x, true
 		}
 	}
-	return store.Compound{}, false
+	return place.OrderCompound{}, false
 }
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
@@ -474,7 +476,7 @@ func (h *Handler) present(ctx context.Context, rows []store.PublicRow, ext bool)
 			return nil, err
 		}
 	}
-	comps := map[string]store.Compound{}
+	comps := map[string]place.OrderCompound{}
 	if cs, err := h.Svc.Compounds(ctx, ""); err == nil {
 		for _, c := range cs {
 			comps[c.Code] = c
@@ -511,7 +513,7 @@ func StatusNotes(o order.Order, parent string) string {
 // offset, here in Asia/Shanghai.
 func Time(t time.Time) string { return t.In(calendar.Shanghai).Format(time.RFC3339) }
 
-func (h *Handler) toRequest(row store.PublicRow, comps map[string]store.Compound, services map[string]bool, ext bool, evs []order.Event) Request {
+func (h *Handler) toRequest(row store.PublicRow, comps map[string]place.OrderCompound, services map[string]bool, ext bool, evs []order.Event) Request {
 	o := row.Order
 	status := "open"
 	if !o.Status.Open() {

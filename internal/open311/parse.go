@@ -14,7 +14,8 @@ import (
 	"unicode/utf8"
 
 	"hotline/internal/order"
-	"hotline/internal/store"
+	"hotline/internal/org"
+	"hotline/internal/place"
 )
 
 // Datatypes of GeoReport v2 attributes.
@@ -41,7 +42,7 @@ type catAttrValue struct {
 // Attributes returns a category's attributes as Open311 attributes, in
 // their order. A catalogue entry that cannot be read gives none (and the
 // admin page validates what it stores).
-func Attributes(c store.Category) []Attribute {
+func Attributes(c org.Category) []Attribute {
 	var raw []catAttribute
 	if len(c.Attributes) == 0 || json.Unmarshal(c.Attributes, &raw) != nil {
 		return []Attribute{}
@@ -71,9 +72,9 @@ func Attributes(c store.Category) []Attribute {
 // Catalogue answers what the parser needs to know about services.
 type Catalogue interface {
 	// Service returns the category of a service code, if it is an active leaf.
-	Service(code string) (store.Category, bool)
+	Service(code string) (org.Category, bool)
 	// Compound reports whether an address_id names a compound.
-	Compound(code string) (store.Compound, bool)
+	Compound(code string) (place.OrderCompound, bool)
 }
 
 // Limits of POST requests.
@@ -109,7 +110,7 @@ func NotFound(list []Error) []Error {
 // side the order keeps.
 type Parsed struct {
 	Order order.NewOrder
-	Meta  store.PublicMeta
+	Meta  order.PublicMeta
 }
 
 // errs collects Open311 errors (all of them, not the first).

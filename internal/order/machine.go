@@ -171,7 +171,7 @@ func Check(o *Order, a Actor, act Action) error {
 		return apperr.New(apperr.NotFound, "unknown action %q", act)
 	}
 	if !o.Visible(a) {
-		return apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	if !slices.Contains(r.roles, a.Role) {
 		return apperr.New(apperr.Forbidden, "role %s may not %s", a.Role, act)
@@ -189,7 +189,7 @@ func Check(o *Order, a Actor, act Action) error {
 		}
 	}
 	if !slices.Contains(r.from, o.Status) {
-		return apperr.New(apperr.Conflict, "cannot %s an order that is %s", act, o.Status)
+		return apperr.New(apperr.Conflict, "cannot %s an order that is %s", act, o.Status).Because(apperr.ReasonState)
 	}
 	return nil
 }
@@ -223,7 +223,7 @@ func Apply(o Order, a Actor, act Action, in Input, env Env) (Result, error) {
 		return Result{}, err
 	}
 	if *in.Version != o.Version {
-		return Result{}, apperr.New(apperr.Conflict, "someone else changed this order (version %d, yours %d); reload it", o.Version, *in.Version)
+		return Result{}, apperr.New(apperr.Conflict, "someone else changed this order (version %d, yours %d); reload it", o.Version, *in.Version).Because(apperr.ReasonStale)
 	}
 	from := o.Status
 	s := &step{o: o, n: o.clone(), actor: a, act: act, in: in, env: env, now: env.Now.UTC(), body: map[string]any{}, f: apperr.Fields{}}

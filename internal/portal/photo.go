@@ -1,8 +1,8 @@
 package portal
 
 import (
+	"hotline/internal/order"
 	"hotline/internal/photoclean"
-	"hotline/internal/store"
 )
 
 // Photo limits: the shared ones (internal/photoclean).
@@ -14,10 +14,10 @@ const (
 
 // ProcessPhoto checks and re-encodes a citizen's photo the way every photo
 // is stored (photoclean.Process): EXIF and other metadata are gone.
-func ProcessPhoto(data []byte) (store.Photo, error) {
+func ProcessPhoto(data []byte) (order.Photo, error) {
 	c, err := photoclean.Process("photo", data)
 	if err != nil {
-		return store.Photo{}, err
+		return order.Photo{}, err
 	}
-	return store.Photo{ContentType: c.ContentType, Width: c.Width, Height: c.Height, Size: len(c.Data), Data: c.Data}, nil
+	return order.Photo{ContentType: c.ContentType, Width: c.Width, Height: c.Height, Size: len(c.Data), Data: c.Data}, nil
 }

@@ -27,8 +27,8 @@ import (
 	"hotline/internal/calendar"
 	"hotline/internal/httpx"
 	"hotline/internal/order"
+	"hotline/internal/place"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // Limits of a citizen's report.
@@ -161,10 +161,10 @@ var typeWordsZH = map[order.Type]string{order.Complaint: "投诉", order.Help: "
 
 // build checks a report and turns it into a new order and its photos.
 // Field messages are English codes for the API; the pages translate them.
-func (p *Portal) build(rep *Report) (order.NewOrder, store.PublicMeta, []store.Photo, error) {
+func (p *Portal) build(rep *Report) (order.NewOrder, order.PublicMeta, []order.Photo, error) {
 	f := apperr.Fields{}
 	if strings.TrimSpace(rep.Website) != "" {
-		return order.NewOrder{}, store.PublicMeta{}, nil, apperr.New(apperr.Invalid, "report refused")
+		return order.NewOrder{}, order.PublicMeta{}, nil, apperr.New(apperr.Invalid, "report refused")
 	}
 	typ := order.Type(strings.TrimSpace(rep.Type))
 	if typ == "" {
@@ -212,13 +212,13 @@ func (p *Portal) build(rep *Report) (order.NewOrder, store.PublicMeta, []store.P
 	if utf8.RuneCountInString(name) > 50 {
 		f.Add("name", "too long: at most 50 characters")
 	}
-	var photos []store.Photo
+	var photos []order.Photo
 	if len(rep.photoBytes) > 0 {
 		ph, err := ProcessPhoto(rep.photoBytes)
 		if err != nil {
 			e := apperr.As(err)
 			if e.Code == apperr.TooLarge {
-				return order.NewOrder{}, store.PublicMeta{}, nil, err
+				return order.NewOrder{}, order.PublicMeta{}, nil, err
 			}
 			for k, v := range e.Fields {
 				f.Add(k, v)
@@ -228,7 +228,7 @@ func (p *Portal) build(rep *Report) (order.NewOrder, store.PublicMeta, []store.P
 		}
 	}
 	if err := f.Err(); err != nil {
-		return order.NewOrder{}, store.PublicMeta{}, nil, err
+		return order.NewOrder{}, order.PublicMeta{}, nil, err
 	}
 	if typ == order.Praise {
 		desc = "表扬对象 Praised: " + praised + "\n" + desc
@@ -244,7 +244,7 @@ func (p *Portal) build(rep *Report) (order.NewOrder, store.PublicMeta, []store.P
 	if phone != "" || name != "" || rep.Confidential || rep.Anonymous {
 		in.Caller = &order.Caller{Name: name, Phone: phone, Confidential: rep.Confidential, Anonymous: rep.Anonymous}
 	}
-	return in, store.PublicMeta{Praised: praised}, photos, nil
+	return in, order.PublicMeta{Praised: praised}, photos, nil
 }
 
 func (p *Portal) compoundKnown(code string) bool {
@@ -252,7 +252,7 @@ func (p *Portal) compoundKnown(code string) bool {
 	if err != nil {
 		return true // the domain checks it again
 	}
-	return slices.ContainsFunc(comps, func(c store.Compound) bool { return c.Code == code })
+	return slices.ContainsFunc(comps, func(c place.OrderCompound) bool { return c.Code == code })
 }
 
 // mobileOK accepts a mainland mobile or a landline with its area code.

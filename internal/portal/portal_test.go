@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/testenv"
 )
 
@@ -28,22 +29,8 @@ type server struct {
 
 func start(t *testing.T, db string) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: db, Demo: true, Sweep: time.Hour})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); <-done })
-	return &server{t: t, base: "http://" + m.Addr, m: m}
+	m := apptest.Start(t, app.Config{DB: db, Demo: true, Sweep: time.Hour})
+	return &server{t: t, base: apptest.Base(m), m: m}
 }
 
 func each(t *testing.T, fn func(t *testing.T, s *server)) {

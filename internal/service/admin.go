@@ -7,9 +7,12 @@ import (
 	"regexp"
 	"strings"
 
+	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/store"
 )
 
@@ -23,22 +26,22 @@ func requireRole(a Actor, roles ...order.Role) error {
 }
 
 // Units lists the units (everyone logged in may read them).
-func (s *Service) Units(ctx context.Context) ([]store.Unit, error) { return s.Store.Units(ctx) }
+func (s *Service) Units(ctx context.Context) ([]org.Unit, error) { return s.Store.Units(ctx) }
 
 // Categories lists the category catalogue.
-func (s *Service) Categories(ctx context.Context) ([]store.Category, error) {
+func (s *Service) Categories(ctx context.Context) ([]org.Category, error) {
 	return s.Store.Categories(ctx)
 }
 
 // Compounds lists the compounds, optionally of one committee.
-func (s *Service) Compounds(ctx context.Context, committee string) ([]store.Compound, error) {
+func (s *Service) Compounds(ctx context.Context, committee string) ([]place.OrderCompound, error) {
 	return s.Store.Compounds(ctx, committee)
 }
 
 var codeRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}(\.[a-z][a-z0-9_]{0,31})?$`)
 
 // PutUnit creates or edits a unit (admin).
-func (s *Service) PutUnit(ctx context.Context, a Actor, u store.Unit) error {
+func (s *Service) PutUnit(ctx context.Context, a Actor, u org.Unit) error {
 	if err := requireRole(a, order.RoleAdmin); err != nil {
 		return err
 	}
@@ -50,7 +53,7 @@ func (s *Service) PutUnit(ctx context.Context, a Actor, u store.Unit) error {
 		f.Add("name", "required, at most 100 characters")
 	}
 	ok := false
-	for _, k := range store.UnitKinds {
+	for _, k := range org.UnitKinds {
 		ok = ok || u.Kind == k
 	}
 	if !ok {
@@ -67,7 +70,7 @@ func (s *Service) PutUnit(ctx context.Context, a Actor, u store.Unit) error {
 }
 
 // PutCategory creates or edits a category (admin).
-func (s *Service) PutCategory(ctx context.Context, a Actor, c store.Category) error {
+func (s *Service) PutCategory(ctx context.Context, a Actor, c org.Category) error {
 	if err := requireRole(a, order.RoleAdmin); err != nil {
 		return err
 	}
@@ -163,7 +166,7 @@ func (s *Service) LoadCalendarYear(ctx context.Context, a Actor, doc []byte) (in
 }
 
 // Users lists users (admin).
-func (s *Service) Users(ctx context.Context, a Actor) ([]store.User, error) {
+func (s *Service) Users(ctx context.Context, a Actor) ([]access.User, error) {
 	if err := requireRole(a, order.RoleAdmin); err != nil {
 		return nil, err
 	}
@@ -171,9 +174,9 @@ func (s *Service) Users(ctx context.Context, a Actor) ([]store.User, error) {
 }
 
 // AddUser creates a user (admin).
-func (s *Service) AddUser(ctx context.Context, a Actor, username, password string, role order.Role, unit, name string) (store.User, error) {
+func (s *Service) AddUser(ctx context.Context, a Actor, username, password string, role order.Role, unit, name string) (access.User, error) {
 	if err := requireRole(a, order.RoleAdmin); err != nil {
-		return store.User{}, err
+		return access.User{}, err
 	}
 	u, err := s.CreateUser(ctx, username, password, role, unit, name)
 	if err == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -870,34 +869,20 @@ func (s *Service) DashboardPraise(ctx context.Context, a Actor, from, to, unit s
 }
 
 // Reports (exports): the same figures as the dashboards, as report.Books.
+// The figures are the dashboards'; how they are laid out is report's.
 
-var rateCols = []report.Column{
-	{Header: "响应率", Kind: report.Percent, Width: 10}, {Header: "响应样本", Kind: report.Int, Width: 10},
-	{Header: "按时办结率", Kind: report.Percent, Width: 12}, {Header: "按时样本", Kind: report.Int, Width: 10},
-	{Header: "解决率", Kind: report.Percent, Width: 10}, {Header: "满意率", Kind: report.Percent, Width: 10},
-	{Header: "回访样本", Kind: report.Int, Width: 10},
-	{Header: "重办率", Kind: report.Percent, Width: 10}, {Header: "办结样本", Kind: report.Int, Width: 10},
+func reportRates(r Rates, sm Samples) report.Rates {
+	return report.Rates{Response: r.Response, OnTime: r.OnTime, Resolution: r.Resolution, Satisfaction: r.Satisfaction, Reopen: r.Reopen,
+		ResponseBase: sm.ResponseBase, OnTimeBase: sm.OnTimeBase, Callbacks: sm.Callbacks, Closed: sm.Closed}
 }
 
-func rateValues(r Rates, s Samples) []any {
-	return []any{r.Response, s.ResponseBase, r.OnTime, s.OnTimeBase, r.Resolution, r.Satisfaction, s.Callbacks, r.Reopen, s.Closed}
-}
-
-func rankingSheet(b *report.Book, rk Ranking) {
-	cols := append([]report.Column{{Header: "排名", Width: 8}, {Header: "单位", Width: 18}, {Header: "类别", Width: 10},
-		{Header: "受理量", Kind: report.Int, Width: 10}}, rateCols...)
-	cols = append(cols, report.Column{Header: "是否排名", Width: 28})
-	sh := b.AddSheet("月度排名", cols...)
-	sh.Notes = []string{fmt.Sprintf("统计周期：%s 至 %s（上海时间，按首次派单时间）；派单少于 %d 件的单位不参与排名", rk.Period.From, rk.Period.To, rk.MinSample)}
-	kinds := map[string]string{"committee": "居委会", "section": "职能科室", "center": "中心"}
+func reportRanking(rk Ranking) report.Ranking {
+	out := report.Ranking{From: rk.Period.From, To: rk.Period.To, MinSample: rk.MinSample}
 	for _, u := range rk.Units {
-		rank, ranked := "—", "样本不足，不排名"
-		if u.Ranked {
-			rank, ranked = strconv.Itoa(u.Rank), "是"
-		}
-		row := append([]any{rank, u.Name, nameOr(kinds, u.Kind), u.Orders}, rateValues(u.Rates, u.Samples)...)
-		sh.Add(append(row, ranked)...)
+		out.Units = append(out.Units, report.RankedUnit{Rank: u.Rank, Ranked: u.Ranked, Name: u.Name, Kind: u.Kind,
+			Orders: u.Orders, Rates: reportRates(u.Rates, u.Samples)})
 	}
+	return out
 }
 
 // RankingReport is the unit ranking as a workbook.
@@ -907,62 +892,33 @@ func (s *Service) RankingReport(ctx context.Context, a Actor, from, to, sortBy s
 		return nil, err
 	}
 	b := &report.Book{FileName: "单位排名-" + rk.Period.From + "至" + rk.Period.To}
-	rankingSheet(b, rk)
+	report.RankingSheet(b, "月度排名", reportRanking(rk))
 	return b, nil
 }
 
-func overviewSheets(b *report.Book, ov Overview) {
-	sh := b.AddSheet("总览", report.Column{Header: "指标", Width: 20}, report.Column{Header: "本期", Width: 14},
-		report.Column{Header: "上期", Width: 14}, report.Column{Header: "变化", Width: 16}, report.Column{Header: "样本（本期）", Width: 14})
-	sh.Notes = []string{"统计周期：" + ov.Period.From + " 至 " + ov.Period.To + "；单位：" + ov.UnitName, ov.Covers}
-	sh.Add("受理量", ov.OrdersIn, "", "", "")
-	sh.Add("办结量", ov.OrdersClosed, "", "", "")
-	sh.Add("当前超期", ov.OverdueNow, "", "", "")
-	pct := func(label string, cur, prev, ch *float64, n int) {
-		sh.Add(label, pctText(cur), pctText(prev), changeText(ch), n)
-	}
-	pct("响应率", ov.Response, ov.PreviousRates.Response, ov.Change.Response, ov.Samples.ResponseBase)
-	pct("按时办结率", ov.OnTime, ov.PreviousRates.OnTime, ov.Change.OnTime, ov.Samples.OnTimeBase)
-	pct("解决率", ov.Resolution, ov.PreviousRates.Resolution, ov.Change.Resolution, ov.Samples.Callbacks)
-	pct("满意率", ov.Satisfaction, ov.PreviousRates.Satisfaction, ov.Change.Satisfaction, ov.Samples.Callbacks)
-	pct("重办率", ov.Reopen, ov.PreviousRates.Reopen, ov.Change.Reopen, ov.Samples.Closed)
-
-	st := b.AddSheet("按状态", report.Column{Header: "状态", Width: 14}, report.Column{Header: "工单数", Kind: report.Int})
+func reportOverview(ov Overview) report.Overview {
+	ch := ov.Change
+	out := report.Overview{From: ov.Period.From, To: ov.Period.To, UnitName: ov.UnitName, Covers: ov.Covers,
+		OrdersIn: ov.OrdersIn, OrdersClosed: ov.OrdersClosed, OverdueNow: ov.OverdueNow,
+		Current: reportRates(ov.Rates, ov.Samples), Previous: reportRates(ov.PreviousRates, ov.PreviousSamples),
+		Change: report.Rates{Response: ch.Response, OnTime: ch.OnTime, Resolution: ch.Resolution, Satisfaction: ch.Satisfaction, Reopen: ch.Reopen}}
 	for _, x := range order.Statuses {
-		st.Add(StatusNames[x], ov.ByStatus[x])
+		out.ByStatus = append(out.ByStatus, report.Named{Key: string(x), Name: StatusNames[x], N: int64(ov.ByStatus[x])})
 	}
-	d := b.AddSheet("每日", report.Column{Header: "日期", Kind: report.Date, Width: 12}, report.Column{Header: "受理", Kind: report.Int},
-		report.Column{Header: "办结", Kind: report.Int})
 	for _, x := range ov.PerDay {
 		t, _ := time.ParseInLocation("2006-01-02", x.Date, calendar.Shanghai)
-		d.Add(t, x.In, x.Closed)
+		out.PerDay = append(out.PerDay, report.DayInOut{Day: t, In: x.In, Closed: x.Closed})
 	}
-	ty := b.AddSheet("按类型", report.Column{Header: "类型", Width: 12}, report.Column{Header: "工单数", Kind: report.Int})
 	for _, x := range ov.ByType {
-		ty.Add(x.Name, x.N)
+		out.ByType = append(out.ByType, report.Named(x))
 	}
-	ca := b.AddSheet("按类别", report.Column{Header: "类别代码", Width: 22}, report.Column{Header: "类别", Width: 18}, report.Column{Header: "工单数", Kind: report.Int})
 	for _, x := range ov.ByCategory {
-		ca.Add(x.Key, x.Name, x.N)
+		out.ByCategory = append(out.ByCategory, report.Named(x))
 	}
-	un := b.AddSheet("按单位", append([]report.Column{{Header: "单位", Width: 18}, {Header: "受理量", Kind: report.Int}}, rateCols...)...)
 	for _, x := range ov.ByUnit {
-		un.Add(append([]any{x.Name, x.Orders}, rateValues(x.Rates, x.Samples)...)...)
+		out.ByUnit = append(out.ByUnit, report.UnitLine{Name: x.Name, Orders: x.Orders, Rates: reportRates(x.Rates, x.Samples)})
 	}
-}
-
-func pctText(r *float64) string {
-	if r == nil {
-		return report.NoData
-	}
-	return strconv.FormatFloat(*r*100, 'f', 1, 64) + "%"
-}
-
-func changeText(r *float64) string {
-	if r == nil {
-		return "—"
-	}
-	return strconv.FormatFloat(*r*100, 'f', 1, 64) + "个百分点"
+	return out
 }
 
 // StatusNames are the Chinese names of the states.
@@ -977,7 +933,7 @@ func (s *Service) OverviewReport(ctx context.Context, a Actor, from, to, unit st
 		return nil, err
 	}
 	b := &report.Book{FileName: "工单总览-" + ov.Period.From + "至" + ov.Period.To}
-	overviewSheets(b, ov)
+	report.OverviewSheets(b, reportOverview(ov))
 	return b, nil
 }
 
@@ -992,14 +948,7 @@ func (s *Service) OrdersReport(ctx context.Context, a Actor, q ListQuery) (*repo
 		return nil, err
 	}
 	b := &report.Book{FileName: "工单清单"}
-	sh := b.AddSheet("工单清单", report.Column{Header: "工单编号", Width: 16}, report.Column{Header: "受理时间", Kind: report.DateTime, Width: 17},
-		report.Column{Header: "类型", Width: 8}, report.Column{Header: "紧急程度", Width: 9}, report.Column{Header: "状态", Width: 12},
-		report.Column{Header: "标题", Width: 30}, report.Column{Header: "类别", Width: 16}, report.Column{Header: "承办单位", Width: 16},
-		report.Column{Header: "地址", Width: 24}, report.Column{Header: "派单时间", Kind: report.DateTime, Width: 17},
-		report.Column{Header: "办理期限", Kind: report.DateTime, Width: 17}, report.Column{Header: "答复时间", Kind: report.DateTime, Width: 17},
-		report.Column{Header: "办结时间", Kind: report.DateTime, Width: 17}, report.Column{Header: "是否超期", Width: 9},
-		report.Column{Header: "重办次数", Kind: report.Int, Width: 9}, report.Column{Header: "回访结果", Width: 10})
-	sh.Notes = []string{"导出时间：" + s.now().In(calendar.Shanghai).Format("2006-01-02 15:04") + "（上海时间）；筛选条件同工单列表"}
+	list := report.OrdersSheet(b, s.now())
 	urg := map[order.Urgency]string{order.Normal: "一般", order.Urgent: "紧急", order.Emergency: "特急"}
 	outcome := map[string]string{"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unreachable": "未接通", "": ""}
 	names := s.categoryNames(ctx)
@@ -1010,12 +959,10 @@ func (s *Service) OrdersReport(ctx context.Context, a Actor, q ListQuery) (*repo
 			return nil, err
 		}
 		for _, v := range views {
-			over := "否"
-			if v.IsOverdue {
-				over = "是"
-			}
-			sh.Add(v.Number, v.CreatedAt, TypeNames[string(v.Type)], urg[v.Urgency], StatusNames[v.Status], v.Title, nameOr(names, v.Category),
-				s.unitName(v.Unit), s.Place(&v.Order), v.DispatchedAt, v.Due, v.RepliedAt, v.ClosedAt, over, v.ReopenCount, nameOr(outcome, v.Satisfaction))
+			list.Add(report.OrderLine{Number: v.Number, Created: v.CreatedAt, Type: TypeNames[string(v.Type)], Urgency: urg[v.Urgency],
+				Status: StatusNames[v.Status], Title: v.Title, Category: nameOr(names, v.Category), Unit: s.unitName(v.Unit),
+				Place: s.Place(&v.Order), Dispatched: v.DispatchedAt, Due: v.Due, Replied: v.RepliedAt, Closed: v.ClosedAt,
+				Overdue: v.IsOverdue, Reopens: v.ReopenCount, Callback: nameOr(outcome, v.Satisfaction)})
 			n++
 		}
 		if next == "" || len(views) == 0 {
@@ -1023,9 +970,7 @@ func (s *Service) OrdersReport(ctx context.Context, a Actor, q ListQuery) (*repo
 		}
 		q.Cursor = next
 	}
-	if len(sh.Rows) >= MaxExportOrders {
-		sh.Notes = append(sh.Notes, fmt.Sprintf("只导出最新的 %d 条；请缩小筛选范围", MaxExportOrders))
-	}
+	list.Done(MaxExportOrders)
 	return b, nil
 }
 
@@ -1055,13 +1000,12 @@ func (s *Service) WeeklyReport(ctx context.Context, a Actor, week string) (*repo
 		return nil, err
 	}
 	b := &report.Book{FileName: "12345工单周报-" + w.From + "至" + w.To}
-	overviewSheets(b, ov)
+	report.OverviewSheets(b, reportOverview(ov))
 	rk, err := s.DashboardRanking(ctx, a, w.From, w.To, "")
 	if err != nil {
 		return nil, err
 	}
-	rankingSheet(b, rk)
-	b.Sheets[len(b.Sheets)-1].Name = "本周排名"
+	report.RankingSheet(b, "本周排名", reportRanking(rk))
 	ms := store.DayOf(store.DayStart(monday+6).In(calendar.Shanghai).AddDate(0, 0, 0))
 	l := store.DayStart(ms).In(calendar.Shanghai)
 	mFrom := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, calendar.Shanghai).Format("2006-01-02")
@@ -1069,25 +1013,15 @@ func (s *Service) WeeklyReport(ctx context.Context, a Actor, week string) (*repo
 	if err != nil {
 		return nil, err
 	}
-	rankingSheet(b, mk)
-	b.Sheets[len(b.Sheets)-1].Name = "本月累计排名"
+	report.RankingSheet(b, "本月累计排名", reportRanking(mk))
 	tv, err := s.DashboardTrends(ctx, a, w.From, w.To, "", 4, 0)
 	if err != nil {
 		return nil, err
 	}
-	tr := b.AddSheet("类别趋势", report.Column{Header: "类别", Width: 18}, report.Column{Header: "本周", Kind: report.Int},
-		report.Column{Header: "上周", Kind: report.Int}, report.Column{Header: "变化", Kind: report.Int}, report.Column{Header: "趋势", Width: 8})
-	tr.Notes = []string{"按周一至周日统计受理量（不含表扬）"}
-	for _, t := range tv.Categories {
-		dir := "下降"
-		if t.Rising {
-			dir = "上升"
-		}
-		tr.Add(t.Name, t.Last, t.Previous, t.Change, dir)
-	}
-	rp := b.AddSheet("重复地点", report.Column{Header: "地点", Width: 24}, report.Column{Header: "本周工单数", Kind: report.Int})
+	var places []report.Named
 	for _, r := range tv.RepeatPlaces {
-		rp.Add(r.Name, r.Count)
+		places = append(places, report.Named{Key: r.Key, Name: r.Name, N: int64(r.Count)})
 	}
+	report.TrendSheets(b, tv.Categories, places)
 	return b, nil
 }

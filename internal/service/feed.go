@@ -373,3 +373,14 @@ func (s *Service) UseFeedNonce(ctx context.Context, platform, signature string, 
 	now := s.now()
 	return s.Store.UseFeedNonce(ctx, platform, signature, now, now.Add(window))
 }
+
+// FeedPlatforms lists the platforms with their secrets still sealed (the
+// CLI's `feed list`), so the command needs no way around the service.
+func (s *Service) FeedPlatforms(ctx context.Context) ([]store.FeedPlatform, error) {
+	return s.Store.FeedPlatforms(ctx)
+}
+
+// OutboxStats counts the outbox's pending and delivered items.
+func (s *Service) OutboxStats(ctx context.Context) (pending, delivered int, err error) {
+	return s.Store.OutboxStats(ctx)
+}

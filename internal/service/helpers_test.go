@@ -10,6 +10,7 @@ import (
 
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/org"
 	"hotline/internal/service"
 	"hotline/internal/store"
 )
@@ -65,7 +66,7 @@ func openService(t *testing.T, dbURL string, clk *clock) *service.Service {
 }
 
 // testUnits are the units of the service tests.
-var testUnits = []store.Unit{
+var testUnits = []org.Unit{
 	{Code: "center", Name: "城运中心", Kind: "center"},
 	{Code: "binyang", Name: "宾阳路居委会", Kind: "committee"},
 	{Code: "cityops", Name: "城市管理办", Kind: "section"},

@@ -9,6 +9,7 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/order"
 	"hotline/internal/store"
+	"hotline/internal/textproc"
 )
 
 // PastCase is a closed order like the one at hand, with its reply.
@@ -46,8 +47,8 @@ type Hotspot struct {
 
 // TrainResult reports a training run of the suggestion models.
 type TrainResult struct {
-	Models  []store.ModelVersion `json:"models"`
-	Skipped string               `json:"skipped,omitempty"`
+	Models  []textproc.ModelVersion `json:"models"`
+	Skipped string                  `json:"skipped,omitempty"`
 }
 
 // Insight is the optional, richer side of the intelligence: past cases,
@@ -79,7 +80,7 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 		return nil, err
 	}
 	if !o.Visible(a) {
-		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	if limit <= 0 || limit > 20 {
 		limit = 5
@@ -178,13 +179,13 @@ func (s *Service) Retrain(ctx context.Context, a Actor) (TrainResult, error) {
 }
 
 // Models lists the trained model versions with their held-out accuracy.
-func (s *Service) Models(ctx context.Context, a Actor) ([]store.ModelVersion, error) {
+func (s *Service) Models(ctx context.Context, a Actor) ([]textproc.ModelVersion, error) {
 	if err := requireRole(a, order.RoleAdmin, order.RoleLeader, order.RoleDispatcher); err != nil {
 		return nil, err
 	}
 	ms, err := s.Store.Models(ctx, 50)
 	if ms == nil {
-		ms = []store.ModelVersion{}
+		ms = []textproc.ModelVersion{}
 	}
 	return ms, err
 }

@@ -36,7 +36,7 @@ func inboxes(a Actor) []string {
 }
 
 // Notifications lists the actor's inbox.
-func (s *Service) Notifications(ctx context.Context, a Actor, unreadOnly bool, limit int) ([]store.Notification, int, error) {
+func (s *Service) Notifications(ctx context.Context, a Actor, unreadOnly bool, limit int) ([]order.Notification, int, error) {
 	t := inboxes(a)
 	list, err := s.Store.Notifications(ctx, t, unreadOnly, limit)
 	if err != nil {
@@ -44,7 +44,7 @@ func (s *Service) Notifications(ctx context.Context, a Actor, unreadOnly bool, l
 	}
 	n, err := s.Store.UnreadCount(ctx, t)
 	if list == nil {
-		list = []store.Notification{}
+		list = []order.Notification{}
 	}
 	return list, n, err
 }
@@ -79,16 +79,16 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 		for _, c := range cands {
 			due := c.Due.In(calendar.Shanghai).Format("01-02 15:04")
-			var ns []store.Notification
+			var ns []order.Notification
 			if now.Before(c.Due) {
 				if c.Unit != "" {
-					ns = append(ns, store.Notification{Target: c.Unit, Kind: "warning", Message: "工单 " + c.Number + " 将于 " + due + " 到期"})
+					ns = append(ns, order.Notification{Target: c.Unit, Kind: "warning", Message: "工单 " + c.Number + " 将于 " + due + " 到期"})
 				}
 			} else {
 				if c.Unit != "" {
-					ns = append(ns, store.Notification{Target: c.Unit, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）"})
+					ns = append(ns, order.Notification{Target: c.Unit, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）"})
 				}
-				ns = append(ns, store.Notification{Target: CenterTarget, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）"})
+				ns = append(ns, order.Notification{Target: CenterTarget, Kind: "overdue", Message: "工单 " + c.Number + " 已超期（" + due + "）"})
 			}
 			for _, n := range ns {
 				n.OrderID, n.Deadline, n.CreatedAt = c.OrderID, c.Due, now

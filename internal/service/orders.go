@@ -150,7 +150,7 @@ func (s *Service) GetOrder(ctx context.Context, a Actor, id string) (OrderView, 
 		return OrderView{}, err
 	}
 	if !o.Visible(a) {
-		return OrderView{}, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return OrderView{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	evs, err := s.Store.Events(ctx, id)
 	if err != nil {
@@ -321,7 +321,7 @@ func (s *Service) ActWithPhotos(ctx context.Context, a Actor, id string, act ord
 		}
 	}
 	if act == order.ActUrge && o.Unit != "" {
-		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
+		if _, err := s.Store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
 			Message: "工单 " + o.Number + " 被催办", CreatedAt: now}); err != nil {
 			s.Log.Error("urge notification failed", "err", err)
 		}
@@ -334,7 +334,7 @@ func (s *Service) ActWithPhotos(ctx context.Context, a Actor, id string, act ord
 		if o.SignDue != nil {
 			due = *o.SignDue
 		}
-		if _, err := s.Store.Notify(ctx, store.Notification{Target: o.Unit, OrderID: o.ID, Kind: "dispatched", Deadline: due,
+		if _, err := s.Store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "dispatched", Deadline: due,
 			Message: "新工单 " + o.Number + " 已派给本单位", CreatedAt: now}); err != nil {
 			s.Log.Error("dispatch notification failed", "err", err)
 		}

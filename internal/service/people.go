@@ -2,11 +2,10 @@ package service
 
 import (
 	"context"
+	"hotline/internal/access"
 	"strings"
 	"sync"
 	"time"
-
-	"hotline/internal/store"
 )
 
 // Who is how a timeline, an extension request or a notification names the
@@ -27,7 +26,7 @@ const peopleTTL = 30 * time.Second
 type peopleCache struct {
 	mu    sync.Mutex
 	at    time.Time
-	users map[string]store.User
+	users map[string]access.User
 }
 
 // WhoIs names an actor (the username stored on an event).
@@ -51,7 +50,7 @@ func (s *Service) WhoIs(ctx context.Context, username string) Who {
 	return Who{Name: username}
 }
 
-func (s *Service) people(ctx context.Context) map[string]store.User {
+func (s *Service) people(ctx context.Context) map[string]access.User {
 	c := &s.peopleCache
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -63,7 +62,7 @@ func (s *Service) people(ctx context.Context) map[string]store.User {
 		s.Log.Warn("read users for display names", "err", err)
 		return c.users // the last good list, or none: logins show instead
 	}
-	c.users = make(map[string]store.User, len(us))
+	c.users = make(map[string]access.User, len(us))
 	for _, u := range us {
 		c.users[u.Username] = u
 	}

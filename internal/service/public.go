@@ -34,7 +34,7 @@ type PublicCreated struct {
 // citizen form or Open311) together with its public side (tracking token
 // hash, Open311 token, attributes) and photos, in one transaction. The
 // source is fixed by the channel.
-func (s *Service) CreatePublic(ctx context.Context, channel order.Source, in order.NewOrder, meta store.PublicMeta, photos []store.Photo) (PublicCreated, error) {
+func (s *Service) CreatePublic(ctx context.Context, channel order.Source, in order.NewOrder, meta order.PublicMeta, photos []order.Photo) (PublicCreated, error) {
 	in.Source = channel
 	a := Actor{Username: string(channel), Role: order.RoleOperator}
 	var out PublicCreated
@@ -453,9 +453,9 @@ func (s *Service) applyPendingRating(ctx context.Context, o order.Order) (order.
 // CitizenSide is what the staff see of an order's public side: the
 // channel's extras, photos and the citizen's ratings (pending ones too).
 type CitizenSide struct {
-	Meta    store.PublicMeta
+	Meta    order.PublicMeta
 	Public  bool // the order came through a public door
-	Photos  []store.Photo
+	Photos  []order.Photo
 	Ratings []store.Rating
 }
 
@@ -467,7 +467,7 @@ func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (Citize
 		return CitizenSide{}, err
 	}
 	if !o.Visible(a) {
-		return CitizenSide{}, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return CitizenSide{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	if _, err := s.applyPendingRating(ctx, o); err != nil {
 		return CitizenSide{}, err
@@ -487,13 +487,13 @@ func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (Citize
 
 // OrderPhoto returns a photo of an order the actor may see (staff only:
 // the citizen's photos are never public).
-func (s *Service) OrderPhoto(ctx context.Context, a Actor, id, photo string) (store.Photo, error) {
+func (s *Service) OrderPhoto(ctx context.Context, a Actor, id, photo string) (order.Photo, error) {
 	o, err := s.Store.GetOrder(ctx, id)
 	if err != nil {
-		return store.Photo{}, err
+		return order.Photo{}, err
 	}
 	if !o.Visible(a) {
-		return store.Photo{}, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return order.Photo{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	return s.Store.PhotoData(ctx, id, photo)
 }

@@ -15,6 +15,8 @@ import (
 
 	"hotline/internal/gen"
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/service"
 	"hotline/internal/stats"
 	"hotline/internal/store"
@@ -194,7 +196,7 @@ func randomLifecycles(t *testing.T, svc *service.Service, clk *clock, n int, see
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	for _, c := range []string{"env.noise", "env.dust", "city.light", "housing.leak"} {
-		if err := svc.Store.PutCategory(ctx, store.Category{Code: c, Name: c, Attributes: []byte("[]"), Active: true}); err != nil {
+		if err := svc.Store.PutCategory(ctx, org.Category{Code: c, Name: c, Attributes: []byte("[]"), Active: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -654,15 +656,15 @@ func TestGeneratedRollups(t *testing.T) {
 		clk := &clock{}
 		svc := openService(t, dbURL, clk)
 		putUnits(t, svc)
-		if err := svc.Store.PutCategory(ctx, store.Category{Code: "env.noise", Name: "噪音", Unit: "cityops", Attributes: []byte("[]"), Active: true}); err != nil {
+		if err := svc.Store.PutCategory(ctx, org.Category{Code: "env.noise", Name: "噪音", Unit: "cityops", Attributes: []byte("[]"), Active: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Store.PutCategory(ctx, store.Category{Code: "housing.leak", Name: "漏水", Unit: "housing", Attributes: []byte("[]"), Active: true}); err != nil {
+		if err := svc.Store.PutCategory(ctx, org.Category{Code: "housing.leak", Name: "漏水", Unit: "housing", Attributes: []byte("[]"), Active: true}); err != nil {
 			t.Fatal(err)
 		}
-		var comps []store.Compound
+		var comps []place.OrderCompound
 		for _, c := range []string{"c1", "c2", "c3"} {
-			comps = append(comps, store.Compound{Code: c, Name: c, Committee: "binyang"})
+			comps = append(comps, place.OrderCompound{Code: c, Name: c, Committee: "binyang"})
 			if err := svc.Store.PutCompound(ctx, comps[len(comps)-1]); err != nil {
 				t.Fatal(err)
 			}

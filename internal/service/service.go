@@ -14,10 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/auth"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/stats"
 	"hotline/internal/store"
 )
@@ -82,9 +85,9 @@ type Service struct {
 	mu         sync.RWMutex
 	version    int64 // the store's settings_version the cached settings were read at
 	policy     order.Policy
-	units      map[string]store.Unit
-	categories map[string]store.Category
-	compounds  map[string]store.Compound
+	units      map[string]org.Unit
+	categories map[string]org.Category
+	compounds  map[string]place.OrderCompound
 
 	peopleCache peopleCache // display names of users (people.go)
 	sweeps      sweepStats  // the sweeper's runs, for /metrics (figures.go)
@@ -156,15 +159,15 @@ func (s *Service) Reload(ctx context.Context) error {
 	defer s.mu.Unlock()
 	s.version = version
 	s.policy = p
-	s.units = map[string]store.Unit{}
+	s.units = map[string]org.Unit{}
 	for _, u := range units {
 		s.units[u.Code] = u
 	}
-	s.categories = map[string]store.Category{}
+	s.categories = map[string]org.Category{}
 	for _, c := range cats {
 		s.categories[c.Code] = c
 	}
-	s.compounds = map[string]store.Compound{}
+	s.compounds = map[string]place.OrderCompound{}
 	for _, c := range comps {
 		s.compounds[c.Code] = c
 	}
@@ -237,7 +240,7 @@ func (s *Service) UnitKnown(code string) bool {
 }
 
 // Unit returns a unit by code.
-func (s *Service) Unit(code string) (store.Unit, bool) {
+func (s *Service) Unit(code string) (org.Unit, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u, ok := s.units[code]
@@ -252,7 +255,7 @@ func (s *Service) categoryKnown(code string) bool {
 }
 
 // Category returns a category by code.
-func (s *Service) Category(code string) (store.Category, bool) {
+func (s *Service) Category(code string) (org.Category, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, ok := s.categories[code]
@@ -270,13 +273,13 @@ func (s *Service) compoundKnown(code string) bool {
 type Actor = order.Actor
 
 // ActorOf turns a user into the domain's actor.
-func ActorOf(u store.User) Actor {
+func ActorOf(u access.User) Actor {
 	return Actor{Username: u.Username, Role: u.Role, Unit: u.Unit}
 }
 
 // Login checks a username and password and opens a session. clientKey (the
 // client's address) joins the username in the failure throttle.
-func (s *Service) Login(ctx context.Context, username, password, clientKey string) (string, store.User, error) {
+func (s *Service) Login(ctx context.Context, username, password, clientKey string) (string, access.User, error) {
 	username = strings.TrimSpace(username)
 	f := apperr.Fields{}
 	if username == "" {
@@ -289,48 +292,48 @@ func (s *Service) Login(ctx context.Context, username, password, clientKey strin
 		f.Add("username", "too long")
 	}
 	if err := f.Err(); err != nil {
-		return "", store.User{}, err
+		return "", access.User{}, err
 	}
 	// Reserve the attempt before the expensive check, so that parallel
 	// guesses count against each other (auth.Throttle), then check within
 	// the machine's bound on concurrent password checks (auth.Checker).
 	attempt, wait := s.Throttle.Reserve(username, clientKey)
 	if wait > 0 {
-		return "", store.User{}, apperr.Later(apperr.Unauthorized, wait, "too many failed logins")
+		return "", access.User{}, apperr.Later(apperr.Unauthorized, wait, "too many failed logins")
 	}
 	u, err := s.Store.UserByName(ctx, username)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		attempt.Cancel()
-		return "", store.User{}, err
+		return "", access.User{}, err
 	}
 	ok, cerr := s.Passwords.Check(ctx, u.PasswordHash, password) // "" for no such user: a dummy check
 	switch {
 	case errors.Is(cerr, auth.ErrBusy):
 		attempt.Cancel()
-		return "", store.User{}, apperr.Later(apperr.Unavailable, time.Second, "too many logins at once")
+		return "", access.User{}, apperr.Later(apperr.Unavailable, time.Second, "too many logins at once")
 	case cerr != nil:
 		attempt.Cancel()
-		return "", store.User{}, apperr.Wrap(cerr, "check password")
+		return "", access.User{}, apperr.Wrap(cerr, "check password")
 	case !ok || !u.Active:
 		attempt.Failed()
-		return "", store.User{}, apperr.New(apperr.Unauthorized, "wrong username or password")
+		return "", access.User{}, apperr.New(apperr.Unauthorized, "wrong username or password")
 	}
 	attempt.Succeeded()
 	token, hash := auth.NewToken()
 	now := s.now()
 	if err := s.Store.CreateSession(ctx, hash, u.ID, now, now.Add(s.SessionTTL)); err != nil {
-		return "", store.User{}, err
+		return "", access.User{}, err
 	}
 	if err := s.Store.Audit(ctx, store.AuditEntry{At: now, Actor: u.Username, Action: "login", Target: "session"}); err != nil {
-		return "", store.User{}, err
+		return "", access.User{}, err
 	}
 	return token, u, nil
 }
 
 // Authenticate returns the user of a session token.
-func (s *Service) Authenticate(ctx context.Context, token string) (store.User, error) {
+func (s *Service) Authenticate(ctx context.Context, token string) (access.User, error) {
 	if token == "" || len(token) > 200 {
-		return store.User{}, apperr.New(apperr.Unauthorized, "log in first")
+		return access.User{}, apperr.New(apperr.Unauthorized, "log in first")
 	}
 	return s.Store.SessionUser(ctx, auth.HashToken(token), s.now())
 }
@@ -341,7 +344,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // CreateUser adds a user with a password (admin and the CLI).
-func (s *Service) CreateUser(ctx context.Context, username, password string, role order.Role, unit, displayName string) (store.User, error) {
+func (s *Service) CreateUser(ctx context.Context, username, password string, role order.Role, unit, displayName string) (access.User, error) {
 	f := apperr.Fields{}
 	username = strings.TrimSpace(username)
 	switch {
@@ -367,15 +370,15 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, rol
 		f.Add("unit", "unknown unit "+unit)
 	}
 	if err := f.Err(); err != nil {
-		return store.User{}, err
+		return access.User{}, err
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
-		return store.User{}, apperr.Wrap(err, "hash password")
+		return access.User{}, apperr.Wrap(err, "hash password")
 	}
-	u := store.User{Username: username, PasswordHash: hash, Role: role, Unit: unit, DisplayName: displayName, Active: true, CreatedAt: s.now()}
+	u := access.User{Username: username, PasswordHash: hash, Role: role, Unit: unit, DisplayName: displayName, Active: true, CreatedAt: s.now()}
 	if err := s.Store.CreateUser(ctx, &u); err != nil {
-		return store.User{}, err
+		return access.User{}, err
 	}
 	return u, nil
 }

@@ -19,7 +19,6 @@ import (
 	"hotline/internal/api"
 	"hotline/internal/order"
 	"hotline/internal/service"
-	"hotline/internal/store"
 	"hotline/internal/testenv"
 )
 
@@ -34,7 +33,7 @@ func (n note) String() string {
 }
 
 // inbox reads an actor's whole inbox through the service.
-func inbox(t *testing.T, svc *service.Service, a order.Actor) []store.Notification {
+func inbox(t *testing.T, svc *service.Service, a order.Actor) []order.Notification {
 	t.Helper()
 	list, unread, err := svc.Notifications(context.Background(), a, false, 200)
 	if err != nil {

@@ -10,13 +10,14 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
+	"hotline/internal/place"
 	"hotline/internal/store"
 )
 
 // Buildings lists the buildings of a compound (the intake form's picker).
-func (s *Service) Buildings(ctx context.Context, compound string) ([]store.Building, error) {
+func (s *Service) Buildings(ctx context.Context, compound string) ([]place.OrderBuilding, error) {
 	if !s.compoundKnown(compound) {
-		return []store.Building{}, nil
+		return []place.OrderBuilding{}, nil
 	}
 	return s.Store.Buildings(ctx, compound)
 }
@@ -119,13 +120,13 @@ func (s *Service) SuggestUnit(o *order.Order) string {
 
 // OrderPhotos lists an order's photos (without their bytes) for staff who
 // may see the order: the citizen's and the handlers' site photos.
-func (s *Service) OrderPhotos(ctx context.Context, a Actor, id string) ([]store.Photo, error) {
+func (s *Service) OrderPhotos(ctx context.Context, a Actor, id string) ([]order.Photo, error) {
 	o, err := s.Store.GetOrder(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if !o.Visible(a) {
-		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit")
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	return s.Store.Photos(ctx, id)
 }

@@ -4,52 +4,26 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"hotline/internal/org"
+	"hotline/internal/place"
 )
 
-// Unit is a residential committee, a functional section or the center.
-type Unit struct {
-	Code   string `json:"code"`
-	Name   string `json:"name"`
-	NameEN string `json:"name_en"`
-	Kind   string `json:"kind"` // center, committee, section
-	Active bool   `json:"active"`
-}
+// The directory's types moved to domain packages (org, place) so the doors
+// stop importing storage to name them; these aliases keep older callers
+// compiling.
+type (
+	// Unit is org.Unit.
+	Unit = org.Unit
+	// Category is org.Category.
+	Category = org.Category
+	// Compound is place.OrderCompound.
+	Compound = place.OrderCompound
+	// Building is place.OrderBuilding.
+	Building = place.OrderBuilding
+)
 
-// UnitKinds are the kinds of unit.
-var UnitKinds = []string{"center", "committee", "section"}
-
-// Category is one entry of the two-level category catalogue.
-type Category struct {
-	Code       string          `json:"code"`
-	Name       string          `json:"name"`
-	NameEN     string          `json:"name_en"`
-	Parent     string          `json:"parent"`
-	Unit       string          `json:"unit"` // the unit that usually handles it
-	Attributes json.RawMessage `json:"attributes"`
-	Keywords   string          `json:"keywords"`
-	Sort       int             `json:"sort"`
-	Active     bool            `json:"active"`
-}
-
-// Compound is a residential compound (小区) of a committee's area.
-type Compound struct {
-	Code      string   `json:"code"`
-	Name      string   `json:"name"`
-	Committee string   `json:"committee"`
-	GeoJSON   string   `json:"geojson,omitempty"`
-	Lat       *float64 `json:"lat,omitempty"`
-	Lng       *float64 `json:"lng,omitempty"`
-}
-
-// Building is a building (楼/幢) of a compound.
-type Building struct {
-	Compound string   `json:"compound"`
-	Number   string   `json:"number"`
-	Floors   int      `json:"floors"`
-	LowLying bool     `json:"low_lying"`
-	Lat      *float64 `json:"lat,omitempty"`
-	Lng      *float64 `json:"lng,omitempty"`
-}
+// UnitKinds are the kinds of unit (org.UnitKinds).
+var UnitKinds = org.UnitKinds
 
 // PutUnit creates or updates a unit.
 func (s *Store) PutUnit(ctx context.Context, u Unit) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"hotline/internal/order"
+	"hotline/internal/textproc"
 )
 
 // OrderText is what the text intelligence learns from and indexes: an
@@ -83,18 +84,8 @@ func (s *Store) forEachOrderText(ctx context.Context, cond string, limit int, ol
 	return mapErr(rows.Err())
 }
 
-// ModelVersion is one trained suggestion model.
-type ModelVersion struct {
-	ID        string    `json:"id"`
-	Kind      string    `json:"kind"` // category or unit
-	TrainedAt time.Time `json:"trained_at"`
-	Examples  int       `json:"examples"`
-	HeldOut   int       `json:"held_out"`
-	Accuracy  *float64  `json:"accuracy"`
-	MacroF1   *float64  `json:"macro_f1"`
-	Algorithm string    `json:"algorithm"`
-	Data      []byte    `json:"-"`
-}
+// ModelVersion is textproc.ModelVersion (an alias for older callers).
+type ModelVersion = textproc.ModelVersion
 
 // SaveModel stores a new model version.
 func (s *Store) SaveModel(ctx context.Context, m *ModelVersion) error {

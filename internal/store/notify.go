@@ -7,24 +7,11 @@ import (
 	"time"
 
 	"hotline/internal/apperr"
+	"hotline/internal/order"
 )
 
-// Notification is an inbox entry for a unit (or "center" for the center,
-// or "user:NAME" for one login). It is about an order, or (ActionID and
-// MeetingID set, OrderID empty) about a meeting's follow-up action.
-type Notification struct {
-	ID        string     `json:"id"`
-	Target    string     `json:"target"`
-	OrderID   string     `json:"order_id,omitempty"`
-	Number    string     `json:"number,omitempty"`
-	ActionID  string     `json:"action_id,omitempty"`
-	MeetingID string     `json:"meeting_id,omitempty"`
-	Kind      string     `json:"kind"` // warning, overdue, urge
-	Deadline  time.Time  `json:"deadline"`
-	Message   string     `json:"message"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at"`
-}
+// Notification is order.Notification (an alias for older callers).
+type Notification = order.Notification
 
 // Notify stores a notification unless the same (order, kind, target,
 // deadline) was stored before. The unique key is what makes a notification

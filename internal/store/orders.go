@@ -665,7 +665,7 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, decide func(cur orde
 				return err
 			}
 			if k, _ := res.RowsAffected(); k != 1 {
-				return apperr.New(apperr.Conflict, "someone else changed order %s; reload it", c.Order.Number)
+				return apperr.New(apperr.Conflict, "someone else changed order %s; reload it", c.Order.Number).Because(apperr.ReasonStale)
 			}
 			if err := s.insertEvent(ctx, tx, mustID(c.Order.ID), ev); err != nil {
 				return err

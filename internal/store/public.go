@@ -50,37 +50,14 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (APIKey, error) {
 	return k, nil
 }
 
-// PublicMeta is what a public door keeps about an order beyond the order:
-// how to find it again (tracking token hash, Open311 token) and what the
-// client sent that the order has no column for.
-type PublicMeta struct {
-	OrderID      string
-	Channel      order.Source
-	TrackingHash string // SHA-256 of the citizen's tracking token
-	Open311Token string // returned to the Open311 client; not a secret
-	APIKeyID     int64
-	AccountID    string
-	DeviceID     string
-	MediaURL     string
-	Attributes   map[string][]string
-	Praised      string // who a praise order praises
-	CreatedAt    time.Time
-}
-
-// Photo is a photo of an order, already re-encoded (no EXIF): the
-// citizen's (EventSeq 0) or a handler's site photo taken with the timeline
-// event numbered EventSeq (a note or a reply).
-type Photo struct {
-	ID          string
-	OrderID     string
-	ContentType string
-	Width       int
-	Height      int
-	Size        int
-	Data        []byte
-	CreatedAt   time.Time
-	EventSeq    int
-}
+// PublicMeta and Photo moved to the order package; the aliases keep older
+// callers compiling.
+type (
+	// PublicMeta is order.PublicMeta.
+	PublicMeta = order.PublicMeta
+	// Photo is order.Photo.
+	Photo = order.Photo
+)
 
 // CreatePublicOrder stores a new order from a public door together with
 // its public side and photos, in one transaction: the citizen is only told

@@ -10,17 +10,19 @@ import (
 	"strings"
 	"time"
 
+	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/httpx"
 	"hotline/internal/order"
-	"hotline/internal/store"
+	"hotline/internal/org"
+	"hotline/internal/textproc"
 )
 
 type adminView struct {
-	Users []store.User
-	Units []store.Unit
-	Cats  []store.Category
+	Users []access.User
+	Units []org.Unit
+	Cats  []org.Category
 	Rules []ruleRow
 	Year  int
 	Days  []calendar.Day
@@ -46,7 +48,7 @@ func limitOf(l order.Limit) (int, string) {
 
 func (w *Web) adminRender(rw http.ResponseWriter, r *http.Request, p *Page, status int, page string) {
 	ctx := r.Context()
-	v := adminView{Roles: order.Roles, Kinds: store.UnitKinds}
+	v := adminView{Roles: order.Roles, Kinds: org.UnitKinds}
 	var err error
 	switch page {
 	case "admin_users":
@@ -130,7 +132,7 @@ func (w *Web) adminUnits(rw http.ResponseWriter, r *http.Request, p *Page) {
 
 func (w *Web) adminPutUnit(rw http.ResponseWriter, r *http.Request, p *Page) {
 	f := r.PostForm
-	u := store.Unit{Code: strings.TrimSpace(f.Get("code")), Name: strings.TrimSpace(f.Get("name")), NameEN: strings.TrimSpace(f.Get("name_en")),
+	u := org.Unit{Code: strings.TrimSpace(f.Get("code")), Name: strings.TrimSpace(f.Get("name")), NameEN: strings.TrimSpace(f.Get("name_en")),
 		Kind: f.Get("kind"), Active: f.Get("active") != ""}
 	if err := w.svc.PutUnit(r.Context(), p.Actor, u); err != nil {
 		p.Form = f
@@ -147,7 +149,7 @@ func (w *Web) adminCategories(rw http.ResponseWriter, r *http.Request, p *Page) 
 
 func (w *Web) adminPutCategory(rw http.ResponseWriter, r *http.Request, p *Page) {
 	f := r.PostForm
-	c := store.Category{Code: strings.TrimSpace(f.Get("code")), Name: strings.TrimSpace(f.Get("name")), NameEN: strings.TrimSpace(f.Get("name_en")),
+	c := org.Category{Code: strings.TrimSpace(f.Get("code")), Name: strings.TrimSpace(f.Get("name")), NameEN: strings.TrimSpace(f.Get("name_en")),
 		Unit: f.Get("unit"), Keywords: strings.TrimSpace(f.Get("keywords")), Active: f.Get("active") != ""}
 	if old, ok := w.svc.Category(c.Code); ok {
 		c.Attributes, c.Sort = old.Attributes, old.Sort
@@ -300,7 +302,7 @@ func (w *Web) adminCalendarYear(rw http.ResponseWriter, r *http.Request, p *Page
 
 // modelsView is the admin's list of suggestion model versions.
 type modelsView struct {
-	Models  []store.ModelVersion
+	Models  []textproc.ModelVersion
 	Current map[string]bool // the newest version of each kind (the one in use)
 	Off     bool            // the text intelligence is not running
 	Skipped string          // why the last retraining trained nothing
@@ -313,7 +315,7 @@ func (w *Web) modelsData(p *Page) (modelsView, error) {
 		return v, err
 	}
 	v.Models = ms
-	newest := map[string]store.ModelVersion{}
+	newest := map[string]textproc.ModelVersion{}
 	for _, m := range ms {
 		if n, ok := newest[m.Kind]; !ok || m.TrainedAt.After(n.TrainedAt) {
 			newest[m.Kind] = m

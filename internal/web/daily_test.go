@@ -18,7 +18,6 @@ import (
 
 	"hotline/internal/order"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // intake takes a call through the operator's form and returns the new
@@ -362,7 +361,7 @@ func TestCitizenPhotosShown(t *testing.T) {
 	}
 	pub, err := m.Svc.CreatePublic(t.Context(), order.SourceWeb, order.NewOrder{Type: order.Complaint, Urgency: order.Normal, Title: "垃圾堆在楼下",
 		Description: "楼下垃圾三天没人清运，附照片", Caller: &order.Caller{Name: "吴女士", Phone: "13800006666"}},
-		store.PublicMeta{}, []store.Photo{{ContentType: "image/png", Width: 40, Height: 30, Size: png.Len(), Data: png.Bytes(), CreatedAt: time.Now()}})
+		order.PublicMeta{}, []order.Photo{{ContentType: "image/png", Width: 40, Height: 30, Size: png.Len(), Data: png.Bytes(), CreatedAt: time.Now()}})
 	if err != nil {
 		t.Fatal(err)
 	}

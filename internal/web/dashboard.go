@@ -14,8 +14,8 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/org"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // The leaders' dashboards (issue 5): overview, unit ranking, trends, the
@@ -53,9 +53,9 @@ type dashFilter struct {
 	Category string
 	Sort     string
 	Weeks    int
-	Own      bool         // a handler: the unit is theirs, no picker
-	Units    []store.Unit // the picker
-	Cats     []store.Category
+	Own      bool       // a handler: the unit is theirs, no picker
+	Units    []org.Unit // the picker
+	Cats     []org.Category
 	Presets  []preset
 }
 

@@ -12,7 +12,6 @@ import (
 	"hotline/internal/calendar"
 	"hotline/internal/order"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // Languages are the catalogues in i18n/: zh (the default) and en.
@@ -80,36 +79,55 @@ func (w *Web) problem(lang, prob string) string {
 	return w.t(lang, "problem.other", prob)
 }
 
+// reasonKeys word the errors whose reason a page says differently from
+// their code (apperr.Reason), before the code's own wording.
+var reasonKeys = map[apperr.Reason]string{
+	apperr.ReasonStale:     "err.stale",
+	apperr.ReasonState:     "err.state",
+	apperr.ReasonOtherUnit: "err.other_unit",
+	apperr.ReasonCSRF:      "err.csrf",
+}
+
+// messageKey is the one mapping from an error's code, reason and retry to
+// the catalogue key a page shows; "" means the error's own message. It
+// reads no message text: what a page says must not hang on how a domain
+// package happened to word its error.
+func messageKey(e *apperr.Error) string {
+	if k, ok := reasonKeys[e.Reason]; ok {
+		return k
+	}
+	switch {
+	case e.Code == apperr.Forbidden:
+		return "err.forbidden"
+	case e.Code == apperr.NotFound:
+		return "err.not_found"
+	case e.Code == apperr.Unauthorized && e.RetryAfter > 0:
+		return "err.throttled"
+	case e.RetryAfter > 0:
+		return "err.busy"
+	case e.Code == apperr.Unauthorized:
+		return "err.login"
+	case e.Code == apperr.Invalid && len(e.Fields) > 0:
+		return "err.fields"
+	case e.Code == apperr.Internal:
+		return "err.internal"
+	}
+	return ""
+}
+
 // message is the page-level text of an error.
 func (w *Web) message(lang string, e *apperr.Error) string {
-	switch {
-	case e.Code == apperr.Conflict && strings.Contains(e.Message, "someone else changed"):
-		return w.t(lang, "err.stale")
-	case e.Code == apperr.Conflict && strings.HasPrefix(e.Message, "cannot "):
-		return w.t(lang, "err.state")
-	case e.Code == apperr.Forbidden && strings.Contains(e.Message, "another unit"):
-		return w.t(lang, "err.other_unit")
-	case e.Code == apperr.Forbidden && e.Message == "csrf":
-		return w.t(lang, "err.csrf")
-	case e.Code == apperr.Forbidden:
-		return w.t(lang, "err.forbidden")
-	case e.Code == apperr.NotFound:
-		return w.t(lang, "err.not_found")
-	case e.Code == apperr.Unauthorized && e.RetryAfter > 0:
-		return w.t(lang, "err.throttled", apperr.RetrySeconds(e.RetryAfter))
-	case e.RetryAfter > 0:
-		return w.t(lang, "err.busy", apperr.RetrySeconds(e.RetryAfter))
-	case e.Code == apperr.Unauthorized:
-		return w.t(lang, "err.login")
-	case e.Code == apperr.Invalid && len(e.Fields) > 0:
-		return w.t(lang, "err.fields")
-	case e.Code == apperr.Internal:
-		return w.t(lang, "err.internal")
+	switch k := messageKey(e); k {
+	case "err.throttled", "err.busy":
+		return w.t(lang, k, apperr.RetrySeconds(e.RetryAfter))
+	case "":
+		if lang == "en" {
+			return e.Message
+		}
+		return w.t(lang, "problem.other", e.Message)
+	default:
+		return w.t(lang, k)
 	}
-	if lang == "en" {
-		return e.Message
-	}
-	return w.t(lang, "problem.other", e.Message)
 }
 
 // Time shows a moment in Asia/Shanghai.
@@ -340,7 +358,7 @@ func (p *Page) Who(username string) string {
 // NotifyText is a notification in the page's language, written from its
 // kind, order number and deadline; the stored message (Chinese, for the
 // API) shows only for a kind the catalogue does not know.
-func (p *Page) NotifyText(n store.Notification) string {
+func (p *Page) NotifyText(n order.Notification) string {
 	key := "notify.text." + n.Kind
 	if _, ok := p.w.catalog[p.Lang][key]; !ok {
 		return n.Message

@@ -6,15 +6,16 @@ import (
 	"strings"
 
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // intakeView is the intake form's data.
 type intakeView struct {
-	Compounds  []store.Compound
-	Buildings  []store.Building
-	Categories []store.Category
+	Compounds  []place.OrderCompound
+	Buildings  []place.OrderBuilding
+	Categories []org.Category
 	Created    *service.OrderView // the order just created (the banner)
 	Assist     assistView
 	// History is the caller's earlier orders, found by the phone typed

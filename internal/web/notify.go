@@ -1,13 +1,12 @@
 package web
 
 import (
+	"hotline/internal/order"
 	"net/http"
-
-	"hotline/internal/store"
 )
 
 type notifyView struct {
-	List   []store.Notification
+	List   []order.Notification
 	Unread bool
 }
 

@@ -10,9 +10,9 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
+	"hotline/internal/org"
 	"hotline/internal/photoclean"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // orderView is the order page's data.
@@ -20,16 +20,16 @@ type orderView struct {
 	service.OrderView
 	Parent    *service.OrderView
 	Children  []childRow
-	Units     []store.Unit
+	Units     []org.Unit
 	Suggested string
 	Forms     []order.Action // the allowed actions that have a form
 	Return    string
 	Past      []service.PastCase // similar closed orders with their replies
 	PastOn    bool               // the block is shown (the user's role, the intelligence running)
-	Photos    []store.Photo      // the citizen's and the handlers' photos, without bytes
+	Photos    []order.Photo      // the citizen's and the handlers' photos, without bytes
 	// EventPhotos are the handlers' site photos by the timeline event
 	// (seq) they were taken with.
-	EventPhotos map[int][]store.Photo
+	EventPhotos map[int][]order.Photo
 }
 
 type childRow struct {
@@ -70,7 +70,7 @@ func (w *Web) orderData(p *Page, id string) (orderView, error) {
 	if v.Photos, err = w.svc.OrderPhotos(ctx, p.Actor, o.ID); err != nil {
 		return v, err
 	}
-	v.EventPhotos = map[int][]store.Photo{}
+	v.EventPhotos = map[int][]order.Photo{}
 	for _, ph := range v.Photos {
 		if ph.EventSeq > 0 {
 			v.EventPhotos[ph.EventSeq] = append(v.EventPhotos[ph.EventSeq], ph)
@@ -147,7 +147,7 @@ func (w *Web) orderAct(rw http.ResponseWriter, r *http.Request, p *Page) {
 		return
 	}
 	in, err := inputFrom(r.PostForm)
-	var photos []store.Photo
+	var photos []order.Photo
 	if err == nil {
 		photos, err = sitePhotos(r)
 	}
@@ -205,11 +205,11 @@ func init() { uploadLimits["POST /orders/{id}/act/{action}"] = actionMaxBytes }
 // "photos", several files) and cleans each as a citizen's photo is cleaned
 // (photoclean: type and size checked, re-encoded without EXIF or GPS).
 // An empty file input sends one part without a name; it is not a photo.
-func sitePhotos(r *http.Request) ([]store.Photo, error) {
+func sitePhotos(r *http.Request) ([]order.Photo, error) {
 	if r.MultipartForm == nil {
 		return nil, nil
 	}
-	var out []store.Photo
+	var out []order.Photo
 	for _, fh := range r.MultipartForm.File["photos"] {
 		if fh.Size == 0 && fh.Filename == "" {
 			continue
@@ -233,7 +233,7 @@ func sitePhotos(r *http.Request) ([]store.Photo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.Photo{ContentType: c.ContentType, Width: c.Width, Height: c.Height, Size: len(c.Data), Data: c.Data})
+		out = append(out, order.Photo{ContentType: c.ContentType, Width: c.Width, Height: c.Height, Size: len(c.Data), Data: c.Data})
 	}
 	return out, nil
 }

@@ -10,8 +10,8 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
+	"hotline/internal/org"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // queueTabs are the dispatcher's tabs, in order.
@@ -34,7 +34,7 @@ type queueView struct {
 	Tabs    []tab
 	Orders  []queueRow
 	Next    string
-	Units   []store.Unit
+	Units   []org.Unit
 	Done    int // how many a bulk dispatch moved
 	Failed  []string
 }
@@ -138,12 +138,12 @@ func (w *Web) queue(rw http.ResponseWriter, r *http.Request, p *Page) {
 }
 
 // activeUnits are the units an order can be dispatched to.
-func (w *Web) activeUnits(ctx context.Context) ([]store.Unit, error) {
+func (w *Web) activeUnits(ctx context.Context) ([]org.Unit, error) {
 	all, err := w.svc.Units(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Unit
+	var out []org.Unit
 	for _, u := range all {
 		if u.Active && u.Kind != "center" {
 			out = append(out, u)

@@ -9,8 +9,8 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
 	"hotline/internal/order"
+	"hotline/internal/org"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 // searchView is the search page: the filters, a page of results and the
@@ -18,8 +18,8 @@ import (
 type searchView struct {
 	Orders   []service.OrderView
 	NextURL  string
-	Units    []store.Unit
-	Cats     []store.Category
+	Units    []org.Unit
+	Cats     []org.Category
 	Searched bool
 	Export   string // "?" and the search's query, for its export links
 }

@@ -23,13 +23,13 @@ import (
 	"strings"
 	"time"
 
+	"hotline/internal/access"
 	"hotline/internal/api"
 	"hotline/internal/apperr"
 	"hotline/internal/community/registry"
 	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/service"
-	"hotline/internal/store"
 )
 
 //go:embed templates/*.html static/* i18n/*.json
@@ -171,7 +171,7 @@ type Page struct {
 	w       *Web
 	r       *http.Request
 	Lang    string
-	User    store.User
+	User    access.User
 	Actor   service.Actor
 	CSRF    string
 	Unread  int
@@ -294,7 +294,7 @@ func (w *Web) page(roles []order.Role, h handlerFunc) http.HandlerFunc {
 				got = r.Header.Get("X-CSRF-Token")
 			}
 			if subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRF)) != 1 {
-				w.fail(rw, r, p, apperr.New(apperr.Forbidden, "csrf"))
+				w.fail(rw, r, p, apperr.New(apperr.Forbidden, "csrf").Because(apperr.ReasonCSRF))
 				return
 			}
 		}
@@ -405,9 +405,7 @@ func (w *Web) applyErr(p *Page, err error) int {
 	for f, prob := range e.Fields {
 		p.Errs[f] = w.problem(p.Lang, prob)
 	}
-	if e.Code == apperr.Conflict && strings.Contains(e.Message, "someone else changed") {
-		p.Stale = true
-	}
+	p.Stale = e.Reason == apperr.ReasonStale
 	p.Error = w.message(p.Lang, e)
 	return apperr.HTTPStatus(e.Code)
 }

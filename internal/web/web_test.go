@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/order"
 	"hotline/internal/testenv"
 )
@@ -93,29 +93,12 @@ func TestCatalogues(t *testing.T) {
 // opts may change the configuration (e.g. add the text intelligence).
 func server(t testing.TB, opts ...func(*app.Config)) (*app.Main, string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := app.Config{Addr: "127.0.0.1:0", DB: testenv.SQLiteURL(t), Demo: true, Web: Mount, CommunityPages: MountCommunity}
+	cfg := app.Config{DB: testenv.SQLiteURL(t), Demo: true, Web: Mount, CommunityPages: MountCommunity}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	m, err := app.New(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	return m, "http://" + m.Addr
+	m := apptest.Start(t, cfg)
+	return m, apptest.Base(m)
 }
 
 type client struct {

@@ -4,20 +4,15 @@
 package communitytest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"hotline/internal/access"
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/intel"
-	"hotline/internal/seal"
 	"hotline/internal/testenv"
 )
 
@@ -38,41 +33,17 @@ func StartDemo(t testing.TB, dbURL string) *Server { return start(t, dbURL, true
 
 func start(t testing.TB, dbURL string, community bool) *Server {
 	t.Helper()
-	key, err := seal.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := seal.Parse(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Intel: intel.New(), Sweep: time.Hour, DataKey: keys, DemoCommunity: community})
-	if err != nil {
-		cancel()
-		t.Fatalf("start server: %v", err)
-	}
-	for _, u := range [][3]string{{"yuehe", "handler", "yuehe"}, {"volunteer2", "volunteer", "binyang"}} {
-		if _, err := m.Svc.CreateUser(ctx, u[0], "demo12345", access.Role(u[1]), u[2], u[0]); err != nil {
-			cancel()
-			t.Fatalf("add user %s: %v", u[0], err)
-		}
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("server stopped: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-	})
-	return &Server{T: t, Base: "http://" + m.Addr, M: m}
+	keys, _ := apptest.NewKeys(t)
+	m := apptest.Start(t, app.Config{DB: dbURL, Demo: true, Intel: intel.New(), Sweep: time.Hour, DataKey: keys, DemoCommunity: community},
+		func(ctx context.Context, m *app.Main) error {
+			for _, u := range [][3]string{{"yuehe", "handler", "yuehe"}, {"volunteer2", "volunteer", "binyang"}} {
+				if _, err := m.Svc.CreateUser(ctx, u[0], "demo12345", access.Role(u[1]), u[2], u[0]); err != nil {
+					return fmt.Errorf("add user %s: %w", u[0], err)
+				}
+			}
+			return nil
+		})
+	return &Server{T: t, Base: apptest.Base(m), M: m}
 }
 
 // Each runs fn against a fresh server on SQLite and on PostgreSQL.
@@ -81,7 +52,7 @@ func Each(t *testing.T, fn func(t *testing.T, s *Server)) {
 }
 
 // Obj is a JSON object.
-type Obj = map[string]any
+type Obj = apptest.Obj
 
 // Client is a logged-in user.
 type Client struct {
@@ -104,41 +75,7 @@ func (s *Server) Login(user string) *Client {
 // test (never a 500 for anything a client sends).
 func (s *Server) Raw(method, path, token string, body any) (int, Obj, []byte) {
 	s.T.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		js, _ := json.Marshal(b)
-		rd = bytes.NewReader(js)
-	}
-	req, err := http.NewRequest(method, s.Base+path, rd)
-	if err != nil {
-		s.T.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.T.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	var out Obj
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal(data, &out); err != nil {
-			s.T.Fatalf("%s %s: answer is not JSON: %s", method, path, data)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		s.T.Fatalf("%s %s: server error %d: %s", method, path, resp.StatusCode, data)
-	}
-	return resp.StatusCode, out, data
+	return apptest.Do(s.T, apptest.Request{Method: method, URL: s.Base + path, Token: token, Body: body})
 }
 
 // Do sends a request as the client.

@@ -6,10 +6,8 @@ package fieldtest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,17 +16,17 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/community/registry"
 	"hotline/internal/community/registry/registrydb"
 	"hotline/internal/order"
 	"hotline/internal/place"
 	"hotline/internal/place/placedb"
 	"hotline/internal/seal"
-	"hotline/internal/store"
 )
 
 // Obj is a JSON object.
-type Obj = map[string]any
+type Obj = apptest.Obj
 
 // Server is a real hotline server on 127.0.0.1:0 over a real database.
 type Server struct {
@@ -43,49 +41,19 @@ type Server struct {
 func Start(t testing.TB, dbURL string, demo bool, keys *seal.Keys, opts ...func(*app.Config)) *Server {
 	t.Helper()
 	if keys == nil {
-		content, err := seal.Generate()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if keys, err = seal.Parse(content); err != nil {
-			t.Fatal(err)
-		}
+		keys, _ = apptest.NewKeys(t)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: keys}
+	cfg := app.Config{DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: keys}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	m, err := app.New(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatalf("start server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("server stopped: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server shutdown: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("server did not stop within 20 s")
-		}
-	})
+	m := apptest.Start(t, cfg)
 	select {
 	case <-m.Live.Ready():
 	case <-time.After(5 * time.Second):
 		t.Fatal("live hub not listening")
 	}
-	return &Server{t: t, Base: "http://" + m.Addr, M: m, tokens: map[string]string{}}
+	return &Server{t: t, Base: apptest.Base(m), M: m, tokens: map[string]string{}}
 }
 
 // Token logs user in (password demo12345) once and returns the token.
@@ -105,38 +73,11 @@ func (s *Server) Token(user string) string {
 // Do sends a request as user ("" for none) and decodes a JSON object answer.
 func (s *Server) Do(user, method, path string, body any) (int, Obj, []byte) {
 	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		js, _ := json.Marshal(b)
-		rd = bytes.NewReader(js)
-	}
-	req, _ := http.NewRequest(method, s.Base+path, rd)
+	r := apptest.Request{Method: method, URL: s.Base + path, Body: body}
 	if user != "" {
-		req.Header.Set("Authorization", "Bearer "+s.Token(user))
+		r.Token = s.Token(user)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	var out Obj
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal(data, &out); err != nil {
-			s.t.Fatalf("%s %s: not JSON: %s", method, path, data)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		s.t.Fatalf("%s %s as %s: server error %d: %s", method, path, user, resp.StatusCode, data)
-	}
-	return resp.StatusCode, out, data
+	return apptest.Do(s.t, r)
 }
 
 // Must sends a request and fails the test unless the status is want.
@@ -165,18 +106,18 @@ func SeedMain(t testing.TB, m *app.Main) {
 	}{t, m}
 	ctx := context.Background()
 	st := s.M.Store
-	if err := st.PutCompound(ctx, store.Compound{Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}); err != nil {
+	if err := st.PutCompound(ctx, place.OrderCompound{Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}); err != nil {
 		s.t.Fatal(err)
 	}
-	if err := st.PutBuilding(ctx, store.Building{Compound: "yuehe_yuan", Number: "1号楼", Floors: 6, LowLying: true}); err != nil {
+	if err := st.PutBuilding(ctx, place.OrderBuilding{Compound: "yuehe_yuan", Number: "1号楼", Floors: 6, LowLying: true}); err != nil {
 		s.t.Fatal(err)
 	}
 	// The tests' own compound in binyang, apart from the demo's (whose
 	// community demo fills 三江小区 29号楼): 29号楼 low-lying, 27号楼 not.
-	if err := st.PutCompound(ctx, store.Compound{Code: "sanjiang_t", Name: "测试小区", Committee: "binyang"}); err != nil {
+	if err := st.PutCompound(ctx, place.OrderCompound{Code: "sanjiang_t", Name: "测试小区", Committee: "binyang"}); err != nil {
 		s.t.Fatal(err)
 	}
-	for _, b := range []store.Building{{Compound: "sanjiang_t", Number: "29号楼", Floors: 6, LowLying: true}, {Compound: "sanjiang_t", Number: "27号楼", Floors: 6}} {
+	for _, b := range []place.OrderBuilding{{Compound: "sanjiang_t", Number: "29号楼", Floors: 6, LowLying: true}, {Compound: "sanjiang_t", Number: "27号楼", Floors: 6}} {
 		if err := st.PutBuilding(ctx, b); err != nil {
 			s.t.Fatal(err)
 		}

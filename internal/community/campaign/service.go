@@ -270,7 +270,7 @@ func (s *Service) Update(ctx context.Context, u access.User, id string, in Input
 	}
 	return s.Store.Update(ctx, n, u.Username, func(cur Campaign) (Campaign, []string, error) {
 		if cur.Version != in.Version {
-			return cur, nil, apperr.New(apperr.Conflict, "the campaign changed since you read it (version %d now)", cur.Version)
+			return cur, nil, apperr.New(apperr.Conflict, "the campaign changed since you read it (version %d now)", cur.Version).Because(apperr.ReasonStale)
 		}
 		if cur.Status == Closed {
 			return cur, nil, apperr.New(apperr.Conflict, "the campaign is closed")
@@ -340,7 +340,7 @@ func (s *Service) SetStatus(ctx context.Context, u access.User, id string, to St
 	}
 	return s.Store.Update(ctx, n, u.Username, func(cur Campaign) (Campaign, []string, error) {
 		if version > 0 && version != cur.Version {
-			return cur, nil, apperr.New(apperr.Conflict, "the campaign changed since you read it (version %d now)", cur.Version)
+			return cur, nil, apperr.New(apperr.Conflict, "the campaign changed since you read it (version %d now)", cur.Version).Because(apperr.ReasonStale)
 		}
 		from := map[Status]Status{Open: Draft, Closed: Open}[to]
 		if cur.Status != from {

@@ -519,7 +519,7 @@ func (s *Service) UpdateTask(ctx context.Context, u access.User, id, taskID stri
 			return "", apperr.New(apperr.Conflict, "the emergency is closed")
 		}
 		if cur.Version != in.Version {
-			return "", apperr.New(apperr.Conflict, "the task changed since you read it (version %d now)", cur.Version)
+			return "", apperr.New(apperr.Conflict, "the task changed since you read it (version %d now)", cur.Version).Because(apperr.ReasonStale)
 		}
 		if !CanMoveTask(cur.Status, in.Status) {
 			return "", apperr.Field("status", fmt.Sprintf("a task cannot go from %s to %s", cur.Status, in.Status))

@@ -197,7 +197,7 @@ func (s *Service) Update(ctx context.Context, u access.User, id string, in Input
 			return nil, err
 		}
 		if locked.Version != *in.Version {
-			return nil, apperr.New(apperr.Conflict, "someone else changed this meeting; reload it")
+			return nil, apperr.New(apperr.Conflict, "someone else changed this meeting; reload it").Because(apperr.ReasonStale)
 		}
 		if locked.Status == "cancelled" {
 			return nil, apperr.New(apperr.Conflict, "the meeting is cancelled")
@@ -251,7 +251,7 @@ func (s *Service) Minutes(ctx context.Context, u access.User, id string, in Minu
 			return err
 		}
 		if in.Version != nil && *in.Version != m.Version {
-			return apperr.New(apperr.Conflict, "someone else changed this meeting; reload it")
+			return apperr.New(apperr.Conflict, "someone else changed this meeting; reload it").Because(apperr.ReasonStale)
 		}
 		if m.Status == "cancelled" {
 			return apperr.New(apperr.Conflict, "the meeting is cancelled")

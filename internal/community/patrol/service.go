@@ -283,7 +283,7 @@ func (s *Service) UpdateVolunteer(ctx context.Context, u access.User, id string,
 		return Volunteer{}, err
 	}
 	if *in.Version != cur.Version {
-		return Volunteer{}, apperr.New(apperr.Conflict, "someone else changed this volunteer; reload it")
+		return Volunteer{}, apperr.New(apperr.Conflict, "someone else changed this volunteer; reload it").Because(apperr.ReasonStale)
 	}
 	if err := s.resolve(ctx, u, &v, cur.ID); err != nil {
 		return Volunteer{}, err
@@ -602,7 +602,7 @@ func (s *Service) PatchShift(ctx context.Context, u access.User, id string, p Sh
 			return Shift{}, err
 		}
 		if *p.Version != cur.Version {
-			return Shift{}, apperr.New(apperr.Conflict, "someone else changed this shift; reload it")
+			return Shift{}, apperr.New(apperr.Conflict, "someone else changed this shift; reload it").Because(apperr.ReasonStale)
 		}
 		if st := cur.Status(now); st != Planned {
 			return Shift{}, apperr.New(apperr.Conflict, "the shift is %s; only a planned shift changes", st)

@@ -631,7 +631,7 @@ func (s *Store) Close(ctx context.Context, id, version int64, actor string, at t
 			return apperr.New(apperr.Conflict, "the emergency is already closed")
 		}
 		if version > 0 && version != v {
-			return apperr.New(apperr.Conflict, "the emergency changed since you read it (version %d now)", v)
+			return apperr.New(apperr.Conflict, "the emergency changed since you read it (version %d now)", v).Because(apperr.ReasonStale)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE emergencies SET status = 'closed', closed_at = $1, version = version + 1 WHERE id = $2", sqldb.Micros(at), id); err != nil {
 			return err

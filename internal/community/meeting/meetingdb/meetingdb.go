@@ -212,7 +212,7 @@ func (s *Store) UpdateMeeting(ctx context.Context, tx *sql.Tx, m meeting.Meeting
 		return sqldb.MapErr(err)
 	}
 	if k, _ := res.RowsAffected(); k != 1 {
-		return apperr.New(apperr.Conflict, "someone else changed this meeting; reload it")
+		return apperr.New(apperr.Conflict, "someone else changed this meeting; reload it").Because(apperr.ReasonStale)
 	}
 	return s.writeOrders(ctx, tx, n, m.Orders)
 }

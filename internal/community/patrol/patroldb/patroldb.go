@@ -318,7 +318,7 @@ func (s *Store) UpdateVolunteer(ctx context.Context, v patrol.Volunteer, prev in
 			return err
 		}
 		if k, _ := res.RowsAffected(); k != 1 {
-			return apperr.New(apperr.Conflict, "someone else changed this volunteer; reload it")
+			return apperr.New(apperr.Conflict, "someone else changed this volunteer; reload it").Because(apperr.ReasonStale)
 		}
 		if v.Phone.Reveal() != cur {
 			ct, idx, masked, err := s.sealPhone(n, v.Phone)

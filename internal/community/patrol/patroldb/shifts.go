@@ -382,7 +382,7 @@ func (s *Store) UpdateShift(ctx context.Context, sid string, decide func(cur pat
 			return err
 		}
 		if k, _ := res.RowsAffected(); k != 1 {
-			return apperr.New(apperr.Conflict, "someone else changed this shift; reload it")
+			return apperr.New(apperr.Conflict, "someone else changed this shift; reload it").Because(apperr.ReasonStale)
 		}
 		ids, err := volIDs(n)
 		if err != nil {

@@ -321,7 +321,7 @@ func (s *Store) UpdateTx(ctx context.Context, tx *sql.Tx, id, version int64, c r
 		return sqldb.MapErr(err)
 	}
 	if version != 0 && version != cur {
-		return apperr.New(apperr.Conflict, "someone else changed this resident (version %d, yours %d); reload and try again", cur, version)
+		return apperr.New(apperr.Conflict, "someone else changed this resident (version %d, yours %d); reload and try again", cur, version).Because(apperr.ReasonStale)
 	}
 	where, err := householdPlace(ctx, tx, c.Household)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"hotline/internal/apperr"
 	"hotline/internal/community/registry"
 	"hotline/internal/community/registry/registrydb"
+	"hotline/internal/org"
 	"hotline/internal/place"
 	"hotline/internal/place/placedb"
 	"hotline/internal/seal"
@@ -36,14 +37,14 @@ func open(t *testing.T, url string) env {
 		t.Fatal(err)
 	}
 	for _, a := range []string{"a1", "a2"} {
-		if err := st.PutUnit(ctx, store.Unit{Code: a, Name: a, Kind: "committee", Active: true}); err != nil {
+		if err := st.PutUnit(ctx, org.Unit{Code: a, Name: a, Kind: "committee", Active: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.PutCompound(ctx, store.Compound{Code: "c" + a, Name: "小区" + a, Committee: a}); err != nil {
+		if err := st.PutCompound(ctx, place.OrderCompound{Code: "c" + a, Name: "小区" + a, Committee: a}); err != nil {
 			t.Fatal(err)
 		}
 		for _, b := range []string{"29号楼", "3幢"} {
-			if err := st.PutBuilding(ctx, store.Building{Compound: "c" + a, Number: b, Floors: 6, LowLying: b == "29号楼"}); err != nil {
+			if err := st.PutBuilding(ctx, place.OrderBuilding{Compound: "c" + a, Number: b, Floors: 6, LowLying: b == "29号楼"}); err != nil {
 				t.Fatal(err)
 			}
 		}
