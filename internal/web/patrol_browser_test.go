@@ -62,11 +62,31 @@ func TestBrowserPatrolPhone(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("details.finding textarea[name=text]"), "29号楼东侧消防通道堆放建筑垃圾"),
 		chromedp.SendKeys(chromedp.CSS("details.finding input[name=building]"), "29号楼"),
 		chromedp.SetUploadFiles(chromedp.CSS("details.finding input[name=photo]"), []string{photo}),
-		chromedp.Click(chromedp.CSS("details.finding input[name=create_order]")),
-		chromedp.Click(chromedp.CSS("details.finding button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
-	if msg := v.text(".flash.ok"); !strings.Contains(msg, "生成工单") {
-		t.Fatalf("flash %q", msg)
+		chromedp.Click(chromedp.CSS("details.finding input[name=create_order]")))
+	// What the form sends, kept to send it again (a double tap, a resend).
+	resend := v.eval(`(() => { const f = document.querySelector("details.finding form"); const d = new FormData(f);
+		return JSON.stringify({action: f.action, csrf: d.get("csrf"), entry: d.get("entry_id")}) })()`)
+	if !strings.Contains(resend, `"entry":"`) || strings.Contains(resend, `"entry":""`) {
+		t.Fatalf("the finding form carries no entry_id: %s", resend)
+	}
+	v.do(chromedp.Click(chromedp.CSS("details.finding button[type=submit]")))
+	// The check-in's flash is on screen until the finding's page replaces it.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		msg, _ := chromedp.Run(v.ctx, chromedp.Evaluate[string](`(document.querySelector(".flash.ok") || {}).textContent || ""`))
+		if strings.Contains(msg, "生成工单") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("flash %q", msg)
+		}
+	}
+	// The same form sent again stores nothing new.
+	got, err := chromedp.Run(v.ctx, chromedp.Evaluate[string](`(async () => { const s = `+resend+`; const d = new FormData(); d.set("csrf", s.csrf); d.set("entry_id", s.entry);
+		d.set("text", "29号楼东侧消防通道堆放建筑垃圾"); d.set("building", "29号楼"); d.set("create_order", "on");
+		d.set("photo", new Blob([Uint8Array.from(atob("` + pngPixel + `"), c => c.charCodeAt(0))], {type: "image/png"}), "photo.png");
+		const r = await fetch(s.action, {method: "POST", body: d}); return r.ok ? "true" : r.status + " " + (await r.text()).slice(0, 300) })()`, chromedp.EvalAwaitPromise))
+	if err != nil || got != "true" {
+		t.Errorf("resending the finding form: ok=%s, %v", got, err)
 	}
 	after := 0
 	b.m.Store.DB().R.QueryRow(`SELECT COUNT(*) FROM orders WHERE source = 'patrol'`).Scan(&after)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -108,6 +109,11 @@ type patrolShiftView struct {
 	Mine     bool // the viewer's own shift (a volunteer)
 	In, Out  bool // the viewer checked in / out
 	Findings []patrol.Finding
+	// EntryID goes with the finding form, made when the form is drawn (and
+	// kept when it comes back with an error): a double tap or a resend of
+	// the same form stores one finding and one order, as the offline log's
+	// phone-made ids do.
+	EntryID string
 }
 
 type patrolHomeView struct {
@@ -138,7 +144,10 @@ func (c *community) renderHome(rw http.ResponseWriter, r *http.Request, p *Page,
 	now := time.Now()
 	v := patrolHomeView{Date: d.Format("2006-01-02")}
 	for _, s := range shifts {
-		sv := patrolShiftView{Shift: s, Status: s.Status(now)}
+		sv := patrolShiftView{Shift: s, Status: s.Status(now), EntryID: rand.Text()}
+		if id := p.Form.Get("entry_id"); p.Open == s.ID && patrol.ValidEntryID(id) {
+			sv.EntryID = id
+		}
 		for _, a := range s.Attendance {
 			if a.Volunteer == me {
 				sv.Mine, sv.In, sv.Out = true, a.CheckIn != nil, a.CheckOut != nil
@@ -186,7 +195,7 @@ func (c *community) patrolCheck(in bool) handlerFunc {
 
 func (c *community) patrolFinding(rw http.ResponseWriter, r *http.Request, p *Page) {
 	in := patrol.FindingInput{Text: r.PostFormValue("text"), CreateOrder: r.PostFormValue("create_order") == "on",
-		Volunteer: r.PostFormValue("volunteer")}
+		Volunteer: r.PostFormValue("volunteer"), EntryID: r.PostFormValue("entry_id")}
 	if b := strings.TrimSpace(r.PostFormValue("building")); b != "" {
 		in.Building = &b
 	}
