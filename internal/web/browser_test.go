@@ -129,6 +129,24 @@ func (u *user) eval(js string) string {
 	return s
 }
 
+// clickAway clicks sel and waits until the browser shows the page the
+// click led to. The page before may already show a flash (a check-in's,
+// the last form's), so waiting for ".flash.ok" alone races the navigation.
+func (u *user) clickAway(sel string) {
+	u.b.t.Helper()
+	u.eval(`String(window.__leaving = true)`)
+	u.do(chromedp.Click(chromedp.CSS(sel)))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		v, err := chromedp.Run(u.ctx, chromedp.Evaluate[string](`String(window.__leaving !== true && document.readyState === "complete")`))
+		if err == nil && v == "true" {
+			return
+		}
+		if time.Now().After(deadline) {
+			u.b.t.Fatalf("%s: clicking %s led to no new page", u.name, sel)
+		}
+	}
+}
+
 func (u *user) open(path string) { u.do(chromedp.Navigate(u.b.base + path)) }
 
 // act opens an action's form on the order page, fills it and submits it.

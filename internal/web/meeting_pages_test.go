@@ -45,9 +45,9 @@ func TestBrowserMeetingForms(t *testing.T) {
 	w.open("/meetings/" + m.ID)
 	w.do(chromedp.WaitVisible(chromedp.CSS(".minutesform")),
 		chromedp.SendKeys(chromedp.CSS("#minutes-in"), "居民代表、物业和城管中队就夜间停车达成一致。"),
-		chromedp.SendKeys(chromedp.CSS("#decisions-in"), "东门夜间开放临时停车位\n\n物业每周巡查一次\n"),
-		chromedp.Click(chromedp.CSS(".minutesform button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+		chromedp.SendKeys(chromedp.CSS("#decisions-in"), "东门夜间开放临时停车位\n\n物业每周巡查一次\n"))
+	w.clickAway(".minutesform button[type=submit]")
+	w.do(chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
 	if n := w.eval("String(document.querySelectorAll('ol.decisions li').length)"); n != "2" {
 		t.Fatalf("%s decisions shown, want 2", n)
 	}
@@ -68,9 +68,9 @@ func TestBrowserMeetingForms(t *testing.T) {
 		t.Errorf("the refused form lost its text: %q", v)
 	}
 	nextWeek := time.Now().In(calendar.Shanghai).AddDate(0, 0, 7).Format("2006-01-02")
-	w.do(chromedp.SetValue(chromedp.CSS("#action-due"), nextWeek),
-		chromedp.Click(chromedp.CSS(".actionform button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+	w.do(chromedp.SetValue(chromedp.CSS("#action-due"), nextWeek))
+	w.clickAway(".actionform button[type=submit]")
+	w.do(chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
 	if n := actions(); n != 1 {
 		t.Fatalf("%d actions stored, want 1", n)
 	}
@@ -78,7 +78,8 @@ func TestBrowserMeetingForms(t *testing.T) {
 		t.Fatalf("actions %q", w.text("ul.actions"))
 	}
 	w.screenshot("meeting-forms")
-	w.do(chromedp.Click(chromedp.CSS("ul.actions .doneform button")), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+	w.clickAway("ul.actions .doneform button")
+	w.do(chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
 	if n := w.eval("String(document.querySelectorAll('ul.actions li.st-done').length)"); n != "1" {
 		t.Fatalf("%s actions done, want 1", n)
 	}
@@ -87,9 +88,9 @@ func TestBrowserMeetingForms(t *testing.T) {
 	w.do(chromedp.SendKeys(chromedp.CSS("#link-order"), "NO-SUCH-ORDER"),
 		chromedp.Click(chromedp.CSS(".linkform button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(".linkform .err")))
-	w.do(chromedp.SetValue(chromedp.CSS("#link-order"), number),
-		chromedp.Click(chromedp.CSS(".linkform button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+	w.do(chromedp.SetValue(chromedp.CSS("#link-order"), number))
+	w.clickAway(".linkform button[type=submit]")
+	w.do(chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
 	if got, err := b.m.Meetings.Get(ctx, binyang, m.ID); err != nil || len(got.Orders) != 1 || got.Orders[0] != oid {
 		t.Fatalf("linked orders %v (%v), want [%s]", got.Orders, err, oid)
 	}
