@@ -23,25 +23,8 @@ import (
 // worker are refused every write.
 func TestRegistryEditPages(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
-		m, base := server(t, withRegistry(t, false), func(c *app.Config) { c.DB = dbURL })
+		m, base, admin, hh, r, idn := registryFixture(t, dbURL)
 		ctx := context.Background()
-		admin, err := m.Svc.Store.UserByName(ctx, "admin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Svc.CreateUser(ctx, "yuehe_w", "demo12345", "handler", "yuehe", "月河 社工"); err != nil {
-			t.Fatal(err)
-		}
-		hh, err := m.Registry.CreateHousehold(ctx, admin, place.NewHousehold{Building: "sanjiang-29", Room: "301"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		idn := demoID("19400505", 11)
-		r, err := m.Registry.CreateResident(ctx, admin, registry.NewResident{Household: hh.ID, Name: "周演示甲", IDNumber: idn,
-			Phone: "13800001011", CareTags: []registry.CareTag{registry.ElderlyAlone}, Notes: "演示备注"})
-		if err != nil {
-			t.Fatal(err)
-		}
 		c := login(t, base, "binyang")
 		tok := c.csrf()
 		form, status := c.get("/registry/residents/" + r.ID + "/edit")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"hotline/internal/access"
 	"hotline/internal/app"
 	"hotline/internal/community/registry"
 	"hotline/internal/place"
@@ -20,25 +21,7 @@ import (
 // a 500; a reveal needs a reason and is audited once.
 func TestRegistryPagesAccess(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
-		m, base := server(t, withRegistry(t, false), func(c *app.Config) { c.DB = dbURL })
-		ctx := context.Background()
-		admin, err := m.Svc.Store.UserByName(ctx, "admin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Svc.CreateUser(ctx, "yuehe_w", "demo12345", "handler", "yuehe", "月河 社工"); err != nil {
-			t.Fatal(err)
-		}
-		hh, err := m.Registry.CreateHousehold(ctx, admin, place.NewHousehold{Building: "sanjiang-29", Room: "301"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		idn := demoID("19400505", 11)
-		r, err := m.Registry.CreateResident(ctx, admin, registry.NewResident{Household: hh.ID, Name: "周演示甲", IDNumber: idn,
-			Phone: "13800001011", CareTags: []registry.CareTag{registry.ElderlyAlone}, Notes: "演示备注"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, base, _, hh, r, idn := registryFixture(t, dbURL)
 		pages := []string{"/registry", "/registry/compounds/sanjiang", "/registry/buildings/sanjiang-29", "/registry/households/" + hh.ID,
 			"/registry/residents/" + r.ID, "/registry/care", "/registry/care?tag=elderly_alone&low_lying=1", "/registry/import"}
 		for _, user := range []string{"dispatcher", "operator", "volunteer"} {
@@ -103,4 +86,31 @@ func TestRegistryPagesAccess(t *testing.T) {
 			t.Errorf("the area's reveal: %d, shown %v, %d audit rows", status, strings.Contains(body, idn), reveals())
 		}
 	})
+}
+
+// registryFixture starts a server with the registry on dbURL and gives the
+// registry page tests their common ground: 月河's community worker yuehe_w
+// (another area), and at 宾阳路's sanjiang-29 room 301 one household with
+// one resident living alone, 周演示甲, with a (fake) ID number idn, a phone
+// and a note.
+func registryFixture(t *testing.T, dbURL string) (m *app.Main, base string, admin access.User, hh place.Household, r registry.Resident, idn string) {
+	t.Helper()
+	m, base = server(t, withRegistry(t, false), func(c *app.Config) { c.DB = dbURL })
+	ctx := context.Background()
+	admin, err := m.Svc.Store.UserByName(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Svc.CreateUser(ctx, "yuehe_w", "demo12345", "handler", "yuehe", "月河 社工"); err != nil {
+		t.Fatal(err)
+	}
+	if hh, err = m.Registry.CreateHousehold(ctx, admin, place.NewHousehold{Building: "sanjiang-29", Room: "301"}); err != nil {
+		t.Fatal(err)
+	}
+	idn = demoID("19400505", 11)
+	if r, err = m.Registry.CreateResident(ctx, admin, registry.NewResident{Household: hh.ID, Name: "周演示甲", IDNumber: idn,
+		Phone: "13800001011", CareTags: []registry.CareTag{registry.ElderlyAlone}, Notes: "演示备注"}); err != nil {
+		t.Fatal(err)
+	}
+	return m, base, admin, hh, r, idn
 }
