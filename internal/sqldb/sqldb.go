@@ -44,6 +44,8 @@ type DB struct {
 	R       *sql.DB // plain reads
 	URL     string
 	Path    string // the SQLite file
+
+	lazyState // lazy writes (lazy.go)
 }
 
 // Open connects to a database URL: "sqlite:PATH" (or a bare path ending in
@@ -121,7 +123,10 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close releases the connections.
 func (d *DB) Close() error {
-	err := d.W.Close()
+	err := d.closeLazy()
+	if e := d.W.Close(); err == nil {
+		err = e
+	}
 	if d.R != d.W {
 		if e := d.R.Close(); err == nil {
 			err = e

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -123,4 +124,62 @@ func TestArgsAndTimes(t *testing.T) {
 	if sqldb.RedactURL("postgres://u:secret@h/db") != "postgres://u:***@h/db" {
 		t.Fatal("password not redacted")
 	}
+}
+
+// TestExecLazy: a lazy write is committed and visible at once; on SQLite the
+// writer connection is back to synchronous=FULL afterwards (a write of record
+// on it must still wait for the disk) and the WAL syncer fsyncs the lazy
+// frames soon after; on PostgreSQL only the lazy pool's sessions commit
+// asynchronously, the main pool still waits for the WAL flush.
+func TestExecLazy(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		db := open(t, url)
+		for i := 1; i <= 3; i++ {
+			if err := db.ExecLazy(ctx, "INSERT INTO things (id, name) VALUES ($1, $2)", i, fmt.Sprint("lazy", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int
+		if err := db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM things WHERE name LIKE 'lazy%'").Scan(&n); err != nil || n != 3 {
+			t.Fatalf("lazy rows visible = %d, %v; want 3", n, err)
+		}
+		// A bad statement is an error in the contract's shape and leaves the
+		// connection as it was.
+		err := db.ExecLazy(ctx, "INSERT INTO things (id, name) VALUES ($1, $2)", 1, "again")
+		if apperr.As(err).Code != apperr.Conflict {
+			t.Fatalf("duplicate lazy insert: %v, want a conflict", err)
+		}
+		// The statement itself ran with the weaker setting.
+		setting := "(SELECT 'sync=' || synchronous FROM pragma_synchronous)"
+		want := "sync=1" // NORMAL
+		if db.Dialect == sqldb.Postgres {
+			setting, want = "'sync=' || current_setting('synchronous_commit')", "sync=off"
+		}
+		if err := db.ExecLazy(ctx, "INSERT INTO things (id, name) VALUES (10, "+setting+")"); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := db.R.QueryRowContext(ctx, "SELECT name FROM things WHERE id = 10").Scan(&got); err != nil || got != want {
+			t.Fatalf("lazy statement ran with %q, %v; want %q", got, err, want)
+		}
+		if db.Dialect == sqldb.Postgres {
+			var main string
+			if err := db.W.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&main); err != nil || main != "on" {
+				t.Fatalf("main pool synchronous_commit = %q, %v; want on", main, err)
+			}
+			return
+		}
+		var level int
+		if err := db.W.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil || level != 2 {
+			t.Fatalf("writer synchronous = %d, %v after a lazy write; want 2 (FULL)", level, err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for db.LazyFlushes() == 0 && time.Now().Before(deadline) {
+			time.Sleep(sqldb.LazyFlushWithin)
+		}
+		if db.LazyFlushes() == 0 || db.LazyFlushFailures() != 0 {
+			t.Fatalf("WAL fsyncs after lazy writes: %d (failures %d); want ≥ 1 and none failed", db.LazyFlushes(), db.LazyFlushFailures())
+		}
+	})
 }
