@@ -17,6 +17,7 @@ import (
 
 	"hotline/internal/access"
 	"hotline/internal/apperr"
+	"hotline/internal/dashboard"
 	"hotline/internal/httpx"
 	"hotline/internal/service"
 )
@@ -30,7 +31,9 @@ const MaxBody = 1 << 20
 // API holds what the handlers need.
 type API struct {
 	Svc *service.Service
-	Log *slog.Logger
+	// Dash serves the dashboards and statistics (internal/dashboard).
+	Dash *dashboard.Service
+	Log  *slog.Logger
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	// OrderMeetings, when set, lists the meetings linked to an order for
@@ -44,8 +47,8 @@ type API struct {
 }
 
 // New builds the API and its metrics registry.
-func New(svc *service.Service, log *slog.Logger) *API {
-	a := &API{Svc: svc, Log: log, registry: prometheus.NewRegistry()}
+func New(svc *service.Service, dash *dashboard.Service, log *slog.Logger) *API {
+	a := &API{Svc: svc, Dash: dash, Log: log, registry: prometheus.NewRegistry()}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_http_requests_total", Help: "HTTP requests by route and status class."}, []string{"route", "code"})
 	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})

@@ -64,7 +64,7 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) statsSummary(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s, err := a.Svc.StatsSummary(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
+	s, err := a.Dash.Summary(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -74,7 +74,7 @@ func (a *API) statsSummary(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) statsUnits(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	units, err := a.Svc.StatsUnits(r.Context(), actor(r), q.Get("from"), q.Get("to"))
+	units, err := a.Dash.UnitStats(r.Context(), actor(r), q.Get("from"), q.Get("to"))
 	if err != nil {
 		a.fail(w, r, err)
 		return

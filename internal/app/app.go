@@ -26,6 +26,7 @@ import (
 	"hotline/internal/community/registry"
 	"hotline/internal/community/registry/registryapi"
 	"hotline/internal/community/registry/registrydb"
+	"hotline/internal/dashboard"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/httpx"
@@ -106,6 +107,7 @@ type Main struct {
 	Config
 	Store *store.Store
 	Svc   *service.Service
+	Dash  *dashboard.Service // the dashboards and statistics (internal/dashboard)
 	API   *api.API
 	// Addr is the address actually listened on, set once Run is serving.
 	Addr  string
@@ -154,10 +156,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, err
 	}
+	dash := dashboard.New(st, svc) // the leaders' figures: reads of the rollups, names from the orders' service
 	if cfg.DataKey != nil {
 		// The repeat callers' key, the same on every instance with this data
 		// key: a PRF output of the data key's (unrotated) index key.
-		svc.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
+		dash.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
 	}
 	if cfg.Demo {
 		if err := demo.LoadWith(ctx, svc, demo.Options{History: cfg.DemoHistory}); err != nil {
@@ -172,8 +175,8 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 			return nil, fmt.Errorf("load the text intelligence: %w", err)
 		}
 	}
-	a := api.New(svc, cfg.Log)
-	m := &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}
+	a := api.New(svc, dash, cfg.Log)
+	m := &Main{Config: cfg, Store: st, Svc: svc, Dash: dash, API: a, ready: make(chan struct{})}
 	if err := m.openRegistry(ctx); err != nil {
 		st.Close()
 		return nil, err

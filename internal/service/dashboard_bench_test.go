@@ -63,16 +63,17 @@ func BenchmarkDashboard(b *testing.B) {
 	}
 	from := store.DayDate(store.DayOf(end) - 91)
 	to := store.DayDate(store.DayOf(end))
+	d := dashOf(svc)
 	b.Run("overview", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := svc.DashboardOverview(ctx, leader, "", "", ""); err != nil {
+			if _, err := d.Overview(ctx, leader, "", "", ""); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("trends", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := svc.DashboardTrends(ctx, leader, from, to, "", 8, 0); err != nil {
+			if _, err := d.Trends(ctx, leader, from, to, "", 8, 0); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hotline/internal/calendar"
+	"hotline/internal/dashboard"
 	"hotline/internal/order"
 	"hotline/internal/org"
 	"hotline/internal/service"
@@ -63,6 +64,14 @@ func openService(t *testing.T, dbURL string, clk *clock) *service.Service {
 	}
 	svc.Now = clk.Now
 	return svc
+}
+
+// dashOf builds the dashboards on a test service's store, names and clock,
+// as the app does.
+func dashOf(svc *service.Service) *dashboard.Service {
+	d := dashboard.New(svc.Store, svc)
+	d.Now = func() time.Time { return svc.Now() }
+	return d
 }
 
 // testUnits are the units of the service tests.

@@ -368,7 +368,7 @@ func checkRollups(t *testing.T, st *store.Store, now time.Time) []bruteOrder {
 // category and unit, closed, and both per day.
 func checkOverview(t *testing.T, svc *service.Service, orders []bruteOrder, from, to, unit string) {
 	t.Helper()
-	ov, err := svc.DashboardOverview(context.Background(), leader, from, to, unit)
+	ov, err := dashOf(svc).Overview(context.Background(), leader, from, to, unit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func checkTrends(t *testing.T, svc *service.Service, from, to string) {
 		d, _ := time.Parse(time.DateOnly, to)
 		from = d.AddDate(0, 0, -6).Format(time.DateOnly)
 	}
-	tv, err := svc.DashboardTrends(ctx, leader, from, to, "", 8, 2)
+	tv, err := dashOf(svc).Trends(ctx, leader, from, to, "", 8, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,7 +520,7 @@ func checkTrends(t *testing.T, svc *service.Service, from, to string) {
 func checkMap(t *testing.T, svc *service.Service, from, to, unit, category string) {
 	t.Helper()
 	ctx := context.Background()
-	mv, err := svc.DashboardMap(ctx, leader, from, to, unit, category)
+	mv, err := dashOf(svc).Map(ctx, leader, from, to, unit, category)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -709,11 +709,11 @@ func TestGeneratedRollups(t *testing.T) {
 		clk.Set(end)
 		for _, u := range []string{"", "binyang", "cityops", "housing"} {
 			from, to := store.DayDate(store.DayOf(end)-60), store.DayDate(store.DayOf(end))
-			ov, err := svc.DashboardOverview(ctx, leader, from, to, u)
+			ov, err := dashOf(svc).Overview(ctx, leader, from, to, u)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum, err := svc.StatsSummary(ctx, leader, from, to, u)
+			sum, err := dashOf(svc).Summary(ctx, leader, from, to, u)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,7 +21,6 @@ import (
 	"hotline/internal/order"
 	"hotline/internal/org"
 	"hotline/internal/place"
-	"hotline/internal/stats"
 	"hotline/internal/store"
 )
 
@@ -75,11 +74,6 @@ type Service struct {
 
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
-	// Callers keys the repeat callers of the dashboards (a keyed hash of the
-	// phone; no number is shown). The app derives it from the data key, so
-	// every instance gives a caller the same key; without one it is random
-	// per process (keys then differ between instances and restarts).
-	Callers *stats.Hasher
 
 	reloadMu   sync.Mutex // one Reload at a time, so an older read never overwrites a newer one
 	mu         sync.RWMutex
@@ -103,8 +97,7 @@ func New(ctx context.Context, st *store.Store, intel Intelligence, log *slog.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), Passwords: auth.NewChecker(runtime.GOMAXPROCS(0)), SessionTTL: 12 * time.Hour,
-		Callers: randomHasher()}
+	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), Passwords: auth.NewChecker(runtime.GOMAXPROCS(0)), SessionTTL: 12 * time.Hour}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
