@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"time"
 
+	"hotline/internal/admin"
 	"hotline/internal/api"
 	"hotline/internal/calendar"
 	"hotline/internal/community/campaign"
@@ -95,11 +96,11 @@ type Config struct {
 // loader and nightly are what an intelligence may offer beyond
 // service.Intelligence: loading from the store at start, retraining nightly.
 type loader interface {
-	Load(ctx context.Context, st *store.Store, log *slog.Logger) error
+	Load(ctx context.Context, st service.TextStore, log *slog.Logger) error
 }
 
 type nightly interface {
-	RunNightly(ctx context.Context, st *store.Store, loc *time.Location)
+	RunNightly(ctx context.Context, st service.TextStore, loc *time.Location)
 }
 
 // Main is a running (or about to run) server.
@@ -163,7 +164,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		dash.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
 	}
 	if cfg.Demo {
-		if err := demo.LoadWith(ctx, svc, demo.Options{History: cfg.DemoHistory}); err != nil {
+		if err := demo.LoadWith(ctx, svc, st, demo.Options{History: cfg.DemoHistory}); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load demo: %w", err)
 		}
@@ -175,14 +176,15 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 			return nil, fmt.Errorf("load the text intelligence: %w", err)
 		}
 	}
-	a := api.New(svc, dash, cfg.Log)
+	adm := admin.New(st, svc, admin.Shared{Calendar: svc.Calendar, Throttle: svc.Throttle, Passwords: svc.Passwords, Log: cfg.Log}) // settings, users, passwords
+	a := api.New(svc, dash, adm, cfg.Log)
 	m := &Main{Config: cfg, Store: st, Svc: svc, Dash: dash, API: a, ready: make(chan struct{})}
 	if err := m.openRegistry(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
 	if cfg.Demo && cfg.DemoRegistry && m.RegistryDB != nil { // the registry at 宾阳路's real size (internal/demo/registry.go)
-		if err := demo.LoadRegistry(ctx, st, m.RegistryDB); err != nil {
+		if err := demo.LoadRegistry(ctx, st.DB(), m.RegistryDB); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load the demo registry: %w", err)
 		}

@@ -34,7 +34,7 @@ func (s *Service) UnitLabel(code string) string {
 // reads the store, not the cache, so a category added on another instance
 // is named at once.
 func (s *Service) CategoryNames(ctx context.Context) map[string]string {
-	cats, _ := s.Store.Categories(ctx)
+	cats, _ := s.store.Categories(ctx)
 	m := map[string]string{"": "未分类"}
 	for _, c := range cats {
 		m[c.Code] = c.Name

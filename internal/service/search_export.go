@@ -60,7 +60,7 @@ func (s *Service) SearchExport(ctx context.Context, a Actor, q ListQuery, what s
 		sh.Notes = append(sh.Notes, fmt.Sprintf("只导出前 %d 条；请缩小查询范围", MaxSearchExport))
 	}
 	detail := fmt.Sprintf("rows=%d; %s", len(sh.Rows), strings.TrimSpace(what))
-	if err := s.Store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "export", Target: "orders:search", Detail: truncateStr(detail, 500)}); err != nil {
+	if err := s.store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "export", Target: "orders:search", Detail: truncateStr(detail, 500)}); err != nil {
 		return nil, err
 	}
 	return b, nil
