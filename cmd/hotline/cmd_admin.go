@@ -28,20 +28,29 @@ func openStore(ctx context.Context, e env, dbFlag string) (*store.Store, error) 
 
 // openService opens and migrates a database and builds the service on it.
 func openService(ctx context.Context, e env, dbFlag string) (*service.Service, func(), error) {
+	_, svc, done, err := openStoreService(ctx, e, dbFlag)
+	return svc, done, err
+}
+
+// openStoreService is openService with the store too, for the commands that
+// write beside the service (bench generate: the demo's directory and the
+// simulator's bulk path). The binary, like internal/app, is wiring: it
+// hands the store on to what needs it.
+func openStoreService(ctx context.Context, e env, dbFlag string) (*store.Store, *service.Service, func(), error) {
 	st, err := openStore(ctx, e, dbFlag)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	svc, err := service.New(ctx, st, nil, logger(e))
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return svc, func() { st.Close() }, nil
+	return st, svc, func() { st.Close() }, nil
 }
 
 func runUser(ctx context.Context, e env, args []string) error {

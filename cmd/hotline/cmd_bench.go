@@ -60,21 +60,21 @@ func runBench(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stderr, "disk: cannot see the database server's disk; about %.1f GB will be needed there\n", float64(need)/1e9)
 	}
 
-	svc, done, err := openService(ctx, e, url)
+	st, svc, done, err := openStoreService(ctx, e, url)
 	if err != nil {
 		return err
 	}
 	defer done()
-	units, err := svc.Store.Units(ctx)
+	units, err := st.Units(ctx)
 	if err != nil {
 		return err
 	}
 	if len(units) == 0 {
 		fmt.Fprintln(e.stderr, "empty database: loading the demo subdistrict (units, categories, compounds) first")
-		if err := demo.Load(ctx, svc); err != nil {
+		if err := demo.Load(ctx, svc, st); err != nil {
 			return err
 		}
-		if units, err = svc.Store.Units(ctx); err != nil {
+		if units, err = st.Units(ctx); err != nil {
 			return err
 		}
 	}
@@ -87,7 +87,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 			cfg.Units = append(cfg.Units, u)
 		}
 	}
-	cats, err := svc.Store.Categories(ctx)
+	cats, err := st.Categories(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 			cfg.Categories = append(cfg.Categories, c)
 		}
 	}
-	if cfg.Compounds, err = svc.Store.Compounds(ctx, ""); err != nil {
+	if cfg.Compounds, err = st.Compounds(ctx, ""); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -108,7 +108,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 			fmt.Fprintf(e.stderr, "\r%d/%d orders (%.0f/s)   ", k, *n, float64(k)/el)
 		}
 	}
-	events, err := gen.Generate(ctx, svc.Store, cfg)
+	events, err := gen.Generate(ctx, st, cfg)
 	fmt.Fprintln(e.stderr)
 	if err != nil {
 		return err

@@ -56,7 +56,7 @@ func buildVerifyFixture(t *testing.T, dbURL string, withDemo bool) verifyFixture
 		t.Fatal(err)
 	}
 	if withDemo {
-		if err := demo.Load(ctx, svc); err != nil {
+		if err := demo.Load(ctx, svc, st); err != nil {
 			t.Fatal(err)
 		}
 	} else {

@@ -128,3 +128,14 @@ func Require(ok bool, what string) error {
 	}
 	return apperr.New(apperr.Forbidden, "not allowed: %s", what)
 }
+
+// RequireRole returns a Forbidden error unless role is one of roles: the
+// role check of the orders' and the admin services.
+func RequireRole(role Role, roles ...Role) error {
+	for _, r := range roles {
+		if role == r {
+			return nil
+		}
+	}
+	return apperr.New(apperr.Forbidden, "role %s may not do this", role)
+}

@@ -16,7 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hotline/internal/access"
+	"hotline/internal/admin"
 	"hotline/internal/apperr"
+	"hotline/internal/dashboard"
 	"hotline/internal/httpx"
 	"hotline/internal/service"
 )
@@ -30,7 +32,11 @@ const MaxBody = 1 << 20
 // API holds what the handlers need.
 type API struct {
 	Svc *service.Service
-	Log *slog.Logger
+	// Dash serves the dashboards and statistics (internal/dashboard).
+	Dash *dashboard.Service
+	// Admin serves the settings, users and passwords (internal/admin).
+	Admin *admin.Service
+	Log   *slog.Logger
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	// OrderMeetings, when set, lists the meetings linked to an order for
@@ -44,13 +50,13 @@ type API struct {
 }
 
 // New builds the API and its metrics registry.
-func New(svc *service.Service, log *slog.Logger) *API {
-	a := &API{Svc: svc, Log: log, registry: prometheus.NewRegistry()}
+func New(svc *service.Service, dash *dashboard.Service, adm *admin.Service, log *slog.Logger) *API {
+	a := &API{Svc: svc, Dash: dash, Admin: adm, Log: log, registry: prometheus.NewRegistry()}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_http_requests_total", Help: "HTTP requests by route and status class."}, []string{"route", "code"})
 	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
 	a.registry.MustRegister(a.requests, a.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if svc != nil && svc.Store != nil {
+	if svc != nil {
 		a.registerBusiness(svc) // metrics_business.go
 	}
 	return a
@@ -109,7 +115,7 @@ func (a *API) Register(mux *http.ServeMux) {
 func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := a.Svc.Store.Ping(ctx); err != nil {
+	if err := a.Svc.Ping(ctx); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 		return
 	}

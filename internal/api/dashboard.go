@@ -38,7 +38,7 @@ func intParam(q url.Values, name string) (int, error) {
 
 func (a *API) dashOverview(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v, err := a.Svc.DashboardOverview(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
+	v, err := a.Dash.Overview(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -48,7 +48,7 @@ func (a *API) dashOverview(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) dashRanking(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v, err := a.Svc.DashboardRanking(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("sort"))
+	v, err := a.Dash.Ranking(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("sort"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -68,7 +68,7 @@ func (a *API) dashTrends(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v, err := a.Svc.DashboardTrends(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"), weeks, min)
+	v, err := a.Dash.Trends(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"), weeks, min)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -78,7 +78,7 @@ func (a *API) dashTrends(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) dashMap(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v, err := a.Svc.DashboardMap(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"), q.Get("category"))
+	v, err := a.Dash.Map(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"), q.Get("category"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -88,7 +88,7 @@ func (a *API) dashMap(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) dashPraise(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v, err := a.Svc.DashboardPraise(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
+	v, err := a.Dash.Praise(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -113,22 +113,22 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	)
 	switch base {
 	case "ranking":
-		book, err = a.Svc.RankingReport(ctx, act, q.Get("from"), q.Get("to"), q.Get("sort"))
+		book, err = a.Dash.RankingReport(ctx, act, q.Get("from"), q.Get("to"), q.Get("sort"))
 	case "overview":
-		book, err = a.Svc.OverviewReport(ctx, act, q.Get("from"), q.Get("to"), q.Get("unit"))
+		book, err = a.Dash.OverviewReport(ctx, act, q.Get("from"), q.Get("to"), q.Get("unit"))
 	case "orders":
 		lq, perr := ParseListQuery(q)
 		if perr != nil {
 			a.fail(w, r, perr)
 			return
 		}
-		book, err = a.Svc.OrdersReport(ctx, act, lq)
+		book, err = a.Dash.OrdersReport(ctx, act, lq)
 	case "weekly":
 		if ext != "xlsx" {
 			a.fail(w, r, apperr.Field("format", "the weekly report is one workbook: use weekly.xlsx"))
 			return
 		}
-		book, err = a.Svc.WeeklyReport(ctx, act, q.Get("week"))
+		book, err = a.Dash.WeeklyReport(ctx, act, q.Get("week"))
 	default:
 		err = apperr.New(apperr.NotFound, "no such report %q", truncateName(base))
 	}

@@ -64,7 +64,7 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) statsSummary(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s, err := a.Svc.StatsSummary(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
+	s, err := a.Dash.Summary(r.Context(), actor(r), q.Get("from"), q.Get("to"), q.Get("unit"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -74,7 +74,7 @@ func (a *API) statsSummary(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) statsUnits(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	units, err := a.Svc.StatsUnits(r.Context(), actor(r), q.Get("from"), q.Get("to"))
+	units, err := a.Dash.UnitStats(r.Context(), actor(r), q.Get("from"), q.Get("to"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -117,7 +117,7 @@ func (a *API) putUnit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.Code = r.PathValue("code")
-	if err := a.Svc.PutUnit(r.Context(), actor(r), u); err != nil {
+	if err := a.Admin.PutUnit(r.Context(), actor(r), u); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -140,7 +140,7 @@ func (a *API) putCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.Code = r.PathValue("code")
-	if err := a.Svc.PutCategory(r.Context(), actor(r), c); err != nil {
+	if err := a.Admin.PutCategory(r.Context(), actor(r), c); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -157,7 +157,7 @@ func (a *API) compounds(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) users(w http.ResponseWriter, r *http.Request) {
-	us, err := a.Svc.Users(r.Context(), actor(r))
+	us, err := a.Admin.Users(r.Context(), actor(r))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -181,7 +181,7 @@ func (a *API) addUser(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	u, err := a.Svc.AddUser(r.Context(), actor(r), in.Username, in.Password, in.Role, in.Unit, in.DisplayName)
+	u, err := a.Admin.AddUser(r.Context(), actor(r), in.Username, in.Password, in.Role, in.Unit, in.DisplayName)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -192,7 +192,7 @@ func (a *API) addUser(w http.ResponseWriter, r *http.Request) {
 func (a *API) auditLog(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
-	entries, err := a.Svc.AuditLog(r.Context(), actor(r), q.Get("actor"), q.Get("action"), q.Get("before"), limit)
+	entries, err := a.Admin.AuditLog(r.Context(), actor(r), q.Get("actor"), q.Get("action"), q.Get("before"), limit)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -210,7 +210,7 @@ func (a *API) putPolicy(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if err := a.Svc.PutPolicy(r.Context(), actor(r), p); err != nil {
+	if err := a.Admin.PutPolicy(r.Context(), actor(r), p); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -223,7 +223,7 @@ func (a *API) calendarYear(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, apperr.Field("year", "a year from 1990 to 2100"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"year": y, "days": nonNil(a.Svc.CalendarDays(y))})
+	writeJSON(w, http.StatusOK, map[string]any{"year": y, "days": nonNil(a.Admin.CalendarDays(y))})
 }
 
 func (a *API) putCalendarDay(w http.ResponseWriter, r *http.Request) {
@@ -240,7 +240,7 @@ func (a *API) putCalendarDay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := calendar.Day{Date: r.PathValue("date"), Name: strings.TrimSpace(in.Name), OffDay: *in.OffDay}
-	if err := a.Svc.PutCalendarDay(r.Context(), actor(r), d); err != nil {
+	if err := a.Admin.PutCalendarDay(r.Context(), actor(r), d); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -257,7 +257,7 @@ func (a *API) loadCalendarYear(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	n, err := a.Svc.LoadCalendarYear(r.Context(), actor(r), doc)
+	n, err := a.Admin.LoadCalendarYear(r.Context(), actor(r), doc)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -75,7 +75,7 @@ func (a *API) registerBusiness(svc *service.Service) {
 	batches := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hotline_group_commit_batch_size", Help: "Creates and audited views committed together by one group commit.",
 		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}})
 	a.registry.MustRegister(newBusiness(svc), notes, batches)
-	svc.Store.SetObserver(store.Observer{
+	svc.SetObserver(store.Observer{
 		Batch:  func(n int) { batches.Observe(float64(n)) },
 		Notify: func(kind string) { notes.WithLabelValues(kind).Inc() },
 	})

@@ -16,7 +16,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if err := a.Svc.ChangePassword(r.Context(), actor(r), Token(r), in.OldPassword, in.NewPassword, in.NewPassword); err != nil {
+	if err := a.Admin.ChangePassword(r.Context(), actor(r), Token(r), in.OldPassword, in.NewPassword, in.NewPassword); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -33,7 +33,7 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if err := a.Svc.ResetPassword(r.Context(), actor(r), r.PathValue("username"), in.Password); err != nil {
+	if err := a.Admin.ResetPassword(r.Context(), actor(r), r.PathValue("username"), in.Password); err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"time"
 
+	"hotline/internal/admin"
 	"hotline/internal/api"
 	"hotline/internal/calendar"
 	"hotline/internal/community/campaign"
@@ -26,6 +27,7 @@ import (
 	"hotline/internal/community/registry"
 	"hotline/internal/community/registry/registryapi"
 	"hotline/internal/community/registry/registrydb"
+	"hotline/internal/dashboard"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/httpx"
@@ -94,11 +96,11 @@ type Config struct {
 // loader and nightly are what an intelligence may offer beyond
 // service.Intelligence: loading from the store at start, retraining nightly.
 type loader interface {
-	Load(ctx context.Context, st *store.Store, log *slog.Logger) error
+	Load(ctx context.Context, st service.TextStore, log *slog.Logger) error
 }
 
 type nightly interface {
-	RunNightly(ctx context.Context, st *store.Store, loc *time.Location)
+	RunNightly(ctx context.Context, st service.TextStore, loc *time.Location)
 }
 
 // Main is a running (or about to run) server.
@@ -106,6 +108,7 @@ type Main struct {
 	Config
 	Store *store.Store
 	Svc   *service.Service
+	Dash  *dashboard.Service // the dashboards and statistics (internal/dashboard)
 	API   *api.API
 	// Addr is the address actually listened on, set once Run is serving.
 	Addr  string
@@ -154,13 +157,14 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, err
 	}
+	dash := dashboard.New(st, svc) // the leaders' figures: reads of the rollups, names from the orders' service
 	if cfg.DataKey != nil {
 		// The repeat callers' key, the same on every instance with this data
 		// key: a PRF output of the data key's (unrotated) index key.
-		svc.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
+		dash.Callers = stats.NewHasher(cfg.DataKey.Index("dashboard.callers", "key/1"))
 	}
 	if cfg.Demo {
-		if err := demo.LoadWith(ctx, svc, demo.Options{History: cfg.DemoHistory}); err != nil {
+		if err := demo.LoadWith(ctx, svc, st, demo.Options{History: cfg.DemoHistory}); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load demo: %w", err)
 		}
@@ -172,14 +176,15 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 			return nil, fmt.Errorf("load the text intelligence: %w", err)
 		}
 	}
-	a := api.New(svc, cfg.Log)
-	m := &Main{Config: cfg, Store: st, Svc: svc, API: a, ready: make(chan struct{})}
+	adm := admin.New(st, svc, admin.Shared{Calendar: svc.Calendar, Throttle: svc.Throttle, Passwords: svc.Passwords, Log: cfg.Log}) // settings, users, passwords
+	a := api.New(svc, dash, adm, cfg.Log)
+	m := &Main{Config: cfg, Store: st, Svc: svc, Dash: dash, API: a, ready: make(chan struct{})}
 	if err := m.openRegistry(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
 	if cfg.Demo && cfg.DemoRegistry && m.RegistryDB != nil { // the registry at 宾阳路's real size (internal/demo/registry.go)
-		if err := demo.LoadRegistry(ctx, st, m.RegistryDB); err != nil {
+		if err := demo.LoadRegistry(ctx, st.DB(), m.RegistryDB); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("load the demo registry: %w", err)
 		}

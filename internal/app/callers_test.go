@@ -31,10 +31,10 @@ func TestRepeatCallerKeyAgreesAcrossInstances(t *testing.T) {
 	}
 	a, b, none := open(key), open(key), open(nil)
 	const phone = "13812345678"
-	if ka, kb := a.Svc.Callers.Phone(phone), b.Svc.Callers.Phone(phone); ka == "" || ka != kb {
+	if ka, kb := a.Dash.Callers.Phone(phone), b.Dash.Callers.Phone(phone); ka == "" || ka != kb {
 		t.Fatalf("two instances with one data key: %q and %q", ka, kb)
 	}
-	if none.Svc.Callers.Phone(phone) == a.Svc.Callers.Phone(phone) {
+	if none.Dash.Callers.Phone(phone) == a.Dash.Callers.Phone(phone) {
 		t.Fatal("an instance without the data key derived the same caller key")
 	}
 }

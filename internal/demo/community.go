@@ -239,14 +239,14 @@ func loadSiteHistory(ctx context.Context, svc *service.Service, m *meeting.Servi
 		if err != nil {
 			return err
 		}
+		version := v.Version // each step acts on the version the previous one returned
 		step := func(d time.Duration, a order.Actor, act order.Action, in order.Input) error {
 			at(t0.Add(d))
-			cur, err := svc.Store.GetOrder(ctx, v.ID)
-			if err != nil {
-				return err
+			in.Version = &version
+			w, err := svc.Act(ctx, a, v.ID, act, in)
+			if err == nil {
+				version = w.Version
 			}
-			in.Version = &cur.Version
-			_, err = svc.Act(ctx, a, v.ID, act, in)
 			return err
 		}
 		yes := true

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hotline/internal/apperr"
+	histgen "hotline/internal/gen"
 	"hotline/internal/order"
 	"hotline/internal/org"
 	"hotline/internal/place"
@@ -111,15 +112,32 @@ type Options struct {
 	History int
 }
 
+// Store is what the demo writes into the orders' storage itself, beside
+// the orders it creates through the service: the directory (units,
+// categories, compounds, buildings, which no actor's action creates in
+// bulk) and the past year through the simulator's bulk path (gen.Store).
+// The app hands it the store; *store.Store has it.
+type Store interface {
+	histgen.Store
+	CountOrders(ctx context.Context) (int, error)
+	PutUnit(ctx context.Context, u org.Unit) error
+	PutCategory(ctx context.Context, c org.Category) error
+	PutCompound(ctx context.Context, c place.OrderCompound) error
+	PutBuilding(ctx context.Context, b place.OrderBuilding) error
+	Units(ctx context.Context) ([]org.Unit, error)
+	Categories(ctx context.Context) ([]org.Category, error)
+	Compounds(ctx context.Context, committee string) ([]place.OrderCompound, error)
+	Buildings(ctx context.Context, compound string) ([]place.OrderBuilding, error)
+}
+
 // Load fills an empty database with the demo subdistrict. It refuses a
 // database that already has orders, so a real one is never touched.
-func Load(ctx context.Context, svc *service.Service) error {
-	return LoadWith(ctx, svc, Options{})
+func Load(ctx context.Context, svc *service.Service, st Store) error {
+	return LoadWith(ctx, svc, st, Options{})
 }
 
 // LoadWith is Load with a past year of orders when opts.History > 0.
-func LoadWith(ctx context.Context, svc *service.Service, opts Options) error {
-	st := svc.Store
+func LoadWith(ctx context.Context, svc *service.Service, st Store, opts Options) error {
 	n, err := st.CountOrders(ctx)
 	if err != nil {
 		return err
@@ -168,7 +186,7 @@ func LoadWith(ctx context.Context, svc *service.Service, opts Options) error {
 		}
 	}
 	if opts.History > 0 {
-		if err := loadHistory(ctx, svc, opts.History, time.Now().UTC()); err != nil {
+		if err := loadHistory(ctx, svc, st, opts.History, time.Now().UTC()); err != nil {
 			return err
 		}
 	}
@@ -243,17 +261,16 @@ func loadOrders(ctx context.Context, svc *service.Service) error {
 		if i == 0 {
 			firstNoise = v.ID
 		}
-		id, unit := v.ID, s.unit
+		// Each action names the version it acts on: the one the
+		// previous step returned (nothing else writes during the load).
+		id, unit, version := v.ID, s.unit, v.Version
 		do := func(a order.Actor, act order.Action, in order.Input) error {
-			cur, err := svc.Store.GetOrder(ctx, id)
-			if err != nil {
-				return err
-			}
-			in.Version = &cur.Version
-			_, err = svc.Act(ctx, a, id, act, in)
+			in.Version = &version
+			w, err := svc.Act(ctx, a, id, act, in)
 			if err != nil {
 				return fmt.Errorf("demo order %d %s: %w", i, act, err)
 			}
+			version = w.Version
 			return nil
 		}
 		yes := true

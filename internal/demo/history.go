@@ -23,8 +23,7 @@ const historySeed = 18
 // simulator (internal/gen) and the store's bulk history path, which also
 // rebuilds the rollups the dashboards read. The hand-written orders come
 // after it, so they are the newest.
-func loadHistory(ctx context.Context, svc *service.Service, n int, end time.Time) error {
-	st := svc.Store
+func loadHistory(ctx context.Context, svc *service.Service, st Store, n int, end time.Time) error {
 	units, err := st.Units(ctx)
 	if err != nil {
 		return err

@@ -48,7 +48,7 @@ func TestDemoHistory(t *testing.T) {
 		if total < demo.HistoryOrders {
 			t.Fatalf("%d orders, want the history's %d and the hand-written ones", total, demo.HistoryOrders)
 		}
-		ov, err := svc.DashboardOverview(ctx, leader, from, to, "")
+		ov, err := m.Dash.Overview(ctx, leader, from, to, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,12 +103,12 @@ func TestDemoHistory(t *testing.T) {
 		}
 
 		// Last week's report has last week's orders.
-		b, err := svc.WeeklyReport(ctx, leader, "")
+		b, err := m.Dash.WeeklyReport(ctx, leader, "")
 		if err != nil || len(b.Sheets) == 0 {
 			t.Fatalf("last week's report: %v", err)
 		}
 		lw := now.AddDate(0, 0, -7)
-		wk, err := svc.DashboardOverview(ctx, leader, lw.AddDate(0, 0, -int((lw.Weekday()+6)%7)).Format("2006-01-02"), lw.AddDate(0, 0, 6-int((lw.Weekday()+6)%7)).Format("2006-01-02"), "")
+		wk, err := m.Dash.Overview(ctx, leader, lw.AddDate(0, 0, -int((lw.Weekday()+6)%7)).Format("2006-01-02"), lw.AddDate(0, 0, 6-int((lw.Weekday()+6)%7)).Format("2006-01-02"), "")
 		if err != nil || wk.OrdersIn < 150 || wk.Rates.Satisfaction == nil {
 			t.Errorf("last week: %d orders in, satisfaction %v (%v)", wk.OrdersIn, wk.Rates.Satisfaction, err)
 		}

@@ -13,7 +13,6 @@ import (
 	"hotline/internal/place"
 	"hotline/internal/place/placedb"
 	"hotline/internal/sqldb"
-	"hotline/internal/store"
 )
 
 // The demo's registry is generated, deterministically (one fixed seed), at
@@ -256,8 +255,7 @@ func (g *gen) idNumber(birth time.Time, gender string) string {
 // registry is empty (a restarted demo keeps what it has): buildings,
 // households and residents in one transaction of multi-row inserts (one
 // commit: each commit is an fsync), audited once.
-func LoadRegistry(ctx context.Context, st *store.Store, res *registrydb.Store) error {
-	db := st.DB()
+func LoadRegistry(ctx context.Context, db *sqldb.DB, res *registrydb.Store) error {
 	var n int
 	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM households`).Scan(&n); err != nil {
 		return sqldb.MapErr(err)

@@ -34,7 +34,7 @@ func TestLoadRegistry(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("app.New with the demo and its registry: %v", time.Since(start))
-		admin, err := m.Svc.Store.UserByName(ctx, "admin")
+		admin, err := m.Store.UserByName(ctx, "admin")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func BenchmarkLoadRegistry(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if err := demo.LoadRegistry(ctx, m.Store, m.RegistryDB); err != nil {
+		if err := demo.LoadRegistry(ctx, m.Store.DB(), m.RegistryDB); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

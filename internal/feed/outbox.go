@@ -30,7 +30,7 @@ import (
 // restart resumes where it stopped; several instances share the work
 // through leases (and SKIP LOCKED on PostgreSQL).
 type Worker struct {
-	Store *store.Store
+	Store Outbox
 	Box   *Box
 	Log   *slog.Logger
 	HTTP  *http.Client
@@ -46,6 +46,19 @@ type Worker struct {
 	Now func() time.Time
 
 	claims atomic.Int64 // numbers this worker's claims, for their lease tokens
+}
+
+// Outbox is the store's outbox the worker drains: claims under a lease
+// token, each row's attempt, and the platform it goes to. The app hands it
+// the orders' store (*store.Store has it); the worker needs nothing else of
+// the database.
+type Outbox interface {
+	ClaimOutbox(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]store.OutboxItem, error)
+	FeedPlatform(ctx context.Context, name string) (store.FeedPlatform, error)
+	OutboxBegin(ctx context.Context, id int64, token string, now, until time.Time) (attempts int, held bool, err error)
+	OutboxDelivered(ctx context.Context, id int64, token string, now time.Time) (bool, error)
+	OutboxFailed(ctx context.Context, id int64, token string, next time.Time, msg string) (bool, error)
+	OutboxRelease(ctx context.Context, id int64, token string) error
 }
 
 // Settings tune the outbox worker (Go durations in the environment).
@@ -77,7 +90,7 @@ func SettingsFrom(getenv func(string) string) Settings {
 
 // NewWorker returns a worker with settings (zero fields take the
 // defaults); a lease shorter than twice the timeout is raised to that.
-func NewWorker(st *store.Store, log *slog.Logger, set Settings, box *Box) *Worker {
+func NewWorker(st Outbox, log *slog.Logger, set Settings, box *Box) *Worker {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -54,9 +54,19 @@ const BytesPerOrder = 2500
 // batchSize is how many orders go into one transaction / COPY.
 const batchSize = 5000
 
+// Store is the store's bulk history path Generate writes through (COPY on
+// PostgreSQL, multi-row INSERTs on SQLite), so generated orders are stored,
+// indexed and rolled up as the store's own are; *store.Store has it.
+type Store interface {
+	HistoryStart(ctx context.Context) (maxID int64, serials map[string]int, err error)
+	HistoryRows(ctx context.Context, batch []store.HistoryOrder) (*store.HistoryRows, error)
+	WriteHistory(ctx context.Context, b *store.HistoryRows) error
+	FinishHistory(ctx context.Context, serials map[string]int) error
+}
+
 // Generate writes cfg.Orders orders with their timelines and callbacks into
 // st, then has it rebuild the rollups. It returns the number of events.
-func Generate(ctx context.Context, st *store.Store, cfg Config) (int, error) {
+func Generate(ctx context.Context, st Store, cfg Config) (int, error) {
 	if cfg.Orders <= 0 || len(cfg.Units) == 0 || len(cfg.Categories) == 0 || cfg.Schedule == nil {
 		return 0, fmt.Errorf("generate: need orders > 0, units, categories and a schedule")
 	}

@@ -93,7 +93,7 @@ func TestImport100k(t *testing.T) {
 		writeReplay(t, out, n)
 	}
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
-		svc := newService(t, db)
+		svc, orders := newService(t, db)
 		svc.Intel.Tokens("warm up the segmenter") // load the dictionary outside the timing
 		runtime.GC()
 		st, bad := importFile(t, svc, "la311", file)
@@ -102,7 +102,7 @@ func TestImport100k(t *testing.T) {
 		}
 		ctx := context.Background()
 		vs := time.Now()
-		checked, brk, err := svc.Store.VerifyChains(ctx)
+		checked, brk, err := orders.VerifyChains(ctx)
 		if err != nil || brk != nil || checked != n {
 			t.Fatalf("verify: %d %v %+v", checked, err, brk)
 		}
@@ -131,12 +131,12 @@ func TestImport100k(t *testing.T) {
 		}
 		runtime.GC()
 		bs := time.Now()
-		if err := gen.BaselineInsert(ctx, svc.Store.DB(), all); err != nil {
+		if err := gen.BaselineInsert(ctx, orders.DB(), all); err != nil {
 			t.Fatal(err)
 		}
 		base := time.Since(bs)
 		t.Logf("BENCH %s: import %d orders in %.2fs (%.0f orders/s); baseline plain multi-row INSERT %.2fs (%.0f rows/s); ratio %.1fx; verify %.2fs",
-			svc.Store.Dialect, n, st.Elapsed.Seconds(), float64(n)/st.Elapsed.Seconds(), base.Seconds(), float64(n)/base.Seconds(),
+			orders.Dialect, n, st.Elapsed.Seconds(), float64(n)/st.Elapsed.Seconds(), base.Seconds(), float64(n)/base.Seconds(),
 			st.Elapsed.Seconds()/base.Seconds(), verifyTime.Seconds())
 		if st.Elapsed > 20*time.Second {
 			t.Errorf("import took %v, the target is 20 s", st.Elapsed)

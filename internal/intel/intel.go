@@ -101,6 +101,14 @@ type orderMeta struct {
 	at                   time.Time
 }
 
+// The service finds the intelligence's features by interface: a signature
+// that drifted (a store parameter's type, say) would quietly turn one off,
+// so the compiler checks them here.
+var (
+	_ service.Intelligence = (*Intel)(nil)
+	_ service.Insight      = (*Intel)(nil)
+)
+
 // New returns the intelligence; Load fills it from a store.
 func New() *Intel { return NewWithOptions(Options{}) }
 
@@ -147,7 +155,7 @@ func (in *Intel) QueryTokens(q string) []string { return in.seg.QueryTokens(q) }
 // Load reads the open orders and the recent history from the store, loads
 // the latest trained models (training new ones when there are none and
 // history allows), and indexes everything. It is called once at start.
-func (in *Intel) Load(ctx context.Context, st *store.Store, log *slog.Logger) error {
+func (in *Intel) Load(ctx context.Context, st service.TextStore, log *slog.Logger) error {
 	if log != nil {
 		in.log = log
 	}
@@ -188,7 +196,7 @@ func (in *Intel) Load(ctx context.Context, st *store.Store, log *slog.Logger) er
 
 // loadModels puts the latest stored model of each kind in use, unless it is
 // the one in use already (a retrain on any instance stores a new version).
-func (in *Intel) loadModels(ctx context.Context, st *store.Store) {
+func (in *Intel) loadModels(ctx context.Context, st service.TextStore) {
 	for _, kind := range []string{"category", "unit"} {
 		mv, err := st.LatestModelID(ctx, kind)
 		if err != nil {
@@ -231,7 +239,7 @@ func (in *Intel) setModel(kind, id string, m *textproc.Model) {
 // unit) and the latest trained models; the service calls it whenever it
 // reloads its settings (a model saved bumps the settings version too), so a
 // category added or a retrain done on any instance is in use everywhere.
-func (in *Intel) LoadCatalogue(ctx context.Context, st *store.Store) error {
+func (in *Intel) LoadCatalogue(ctx context.Context, st service.TextStore) error {
 	if err := in.loadCatalogue(ctx, st); err != nil {
 		return err
 	}
@@ -239,7 +247,7 @@ func (in *Intel) LoadCatalogue(ctx context.Context, st *store.Store) error {
 	return nil
 }
 
-func (in *Intel) loadCatalogue(ctx context.Context, st *store.Store) error {
+func (in *Intel) loadCatalogue(ctx context.Context, st service.TextStore) error {
 	cats, err := st.Categories(ctx)
 	if err != nil {
 		return err
@@ -287,7 +295,7 @@ const placeOrders = 20_000
 // out) and gives the clusterer the directory's compounds plus them
 // (textproc.LearnPlaces). Called on start and on every retrain, so places
 // of new orders are known from the next training on.
-func (in *Intel) learnPlaces(ctx context.Context, st *store.Store) error {
+func (in *Intel) learnPlaces(ctx context.Context, st service.TextStore) error {
 	l := textproc.NewPlaceLearner(in.seg)
 	add := func(t store.OrderText) error {
 		l.Add(textproc.RemovePrivate(t.Address+"\n"+t.Title+"\n"+t.Description, t.Private))
@@ -535,7 +543,7 @@ type TrainResult struct {
 // final category, and the unit that kept the order), holding back a fifth
 // of them to measure accuracy, then retrains on all and stores a new
 // version of each. Only one training runs at a time.
-func (in *Intel) Train(ctx context.Context, st *store.Store) (service.TrainResult, error) {
+func (in *Intel) Train(ctx context.Context, st service.TextStore) (service.TrainResult, error) {
 	in.trainMu.Lock()
 	defer in.trainMu.Unlock()
 	var cats, units []textproc.Example
@@ -619,7 +627,7 @@ func trainOne(kind string, ex []textproc.Example) (textproc.ModelVersion, *textp
 // with several instances on one database, only one of them trains each
 // night (NightlyOnce) and the others take its models on their next
 // settings reload.
-func (in *Intel) RunNightly(ctx context.Context, st *store.Store, loc *time.Location) {
+func (in *Intel) RunNightly(ctx context.Context, st service.TextStore, loc *time.Location) {
 	owner := instanceName()
 	for {
 		now := time.Now().In(loc)
@@ -638,7 +646,7 @@ func (in *Intel) RunNightly(ctx context.Context, st *store.Store, loc *time.Loca
 
 // NightlyOnce trains for the night of day unless another instance has
 // claimed that night already; it reports whether this instance trained.
-func (in *Intel) NightlyOnce(ctx context.Context, st *store.Store, day, owner string) bool {
+func (in *Intel) NightlyOnce(ctx context.Context, st service.TextStore, day, owner string) bool {
 	mine, err := st.ClaimJobRun(ctx, "nightly_training", day, owner, time.Now())
 	if err != nil {
 		in.log.Error("nightly training: claim", "err", err)

@@ -40,7 +40,7 @@ func BenchmarkPastCasesVisibility(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := demo.Load(ctx, svc); err != nil {
+	if err := demo.Load(ctx, svc, st); err != nil {
 		b.Fatal(err)
 	}
 	cfg := gen.Config{Orders: 20000, Years: 1, Seed: 12, End: time.Now().UTC(),

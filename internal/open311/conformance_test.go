@@ -98,7 +98,7 @@ func addRequiredAttributes(t *testing.T, s *server) {
 	 {"code":"depth","datatype":"number","required":false,"description":"深度 Depth (m)","order":3},
 	 {"code":"seen_at","datatype":"datetime","required":false,"description":"发现时间 Seen at","order":4},
 	 {"code":"info","datatype":"text","variable":false,"required":true,"description":"仅说明 Information only","order":5}]`)
-	if err := s.m.Svc.Store.PutCategory(ctx, c); err != nil {
+	if err := s.m.Store.PutCategory(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.m.Svc.Reload(ctx); err != nil {

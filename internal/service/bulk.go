@@ -116,7 +116,7 @@ type ImportResult struct {
 // WriteImport stores a prepared batch in one transaction: all of its new
 // orders, each with its first event and search tokens, or nothing.
 func (s *Service) WriteImport(ctx context.Context, b ImportBatch) (ImportResult, error) {
-	res, err := s.Store.BulkCreateOrders(ctx, b.orders)
+	res, err := s.store.BulkCreateOrders(ctx, b.orders)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -131,5 +131,5 @@ func (b ImportBatch) Orders() []store.BulkOrder { return b.orders }
 // bulk import (the dashboards' rollups, which the bulk path does not
 // maintain row by row).
 func (s *Service) FinishImport(ctx context.Context) error {
-	return s.Store.RebuildRollups(ctx)
+	return s.store.RebuildRollups(ctx)
 }

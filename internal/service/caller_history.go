@@ -28,7 +28,7 @@ func (s *Service) CallerHistory(ctx context.Context, a Actor, phone string, limi
 	if !order.SeesCallerInFull(a.Role) || len(phone) < 7 || len(phone) > 24 {
 		return nil, nil
 	}
-	list, err := s.Store.OrdersByPhone(ctx, phone, limit)
+	list, err := s.store.OrdersByPhone(ctx, phone, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -41,16 +41,16 @@ func (s *Service) PutFeedPlatform(ctx context.Context, name, sealedSecret, deliv
 	}
 	now := s.now()
 	p := store.FeedPlatform{Name: name, Secret: sealedSecret, DeliverURL: deliverURL, Active: active, CreatedAt: now, UpdatedAt: now}
-	if err := s.Store.PutFeedPlatform(ctx, p); err != nil {
+	if err := s.store.PutFeedPlatform(ctx, p); err != nil {
 		return store.FeedPlatform{}, err
 	}
-	_ = s.Store.Audit(ctx, store.AuditEntry{At: now, Actor: "admin", Action: "feed_platform", Target: "platform:" + name, Detail: deliverURL})
+	_ = s.store.Audit(ctx, store.AuditEntry{At: now, Actor: "admin", Action: "feed_platform", Target: "platform:" + name, Detail: deliverURL})
 	return p, nil
 }
 
 // FeedPlatform returns a platform (with its sealed secret).
 func (s *Service) FeedPlatform(ctx context.Context, name string) (store.FeedPlatform, error) {
-	return s.Store.FeedPlatform(ctx, name)
+	return s.store.FeedPlatform(ctx, name)
 }
 
 // FeedOrder is an order pushed by the municipal platform (docs/feed.md).
@@ -128,7 +128,7 @@ func (s *Service) PushFeedOrder(ctx context.Context, platform string, in FeedOrd
 		return FeedResult{}, err
 	}
 
-	existing, link, err := s.Store.FeedOrder(ctx, order.SourceCityPlatform, in.PlatformOrderID)
+	existing, link, err := s.store.FeedOrder(ctx, order.SourceCityPlatform, in.PlatformOrderID)
 	switch {
 	case err == nil:
 		return s.updateFeedOrder(ctx, platform, existing, link, o, deadline, a)
@@ -146,10 +146,10 @@ func (s *Service) PushFeedOrder(ctx context.Context, platform string, in FeedOrd
 	if created != nil {
 		ev.Body["platform_created_at"] = created.Format(time.RFC3339)
 	}
-	err = s.Store.CreateFeedOrder(ctx, &o, ev, s.tokens(&o), store.FeedLink{Platform: platform, PlatformID: in.PlatformOrderID, Deadline: deadline, PlatformCreatedAt: created})
+	err = s.store.CreateFeedOrder(ctx, &o, ev, s.tokens(&o), store.FeedLink{Platform: platform, PlatformID: in.PlatformOrderID, Deadline: deadline, PlatformCreatedAt: created})
 	if apperr.Is(err, apperr.Conflict) {
 		// The same id raced in from a second request: answer like a repeat.
-		existing, link, err2 := s.Store.FeedOrder(ctx, order.SourceCityPlatform, in.PlatformOrderID)
+		existing, link, err2 := s.store.FeedOrder(ctx, order.SourceCityPlatform, in.PlatformOrderID)
 		if err2 != nil {
 			return FeedResult{}, err
 		}
@@ -202,7 +202,7 @@ func (s *Service) updateFeedOrder(ctx context.Context, platform string, cur orde
 		}
 	}
 	var textChanged bool
-	o, err := s.Store.UpdateOrder(ctx, cur.ID, func(cur order.Order, _ store.Loader) (store.Mutation, error) {
+	o, err := s.store.UpdateOrder(ctx, cur.ID, func(cur order.Order, _ store.Loader) (store.Mutation, error) {
 		if !cur.Status.Open() {
 			return store.Mutation{}, apperr.New(apperr.Conflict, "order %s is %s: the update is refused", cur.Number, cur.Status)
 		}
@@ -287,7 +287,7 @@ func (s *Service) deadliner(ctx context.Context, id string, act order.Action) or
 	p := platformDeadliner{Schedule: s.schedule()}
 	switch act {
 	case order.ActDispatch, order.ActRedispatch, order.ActReopen:
-		dl, err := s.Store.FeedDeadline(ctx, id)
+		dl, err := s.store.FeedDeadline(ctx, id)
 		if err != nil {
 			s.Log.Warn("platform deadline not read: the local rule applies", "order", id, "err", err)
 		}
@@ -354,7 +354,7 @@ func movePlatformDeadline(rule order.Deadliner, cur order.Order, n *order.Order,
 // roundStart is when the order's current round began: its last dispatch,
 // redispatch or reopen.
 func (s *Service) roundStart(ctx context.Context, id string) (time.Time, bool) {
-	evs, err := s.Store.Events(ctx, id)
+	evs, err := s.store.Events(ctx, id)
 	if err != nil {
 		return time.Time{}, false
 	}
@@ -371,16 +371,16 @@ func (s *Service) roundStart(ctx context.Context, id string) (time.Time, bool) {
 // means it was seen before.
 func (s *Service) UseFeedNonce(ctx context.Context, platform, signature string, window time.Duration) (bool, error) {
 	now := s.now()
-	return s.Store.UseFeedNonce(ctx, platform, signature, now, now.Add(window))
+	return s.store.UseFeedNonce(ctx, platform, signature, now, now.Add(window))
 }
 
 // FeedPlatforms lists the platforms with their secrets still sealed (the
 // CLI's `feed list`), so the command needs no way around the service.
 func (s *Service) FeedPlatforms(ctx context.Context) ([]store.FeedPlatform, error) {
-	return s.Store.FeedPlatforms(ctx)
+	return s.store.FeedPlatforms(ctx)
 }
 
 // OutboxStats counts the outbox's pending and delivered items.
 func (s *Service) OutboxStats(ctx context.Context) (pending, delivered int, err error) {
-	return s.Store.OutboxStats(ctx)
+	return s.store.OutboxStats(ctx)
 }

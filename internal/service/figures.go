@@ -47,7 +47,7 @@ type Figures struct {
 // BusinessFigures counts open orders by status and overdue orders by unit
 // now, and reports the sweeper's runs.
 func (s *Service) BusinessFigures(ctx context.Context) (Figures, error) {
-	f, err := s.Store.BusinessFigures(ctx, s.now())
+	f, err := s.store.BusinessFigures(ctx, s.now())
 	if err != nil {
 		return Figures{}, err
 	}

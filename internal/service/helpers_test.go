@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hotline/internal/calendar"
+	"hotline/internal/dashboard"
 	"hotline/internal/order"
 	"hotline/internal/org"
 	"hotline/internal/service"
@@ -65,6 +66,14 @@ func openService(t *testing.T, dbURL string, clk *clock) *service.Service {
 	return svc
 }
 
+// dashOf builds the dashboards on a test service's store, names and clock,
+// as the app does.
+func dashOf(svc *service.Service) *dashboard.Service {
+	d := dashboard.New(service.StoreOf(svc), svc)
+	d.Now = func() time.Time { return svc.Now() }
+	return d
+}
+
 // testUnits are the units of the service tests.
 var testUnits = []org.Unit{
 	{Code: "center", Name: "城运中心", Kind: "center"},
@@ -78,7 +87,7 @@ func putUnits(t *testing.T, svc *service.Service) {
 	ctx := context.Background()
 	for _, u := range testUnits {
 		u.Active = true
-		if err := svc.Store.PutUnit(ctx, u); err != nil {
+		if err := service.StoreOf(svc).PutUnit(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -112,7 +121,7 @@ func newOrder(t *testing.T, svc *service.Service, typ order.Type, urg order.Urge
 func act(t *testing.T, svc *service.Service, a order.Actor, id string, action order.Action, in order.Input) order.Order {
 	t.Helper()
 	ctx := context.Background()
-	cur, err := svc.Store.GetOrder(ctx, id)
+	cur, err := service.StoreOf(svc).GetOrder(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +135,7 @@ func act(t *testing.T, svc *service.Service, a order.Actor, id string, action or
 
 func getOrder(t *testing.T, svc *service.Service, id string) order.Order {
 	t.Helper()
-	o, err := svc.Store.GetOrder(context.Background(), id)
+	o, err := service.StoreOf(svc).GetOrder(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

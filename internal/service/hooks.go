@@ -25,7 +25,7 @@ func (s *Service) CreateOrderWith(ctx context.Context, a Actor, in order.NewOrde
 		}
 	}
 	return s.createWith(ctx, a, in, allowed, func(o *order.Order, ev order.Event, tokens []string) error {
-		return s.Store.CreateOrderWith(ctx, o, ev, tokens, after)
+		return s.store.CreateOrderWith(ctx, o, ev, tokens, after)
 	})
 }
 
@@ -47,7 +47,7 @@ func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids
 		return err
 	}
 	if len(ids) == 0 {
-		return s.Store.DB().Tx(ctx, func(tx *sql.Tx) error { return before(ctx, tx) })
+		return s.store.DB().Tx(ctx, func(tx *sql.Tx) error { return before(ctx, tx) })
 	}
 	now := s.now()
 	note := func(cur order.Order) store.Change {
@@ -58,7 +58,7 @@ func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids
 		return store.Change{Order: n, PrevVersion: cur.Version, Event: ev}
 	}
 	missing := func(id string) error { return apperr.Field(field, "no order "+truncateStr(id, 40)) }
-	_, err := s.Store.UpdateOrder(ctx, ids[0], func(cur order.Order, load store.Loader) (store.Mutation, error) {
+	_, err := s.store.UpdateOrder(ctx, ids[0], func(cur order.Order, load store.Loader) (store.Mutation, error) {
 		if !cur.Visible(a) {
 			return store.Mutation{}, missing(ids[0])
 		}
@@ -85,7 +85,7 @@ func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids
 // see, for the pages where a worker types an order's number (linking a
 // meeting to an order): NotFound when there is none or it is not a's.
 func (s *Service) OrderIDByNumber(ctx context.Context, a Actor, number string) (string, error) {
-	o, err := s.Store.GetOrderByNumber(ctx, number)
+	o, err := s.store.GetOrderByNumber(ctx, number)
 	if err != nil {
 		return "", err
 	}
@@ -107,13 +107,13 @@ func (s *Service) Deliver(ctx context.Context, n store.Notification) (bool, erro
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = s.now()
 	}
-	return s.Store.Notify(ctx, n)
+	return s.store.Notify(ctx, n)
 }
 
 // ActionNotices lists a's inbox entries about meetings' actions, newest
 // first (what GET /api/v1/meeting_notices shows).
 func (s *Service) ActionNotices(ctx context.Context, a Actor, limit int) ([]store.Notification, error) {
-	list, err := s.Store.ActionNotifications(ctx, inboxes(a), limit)
+	list, err := s.store.ActionNotifications(ctx, inboxes(a), limit)
 	if list == nil {
 		list = []store.Notification{}
 	}

@@ -61,7 +61,7 @@ func (s *Service) CaseFromHotspot(ctx context.Context, a Actor, clusterID string
 	}
 	var open []order.Order
 	for _, id := range in.OpenMembers(*h) {
-		o, err := s.Store.GetOrder(ctx, id)
+		o, err := s.store.GetOrder(ctx, id)
 		if err != nil || !o.Status.Open() || o.Parent != "" || len(o.Children) > 0 {
 			continue // gone, closed meanwhile, or itself a case
 		}
@@ -89,7 +89,7 @@ func (s *Service) CaseFromHotspot(ctx context.Context, a Actor, clusterID string
 		s.Log.Warn("hotspot case: calls left out", "hotspot", clusterID, "case", cv.Number, "orders", strings.Join(failed, ","))
 	}
 	if committee := s.committeeOf(nw.Compound); committee != "" {
-		c, err := s.Store.GetOrder(ctx, cv.ID)
+		c, err := s.store.GetOrder(ctx, cv.ID)
 		if err == nil {
 			v := c.Version
 			if _, err := s.Act(ctx, a, c.ID, order.ActDispatch, order.Input{Version: &v, Unit: committee,

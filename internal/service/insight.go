@@ -8,6 +8,8 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/order"
+	"hotline/internal/org"
+	"hotline/internal/place"
 	"hotline/internal/store"
 	"hotline/internal/textproc"
 )
@@ -57,7 +59,25 @@ type Insight interface {
 	PastCases(title, description, exclude string, limit int) []PastCase
 	Hotspots(minSize, limit int, now time.Time) []Hotspot
 	OpenMembers(h Hotspot) []string
-	Train(ctx context.Context, st *store.Store) (TrainResult, error)
+	Train(ctx context.Context, st TextStore) (TrainResult, error)
+}
+
+// TextStore is what the text intelligence reads and writes of the orders'
+// store: the orders' texts it learns from, its models, the nightly job's
+// claim, and the catalogue and compounds it suggests from. The service hands
+// its own store through it (Reload, Retrain) and the app the same one at
+// start and nightly; the intelligence gets nothing else of the database. It
+// is declared here, beside Insight, because the two sides must name the
+// same type for the intelligence to satisfy Insight.
+type TextStore interface {
+	ForEachOrderText(ctx context.Context, open bool, limit int, fn func(store.OrderText) error) error
+	ForEachMergedOrderText(ctx context.Context, since time.Time, limit int, fn func(store.OrderText) error) error
+	LatestModelID(ctx context.Context, kind string) (string, error)
+	LatestModel(ctx context.Context, kind string) (textproc.ModelVersion, error)
+	SaveModel(ctx context.Context, m *textproc.ModelVersion) error
+	ClaimJobRun(ctx context.Context, job, period, owner string, now time.Time) (bool, error)
+	Categories(ctx context.Context) ([]org.Category, error)
+	Compounds(ctx context.Context, committee string) ([]place.OrderCompound, error)
 }
 
 func (s *Service) insight() (Insight, error) {
@@ -75,7 +95,7 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.Store.GetOrder(ctx, id)
+	o, err := s.store.GetOrder(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +163,7 @@ func (s *Service) MergeHotspot(ctx context.Context, a Actor, clusterID string) (
 	parent := ids[0]
 	var failed []string
 	for _, id := range ids[1:] {
-		o, err := s.Store.GetOrder(ctx, id)
+		o, err := s.store.GetOrder(ctx, id)
 		if err != nil || !o.Status.Open() {
 			continue
 		}
@@ -171,7 +191,7 @@ func (s *Service) Retrain(ctx context.Context, a Actor) (TrainResult, error) {
 	if err != nil {
 		return TrainResult{}, err
 	}
-	res, err := in.Train(ctx, s.Store)
+	res, err := in.Train(ctx, s.store)
 	if err == nil {
 		s.audit(ctx, a, "retrain", "models")
 	}
@@ -183,7 +203,7 @@ func (s *Service) Models(ctx context.Context, a Actor) ([]textproc.ModelVersion,
 	if err := requireRole(a, order.RoleAdmin, order.RoleLeader, order.RoleDispatcher); err != nil {
 		return nil, err
 	}
-	ms, err := s.Store.Models(ctx, 50)
+	ms, err := s.store.Models(ctx, 50)
 	if ms == nil {
 		ms = []textproc.ModelVersion{}
 	}

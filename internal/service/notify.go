@@ -38,11 +38,11 @@ func inboxes(a Actor) []string {
 // Notifications lists the actor's inbox.
 func (s *Service) Notifications(ctx context.Context, a Actor, unreadOnly bool, limit int) ([]order.Notification, int, error) {
 	t := inboxes(a)
-	list, err := s.Store.Notifications(ctx, t, unreadOnly, limit)
+	list, err := s.store.Notifications(ctx, t, unreadOnly, limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	n, err := s.Store.UnreadCount(ctx, t)
+	n, err := s.store.UnreadCount(ctx, t)
 	if list == nil {
 		list = []order.Notification{}
 	}
@@ -51,7 +51,7 @@ func (s *Service) Notifications(ctx context.Context, a Actor, unreadOnly bool, l
 
 // UnreadCount is the number shown in the header.
 func (s *Service) UnreadCount(ctx context.Context, a Actor) (int, error) {
-	return s.Store.UnreadCount(ctx, inboxes(a))
+	return s.store.UnreadCount(ctx, inboxes(a))
 }
 
 // MarkRead marks one of the actor's notifications read.
@@ -60,7 +60,7 @@ func (s *Service) MarkRead(ctx context.Context, a Actor, id string) error {
 	if len(t) == 0 {
 		return apperr.New(apperr.Forbidden, "no inbox for role %s", a.Role)
 	}
-	return s.Store.MarkRead(ctx, id, t, s.now())
+	return s.store.MarkRead(ctx, id, t, s.now())
 }
 
 // Sweep is one pass of the deadline sweeper: a warning to the unit 2 hours
@@ -73,7 +73,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	sent := 0
 	var after *store.DeadlineCandidate
 	for {
-		cands, err := s.Store.DueBefore(ctx, now.Add(WarnBefore), now, after, 1000)
+		cands, err := s.store.DueBefore(ctx, now.Add(WarnBefore), now, after, 1000)
 		if err != nil {
 			return sent, err
 		}
@@ -92,7 +92,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 			for _, n := range ns {
 				n.OrderID, n.Deadline, n.CreatedAt = c.OrderID, c.Due, now
-				ok, err := s.Store.Notify(ctx, n)
+				ok, err := s.store.Notify(ctx, n)
 				if err != nil {
 					return sent, err
 				}
@@ -123,7 +123,7 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 		} else if n > 0 {
 			s.Log.Info("deadline sweep", "notifications", n)
 		}
-		if err := s.Store.PurgeSessions(ctx, s.now()); err != nil && ctx.Err() == nil {
+		if err := s.store.PurgeSessions(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.Log.Error("session purge failed", "err", err)
 		}
 		select {

@@ -55,7 +55,7 @@ func (s *Service) auditViews(ctx context.Context, a Actor, views ...OrderView) e
 	if len(views) > 1 {
 		e.Target, e.Detail = "orders:"+strings.Join(ids, ","), strings.Join(numbers, ",")
 	}
-	if err := s.Store.AuditDurable(ctx, e); err != nil {
+	if err := s.store.AuditDurable(ctx, e); err != nil {
 		s.Log.Error("audit write failed", "err", err)
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Service) createWith(ctx context.Context, a Actor, in order.NewOrder, al
 			if order.CallerFor(o.Caller, a).Unmasked {
 				audit = append(audit, store.AuditEntry{At: now, Actor: a.Username, Action: "view_caller", Target: "order:{id}", Detail: "create"})
 			}
-			return s.Store.CreateOrder(ctx, o, ev, tokens, audit...)
+			return s.store.CreateOrder(ctx, o, ev, tokens, audit...)
 		}
 	}
 	if err := write(&o, ev, s.tokens(&o)); err != nil {
@@ -145,14 +145,14 @@ func (s *Service) createWith(ctx context.Context, a Actor, in order.NewOrder, al
 
 // GetOrder returns one order with its timeline, if the actor may see it.
 func (s *Service) GetOrder(ctx context.Context, a Actor, id string) (OrderView, error) {
-	o, err := s.Store.GetOrder(ctx, id)
+	o, err := s.store.GetOrder(ctx, id)
 	if err != nil {
 		return OrderView{}, err
 	}
 	if !o.Visible(a) {
 		return OrderView{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
-	evs, err := s.Store.Events(ctx, id)
+	evs, err := s.store.Events(ctx, id)
 	if err != nil {
 		return OrderView{}, err
 	}
@@ -219,7 +219,7 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, q ListQuery) ([]Order
 			f.Unranked = true
 		}
 	}
-	orders, next, err := s.Store.ListOrders(ctx, f)
+	orders, next, err := s.store.ListOrders(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -270,14 +270,14 @@ func (s *Service) ActWithPhotos(ctx context.Context, a Actor, id string, act ord
 	// A merge target may be named by its human number (what people see) as
 	// well as by its id.
 	if act == order.ActMerge && len(in.Into) == 13 {
-		if p, err := s.Store.GetOrderByNumber(ctx, in.Into); err == nil {
+		if p, err := s.store.GetOrderByNumber(ctx, in.Into); err == nil {
 			in.Into = p.ID
 		}
 	}
 	now := s.now()
 	env := order.Env{Now: now, Deadlines: s.deadliner(ctx, id, act), UnitKnown: s.UnitKnown}
 	var parentAfter *order.Order
-	o, err := s.Store.UpdateOrder(ctx, id, func(cur order.Order, load store.Loader) (store.Mutation, error) {
+	o, err := s.store.UpdateOrder(ctx, id, func(cur order.Order, load store.Loader) (store.Mutation, error) {
 		res, err := order.Apply(cur, a, act, in, env)
 		if err != nil {
 			return store.Mutation{}, err
@@ -321,7 +321,7 @@ func (s *Service) ActWithPhotos(ctx context.Context, a Actor, id string, act ord
 		}
 	}
 	if act == order.ActUrge && o.Unit != "" {
-		if _, err := s.Store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
+		if _, err := s.store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "urge", Deadline: now,
 			Message: "工单 " + o.Number + " 被催办", CreatedAt: now}); err != nil {
 			s.Log.Error("urge notification failed", "err", err)
 		}
@@ -334,13 +334,13 @@ func (s *Service) ActWithPhotos(ctx context.Context, a Actor, id string, act ord
 		if o.SignDue != nil {
 			due = *o.SignDue
 		}
-		if _, err := s.Store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "dispatched", Deadline: due,
+		if _, err := s.store.Notify(ctx, order.Notification{Target: o.Unit, OrderID: o.ID, Kind: "dispatched", Deadline: due,
 			Message: "新工单 " + o.Number + " 已派给本单位", CreatedAt: now}); err != nil {
 			s.Log.Error("dispatch notification failed", "err", err)
 		}
 	}
 	v := s.view(o, a, now)
-	if evs, err := s.Store.Events(ctx, o.ID); err == nil {
+	if evs, err := s.store.Events(ctx, o.ID); err == nil {
 		v.Events = evs
 	}
 	// The action is committed and must be answered as done; when its view

@@ -57,7 +57,7 @@ func (s *Service) people(ctx context.Context) map[string]access.User {
 	if c.users != nil && s.now().Sub(c.at) < peopleTTL {
 		return c.users
 	}
-	us, err := s.Store.Users(ctx)
+	us, err := s.store.Users(ctx)
 	if err != nil {
 		s.Log.Warn("read users for display names", "err", err)
 		return c.users // the last good list, or none: logins show instead
@@ -70,8 +70,9 @@ func (s *Service) people(ctx context.Context) map[string]access.User {
 	return c.users
 }
 
-// forgetPeople makes the next WhoIs reread the users (after a change here).
-func (s *Service) forgetPeople() {
+// ForgetPeople makes the next WhoIs reread the users (after a change to
+// them here or in internal/admin).
+func (s *Service) ForgetPeople() {
 	s.peopleCache.mu.Lock()
 	s.peopleCache.users = nil
 	s.peopleCache.mu.Unlock()

@@ -48,7 +48,7 @@ func (s *Service) CreatePublic(ctx context.Context, channel order.Source, in ord
 		meta.Open311Token = out.Open311Token
 	}
 	v, err := s.createWith(ctx, a, in, []order.Source{channel}, func(o *order.Order, ev order.Event, tokens []string) error {
-		return s.Store.CreatePublicOrder(ctx, o, ev, tokens, meta, photos)
+		return s.store.CreatePublicOrder(ctx, o, ev, tokens, meta, photos)
 	})
 	if err != nil {
 		return PublicCreated{}, err
@@ -65,7 +65,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string) (string, error)
 		return "", apperr.Field("name", "required, at most 100 characters")
 	}
 	key, hash := auth.NewToken()
-	if _, err := s.Store.CreateAPIKey(ctx, name, hash, s.now()); err != nil {
+	if _, err := s.store.CreateAPIKey(ctx, name, hash, s.now()); err != nil {
 		return "", err
 	}
 	return key, nil
@@ -77,7 +77,7 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (store.APIKey, er
 	if key == "" || len(key) > 200 {
 		return store.APIKey{}, apperr.New(apperr.Forbidden, "api_key is missing or invalid")
 	}
-	k, err := s.Store.APIKeyByHash(ctx, auth.HashToken(key))
+	k, err := s.store.APIKeyByHash(ctx, auth.HashToken(key))
 	if apperr.Is(err, apperr.NotFound) {
 		return store.APIKey{}, apperr.New(apperr.Forbidden, "api_key is missing or invalid")
 	}
@@ -86,12 +86,12 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (store.APIKey, er
 
 // PublicSearch lists orders for the public Open311 search.
 func (s *Service) PublicSearch(ctx context.Context, f store.PublicFilter) ([]store.PublicRow, error) {
-	return s.Store.PublicList(ctx, f)
+	return s.store.PublicList(ctx, f)
 }
 
 // PublicEvents returns the timelines of several orders, by order id.
 func (s *Service) PublicEvents(ctx context.Context, ids []string) (map[string][]order.Event, error) {
-	return s.Store.EventsOf(ctx, ids)
+	return s.store.EventsOf(ctx, ids)
 }
 
 // NumberByOpen311Token resolves an Open311 token.
@@ -99,7 +99,7 @@ func (s *Service) NumberByOpen311Token(ctx context.Context, token string) (strin
 	if token == "" || len(token) > 100 {
 		return "", apperr.New(apperr.NotFound, "no such token")
 	}
-	return s.Store.NumberByOpen311Token(ctx, token)
+	return s.store.NumberByOpen311Token(ctx, token)
 }
 
 // PublicNote is one entry of the public timeline: what happened, in plain
@@ -221,7 +221,7 @@ func (s *Service) findPublic(ctx context.Context, number string, pa PublicAuth) 
 		if len(pa.Token) > 200 {
 			return order.Order{}, errNoPublicOrder
 		}
-		o, err := s.Store.OrderByTrackingHash(ctx, auth.HashToken(pa.Token))
+		o, err := s.store.OrderByTrackingHash(ctx, auth.HashToken(pa.Token))
 		if apperr.Is(err, apperr.NotFound) || (err == nil && number != "" && o.Number != number) {
 			return order.Order{}, errNoPublicOrder
 		}
@@ -233,7 +233,7 @@ func (s *Service) findPublic(ctx context.Context, number string, pa PublicAuth) 
 		if len(pa.Last4) != 4 || !allDigits(pa.Last4) {
 			return order.Order{}, apperr.Field("phone", "the last 4 digits of the phone number")
 		}
-		o, err := s.Store.GetOrderByNumber(ctx, number)
+		o, err := s.store.GetOrderByNumber(ctx, number)
 		if apperr.Is(err, apperr.NotFound) {
 			return order.Order{}, errNoPublicOrder
 		}
@@ -283,15 +283,15 @@ func (s *Service) TrackPublic(ctx context.Context, number string, pa PublicAuth)
 }
 
 func (s *Service) publicView(ctx context.Context, o order.Order) (PublicOrder, error) {
-	evs, err := s.Store.Events(ctx, o.ID)
+	evs, err := s.store.Events(ctx, o.ID)
 	if err != nil {
 		return PublicOrder{}, err
 	}
-	ratings, err := s.Store.Ratings(ctx, o.ID)
+	ratings, err := s.store.Ratings(ctx, o.ID)
 	if err != nil {
 		return PublicOrder{}, err
 	}
-	meta, _, err := s.Store.PublicMetaOf(ctx, o.ID)
+	meta, _, err := s.store.PublicMetaOf(ctx, o.ID)
 	if err != nil {
 		return PublicOrder{}, err
 	}
@@ -361,12 +361,12 @@ func (s *Service) RatePublic(ctx context.Context, number string, pa PublicAuth, 
 	if o.Status != order.Replied && o.Status != order.Reviewed {
 		return PublicOrder{}, apperr.New(apperr.Conflict, "this order cannot be rated now (it is %s); rating opens once the unit has replied", o.Status)
 	}
-	evs, err := s.Store.Events(ctx, o.ID)
+	evs, err := s.store.Events(ctx, o.ID)
 	if err != nil {
 		return PublicOrder{}, err
 	}
 	r := store.Rating{OrderID: o.ID, Round: o.Round, Outcome: outcome, Resolved: resolved, Comment: comment, At: s.now(), AfterSeq: len(evs), State: store.RatingPending}
-	if err := s.Store.AddRating(ctx, &r); err != nil {
+	if err := s.store.AddRating(ctx, &r); err != nil {
 		return PublicOrder{}, err
 	}
 	if o, err = s.applyPendingRating(ctx, o); err != nil {
@@ -380,7 +380,7 @@ func (s *Service) RatePublic(ctx context.Context, number string, pa PublicAuth, 
 // rated was rejected or the order moved on. It returns the order as it
 // is afterwards.
 func (s *Service) applyPendingRating(ctx context.Context, o order.Order) (order.Order, error) {
-	ratings, err := s.Store.Ratings(ctx, o.ID)
+	ratings, err := s.store.Ratings(ctx, o.ID)
 	if err != nil {
 		return o, err
 	}
@@ -395,10 +395,10 @@ func (s *Service) applyPendingRating(ctx context.Context, o order.Order) (order.
 	}
 	now := s.now()
 	if r.Round != o.Round || o.Status != order.Reviewed {
-		_, err := s.Store.SetRatingState(ctx, r.ID, store.RatingPending, store.RatingSuperseded, now)
+		_, err := s.store.SetRatingState(ctx, r.ID, store.RatingPending, store.RatingSuperseded, now)
 		return o, err
 	}
-	evs, err := s.Store.Events(ctx, o.ID)
+	evs, err := s.store.Events(ctx, o.ID)
 	if err != nil {
 		return o, err
 	}
@@ -407,13 +407,13 @@ func (s *Service) applyPendingRating(ctx context.Context, o order.Order) (order.
 			switch order.Action(e.Action) {
 			case order.ActRejectReply, order.ActReopen, order.ActRedispatch, order.ActApproveReturn, order.ActCallback:
 				// The rated reply was sent back, or someone already called back.
-				_, err := s.Store.SetRatingState(ctx, r.ID, store.RatingPending, store.RatingSuperseded, now)
+				_, err := s.store.SetRatingState(ctx, r.ID, store.RatingPending, store.RatingSuperseded, now)
 				return o, err
 			}
 		}
 	}
 	// Claim the rating first, so two instances never call back twice.
-	claimed, err := s.Store.SetRatingState(ctx, r.ID, store.RatingPending, store.RatingApplied, now)
+	claimed, err := s.store.SetRatingState(ctx, r.ID, store.RatingPending, store.RatingApplied, now)
 	if err != nil || !claimed {
 		return o, err
 	}
@@ -429,7 +429,7 @@ func (s *Service) applyPendingRating(ctx context.Context, o order.Order) (order.
 		if !apperr.Is(err, apperr.Conflict) {
 			break
 		}
-		cur, gerr := s.Store.GetOrder(ctx, o.ID)
+		cur, gerr := s.store.GetOrder(ctx, o.ID)
 		if gerr != nil || cur.Status != order.Reviewed {
 			break
 		}
@@ -437,11 +437,11 @@ func (s *Service) applyPendingRating(ctx context.Context, o order.Order) (order.
 	}
 	if err != nil {
 		// Give it back so the next look (or the operator) can use it.
-		if _, rerr := s.Store.SetRatingState(ctx, r.ID, store.RatingApplied, store.RatingPending, now); rerr != nil {
+		if _, rerr := s.store.SetRatingState(ctx, r.ID, store.RatingApplied, store.RatingPending, now); rerr != nil {
 			s.Log.Error("could not release a citizen rating", "order", o.Number, "err", rerr)
 		}
 		s.Log.Warn("citizen rating not applied as a callback yet", "order", o.Number, "err", err)
-		cur, gerr := s.Store.GetOrder(ctx, o.ID)
+		cur, gerr := s.store.GetOrder(ctx, o.ID)
 		if gerr != nil {
 			return o, gerr
 		}
@@ -462,7 +462,7 @@ type CitizenSide struct {
 // CitizenSideOf returns the public side of an order the actor may see,
 // applying a pending rating first.
 func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (CitizenSide, error) {
-	o, err := s.Store.GetOrder(ctx, id)
+	o, err := s.store.GetOrder(ctx, id)
 	if err != nil {
 		return CitizenSide{}, err
 	}
@@ -473,13 +473,13 @@ func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (Citize
 		return CitizenSide{}, err
 	}
 	var c CitizenSide
-	if c.Meta, c.Public, err = s.Store.PublicMetaOf(ctx, id); err != nil {
+	if c.Meta, c.Public, err = s.store.PublicMetaOf(ctx, id); err != nil {
 		return c, err
 	}
-	if c.Photos, err = s.Store.Photos(ctx, id); err != nil {
+	if c.Photos, err = s.store.Photos(ctx, id); err != nil {
 		return c, err
 	}
-	if c.Ratings, err = s.Store.Ratings(ctx, id); err != nil {
+	if c.Ratings, err = s.store.Ratings(ctx, id); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -488,12 +488,12 @@ func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (Citize
 // OrderPhoto returns a photo of an order the actor may see (staff only:
 // the citizen's photos are never public).
 func (s *Service) OrderPhoto(ctx context.Context, a Actor, id, photo string) (order.Photo, error) {
-	o, err := s.Store.GetOrder(ctx, id)
+	o, err := s.store.GetOrder(ctx, id)
 	if err != nil {
 		return order.Photo{}, err
 	}
 	if !o.Visible(a) {
 		return order.Photo{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
-	return s.Store.PhotoData(ctx, id, photo)
+	return s.store.PhotoData(ctx, id, photo)
 }

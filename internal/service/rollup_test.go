@@ -196,7 +196,7 @@ func randomLifecycles(t *testing.T, svc *service.Service, clk *clock, n int, see
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	for _, c := range []string{"env.noise", "env.dust", "city.light", "housing.leak"} {
-		if err := svc.Store.PutCategory(ctx, org.Category{Code: c, Name: c, Attributes: []byte("[]"), Active: true}); err != nil {
+		if err := service.StoreOf(svc).PutCategory(ctx, org.Category{Code: c, Name: c, Attributes: []byte("[]"), Active: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -210,7 +210,7 @@ func randomLifecycles(t *testing.T, svc *service.Service, clk *clock, n int, see
 // randomActions takes steps random actions on the orders already there.
 func randomActions(t *testing.T, svc *service.Service, clk *clock, steps int, seed uint64) {
 	t.Helper()
-	ids, err := allOrderIDs(svc.Store)
+	ids, err := allOrderIDs(service.StoreOf(svc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func walk(t *testing.T, svc *service.Service, clk *clock, n, steps int, ids []st
 			continue
 		}
 		id := ids[rng.IntN(len(ids))]
-		cur, err := svc.Store.GetOrder(ctx, id)
+		cur, err := service.StoreOf(svc).GetOrder(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,7 +307,7 @@ func TestRollupsEqualBruteForce(t *testing.T) {
 		svc := openService(t, dbURL, clk)
 		putUnits(t, svc)
 		randomLifecycles(t, svc, clk, n, 42)
-		orders := checkRollups(t, svc.Store, clk.Now())
+		orders := checkRollups(t, service.StoreOf(svc), clk.Now())
 		// Long periods read whole months from the monthly rollups and the
 		// edge days from the daily ones; the overview's breakdowns and per-day
 		// counts equal the replay.
@@ -333,10 +333,10 @@ func TestRollupsEqualBruteForce(t *testing.T) {
 		}
 
 		// A rebuild from scratch gives the same rollups as the incremental path.
-		if err := svc.Store.RebuildRollups(ctx); err != nil {
+		if err := service.StoreOf(svc).RebuildRollups(ctx); err != nil {
 			t.Fatal(err)
 		}
-		checkRollups(t, svc.Store, clk.Now())
+		checkRollups(t, service.StoreOf(svc), clk.Now())
 		overviews()
 	})
 }
@@ -368,7 +368,7 @@ func checkRollups(t *testing.T, st *store.Store, now time.Time) []bruteOrder {
 // category and unit, closed, and both per day.
 func checkOverview(t *testing.T, svc *service.Service, orders []bruteOrder, from, to, unit string) {
 	t.Helper()
-	ov, err := svc.DashboardOverview(context.Background(), leader, from, to, unit)
+	ov, err := dashOf(svc).Overview(context.Background(), leader, from, to, unit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,11 +449,11 @@ func checkTrends(t *testing.T, svc *service.Service, from, to string) {
 		d, _ := time.Parse(time.DateOnly, to)
 		from = d.AddDate(0, 0, -6).Format(time.DateOnly)
 	}
-	tv, err := svc.DashboardTrends(ctx, leader, from, to, "", 8, 2)
+	tv, err := dashOf(svc).Trends(ctx, leader, from, to, "", 8, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := allOrderIDs(svc.Store)
+	ids, err := allOrderIDs(service.StoreOf(svc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +461,7 @@ func checkTrends(t *testing.T, svc *service.Service, from, to string) {
 	callers := map[string][]int64{}
 	first := tv.Weeks[0].FromDay
 	for _, id := range ids {
-		o, err := svc.Store.GetOrder(ctx, id)
+		o, err := service.StoreOf(svc).GetOrder(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -520,18 +520,18 @@ func checkTrends(t *testing.T, svc *service.Service, from, to string) {
 func checkMap(t *testing.T, svc *service.Service, from, to, unit, category string) {
 	t.Helper()
 	ctx := context.Background()
-	mv, err := svc.DashboardMap(ctx, leader, from, to, unit, category)
+	mv, err := dashOf(svc).Map(ctx, leader, from, to, unit, category)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := allOrderIDs(svc.Store)
+	ids, err := allOrderIDs(service.StoreOf(svc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int{}
 	total := 0
 	for _, id := range ids {
-		o, err := svc.Store.GetOrder(ctx, id)
+		o, err := service.StoreOf(svc).GetOrder(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -656,23 +656,23 @@ func TestGeneratedRollups(t *testing.T) {
 		clk := &clock{}
 		svc := openService(t, dbURL, clk)
 		putUnits(t, svc)
-		if err := svc.Store.PutCategory(ctx, org.Category{Code: "env.noise", Name: "噪音", Unit: "cityops", Attributes: []byte("[]"), Active: true}); err != nil {
+		if err := service.StoreOf(svc).PutCategory(ctx, org.Category{Code: "env.noise", Name: "噪音", Unit: "cityops", Attributes: []byte("[]"), Active: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Store.PutCategory(ctx, org.Category{Code: "housing.leak", Name: "漏水", Unit: "housing", Attributes: []byte("[]"), Active: true}); err != nil {
+		if err := service.StoreOf(svc).PutCategory(ctx, org.Category{Code: "housing.leak", Name: "漏水", Unit: "housing", Attributes: []byte("[]"), Active: true}); err != nil {
 			t.Fatal(err)
 		}
 		var comps []place.OrderCompound
 		for _, c := range []string{"c1", "c2", "c3"} {
 			comps = append(comps, place.OrderCompound{Code: c, Name: c, Committee: "binyang"})
-			if err := svc.Store.PutCompound(ctx, comps[len(comps)-1]); err != nil {
+			if err := service.StoreOf(svc).PutCompound(ctx, comps[len(comps)-1]); err != nil {
 				t.Fatal(err)
 			}
 		}
 		end := time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC)
 		units := testUnits[1:]
-		cats, _ := svc.Store.Categories(ctx)
-		events, err := gen.Generate(ctx, svc.Store, gen.Config{Orders: n, Years: 1, Seed: 3, End: end, Units: units, Categories: cats,
+		cats, _ := service.StoreOf(svc).Categories(ctx)
+		events, err := gen.Generate(ctx, service.StoreOf(svc), gen.Config{Orders: n, Years: 1, Seed: 3, End: end, Units: units, Categories: cats,
 			Compounds: comps, Schedule: order.Schedule{Policy: svc.Policy(), Calendar: svc.Calendar},
 			Tokens: textproc.Default().SearchTokens})
 		if err != nil {
@@ -680,11 +680,11 @@ func TestGeneratedRollups(t *testing.T) {
 		}
 		// The generated orders are searchable as created ones are: every
 		// order of 漏水 (its title) and no other is found by the word.
-		byWord, _, err := svc.Store.CountMatching(ctx, store.Filter{Tokens: []string{"漏水"}}, 1<<30)
+		byWord, _, err := service.StoreOf(svc).CountMatching(ctx, store.Filter{Tokens: []string{"漏水"}}, 1<<30)
 		if err != nil {
 			t.Fatal(err)
 		}
-		byCat, _, err := svc.Store.CountMatching(ctx, store.Filter{Category: "housing.leak"}, 1<<30)
+		byCat, _, err := service.StoreOf(svc).CountMatching(ctx, store.Filter{Category: "housing.leak"}, 1<<30)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -694,11 +694,11 @@ func TestGeneratedRollups(t *testing.T) {
 		if events < 4*n {
 			t.Errorf("%d events for %d orders: lifecycles too short", events, n)
 		}
-		checked, brk, err := svc.Store.VerifyChains(ctx)
+		checked, brk, err := service.StoreOf(svc).VerifyChains(ctx)
 		if err != nil || brk != nil || checked != n {
 			t.Fatalf("verify: %d checked, break %+v, %v", checked, brk, err)
 		}
-		checkRollupsPeriods(t, svc.Store, end, [][2]time.Time{
+		checkRollupsPeriods(t, service.StoreOf(svc), end, [][2]time.Time{
 			{store.DayStart(store.DayOf(end) - 400), store.DayStart(store.DayOf(end) + 1)},
 			{store.DayStart(store.DayOf(end) - 30), store.DayStart(store.DayOf(end) + 1)},
 			{store.DayStart(store.DayOf(end) - 7), store.DayStart(store.DayOf(end))},
@@ -709,11 +709,11 @@ func TestGeneratedRollups(t *testing.T) {
 		clk.Set(end)
 		for _, u := range []string{"", "binyang", "cityops", "housing"} {
 			from, to := store.DayDate(store.DayOf(end)-60), store.DayDate(store.DayOf(end))
-			ov, err := svc.DashboardOverview(ctx, leader, from, to, u)
+			ov, err := dashOf(svc).Overview(ctx, leader, from, to, u)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum, err := svc.StatsSummary(ctx, leader, from, to, u)
+			sum, err := dashOf(svc).Summary(ctx, leader, from, to, u)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -745,7 +745,7 @@ func TestGeneratedRollups(t *testing.T) {
 		// The rollups keep up with actions taken after a bulk load.
 		clk.Set(end.Add(time.Hour))
 		randomActions(t, svc, clk, 300, 5)
-		checkRollupsPeriods(t, svc.Store, clk.Now(), [][2]time.Time{
+		checkRollupsPeriods(t, service.StoreOf(svc), clk.Now(), [][2]time.Time{
 			{store.DayStart(store.DayOf(end) - 30), store.DayStart(store.DayOf(end) + 10)},
 		})
 		maps()

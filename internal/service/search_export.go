@@ -29,7 +29,7 @@ func (s *Service) SearchExport(ctx context.Context, a Actor, q ListQuery, what s
 		report.Column{Header: "地址", Width: 24}, report.Column{Header: "来电人（已遮蔽）", Width: 12}, report.Column{Header: "联系电话（已遮蔽）", Width: 14},
 		report.Column{Header: "办理期限", Kind: report.DateTime, Width: 17}, report.Column{Header: "是否超期", Width: 9}, report.Column{Header: "答复", Width: 40})
 	sh.Notes = []string{"导出时间：" + s.now().In(calendar.Shanghai).Format("2006-01-02 15:04") + "（上海时间）；查询条件：" + what}
-	names := s.categoryNames(ctx)
+	names := s.CategoryNames(ctx)
 	q.Masked, q.Limit, q.Cursor = true, 200, ""
 	for len(sh.Rows) < MaxSearchExport {
 		views, next, err := s.ListOrders(ctx, a, q)
@@ -49,7 +49,7 @@ func (s *Service) SearchExport(ctx context.Context, a Actor, q ListQuery, what s
 				name, phone = "（保密）", ""
 			}
 			sh.Add(v.Number, v.CreatedAt, TypeNames[string(v.Type)], StatusNames[v.Status], v.Title, v.Description, nameOr(names, v.Category),
-				s.unitName(v.Unit), s.Place(&v.Order), name, phone, v.Due, over, v.ReplyText)
+				s.UnitLabel(v.Unit), s.Place(&v.Order), name, phone, v.Due, over, v.ReplyText)
 		}
 		if next == "" || len(views) == 0 {
 			break
@@ -60,7 +60,7 @@ func (s *Service) SearchExport(ctx context.Context, a Actor, q ListQuery, what s
 		sh.Notes = append(sh.Notes, fmt.Sprintf("只导出前 %d 条；请缩小查询范围", MaxSearchExport))
 	}
 	detail := fmt.Sprintf("rows=%d; %s", len(sh.Rows), strings.TrimSpace(what))
-	if err := s.Store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "export", Target: "orders:search", Detail: truncateStr(detail, 500)}); err != nil {
+	if err := s.store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "export", Target: "orders:search", Detail: truncateStr(detail, 500)}); err != nil {
 		return nil, err
 	}
 	return b, nil

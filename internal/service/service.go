@@ -21,7 +21,6 @@ import (
 	"hotline/internal/order"
 	"hotline/internal/org"
 	"hotline/internal/place"
-	"hotline/internal/stats"
 	"hotline/internal/store"
 )
 
@@ -64,7 +63,10 @@ type Intelligence interface {
 
 // Service is the application. Create it with New.
 type Service struct {
-	Store    *store.Store
+	// store is unexported so nothing goes around the service to the orders'
+	// tables: other packages get what they need as methods here, or
+	// through a narrow interface of their own that the app satisfies.
+	store    *store.Store
 	Calendar *calendar.Calendar
 	Intel    Intelligence
 	Log      *slog.Logger
@@ -75,11 +77,6 @@ type Service struct {
 
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
-	// Callers keys the repeat callers of the dashboards (a keyed hash of the
-	// phone; no number is shown). The app derives it from the data key, so
-	// every instance gives a caller the same key; without one it is random
-	// per process (keys then differ between instances and restarts).
-	Callers *stats.Hasher
 
 	reloadMu   sync.Mutex // one Reload at a time, so an older read never overwrites a newer one
 	mu         sync.RWMutex
@@ -103,8 +100,7 @@ func New(ctx context.Context, st *store.Store, intel Intelligence, log *slog.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{Store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), Passwords: auth.NewChecker(runtime.GOMAXPROCS(0)), SessionTTL: 12 * time.Hour,
-		Callers: randomHasher()}
+	s := &Service{store: st, Calendar: cal, Intel: intel, Log: log, Now: time.Now, Throttle: auth.NewThrottle(), Passwords: auth.NewChecker(runtime.GOMAXPROCS(0)), SessionTTL: 12 * time.Hour}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -121,27 +117,27 @@ func (s *Service) Reload(ctx context.Context) error {
 	// The version is read before the settings: a change committed in
 	// between is then in what is read, or else makes the next Refresh
 	// reload again; never the other way round.
-	version, err := s.Store.SettingsVersion(ctx)
+	version, err := s.store.SettingsVersion(ctx)
 	if err != nil {
 		return err
 	}
 	p := order.DefaultPolicy()
-	if _, err := s.Store.GetSetting(ctx, "deadline_policy", &p); err != nil {
+	if _, err := s.store.GetSetting(ctx, "deadline_policy", &p); err != nil {
 		return err
 	}
-	units, err := s.Store.Units(ctx)
+	units, err := s.store.Units(ctx)
 	if err != nil {
 		return err
 	}
-	cats, err := s.Store.Categories(ctx)
+	cats, err := s.store.Categories(ctx)
 	if err != nil {
 		return err
 	}
-	comps, err := s.Store.Compounds(ctx, "")
+	comps, err := s.store.Compounds(ctx, "")
 	if err != nil {
 		return err
 	}
-	days, err := s.Store.CalendarDays(ctx)
+	days, err := s.store.CalendarDays(ctx)
 	if err != nil {
 		return err
 	}
@@ -151,7 +147,7 @@ func (s *Service) Reload(ctx context.Context) error {
 		}
 	}
 	if c, ok := s.Intel.(catalogueLoader); ok {
-		if err := c.LoadCatalogue(ctx, s.Store); err != nil {
+		if err := c.LoadCatalogue(ctx, s.store); err != nil {
 			return err
 		}
 	}
@@ -178,13 +174,13 @@ func (s *Service) Reload(ctx context.Context) error {
 // category catalogue (keywords, each category's unit): Reload refreshes it
 // with the service's.
 type catalogueLoader interface {
-	LoadCatalogue(ctx context.Context, st *store.Store) error
+	LoadCatalogue(ctx context.Context, st TextStore) error
 }
 
 // Refresh reloads the cached settings if any instance changed them since
 // they were read: one single-row read when nothing changed.
 func (s *Service) Refresh(ctx context.Context) error {
-	v, err := s.Store.SettingsVersion(ctx)
+	v, err := s.store.SettingsVersion(ctx)
 	if err != nil {
 		return err
 	}
@@ -219,6 +215,13 @@ func (s *Service) WatchSettings(ctx context.Context, every time.Duration) {
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// Ping checks that the database answers (the API's /readyz).
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// SetObserver connects the store's event counters (group-commit batches,
+// notifications) to the metrics the API registers.
+func (s *Service) SetObserver(o store.Observer) { s.store.SetObserver(o) }
 
 // Policy returns the time-limit policy in force.
 func (s *Service) Policy() order.Policy {
@@ -301,7 +304,7 @@ func (s *Service) Login(ctx context.Context, username, password, clientKey strin
 	if wait > 0 {
 		return "", access.User{}, apperr.Later(apperr.Unauthorized, wait, "too many failed logins")
 	}
-	u, err := s.Store.UserByName(ctx, username)
+	u, err := s.store.UserByName(ctx, username)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		attempt.Cancel()
 		return "", access.User{}, err
@@ -321,10 +324,10 @@ func (s *Service) Login(ctx context.Context, username, password, clientKey strin
 	attempt.Succeeded()
 	token, hash := auth.NewToken()
 	now := s.now()
-	if err := s.Store.CreateSession(ctx, hash, u.ID, now, now.Add(s.SessionTTL)); err != nil {
+	if err := s.store.CreateSession(ctx, hash, u.ID, now, now.Add(s.SessionTTL)); err != nil {
 		return "", access.User{}, err
 	}
-	if err := s.Store.Audit(ctx, store.AuditEntry{At: now, Actor: u.Username, Action: "login", Target: "session"}); err != nil {
+	if err := s.store.Audit(ctx, store.AuditEntry{At: now, Actor: u.Username, Action: "login", Target: "session"}); err != nil {
 		return "", access.User{}, err
 	}
 	return token, u, nil
@@ -335,12 +338,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (access.User, 
 	if token == "" || len(token) > 200 {
 		return access.User{}, apperr.New(apperr.Unauthorized, "log in first")
 	}
-	return s.Store.SessionUser(ctx, auth.HashToken(token), s.now())
+	return s.store.SessionUser(ctx, auth.HashToken(token), s.now())
 }
 
 // Logout ends a session.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.Store.DeleteSession(ctx, auth.HashToken(token))
+	return s.store.DeleteSession(ctx, auth.HashToken(token))
 }
 
 // CreateUser adds a user with a password (admin and the CLI).
@@ -377,7 +380,7 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, rol
 		return access.User{}, apperr.Wrap(err, "hash password")
 	}
 	u := access.User{Username: username, PasswordHash: hash, Role: role, Unit: unit, DisplayName: displayName, Active: true, CreatedAt: s.now()}
-	if err := s.Store.CreateUser(ctx, &u); err != nil {
+	if err := s.store.CreateUser(ctx, &u); err != nil {
 		return access.User{}, err
 	}
 	return u, nil

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"hotline/internal/apperr"
+	"hotline/internal/dashboard"
 	"hotline/internal/order"
-	"hotline/internal/service"
 	"hotline/internal/testenv"
 )
 
@@ -97,7 +97,7 @@ type wantFigures struct {
 	dispatched, onTimeBase, callbacks, closed   int
 }
 
-func checkSummary(t *testing.T, who string, got service.Summary, w wantFigures) {
+func checkSummary(t *testing.T, who string, got dashboard.Summary, w wantFigures) {
 	t.Helper()
 	if got.From != "2026-03-02" || got.To != "2026-03-06" {
 		t.Errorf("%s: period %s..%s", who, got.From, got.To)
@@ -285,7 +285,7 @@ func TestStatsHandWorked(t *testing.T) {
 		}
 
 		at("2026-03-11 12:00:00")
-		all, err := svc.StatsSummary(ctx, leader, "2026-03-02", "2026-03-06", "")
+		all, err := dashOf(svc).Summary(ctx, leader, "2026-03-02", "2026-03-06", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,23 +309,23 @@ func TestStatsHandWorked(t *testing.T) {
 			code string
 			want wantFigures
 		}{{"binyang", wantB}, {"cityops", wantC}, {"housing", wantH}} {
-			got, err := svc.StatsSummary(ctx, dispatcher, "2026-03-02", "2026-03-06", u.code)
+			got, err := dashOf(svc).Summary(ctx, dispatcher, "2026-03-02", "2026-03-06", u.code)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkSummary(t, "summary of "+u.code, got, u.want)
 		}
 		// A handler reads their own unit's figures, not another's.
-		if got, err := svc.StatsSummary(ctx, B, "2026-03-02", "2026-03-06", "binyang"); err != nil {
+		if got, err := dashOf(svc).Summary(ctx, B, "2026-03-02", "2026-03-06", "binyang"); err != nil {
 			t.Errorf("handler of binyang reading binyang: %v", err)
 		} else {
 			checkSummary(t, "binyang as its handler", got, wantB)
 		}
-		if _, err := svc.StatsSummary(ctx, B, "2026-03-02", "2026-03-06", "cityops"); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := dashOf(svc).Summary(ctx, B, "2026-03-02", "2026-03-06", "cityops"); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("handler of binyang reading cityops: %v, want forbidden", err)
 		}
 
-		units, err := svc.StatsUnits(ctx, leader, "2026-03-02", "2026-03-06")
+		units, err := dashOf(svc).UnitStats(ctx, leader, "2026-03-02", "2026-03-06")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -348,14 +348,14 @@ func TestStatsHandWorked(t *testing.T) {
 		}
 
 		// One day shorter: o5 (dispatched 03-06 23:30) drops out of B.
-		b5, err := svc.StatsSummary(ctx, leader, "2026-03-02", "2026-03-05", "binyang")
+		b5, err := dashOf(svc).Summary(ctx, leader, "2026-03-02", "2026-03-05", "binyang")
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkRate(t, "binyang 03-02..03-05 response_rate", b5.Response, frac{3, 4})
 		checkRate(t, "binyang 03-02..03-05 on_time_rate", b5.OnTime, frac{2, 4})
 		// One day later: o12 (dispatched 03-07 00:30 Shanghai) joins B, o13 C.
-		b7, err := svc.StatsSummary(ctx, leader, "2026-03-02", "2026-03-09", "binyang")
+		b7, err := dashOf(svc).Summary(ctx, leader, "2026-03-02", "2026-03-09", "binyang")
 		if err != nil {
 			t.Fatal(err)
 		}

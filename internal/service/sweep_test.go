@@ -309,7 +309,7 @@ func checkInboxesOverHTTP(t *testing.T, svc *service.Service, want map[string]in
 		}
 	}
 	mux := http.NewServeMux()
-	api.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Register(mux)
+	api.New(svc, dashOf(svc), nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 

@@ -51,7 +51,7 @@ func (s *Service) visibleIDs(ctx context.Context, a Actor, ids []string) (map[st
 	case sc.None() || len(ids) == 0:
 		return keep, nil
 	}
-	orders, err := s.Store.OrderUnits(ctx, ids)
+	orders, err := s.store.OrderUnits(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

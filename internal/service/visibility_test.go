@@ -86,16 +86,16 @@ func TestHandlerWithoutUnitReadsNoFigures(t *testing.T) {
 		putUnits(t, svc)
 		ctx := context.Background()
 		a := order.Actor{Username: "nounit", Role: order.RoleHandler}
-		if _, err := svc.DashboardOverview(ctx, a, "", "", ""); err == nil {
+		if _, err := dashOf(svc).Overview(ctx, a, "", "", ""); err == nil {
 			t.Error("a handler without a unit reads the overview of every unit")
 		}
-		if _, err := svc.DashboardMap(ctx, a, "", "", "", ""); err == nil {
+		if _, err := dashOf(svc).Map(ctx, a, "", "", "", ""); err == nil {
 			t.Error("a handler without a unit reads the map of every unit")
 		}
-		if _, err := svc.StatsSummary(ctx, a, "", "", ""); err == nil {
+		if _, err := dashOf(svc).Summary(ctx, a, "", "", ""); err == nil {
 			t.Error("a handler without a unit reads the figures of every unit")
 		}
-		if _, err := svc.DashboardMap(ctx, handler("binyang"), "", "", "", ""); err != nil {
+		if _, err := dashOf(svc).Map(ctx, handler("binyang"), "", "", "", ""); err != nil {
 			t.Errorf("binyang's own map: %v", err)
 		}
 	})

@@ -19,7 +19,7 @@ func (s *Service) Buildings(ctx context.Context, compound string) ([]place.Order
 	if !s.compoundKnown(compound) {
 		return []place.OrderBuilding{}, nil
 	}
-	return s.Store.Buildings(ctx, compound)
+	return s.store.Buildings(ctx, compound)
 }
 
 // StatusCounts counts the orders the actor may see, per status (the queue's
@@ -32,7 +32,7 @@ func (s *Service) StatusCounts(ctx context.Context, a Actor) (map[order.Status]i
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.CountByStatus(ctx, seen)
+	return s.store.CountByStatus(ctx, seen)
 }
 
 // LinkCall records a call at intake and links it to an existing open order
@@ -44,7 +44,7 @@ func (s *Service) LinkCall(ctx context.Context, a Actor, in order.NewOrder, into
 	if a.Role != order.RoleOperator && a.Role != order.RoleDispatcher {
 		return OrderView{}, apperr.New(apperr.Forbidden, "role %s may not create orders", a.Role)
 	}
-	parent, err := s.Store.GetOrder(ctx, into)
+	parent, err := s.store.GetOrder(ctx, into)
 	if apperr.Is(err, apperr.NotFound) {
 		return OrderView{}, apperr.Field("into", "no order "+into)
 	}
@@ -79,7 +79,7 @@ func (s *Service) CountOrders(ctx context.Context, a Actor, q ListQuery, limit i
 	}
 	f := store.Filter{Statuses: q.Status, Unit: q.Unit, Type: q.Type, Category: q.Category, Overdue: q.Overdue,
 		Supervised: q.Supervised, From: q.From, To: q.To, Now: s.now(), Limit: limit, SeenBy: seen}
-	return s.Store.CountMatching(ctx, f, limit)
+	return s.store.CountMatching(ctx, f, limit)
 }
 
 // Place is where an order is, written once for every page and export
@@ -121,12 +121,12 @@ func (s *Service) SuggestUnit(o *order.Order) string {
 // OrderPhotos lists an order's photos (without their bytes) for staff who
 // may see the order: the citizen's and the handlers' site photos.
 func (s *Service) OrderPhotos(ctx context.Context, a Actor, id string) ([]order.Photo, error) {
-	o, err := s.Store.GetOrder(ctx, id)
+	o, err := s.store.GetOrder(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if !o.Visible(a) {
 		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
-	return s.Store.Photos(ctx, id)
+	return s.store.Photos(ctx, id)
 }

@@ -20,7 +20,7 @@ func (w *Web) accountPassword(rw http.ResponseWriter, r *http.Request, p *Page) 
 // other sessions end (service.ChangePassword), this one stays.
 func (w *Web) accountPasswordPost(rw http.ResponseWriter, r *http.Request, p *Page) {
 	f := r.PostForm
-	err := w.svc.ChangePassword(r.Context(), p.Actor, api.Token(r), f.Get("old_password"), f.Get("new_password"), f.Get("confirm"))
+	err := w.adm.ChangePassword(r.Context(), p.Actor, api.Token(r), f.Get("old_password"), f.Get("new_password"), f.Get("confirm"))
 	if err == nil {
 		http.Redirect(rw, r, "/account/password?changed=1", http.StatusSeeOther)
 		return
@@ -34,7 +34,7 @@ func (w *Web) accountPasswordPost(rw http.ResponseWriter, r *http.Request, p *Pa
 // admin only, every session of that user ends, audited).
 func (w *Web) adminResetPassword(rw http.ResponseWriter, r *http.Request, p *Page) {
 	name := r.PathValue("username")
-	if err := w.svc.ResetPassword(r.Context(), p.Actor, name, r.PostForm.Get("new_password")); err != nil {
+	if err := w.adm.ResetPassword(r.Context(), p.Actor, name, r.PostForm.Get("new_password")); err != nil {
 		p.Open = name
 		w.adminRender(rw, r, p, w.applyErr(p, err), "admin_users")
 		return

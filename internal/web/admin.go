@@ -52,7 +52,7 @@ func (w *Web) adminRender(rw http.ResponseWriter, r *http.Request, p *Page, stat
 	var err error
 	switch page {
 	case "admin_users":
-		v.Users, err = w.svc.Users(ctx, p.Actor)
+		v.Users, err = w.adm.Users(ctx, p.Actor)
 		if err == nil {
 			v.Units, err = w.svc.Units(ctx)
 		}
@@ -77,7 +77,7 @@ func (w *Web) adminRender(rw http.ResponseWriter, r *http.Request, p *Page, stat
 		if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil && y >= 2000 && y <= 2100 {
 			v.Year = y
 		}
-		v.Days = w.svc.CalendarDays(v.Year)
+		v.Days = w.adm.CalendarDays(v.Year)
 	}
 	if err != nil {
 		w.fail(rw, r, p, err)
@@ -106,7 +106,7 @@ func (w *Web) adminUsers(rw http.ResponseWriter, r *http.Request, p *Page) {
 
 func (w *Web) adminAddUser(rw http.ResponseWriter, r *http.Request, p *Page) {
 	f := r.PostForm
-	_, err := w.svc.AddUser(r.Context(), p.Actor, f.Get("username"), f.Get("password"), order.Role(f.Get("role")), f.Get("unit"), f.Get("display_name"))
+	_, err := w.adm.AddUser(r.Context(), p.Actor, f.Get("username"), f.Get("password"), order.Role(f.Get("role")), f.Get("unit"), f.Get("display_name"))
 	if err == nil {
 		w.adminDone(rw, r, "/admin/users", f.Get("username"))
 		return
@@ -118,7 +118,7 @@ func (w *Web) adminAddUser(rw http.ResponseWriter, r *http.Request, p *Page) {
 
 func (w *Web) adminUserActive(rw http.ResponseWriter, r *http.Request, p *Page) {
 	name := r.PathValue("username")
-	if err := w.svc.SetUserActive(r.Context(), p.Actor, name, r.PostForm.Get("active") == "1"); err != nil {
+	if err := w.adm.SetUserActive(r.Context(), p.Actor, name, r.PostForm.Get("active") == "1"); err != nil {
 		w.adminRender(rw, r, p, w.applyErr(p, err), "admin_users")
 		return
 	}
@@ -134,7 +134,7 @@ func (w *Web) adminPutUnit(rw http.ResponseWriter, r *http.Request, p *Page) {
 	f := r.PostForm
 	u := org.Unit{Code: strings.TrimSpace(f.Get("code")), Name: strings.TrimSpace(f.Get("name")), NameEN: strings.TrimSpace(f.Get("name_en")),
 		Kind: f.Get("kind"), Active: f.Get("active") != ""}
-	if err := w.svc.PutUnit(r.Context(), p.Actor, u); err != nil {
+	if err := w.adm.PutUnit(r.Context(), p.Actor, u); err != nil {
 		p.Form = f
 		w.adminRender(rw, r, p, w.applyErr(p, err), "admin_units")
 		return
@@ -165,7 +165,7 @@ func (w *Web) adminPutCategory(rw http.ResponseWriter, r *http.Request, p *Page)
 		}
 		c.Sort = n
 	}
-	if err := w.svc.PutCategory(r.Context(), p.Actor, c); err != nil {
+	if err := w.adm.PutCategory(r.Context(), p.Actor, c); err != nil {
 		p.Form = f
 		w.adminRender(rw, r, p, w.applyErr(p, err), "admin_categories")
 		return
@@ -222,7 +222,7 @@ func policyFrom(f url.Values) (order.Policy, error) {
 func (w *Web) adminPutPolicy(rw http.ResponseWriter, r *http.Request, p *Page) {
 	pol, err := policyFrom(r.PostForm)
 	if err == nil {
-		err = w.svc.PutPolicy(r.Context(), p.Actor, pol)
+		err = w.adm.PutPolicy(r.Context(), p.Actor, pol)
 	}
 	if err != nil {
 		p.Form = r.PostForm
@@ -256,7 +256,7 @@ func (w *Web) adminCalendarDay(rw http.ResponseWriter, r *http.Request, p *Page)
 		if len([]rune(d.Name)) > 50 {
 			return apperr.Field("name", "too long: at most 50 characters")
 		}
-		return w.svc.PutCalendarDay(r.Context(), p.Actor, d)
+		return w.adm.PutCalendarDay(r.Context(), p.Actor, d)
 	}()
 	if err != nil {
 		p.Form = f
@@ -289,7 +289,7 @@ func (w *Web) adminCalendarYear(rw http.ResponseWriter, r *http.Request, p *Page
 		if httpx.CheckJSONText(doc) != nil { // a file part: CheckInput leaves it to its reader
 			return apperr.Field("file", httpx.BadText)
 		}
-		_, err := w.svc.LoadCalendarYear(r.Context(), p.Actor, doc)
+		_, err := w.adm.LoadCalendarYear(r.Context(), p.Actor, doc)
 		return err
 	}()
 	if err != nil {

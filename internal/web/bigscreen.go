@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"hotline/internal/calendar"
+	"hotline/internal/dashboard"
 	"hotline/internal/order"
 	"hotline/internal/service"
 )
@@ -12,10 +13,10 @@ import (
 // bigscreenView is the big-screen (大屏) page: this month's key numbers at
 // 1920×1080, refreshed every 60 s (htmx; a meta refresh without JavaScript).
 type bigscreenView struct {
-	Month    service.Overview
-	Today    service.Overview
+	Month    dashboard.Overview
+	Today    dashboard.Overview
 	Rates    []rateRow
-	Ranking  []service.UnitSummary
+	Ranking  []dashboard.UnitSummary
 	Hotspots []service.Hotspot
 	PerDay   chart
 	ByCat    chart
@@ -37,16 +38,16 @@ func (w *Web) bigscreen(rw http.ResponseWriter, r *http.Request, p *Page) {
 	today := now.Format("2006-01-02")
 	var v bigscreenView
 	var err error
-	if v.Month, err = w.svc.DashboardOverview(ctx, p.Actor, "", "", unit); err != nil {
+	if v.Month, err = w.dash.Overview(ctx, p.Actor, "", "", unit); err != nil {
 		w.dashFail(rw, r, p, err)
 		return
 	}
-	if v.Today, err = w.svc.DashboardOverview(ctx, p.Actor, today, today, unit); err != nil {
+	if v.Today, err = w.dash.Overview(ctx, p.Actor, today, today, unit); err != nil {
 		w.dashFail(rw, r, p, err)
 		return
 	}
 	v.Rates = rateRows(v.Month)
-	rk, err := w.svc.DashboardRanking(ctx, p.Actor, "", "", "")
+	rk, err := w.dash.Ranking(ctx, p.Actor, "", "", "")
 	if err != nil {
 		w.dashFail(rw, r, p, err)
 		return
@@ -58,7 +59,7 @@ func (w *Web) bigscreen(rw http.ResponseWriter, r *http.Request, p *Page) {
 	if unit == "" {
 		v.Hotspots, _ = w.hotspotsOf(ctx, p, 5)
 	}
-	mv, err := w.svc.DashboardMap(ctx, p.Actor, "", "", unit, "")
+	mv, err := w.dash.Map(ctx, p.Actor, "", "", unit, "")
 	if err != nil {
 		w.dashFail(rw, r, p, err)
 		return

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"hotline/internal/calendar"
+	"hotline/internal/dashboard"
 	"hotline/internal/order"
 	"hotline/internal/service"
 )
 
 // boardView is the leader's board.
 type boardView struct {
-	Today      service.Summary
+	Today      dashboard.Summary
 	Replied    int
 	Closed     int
 	Overdue    []unitGroup
@@ -20,7 +21,7 @@ type boardView struct {
 	OverdueMax bool
 	Supervised []unitGroup
 	SupN       int
-	Units      []service.UnitSummary
+	Units      []dashboard.UnitSummary
 	Month      string
 	Hotspots   []service.Hotspot // the top clusters of the text intelligence
 	HotOff     bool              // the text intelligence is not running
@@ -55,7 +56,7 @@ func (w *Web) board(rw http.ResponseWriter, r *http.Request, p *Page) {
 	today := now.Format("2006-01-02")
 	var v boardView
 	var err error
-	if v.Today, err = w.svc.StatsSummary(ctx, p.Actor, today, today, ""); err != nil {
+	if v.Today, err = w.dash.Summary(ctx, p.Actor, today, today, ""); err != nil {
 		w.fail(rw, r, p, err)
 		return
 	}
@@ -74,7 +75,7 @@ func (w *Web) board(rw http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	v.Supervised, v.SupN = groupByUnit(sup), len(sup)
 	v.Month = now.Format("2006-01")
-	if v.Units, err = w.svc.StatsUnits(ctx, p.Actor, now.Format("2006-01")+"-01", today); err != nil {
+	if v.Units, err = w.dash.UnitStats(ctx, p.Actor, now.Format("2006-01")+"-01", today); err != nil {
 		w.fail(rw, r, p, err)
 		return
 	}

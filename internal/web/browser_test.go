@@ -180,7 +180,7 @@ func (u *user) screenshot(name string) {
 
 func (u *user) status(id string) order.Status {
 	u.b.t.Helper()
-	o, err := u.b.m.Svc.Store.GetOrder(context.Background(), id)
+	o, err := u.b.m.Store.GetOrder(context.Background(), id)
 	if err != nil {
 		u.b.t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestBrowserLifecycle(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#reopen-note"), "市民不满意，请重新处理"))
 	disp.screenshot("callback")
 	disp.do(chromedp.Click(chromedp.CSS(`form[action$="/callback"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
-	if o, _ := b.m.Svc.Store.GetOrder(context.Background(), id); o.Status != order.Dispatched || o.Round != 2 || o.Unit != "binyang" {
+	if o, _ := b.m.Store.GetOrder(context.Background(), id); o.Status != order.Dispatched || o.Round != 2 || o.Unit != "binyang" {
 		t.Fatalf("after the dissatisfied callback and reopen: %s round %d unit %s", o.Status, o.Round, o.Unit)
 	}
 

@@ -315,7 +315,7 @@ func TestResponseRateWaitsForContactDue(t *testing.T) {
 	m, _ := server(t)
 	ctx := t.Context()
 	lead := service.Actor{Username: "leader", Role: order.RoleLeader}
-	rk, err := m.Svc.DashboardRanking(ctx, lead, "", "", "")
+	rk, err := m.Dash.Ranking(ctx, lead, "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestResponseRateWaitsForContactDue(t *testing.T) {
 	if _, err := m.Svc.Act(ctx, disp, o.ID, order.ActDispatch, order.Input{Version: &ver, Unit: unit}); err != nil {
 		t.Fatal(err)
 	}
-	ov, err := m.Svc.DashboardOverview(ctx, lead, "", "", unit)
+	ov, err := m.Dash.Overview(ctx, lead, "", "", unit)
 	if err != nil {
 		t.Fatal(err)
 	}

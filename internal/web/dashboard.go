@@ -13,6 +13,7 @@ import (
 
 	"hotline/internal/apperr"
 	"hotline/internal/calendar"
+	"hotline/internal/dashboard"
 	"hotline/internal/order"
 	"hotline/internal/org"
 	"hotline/internal/service"
@@ -226,7 +227,7 @@ type statusCount struct {
 // overviewView is the overview page's data.
 type overviewView struct {
 	F          dashFilter
-	O          service.Overview
+	O          dashboard.Overview
 	Rates      []rateRow
 	Statuses   []statusCount
 	PerDay     chart
@@ -238,7 +239,7 @@ type overviewView struct {
 	ClosedNow  int // orders received in the period that are closed now
 }
 
-func rateRows(o service.Overview) []rateRow {
+func rateRows(o dashboard.Overview) []rateRow {
 	return []rateRow{
 		{"response", o.Response, o.PreviousRates.Response, o.Change.Response, o.Samples.ResponseBase, o.PreviousSamples.ResponseBase, false},
 		{"on_time", o.OnTime, o.PreviousRates.OnTime, o.Change.OnTime, o.Samples.OnTimeBase, o.PreviousSamples.OnTimeBase, false},
@@ -265,7 +266,7 @@ func (w *Web) dashOverview(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.dashFail(rw, r, p, err)
 		return
 	}
-	o, err := w.svc.DashboardOverview(r.Context(), p.Actor, f.From, f.To, f.Unit)
+	o, err := w.dash.Overview(r.Context(), p.Actor, f.From, f.To, f.Unit)
 	if err != nil {
 		w.dashFail(rw, r, p, err)
 		return
@@ -283,7 +284,7 @@ func (w *Web) dashOverview(rw http.ResponseWriter, r *http.Request, p *Page) {
 
 // overviewCharts are the overview's charts: orders per day, by type, by
 // category and by unit.
-func (p *Page) overviewCharts(o service.Overview) (perDay, byType, byCat, byUnit chart) {
+func (p *Page) overviewCharts(o dashboard.Overview) (perDay, byType, byCat, byUnit chart) {
 	perDay = chart{ID: "c-perday", Title: p.T("dash.per_day"), Kind: "line", Series: []chartSeries{{Name: p.T("dash.in")}, {Name: p.T("dash.closed")}}}
 	for _, d := range o.PerDay {
 		perDay.X = append(perDay.X, d.Date[5:])
@@ -312,7 +313,7 @@ func (p *Page) overviewCharts(o service.Overview) (perDay, byType, byCat, byUnit
 }
 
 // catLabel names a category count in the page's language.
-func (p *Page) catLabel(k service.KeyCount) string {
+func (p *Page) catLabel(k dashboard.KeyCount) string {
 	if k.Key == "" {
 		return p.T("dash.no_category")
 	}
@@ -327,14 +328,14 @@ func (p *Page) catLabel(k service.KeyCount) string {
 
 // CatKN names a category given its code and the service's name.
 func (p *Page) CatKN(key, name string) string {
-	return p.catLabel(service.KeyCount{Key: key, Name: name})
+	return p.catLabel(dashboard.KeyCount{Key: key, Name: name})
 }
 
 // StatusText names a status given as a string.
 func (p *Page) StatusText(s string) string { return p.StatusName(order.Status(s)) }
 
 // exportLinks are the /api/v1/reports links of a period and unit.
-func exportLinks(per service.DashPeriod, unit string) map[string]string {
+func exportLinks(per dashboard.DashPeriod, unit string) map[string]string {
 	v := url.Values{"from": {per.From}, "to": {per.To}}
 	if unit != "" {
 		v.Set("unit", unit)
@@ -351,7 +352,7 @@ func exportLinks(per service.DashPeriod, unit string) map[string]string {
 // rankingView is the unit ranking page.
 type rankingView struct {
 	F      dashFilter
-	R      service.Ranking
+	R      dashboard.Ranking
 	Chart  chart
 	Sorts  []string
 	Export map[string]string
@@ -364,13 +365,13 @@ func (w *Web) dashRanking(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.dashFail(rw, r, p, err)
 		return
 	}
-	rk, err := w.svc.DashboardRanking(r.Context(), p.Actor, f.From, f.To, f.Sort)
+	rk, err := w.dash.Ranking(r.Context(), p.Actor, f.From, f.To, f.Sort)
 	if err != nil {
 		w.dashFail(rw, r, p, err)
 		return
 	}
 	f.Presets = p.presets(f, rk.Period.From, rk.Period.To)
-	v := rankingView{F: f, R: rk, Sorts: service.RankSorts}
+	v := rankingView{F: f, R: rk, Sorts: dashboard.RankSorts}
 	v.Chart = chart{ID: "c-rank", Title: p.T("dash.ranking.chart"), Kind: "bar", Pct: true,
 		Series: []chartSeries{{Name: p.T("rate.satisfaction")}, {Name: p.T("rate.resolution")}, {Name: p.T("rate.response")}}}
 	for _, u := range rk.Units {
@@ -391,7 +392,7 @@ func (w *Web) dashRanking(rw http.ResponseWriter, r *http.Request, p *Page) {
 // trendsView is the trends page.
 type trendsView struct {
 	F     dashFilter
-	T     service.TrendsView
+	T     dashboard.TrendsView
 	Weeks []string
 	Chart chart
 }
@@ -403,7 +404,7 @@ func (w *Web) dashTrends(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.dashFail(rw, r, p, err)
 		return
 	}
-	tv, err := w.svc.DashboardTrends(r.Context(), p.Actor, f.From, f.To, f.Unit, f.Weeks, 0)
+	tv, err := w.dash.Trends(r.Context(), p.Actor, f.From, f.To, f.Unit, f.Weeks, 0)
 	if err != nil {
 		w.dashFail(rw, r, p, err)
 		return
@@ -418,7 +419,7 @@ func (w *Web) dashTrends(rw http.ResponseWriter, r *http.Request, p *Page) {
 		if i >= 6 {
 			break
 		}
-		s := chartSeries{Name: p.catLabel(service.KeyCount{Key: c.Key, Name: c.Name})}
+		s := chartSeries{Name: p.catLabel(dashboard.KeyCount{Key: c.Key, Name: c.Name})}
 		for _, n := range c.Weeks {
 			s.Data = append(s.Data, n)
 		}
@@ -465,7 +466,7 @@ func (p *Page) Firsts(l []string, n int) []string {
 // praiseView is the praise board.
 type praiseView struct {
 	F      dashFilter
-	P      service.PraiseView
+	P      dashboard.PraiseView
 	Months []string
 	Chart  chart
 }
@@ -477,7 +478,7 @@ func (w *Web) dashPraise(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.dashFail(rw, r, p, err)
 		return
 	}
-	pv, err := w.svc.DashboardPraise(r.Context(), p.Actor, f.From, f.To, f.Unit)
+	pv, err := w.dash.Praise(r.Context(), p.Actor, f.From, f.To, f.Unit)
 	if err != nil {
 		w.dashFail(rw, r, p, err)
 		return
@@ -512,7 +513,7 @@ func (p *Page) Heat(h float64) string { return strconv.FormatFloat(h, 'f', 1, 64
 
 // DashTabs are the dashboards' tabs; RankSorts the ranking's sort keys.
 func (p *Page) DashTabs() []dashTab { return dashTabs }
-func (p *Page) RankSorts() []string { return service.RankSorts }
+func (p *Page) RankSorts() []string { return dashboard.RankSorts }
 
 // Cell shows one value of a chart's table: a count, a rate, or "—".
 func (p *Page) Cell(pct bool, v any) template.HTML {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"hotline/internal/service"
+	"hotline/internal/dashboard"
 )
 
 // TestBrowserDashboards loads each dashboard as a leader in Chromium: the
@@ -21,7 +21,7 @@ import (
 func TestBrowserDashboards(t *testing.T) {
 	b := newBrowser(t, withIntel)
 	lead := b.as("leader")
-	var ov service.Overview
+	var ov dashboard.Overview
 	api := login(t, b.base, "leader")
 	api.getJSON("/api/v1/dashboard/overview", &ov)
 

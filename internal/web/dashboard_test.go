@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"hotline/internal/app"
+	"hotline/internal/dashboard"
 	"hotline/internal/intel"
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -108,7 +109,7 @@ func TestDashboardPages(t *testing.T) {
 	if cov := byID(body, "covers"); !strings.Contains(cov, "宾阳") {
 		t.Errorf("handler's overview does not say it covers their unit: %q", cov)
 	}
-	var hov service.Overview
+	var hov dashboard.Overview
 	h.getJSON("/api/v1/dashboard/overview", &hov)
 	if got := byID(body, "ov-in"); got != fmt.Sprint(hov.OrdersIn) {
 		t.Errorf("handler's orders in: page %s, API %d", got, hov.OrdersIn)
@@ -121,7 +122,7 @@ func TestDashboardPages(t *testing.T) {
 	c := login(t, base, "leader")
 	for _, q := range []string{"", "?from=2022-01-01&to=2030-12-31", "?unit=binyang"} {
 		body, _ := c.get("/dashboard" + q)
-		var ov service.Overview
+		var ov dashboard.Overview
 		c.getJSON("/api/v1/dashboard/overview"+q, &ov)
 		for id, want := range map[string]int64{"ov-in": ov.OrdersIn, "ov-closed": ov.OrdersClosed, "ov-overdue": int64(ov.OverdueNow), "ov-dispatched": int64(ov.Samples.Dispatched)} {
 			if got := byID(body, id); got != fmt.Sprint(want) {
@@ -154,7 +155,7 @@ func TestDashboardPages(t *testing.T) {
 
 	// Ranking: the page's units in the API's order, small samples marked.
 	body, _ = c.get("/dashboard/ranking?sort=satisfaction_rate")
-	var rk service.Ranking
+	var rk dashboard.Ranking
 	c.getJSON("/api/v1/dashboard/ranking?sort=satisfaction_rate", &rk)
 	rows := regexp.MustCompile(`<th scope="row">([^<]+?) <small`).FindAllStringSubmatch(body, -1)
 	if len(rows) != len(rk.Units) {

@@ -58,7 +58,7 @@ func TestBrowserHotspotCase(t *testing.T) {
 	if m == nil {
 		t.Fatalf("after the click the dispatcher is at %s, not on an order", loc)
 	}
-	c, err := b.m.Svc.Store.GetOrder(ctx, m[1])
+	c, err := b.m.Store.GetOrder(ctx, m[1])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"hotline/internal/dashboard"
 	"hotline/internal/order"
 	"hotline/internal/service"
 )
@@ -92,9 +93,9 @@ func outlineRings(raw json.RawMessage) [][]lngLat {
 // drawMap projects the compounds, points and clusters of a map view onto
 // an SVG plane (equirectangular, scaled by the cosine of the latitude:
 // exact enough for a subdistrict).
-func drawMap(mv service.MapView, hs []service.Hotspot, maxW, maxH float64) svgMap {
+func drawMap(mv dashboard.MapView, hs []service.Hotspot, maxW, maxH float64) svgMap {
 	type comp struct {
-		c     service.MapCompound
+		c     dashboard.MapCompound
 		rings [][]lngLat
 	}
 	var comps []comp
@@ -222,11 +223,11 @@ func drawMap(mv service.MapView, hs []service.Hotspot, maxW, maxH float64) svgMa
 // mapView is the hotspot map page.
 type mapView struct {
 	F        dashFilter
-	M        service.MapView
+	M        dashboard.MapView
 	SVG      svgMap
 	Hotspots []service.Hotspot
 	HotOff   bool
-	Points   []service.MapPoint // the first ones, for the table
+	Points   []dashboard.MapPoint // the first ones, for the table
 }
 
 func (w *Web) dashMap(rw http.ResponseWriter, r *http.Request, p *Page) {
@@ -237,7 +238,7 @@ func (w *Web) dashMap(rw http.ResponseWriter, r *http.Request, p *Page) {
 		w.dashFail(rw, r, p, err)
 		return
 	}
-	mv, err := w.svc.DashboardMap(ctx, p.Actor, f.From, f.To, f.Unit, f.Category)
+	mv, err := w.dash.Map(ctx, p.Actor, f.From, f.To, f.Unit, f.Category)
 	if err != nil {
 		w.dashFail(rw, r, p, err)
 		return

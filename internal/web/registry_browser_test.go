@@ -184,7 +184,7 @@ func TestBrowserRegistryImport(t *testing.T) {
 		b.shot = os.Getenv("HOTLINE_SCREENSHOTS_DIR")
 	}
 	h := b.as("binyang")
-	admin, err := b.m.Svc.Store.UserByName(context.Background(), "admin")
+	admin, err := b.m.Store.UserByName(context.Background(), "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestBrowserRegistryEdit(t *testing.T) {
 		b.shot = os.Getenv("HOTLINE_SCREENSHOTS_DIR")
 	}
 	ctx := context.Background()
-	admin, err := b.m.Svc.Store.UserByName(ctx, "admin")
+	admin, err := b.m.Store.UserByName(ctx, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func registryFixture(t *testing.T, dbURL string) (m *app.Main, base string, admi
 	t.Helper()
 	m, base = server(t, withRegistry(t, false), func(c *app.Config) { c.DB = dbURL })
 	ctx := context.Background()
-	admin, err := m.Svc.Store.UserByName(ctx, "admin")
+	admin, err := m.Store.UserByName(ctx, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,11 @@ import (
 	"time"
 
 	"hotline/internal/access"
+	"hotline/internal/admin"
 	"hotline/internal/api"
 	"hotline/internal/apperr"
 	"hotline/internal/community/registry"
+	"hotline/internal/dashboard"
 	"hotline/internal/httpx"
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -47,6 +49,8 @@ const PageSize = 50
 // Web serves the pages. Create it with New.
 type Web struct {
 	svc     *service.Service
+	dash    *dashboard.Service // the dashboards, as the API holds them
+	adm     *admin.Service     // settings, users and passwords, as the API holds them
 	api     *api.API
 	demo    bool
 	log     *slog.Logger
@@ -68,10 +72,17 @@ func Mount(mux *http.ServeMux, svc *service.Service, a *api.API, demo bool) {
 // New parses the embedded templates and catalogues.
 func New(svc *service.Service, a *api.API, demo bool) (*Web, error) {
 	log := slog.Default()
-	if a != nil && a.Log != nil {
-		log = a.Log
+	var (
+		dash *dashboard.Service
+		adm  *admin.Service
+	)
+	if a != nil {
+		dash, adm = a.Dash, a.Admin
+		if a.Log != nil {
+			log = a.Log
+		}
 	}
-	w := &Web{svc: svc, api: a, demo: demo, log: log, pages: map[string]*template.Template{}}
+	w := &Web{svc: svc, dash: dash, adm: adm, api: a, demo: demo, log: log, pages: map[string]*template.Template{}}
 	var err error
 	if w.catalog, err = loadCatalog(); err != nil {
 		return nil, err

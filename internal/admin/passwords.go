@@ -1,10 +1,11 @@
-package service
+package admin
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"hotline/internal/access"
 	"hotline/internal/apperr"
 	"hotline/internal/auth"
 	"hotline/internal/order"
@@ -24,7 +25,7 @@ func passwordRule(f apperr.Fields, field, pw string) {
 // and checked like a login (throttled per user, so a stolen session cannot
 // guess it); the user's other sessions end, the one it was changed from
 // (token) stays. Audited.
-func (s *Service) ChangePassword(ctx context.Context, a Actor, token, old, pw, confirm string) error {
+func (s *Service) ChangePassword(ctx context.Context, a order.Actor, token, old, pw, confirm string) error {
 	f := apperr.Fields{}
 	if old == "" {
 		f.Add("old_password", "required")
@@ -39,15 +40,15 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, token, old, pw, c
 	if err := f.Err(); err != nil {
 		return err
 	}
-	u, err := s.Store.UserByName(ctx, a.Username)
+	u, err := s.store.UserByName(ctx, a.Username)
 	if err != nil {
 		return err
 	}
-	attempt, wait := s.Throttle.Reserve(a.Username, "password:"+a.Username)
+	attempt, wait := s.throttle.Reserve(a.Username, "password:"+a.Username)
 	if wait > 0 {
 		return apperr.Later(apperr.Unauthorized, wait, "too many failed attempts")
 	}
-	ok, cerr := s.Passwords.Check(ctx, u.PasswordHash, old)
+	ok, cerr := s.passwords.Check(ctx, u.PasswordHash, old)
 	switch {
 	case errors.Is(cerr, auth.ErrBusy):
 		attempt.Cancel()
@@ -64,16 +65,16 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, token, old, pw, c
 	if err != nil {
 		return apperr.Wrap(err, "hash password")
 	}
-	if err := s.Store.SetPassword(ctx, a.Username, hash, auth.HashToken(token)); err != nil {
+	if err := s.store.SetPassword(ctx, a.Username, hash, auth.HashToken(token)); err != nil {
 		return err
 	}
-	return s.Store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "password_change", Target: "user:" + a.Username})
+	return s.store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "password_change", Target: "user:" + a.Username})
 }
 
 // ResetPassword sets another user's password (admin): for someone who
 // forgot theirs. Every session of that user ends; audited with who did it.
-func (s *Service) ResetPassword(ctx context.Context, a Actor, username, pw string) error {
-	if err := requireRole(a, order.RoleAdmin); err != nil {
+func (s *Service) ResetPassword(ctx context.Context, a order.Actor, username, pw string) error {
+	if err := access.RequireRole(a.Role, order.RoleAdmin); err != nil {
 		return err
 	}
 	f := apperr.Fields{}
@@ -85,8 +86,8 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, username, pw strin
 	if err != nil {
 		return apperr.Wrap(err, "hash password")
 	}
-	if err := s.Store.SetPassword(ctx, username, hash, ""); err != nil {
+	if err := s.store.SetPassword(ctx, username, hash, ""); err != nil {
 		return err
 	}
-	return s.Store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "password_reset", Target: "user:" + username})
+	return s.store.Audit(ctx, store.AuditEntry{At: s.now(), Actor: a.Username, Action: "password_reset", Target: "user:" + username})
 }

@@ -1,8 +1,10 @@
-package service
+package dashboard
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"hotline/internal/apperr"
@@ -94,7 +96,7 @@ func Period(from, to string, now time.Time) (time.Time, time.Time, error) {
 	return start, end, nil
 }
 
-func canReadStats(a Actor, unit string) error {
+func canReadStats(a order.Actor, unit string) error {
 	switch a.Role {
 	case order.RoleLeader, order.RoleDispatcher, order.RoleAdmin, order.RoleOperator:
 		return nil
@@ -107,13 +109,13 @@ func canReadStats(a Actor, unit string) error {
 	return apperr.New(apperr.Forbidden, "role %s may not read statistics", a.Role)
 }
 
-// StatsSummary returns the metrics for a period and optionally one unit.
-func (s *Service) StatsSummary(ctx context.Context, a Actor, from, to, unit string) (Summary, error) {
+// Summary returns the metrics for a period and optionally one unit.
+func (s *Service) Summary(ctx context.Context, a order.Actor, from, to, unit string) (Summary, error) {
 	if err := canReadStats(a, unit); err != nil {
 		return Summary{}, err
 	}
 	if unit != "" {
-		if _, ok := s.Unit(unit); !ok {
+		if _, ok := s.orders.Unit(unit); !ok {
 			return Summary{}, apperr.Field("unit", "unknown unit "+unit)
 		}
 	}
@@ -121,7 +123,7 @@ func (s *Service) StatsSummary(ctx context.Context, a Actor, from, to, unit stri
 	if err != nil {
 		return Summary{}, err
 	}
-	ms, err := s.Store.Metrics(ctx, start, end, s.now(), unit, false)
+	ms, err := s.store.Metrics(ctx, start, end, s.now(), unit, false)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -157,9 +159,9 @@ type UnitSummary struct {
 // below it a unit is listed after the ranked ones rather than first on 1-of-1.
 const MinRankSample = 5
 
-// StatsUnits returns the metrics per unit, ranked by satisfaction, then
+// UnitStats returns the metrics per unit, ranked by satisfaction, then
 // resolution, then response rate; units with too small a sample come last.
-func (s *Service) StatsUnits(ctx context.Context, a Actor, from, to string) ([]UnitSummary, error) {
+func (s *Service) UnitStats(ctx context.Context, a order.Actor, from, to string) ([]UnitSummary, error) {
 	if a.Role == order.RoleHandler || a.Role == order.RoleVolunteer {
 		return nil, apperr.New(apperr.Forbidden, "role %s may not read the unit ranking", a.Role)
 	}
@@ -167,11 +169,11 @@ func (s *Service) StatsUnits(ctx context.Context, a Actor, from, to string) ([]U
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.Store.Metrics(ctx, start, end, s.now(), "", true)
+	ms, err := s.store.Metrics(ctx, start, end, s.now(), "", true)
 	if err != nil {
 		return nil, err
 	}
-	units, err := s.Store.Units(ctx)
+	units, err := s.store.Units(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -213,4 +215,84 @@ func (s *Service) StatsUnits(ctx context.Context, a Actor, from, to string) ([]U
 		}
 	}
 	return out, nil
+}
+
+// Ranking is the monthly unit ranking.
+type Ranking struct {
+	Period DashPeriod `json:"period"`
+	Sort   string     `json:"sort"`
+	// MinSample is the fewest dispatched orders for a unit to be ranked.
+	MinSample int           `json:"min_sample"`
+	Units     []UnitSummary `json:"units"`
+}
+
+// RankSorts are the orders the ranking can be sorted by.
+var RankSorts = []string{"rank", "response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate", "reopen_rate", "dispatched", "orders"}
+
+// Ranking ranks the units (UnitStats: satisfaction, resolution,
+// response; small samples listed after with ranked=false), then sorts by
+// sortBy when given. A handler gets only their own unit's line.
+func (s *Service) Ranking(ctx context.Context, a order.Actor, from, to, sortBy string) (Ranking, error) {
+	own, err := s.dashboardScope(a, "")
+	if err != nil {
+		return Ranking{}, err
+	}
+	if sortBy == "" {
+		sortBy = "rank"
+	}
+	if !slices.Contains(RankSorts, sortBy) {
+		return Ranking{}, apperr.Field("sort", "one of "+strings.Join(RankSorts, ", "))
+	}
+	p, err := s.PeriodOf(from, to)
+	if err != nil {
+		return Ranking{}, err
+	}
+	units, err := s.UnitStats(ctx, order.Actor{Username: a.Username, Role: order.RoleLeader}, from, to)
+	if err != nil {
+		return Ranking{}, err
+	}
+	key := func(u UnitSummary) (float64, bool) {
+		var r *float64
+		switch sortBy {
+		case "response_rate":
+			r = u.Response
+		case "on_time_rate":
+			r = u.OnTime
+		case "resolution_rate":
+			r = u.Resolution
+		case "satisfaction_rate":
+			r = u.Satisfaction
+		case "reopen_rate":
+			r = u.Reopen
+		case "dispatched":
+			return float64(u.Samples.Dispatched), true
+		case "orders":
+			return float64(u.Orders), true
+		}
+		if r == nil {
+			return 0, false
+		}
+		return *r, true
+	}
+	if sortBy != "rank" {
+		asc := sortBy == "reopen_rate" // fewer reopens is better
+		sort.SliceStable(units, func(i, j int) bool {
+			ki, oki := key(units[i])
+			kj, okj := key(units[j])
+			if oki != okj {
+				return oki // no data last
+			}
+			if asc {
+				return ki < kj
+			}
+			return ki > kj
+		})
+	}
+	if own != "" {
+		units = slices.DeleteFunc(units, func(u UnitSummary) bool { return u.Code != own })
+	}
+	if units == nil {
+		units = []UnitSummary{}
+	}
+	return Ranking{Period: p, Sort: sortBy, MinSample: MinRankSample, Units: units}, nil
 }
