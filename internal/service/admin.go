@@ -90,7 +90,7 @@ func (s *Service) PutCategory(ctx context.Context, a Actor, c org.Category) erro
 		c.Parent = ""
 	}
 	if c.Unit != "" && !s.UnitKnown(c.Unit) {
-		f.Add("unit", "unknown unit "+c.Unit)
+		f.AddProblem("unit", apperr.UnknownUnit(c.Unit))
 	}
 	if len(c.Attributes) > 0 {
 		var v []map[string]any

@@ -44,7 +44,7 @@ func (s *Service) dashboardScope(a Actor, unit string) (string, error) {
 	}
 	if unit != "" {
 		if _, ok := s.Unit(unit); !ok {
-			return "", apperr.Field("unit", "unknown unit "+unit)
+			return "", apperr.FieldProblem("unit", apperr.UnknownUnit(unit))
 		}
 	}
 	return unit, nil

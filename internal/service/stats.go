@@ -114,7 +114,7 @@ func (s *Service) StatsSummary(ctx context.Context, a Actor, from, to, unit stri
 	}
 	if unit != "" {
 		if _, ok := s.Unit(unit); !ok {
-			return Summary{}, apperr.Field("unit", "unknown unit "+unit)
+			return Summary{}, apperr.FieldProblem("unit", apperr.UnknownUnit(unit))
 		}
 	}
 	start, end, err := Period(from, to, s.now())
