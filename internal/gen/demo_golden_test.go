@@ -23,17 +23,10 @@ func TestDemoOutputUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lat, lng := 31.17, 121.44
 	end := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	cfg := Config{Orders: 1500, Years: 1, Seed: 11, End: end, Schedule: order.Schedule{Policy: order.DefaultPolicy(), Calendar: cal},
-		Units: []store.Unit{{Code: "binyang", Name: "宾阳路居委会", Kind: "committee"}, {Code: "yuehe", Name: "月河居委会", Kind: "committee"},
-			{Code: "cityops", Name: "城市管理办", Kind: "section"}, {Code: "housing", Name: "房管办", Kind: "section"}},
-		Categories: []store.Category{{Code: "environment.noise", Unit: "cityops", Parent: "environment"}, {Code: "community.neighbour_dispute", Unit: "binyang", Parent: "community"},
-			{Code: "community.flooding", Unit: "cityops", Parent: "community"}, {Code: "utilities.water", Unit: "housing", Parent: "utilities"},
-			{Code: "sanitation.garbage_sorting", Unit: "binyang", Parent: "sanitation"}, {Code: "community.praise", Unit: "binyang", Parent: "community"}},
-		Compounds: []store.Compound{{Code: "sanjiang", Name: "三江小区", Committee: "binyang", Lat: &lat, Lng: &lng}, {Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}},
-		Demo: &Demo{Calendar: cal, Buildings: []store.Building{{Compound: "sanjiang", Number: "29号楼", LowLying: true}, {Compound: "sanjiang", Number: "27号楼"},
-			{Compound: "yuehe_yuan", Number: "1号楼"}}}}
+	cfg := demoConfig(cal, 1500, 11, end,
+		store.Category{Code: "sanitation.garbage_sorting", Unit: "binyang", Parent: "sanitation"}, // consultations
+		store.Category{Code: "community.praise", Unit: "binyang", Parent: "community"})
 	g := newGen(cfg)
 	h := sha256.New()
 	actions := map[order.Action]int{}
@@ -62,3 +55,18 @@ func TestDemoOutputUnchanged(t *testing.T) {
 }
 
 const demoGolden = "3ab93513209a07149f2e0a6175804ac78e6ee40ab064c33afe1e895794e0c23f"
+
+// demoConfig is a small subdistrict for the demo's simulation: two
+// committees, two sections, a compound with a low-lying building, and
+// the categories the tests need (extra adds to them).
+func demoConfig(cal *calendar.Calendar, orders int, seed uint64, end time.Time, extra ...store.Category) Config {
+	lat, lng := 31.17, 121.44
+	return Config{Orders: orders, Years: 1, Seed: seed, End: end, Schedule: order.Schedule{Policy: order.DefaultPolicy(), Calendar: cal},
+		Units: []store.Unit{{Code: "binyang", Name: "宾阳路居委会", Kind: "committee"}, {Code: "yuehe", Name: "月河居委会", Kind: "committee"},
+			{Code: "cityops", Name: "城市管理办", Kind: "section"}, {Code: "housing", Name: "房管办", Kind: "section"}},
+		Categories: append([]store.Category{{Code: "environment.noise", Unit: "cityops", Parent: "environment"}, {Code: "community.neighbour_dispute", Unit: "binyang", Parent: "community"},
+			{Code: "community.flooding", Unit: "cityops", Parent: "community"}, {Code: "utilities.water", Unit: "housing", Parent: "utilities"}}, extra...),
+		Compounds: []store.Compound{{Code: "sanjiang", Name: "三江小区", Committee: "binyang", Lat: &lat, Lng: &lng}, {Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}},
+		Demo: &Demo{Calendar: cal, Buildings: []store.Building{{Compound: "sanjiang", Number: "29号楼", LowLying: true}, {Compound: "sanjiang", Number: "27号楼"},
+			{Compound: "yuehe_yuan", Number: "1号楼"}}}}
+}
