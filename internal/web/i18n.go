@@ -48,17 +48,21 @@ func (w *Web) t(lang, key string, args ...any) string {
 }
 
 // problemKeys word the field problems that carry a code
-// (apperr.Problem.Code), with the problem's Arg filled in where the
-// wording has a place for it. With messageKey it is the one mapping from
-// an error to a page's words; neither reads the English text.
-var problemKeys = map[apperr.ProblemCode]string{
-	apperr.ProblemTooLong:         "problem.too_long",
-	apperr.ProblemChoose:          "problem.choose",
-	apperr.ProblemUnknownUnit:     "problem.unknown_unit",
-	apperr.ProblemUnknownCategory: "problem.unknown_category",
-	apperr.ProblemUnknownCompound: "problem.unknown_compound",
-	apperr.ProblemNoOrder:         "problem.no_order",
-	apperr.ProblemMergeTarget:     "problem.merge_target",
+// (apperr.Problem.Code); withArg says the wording has a place for the
+// problem's Arg (a limit, a name), filled even when the Arg is empty. With
+// messageKey it is the one mapping from an error to a page's words;
+// neither reads the English text.
+var problemKeys = map[apperr.ProblemCode]struct {
+	key     string
+	withArg bool
+}{
+	apperr.ProblemTooLong:         {"problem.too_long", true},
+	apperr.ProblemChoose:          {"problem.choose", false},
+	apperr.ProblemUnknownUnit:     {"problem.unknown_unit", true},
+	apperr.ProblemUnknownCategory: {"problem.unknown_category", true},
+	apperr.ProblemUnknownCompound: {"problem.unknown_compound", true},
+	apperr.ProblemNoOrder:         {"problem.no_order", false},
+	apperr.ProblemMergeTarget:     {"problem.merge_target", false},
 }
 
 // problem translates a field problem of the domain's validators: a coded
@@ -66,10 +70,10 @@ var problemKeys = map[apperr.ProblemCode]string{
 // fixed wording ("problem.required"), anything else shown as it is.
 func (w *Web) problem(lang string, p apperr.Problem) string {
 	if k, ok := problemKeys[p.Code]; ok {
-		if p.Arg != "" {
-			return w.t(lang, k, p.Arg)
+		if k.withArg {
+			return w.t(lang, k.key, p.Arg)
 		}
-		return w.t(lang, k)
+		return w.t(lang, k.key)
 	}
 	if s, ok := w.catalog[lang]["problem."+p.Text]; ok {
 		return s

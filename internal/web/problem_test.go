@@ -61,6 +61,8 @@ func TestProblemWords(t *testing.T) {
 			_, err := meeting.Input{Kind: &party}.Apply(meeting.Meeting{})
 			return err
 		}(), "must be one of hearing, coordination, review, other", "请从列表中选择", "Choose one of the options"},
+		{"an empty co-unit", "co_units", apply(order.ActDispatch, order.Input{Unit: "nowhere", CoUnits: []string{" "}}),
+			"unknown unit ", "未知单位 ", "Unknown unit "},
 		{"no order", "orders", apperr.FieldProblem("orders", apperr.NoOrder("20261206-0001")), "no order 20261206-0001", "找不到该工单", "No such order"},
 		// A problem without a code: its fixed wording is the catalogue's.
 		{"required", "title", newOrder(order.NewOrder{Type: order.Complaint, Source: order.SourceHotline, Description: "d"}),
@@ -87,10 +89,10 @@ func TestProblemWords(t *testing.T) {
 		}
 	}
 	// Every code has its wording in both catalogues.
-	for code, key := range problemKeys {
+	for code, k := range problemKeys {
 		for _, lang := range Languages {
-			if _, ok := cat[lang][key]; !ok {
-				t.Errorf("catalogue %s lacks %s (code %s)", lang, key, code)
+			if s, ok := cat[lang][k.key]; !ok || strings.Contains(s, "%") != k.withArg {
+				t.Errorf("catalogue %s: %s (code %s) is %q; a place for the argument: %v", lang, k.key, code, s, k.withArg)
 			}
 		}
 	}
