@@ -5,13 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"hotline/internal/csvsafe"
+	"hotline/internal/intel"
 	"hotline/internal/report"
 	"hotline/internal/textproc"
 )
@@ -25,9 +25,8 @@ const hotspotsUsage = "hotspots --in CSV --id-col ID --text-cols A,B [--time-col
 // runHotspots finds the hotspots (热点问题) of a file of messages. Without
 // --top or --out it prints which messages belong together (CSV cluster,id,
 // for scripts); with --top N it prints the N hottest as a ranking, and with
-// --out the competition's two tables as a workbook. Clustering, heat and
-// the workbook are textproc's and report's; this only reads the file and
-// prints.
+// --out the competition's two tables as a workbook. The work is
+// intel.HotspotsOfFile's; this reads the flags and the file, and prints.
 func runHotspots(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("hotspots", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -71,13 +70,50 @@ func runHotspots(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ids, err := tab.columns("hotspots", "--id-col", []string{*idCol})
+	msgs, err := hotspotMessages(tab, *idCol, *textCols, *userCol, *likesCol, *dislikesCol, *timeCol)
 	if err != nil {
 		return err
 	}
-	texts, err := tab.columns("hotspots", "--text-cols", intelSplitCols(*textCols))
+	hs, err := intel.HotspotsOfFile(ctx, msgs, intel.FileOptions{Threshold: *threshold, Legacy: *legacy,
+		Timed: *timeCol != "", Window: time.Duration(*windowDays * float64(24*time.Hour))})
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("hotspots: %w", err)
+	}
+	if hs.BadTimes > 0 {
+		fmt.Fprintf(e.stderr, "%d rows have no readable time in %s; they are clustered without a time limit\n", hs.BadTimes, *timeCol)
+	}
+	if *top == 0 && *out == "" {
+		return printClusterCSV(e, hs)
+	}
+	ranked := hs.Ranking(*top, time.Now())
+	if *top > 0 {
+		if err := printRanking(e, ranked); err != nil {
+			return err
+		}
+	}
+	if *out != "" {
+		if err := writeHotspotBook(e, *out, hs, ranked); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stderr, "%d messages, %d hotspots of 2 or more (%v)\n", hs.Messages, len(hs.Clusters), hs.Took)
+	return nil
+}
+
+// hotspotMessages reads the messages out of the file's columns: the id,
+// the text columns (title first), and the optional sender, likes,
+// dislikes and time columns ("" for none).
+func hotspotMessages(tab *intelTable, idCol, textCols, userCol, likesCol, dislikesCol, timeCol string) ([]intel.FileMessage, error) {
+	ids, err := tab.columns("hotspots", "--id-col", []string{idCol})
+	if err != nil {
+		return nil, err
+	}
+	texts, err := tab.columns("hotspots", "--text-cols", intelSplitCols(textCols))
+	if err != nil {
+		return nil, err
 	}
 	optional := func(flagName, name string) (int, error) {
 		if name == "" {
@@ -89,146 +125,79 @@ func runHotspots(ctx context.Context, e env, args []string) error {
 		}
 		return c[0], nil
 	}
-	timeIdx, err := optional("--time-col", *timeCol)
-	if err != nil {
-		return err
+	var timeIdx, userIdx, likesIdx, dislikesIdx int
+	for _, c := range []struct {
+		idx        *int
+		flag, name string
+	}{{&timeIdx, "--time-col", timeCol}, {&userIdx, "--user-col", userCol}, {&likesIdx, "--likes-col", likesCol}, {&dislikesIdx, "--dislikes-col", dislikesCol}} {
+		if *c.idx, err = optional(c.flag, c.name); err != nil {
+			return nil, err
+		}
 	}
-	userIdx, err := optional("--user-col", *userCol)
-	if err != nil {
-		return err
-	}
-	likesIdx, err := optional("--likes-col", *likesCol)
-	if err != nil {
-		return err
-	}
-	dislikesIdx, err := optional("--dislikes-col", *dislikesCol)
-	if err != nil {
-		return err
-	}
-
-	opts := textproc.ClusterOptions{Threshold: *threshold, Legacy: *legacy}
-	if timeIdx >= 0 {
-		opts.Window = time.Duration(*windowDays * float64(24*time.Hour))
-	}
-	docs := make([]textproc.ClusterDoc, len(tab.rows))
-	msgs := make(map[string]report.HotspotMessage, len(tab.rows))
-	rowOf := make(map[string]int, len(tab.rows))
-	badTimes := 0
-	var latest time.Time
-	count := func(row, col int) int {
+	cell := func(row, col int) string {
 		if col < 0 {
-			return 0
+			return ""
 		}
-		n, _ := strconv.Atoi(strings.TrimSpace(tab.cell(row, col)))
-		return max(n, 0)
+		return tab.cell(row, col)
 	}
+	msgs := make([]intel.FileMessage, len(tab.rows))
 	for i := range tab.rows {
-		id := tab.cell(i, ids[0])
-		if _, dup := rowOf[id]; dup {
-			return fmt.Errorf("hotspots: id %q appears twice (rows %d and %d of the data)", id, rowOf[id]+1, i+1)
-		}
-		rowOf[id] = i
-		docs[i] = textproc.ClusterDoc{ID: id, Text: tab.text(i, texts), Likes: count(i, likesIdx), Dislikes: count(i, dislikesIdx)}
-		if userIdx >= 0 {
-			docs[i].Caller = tab.cell(i, userIdx)
-		}
-		m := report.HotspotMessage{ID: id, Subject: tab.cell(i, texts[0]), Text: tab.text(i, texts[1:]), Likes: docs[i].Likes, Dislikes: docs[i].Dislikes}
-		if timeIdx >= 0 {
-			at, ok := parseMessageTime(tab.cell(i, timeIdx))
-			if !ok {
-				badTimes++
-			} else {
-				m.At = at
-				if at.After(latest) {
-					latest = at
-				}
-			}
-			docs[i].At = at
-		}
-		msgs[id] = m
+		msgs[i] = intel.FileMessage{ID: tab.cell(i, ids[0]), Text: tab.text(i, texts), Subject: tab.cell(i, texts[0]), Body: tab.text(i, texts[1:]),
+			Caller: cell(i, userIdx), Likes: cell(i, likesIdx), Dislikes: cell(i, dislikesIdx), Time: cell(i, timeIdx)}
 	}
-	if badTimes > 0 {
-		fmt.Fprintf(e.stderr, "%d rows have no readable time in %s; they are clustered without a time limit\n", badTimes, *timeCol)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	start := time.Now()
-	clusters := textproc.ClusterAll(docs, opts).Clusters(2)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	took := time.Since(start).Round(time.Millisecond)
+	return msgs, nil
+}
 
-	if *top == 0 && *out == "" {
-		return printClusterCSV(e, clusters, rowOf, tab, ids[0], len(docs), took)
-	}
-	// Heat is measured at the file's last message: a file of past messages
-	// is ranked as it stood when it was exported.
-	now := latest
-	if now.IsZero() {
-		now = time.Now()
-	}
-	ranked := textproc.Rank(clusters, now)
-	if *top > 0 && len(ranked) > *top {
-		ranked = ranked[:*top]
-	}
-	if *top > 0 {
-		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "热度排名\t问题ID\t热度指数\t时间范围\t地点/人群\t问题描述\t留言数\t不同留言人")
-		for _, r := range ranked {
-			place := r.Place
-			if place == "" {
-				place = "—"
-			}
-			fmt.Fprintf(w, "%d\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\n", r.Rank, r.ID, r.Heat.Value, report.TimeRange(r.Cluster), place, report.Problem(r.Cluster), r.Size, r.Heat.Callers)
+// printRanking prints the ranking as a table, the competition's columns.
+func printRanking(e env, ranked []textproc.Ranked) error {
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "热度排名\t问题ID\t热度指数\t时间范围\t地点/人群\t问题描述\t留言数\t不同留言人")
+	for _, r := range ranked {
+		place := r.Place
+		if place == "" {
+			place = "—"
 		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
+		fmt.Fprintf(w, "%d\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\n", r.Rank, r.ID, r.Heat.Value, report.TimeRange(r.Cluster), place, report.Problem(r.Cluster), r.Size, r.Heat.Callers)
 	}
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return fmt.Errorf("hotspots: %w", err)
-		}
-		if err := report.HotspotBook(ranked, msgs).WriteXLSX(f); err != nil {
-			f.Close()
-			return fmt.Errorf("hotspots: writing %s: %w", *out, err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("hotspots: %w", err)
-		}
-		fmt.Fprintf(e.stderr, "wrote %d hotspots to %s\n", len(ranked), *out)
+	return w.Flush()
+}
+
+// writeHotspotBook writes the ranking and its messages to an .xlsx file.
+func writeHotspotBook(e env, path string, hs *intel.FileHotspots, ranked []textproc.Ranked) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("hotspots: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "%d messages, %d hotspots of 2 or more (%v)\n", len(docs), len(clusters), took)
+	if err := hs.Workbook(ranked).WriteXLSX(f); err != nil {
+		f.Close()
+		return fmt.Errorf("hotspots: writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("hotspots: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "wrote %d hotspots to %s\n", len(ranked), path)
 	return nil
 }
 
 // printClusterCSV prints the script output: cluster,id, one row per message
 // in a cluster of 2 or more, the largest clusters first, members in input
 // order; then a summary on standard error.
-func printClusterCSV(e env, clusters []textproc.Cluster, rowOf map[string]int, tab *intelTable, idCol, n int, took time.Duration) error {
+func printClusterCSV(e env, hs *intel.FileHotspots) error {
 	w := csvsafe.NewWriter(e.stdout) // ids and labels come from the input file
 	_ = w.Write([]string{"cluster", "id"})
 	clustered := 0
-	for k, c := range clusters {
-		rows := make([]int, 0, len(c.Members))
-		for _, id := range c.Members {
-			rows = append(rows, rowOf[id])
+	for k, c := range hs.Clusters {
+		for _, id := range hs.Members(c) {
+			_ = w.Write([]string{strconv.Itoa(k + 1), id})
+			clustered++
 		}
-		slices.Sort(rows)
-		for _, r := range rows {
-			_ = w.Write([]string{strconv.Itoa(k + 1), tab.cell(r, idCol)})
-		}
-		clustered += len(rows)
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "%d messages, %d in %d clusters of 2 or more (%v)\n", n, clustered, len(clusters), took)
-	for k, c := range clusters[:min(10, len(clusters))] {
+	fmt.Fprintf(e.stderr, "%d messages, %d in %d clusters of 2 or more (%v)\n", hs.Messages, clustered, len(hs.Clusters), hs.Took)
+	for k, c := range hs.Clusters[:min(10, len(hs.Clusters))] {
 		span := ""
 		if !c.First.IsZero() {
 			span = fmt.Sprintf(" %s..%s", c.First.Format("2006-01-02"), c.Last.Format("2006-01-02"))
@@ -236,22 +205,4 @@ func printClusterCSV(e env, clusters []textproc.Cluster, rowOf map[string]int, t
 		fmt.Fprintf(e.stderr, "  cluster %d: %d messages%s  %s\n", k+1, c.Size, span, c.Label)
 	}
 	return nil
-}
-
-// shanghai is China time, in which the data's times are written; fixed
-// +08:00 (China has no daylight saving) so no time zone database is needed.
-var shanghai = time.FixedZone("CST", 8*3600)
-
-// parseMessageTime reads the time formats found in hotline exports.
-func parseMessageTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, true
-	}
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006/01/02 15:04:05", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
-		if t, err := time.ParseInLocation(layout, s, shanghai); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }

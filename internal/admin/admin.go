@@ -140,7 +140,7 @@ func (s *Service) PutCategory(ctx context.Context, a order.Actor, c org.Category
 		c.Parent = ""
 	}
 	if c.Unit != "" && !s.orders.UnitKnown(c.Unit) {
-		f.Add("unit", "unknown unit "+c.Unit)
+		f.AddProblem("unit", apperr.UnknownUnit(c.Unit))
 	}
 	if len(c.Attributes) > 0 {
 		var v []map[string]any

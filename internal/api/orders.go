@@ -305,7 +305,7 @@ func (a *API) classify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len([]rune(in.Title))+len([]rune(in.Description)) > order.MaxText+order.MaxTitle {
-		a.fail(w, r, apperr.Field("description", "too long: at most 10000 characters"))
+		a.fail(w, r, apperr.FieldProblem("description", apperr.TooLong(order.MaxText)))
 		return
 	}
 	writeJSON(w, http.StatusOK, a.Svc.Suggest(in.Title, in.Description))

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,12 +31,15 @@ const (
 )
 
 // Error is a failure with a contract code. Fields names the input fields at
-// fault (field → what is wrong), for Invalid errors.
+// fault (field → what is wrong, in English: the wire's `fields`), for
+// Invalid errors; Problems holds, by field, those of them that carry a
+// problem code (see Problem).
 type Error struct {
-	Code    Code
-	Message string
-	Fields  map[string]string
-	Err     error // the underlying cause, never shown to clients
+	Code     Code
+	Message  string
+	Fields   map[string]string
+	Problems map[string]Problem
+	Err      error // the underlying cause, never shown to clients
 	// RetryAfter, when set, is how long the client must wait before trying
 	// again (a throttled login, a busy server): sent as the Retry-After
 	// header, with the same whole seconds as the message (Later).
@@ -100,19 +105,103 @@ func RetrySeconds(wait time.Duration) int {
 	return max(int((wait+time.Second-1)/time.Second), 1)
 }
 
+// Problem is what is wrong with one input field. Text is its English
+// wording, which API clients read in `fields`. Code, when set, names the
+// problem for the pages, which word it in the reader's language with Arg
+// (a limit, a name) filled in: a page must not find out what went wrong by
+// reading the English text, which a domain package may reword at will.
+// Problems without a code are few-worded and fixed ("required"); a page
+// shows them by their text.
+type Problem struct {
+	Text string
+	Code ProblemCode
+	Arg  string
+}
+
+// ProblemCode is the kind of a field problem, for the pages. Like Reason,
+// it is not part of the wire contract.
+type ProblemCode string
+
+// The field problems that have a code: the ones whose text varies (a
+// limit, a list of values, a name), which a page could not look up by text.
+const (
+	ProblemTooLong         ProblemCode = "too_long"         // Arg: the most characters
+	ProblemChoose          ProblemCode = "choose"           // not one of the allowed values
+	ProblemUnknownUnit     ProblemCode = "unknown_unit"     // Arg: the unit code given
+	ProblemUnknownCategory ProblemCode = "unknown_category" // Arg: the category code given
+	ProblemUnknownCompound ProblemCode = "unknown_compound" // Arg: the compound code given
+	ProblemNoOrder         ProblemCode = "no_order"         // the order named does not exist
+	ProblemMergeTarget     ProblemCode = "merge_target"     // the order to merge into is not open or is merged
+)
+
+// TooLong is "too long: at most max characters".
+func TooLong(max int) Problem {
+	return Problem{Text: fmt.Sprintf("too long: at most %d characters", max), Code: ProblemTooLong, Arg: strconv.Itoa(max)}
+}
+
+// OneOf is "must be one of a, b, c": a value outside a fixed list.
+func OneOf(values ...string) Problem {
+	return Problem{Text: "must be one of " + strings.Join(values, ", "), Code: ProblemChoose}
+}
+
+// UnknownUnit, UnknownCategory and UnknownCompound are "unknown unit X"
+// and the like: a code that names nothing in the catalogue.
+func UnknownUnit(code string) Problem {
+	return Problem{Text: "unknown unit " + code, Code: ProblemUnknownUnit, Arg: code}
+}
+
+// UnknownCategory is "unknown category X".
+func UnknownCategory(code string) Problem {
+	return Problem{Text: "unknown category " + code, Code: ProblemUnknownCategory, Arg: code}
+}
+
+// UnknownCompound is "unknown compound X".
+func UnknownCompound(code string) Problem {
+	return Problem{Text: "unknown compound " + code, Code: ProblemUnknownCompound, Arg: code}
+}
+
+// NoOrder is "no order X": a field names an order that does not exist.
+func NoOrder(id string) Problem {
+	return Problem{Text: "no order " + id, Code: ProblemNoOrder}
+}
+
 // Field returns an Invalid error about a single field.
 func Field(field, problem string) *Error {
-	return &Error{Code: Invalid, Message: "invalid " + field + ": " + problem, Fields: map[string]string{field: problem}}
+	return FieldProblem(field, Problem{Text: problem})
+}
+
+// FieldProblem returns an Invalid error about a single field, with the
+// problem's code.
+func FieldProblem(field string, p Problem) *Error {
+	f := Fields{}
+	f.AddProblem(field, p)
+	return f.Err().(*Error)
+}
+
+// Problem is the problem with a field: its code when it has one, else its
+// text alone.
+func (e *Error) Problem(field string) Problem {
+	if p, ok := e.Problems[field]; ok {
+		return p
+	}
+	return Problem{Text: e.Fields[field]}
 }
 
 // Fields collects field problems; Err returns nil when there are none, so a
 // validator can add problems as it goes and return v.Err() at the end.
-type Fields map[string]string
+type Fields map[string]Problem
 
-// Add records a problem with a field; the first problem per field wins.
+// Add records a problem with a field, in words; the first problem per
+// field wins.
 func (f Fields) Add(field, problem string) {
+	f.AddProblem(field, Problem{Text: problem})
+}
+
+// AddProblem records a problem with a field, with its code; the first
+// problem per field wins.
+func (f Fields) AddProblem(field string, p Problem) {
 	if _, ok := f[field]; !ok {
-		f[field] = problem
+		f[field] = p
 	}
 }
 
@@ -121,13 +210,20 @@ func (f Fields) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	msg := "invalid input"
-	if len(f) == 1 {
-		for k, v := range f {
-			msg = "invalid " + k + ": " + v
+	e := &Error{Code: Invalid, Message: "invalid input", Fields: make(map[string]string, len(f))}
+	for k, p := range f {
+		e.Fields[k] = p.Text
+		if p.Code != "" {
+			if e.Problems == nil {
+				e.Problems = map[string]Problem{}
+			}
+			e.Problems[k] = p
+		}
+		if len(f) == 1 {
+			e.Message = "invalid " + k + ": " + p.Text
 		}
 	}
-	return &Error{Code: Invalid, Message: msg, Fields: map[string]string(f)}
+	return e
 }
 
 // CodeOf returns the code of err, Internal for errors that are not ours.

@@ -100,7 +100,7 @@ func (s *Service) dashboardScope(a order.Actor, unit string) (string, error) {
 	}
 	if unit != "" {
 		if _, ok := s.orders.Unit(unit); !ok {
-			return "", apperr.Field("unit", "unknown unit "+unit)
+			return "", apperr.FieldProblem("unit", apperr.UnknownUnit(unit))
 		}
 	}
 	return unit, nil

@@ -116,7 +116,7 @@ func (s *Service) Summary(ctx context.Context, a order.Actor, from, to, unit str
 	}
 	if unit != "" {
 		if _, ok := s.orders.Unit(unit); !ok {
-			return Summary{}, apperr.Field("unit", "unknown unit "+unit)
+			return Summary{}, apperr.FieldProblem("unit", apperr.UnknownUnit(unit))
 		}
 	}
 	start, end, err := Period(from, to, s.now())

@@ -8,7 +8,6 @@ import (
 
 	"hotline/internal/calendar"
 	"hotline/internal/order"
-	"hotline/internal/store"
 )
 
 // TestDemoOrders runs the demo's simulation without a database: every text
@@ -21,16 +20,8 @@ func TestDemoOrders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lat, lng := 31.17, 121.44
 	end := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	cfg := Config{Orders: 6000, Years: 1, Seed: 5, End: end, Schedule: order.Schedule{Policy: order.DefaultPolicy(), Calendar: cal},
-		Units: []store.Unit{{Code: "binyang", Name: "宾阳路居委会", Kind: "committee"}, {Code: "yuehe", Name: "月河居委会", Kind: "committee"},
-			{Code: "cityops", Name: "城市管理办", Kind: "section"}, {Code: "housing", Name: "房管办", Kind: "section"}},
-		Categories: []store.Category{{Code: "environment.noise", Unit: "cityops", Parent: "environment"}, {Code: "community.neighbour_dispute", Unit: "binyang", Parent: "community"},
-			{Code: "community.flooding", Unit: "cityops", Parent: "community"}, {Code: "utilities.water", Unit: "housing", Parent: "utilities"}},
-		Compounds: []store.Compound{{Code: "sanjiang", Name: "三江小区", Committee: "binyang", Lat: &lat, Lng: &lng}, {Code: "yuehe_yuan", Name: "月河苑", Committee: "yuehe"}},
-		Demo: &Demo{Calendar: cal, Buildings: []store.Building{{Compound: "sanjiang", Number: "29号楼", LowLying: true}, {Compound: "sanjiang", Number: "27号楼"},
-			{Compound: "yuehe_yuan", Number: "1号楼"}}}}
+	cfg := demoConfig(cal, 6000, 5, end)
 	g := newGen(cfg)
 	times := g.arrivals(end.AddDate(-1, 0, 0), end, cfg.Orders)
 	ty := TyphoonWeek(end)

@@ -281,7 +281,36 @@ func (g *gen) benchIntake() (order.NewOrder, string) {
 
 // lifecycle builds one order from creation to wherever it has got by End.
 func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order, []order.Event, []order.CallbackRecord) {
-	rng := g.rng
+	l, unit := g.born(id, number, created)
+	l.live(unit)
+	return l.o, l.evs, l.cbs
+}
+
+// life is one order's simulated life so far: the order, its sealed
+// timeline and callbacks, the simulation's clock, and what its people
+// write (fixed words for the benchmarks, the demo's varied ones).
+type life struct {
+	g   *gen
+	o   order.Order
+	evs []order.Event
+	cbs []order.CallbackRecord
+	now time.Time
+	th  *theme // the demo's theme; nil for the benchmarks
+
+	note      func() string
+	replyText func(result string) string
+	answer    string
+}
+
+var (
+	operator   = order.Actor{Username: "operator", Role: order.RoleOperator}
+	dispatcher = order.Actor{Username: "dispatcher", Role: order.RoleDispatcher}
+	leader     = order.Actor{Username: "leader", Role: order.RoleLeader}
+)
+
+// born is the order as the operator takes it in, with its first event,
+// and the unit it will be dispatched to.
+func (g *gen) born(id int64, number string, created time.Time) (*life, string) {
 	var in order.NewOrder
 	var unit string
 	var th *theme
@@ -290,9 +319,7 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 	} else {
 		in, unit = g.benchIntake()
 	}
-	typ := in.Type
-	op := order.Actor{Username: "operator", Role: order.RoleOperator}
-	o, ev, err := in.Build(op, order.CreateEnv{Now: created})
+	o, ev, err := in.Build(operator, order.CreateEnv{Now: created})
 	if err != nil {
 		panic(fmt.Sprintf("generate: build order: %v", err))
 	}
@@ -300,192 +327,256 @@ func (g *gen) lifecycle(id int64, number string, created time.Time) (order.Order
 	o.Number = number
 	ev.OrderID = o.ID
 	ev.Seal(1, order.GenesisHash)
-	evs := []order.Event{ev}
-	var cbs []order.CallbackRecord
-
-	now := created
-	disp := order.Actor{Username: "dispatcher", Role: order.RoleDispatcher}
-	end := g.cfg.End
-	// apply applies an action after a delay (moved into working hours for
-	// the demo); false when it would be after End or the rules refuse it.
-	apply := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) (bool, error) {
-		at := now.Add(delay)
-		if g.cfg.Demo != nil {
-			at = g.workTime(at, a, o.Urgency)
-		}
-		if !at.Before(end) {
-			return false, nil
-		}
-		v := o.Version
-		input.Version = &v
-		res, err := order.Apply(o, a, act, input, order.Env{Now: at, Deadlines: g.cfg.Schedule})
-		if err != nil {
-			return false, err
-		}
-		now = at
-		o = res.Order
-		e := res.Event
-		e.OrderID = o.ID
-		e.Seal(len(evs)+1, evs[len(evs)-1].Hash)
-		evs = append(evs, e)
-		if res.Callback != nil {
-			cbs = append(cbs, *res.Callback)
-		}
-		return true, nil
+	l := &life{g: g, o: o, evs: []order.Event{ev}, now: created, th: th,
+		note:      func() string { return "已电话联系" },
+		replyText: func(result string) string { return "已处理" },
+		answer:    "已答复政策",
 	}
-	// do is apply for an action the simulation has made sure is allowed.
-	do := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
-		ok, err := apply(delay, a, act, input)
-		if err != nil {
-			panic(fmt.Sprintf("generate: %s on %s order: %v", act, o.Status, err))
-		}
-		return ok
-	}
-	// try is apply for an action working hours may have made too late (an
-	// extension asked for once the deadline has passed): it is skipped then.
-	try := func(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
-		ok, err := apply(delay, a, act, input)
-		if err != nil && g.cfg.Demo == nil {
-			panic(fmt.Sprintf("generate: %s on %s order: %v", act, o.Status, err))
-		}
-		return ok
-	}
-	h := func() order.Actor { return order.Actor{Username: o.Unit, Role: order.RoleHandler, Unit: o.Unit} }
-	minutes := func(lo, hi int) time.Duration {
-		return g.dur(time.Duration(lo)*time.Minute, time.Duration(hi)*time.Minute)
-	}
-	finish := func() (order.Order, []order.Event, []order.CallbackRecord) { return o, evs, cbs }
-
-	// What people write: fixed words for the benchmarks, the demo's varied ones.
-	note := func() string { return "已电话联系" }
-	replyText := func(result string) string { return "已处理" }
-	answer := "已答复政策"
 	if th != nil {
-		note = func() string { return g.demoNote(th) }
-		replyText = func(result string) string { return g.demoReply(th, result) }
-		answer = demoAnswers[rng.IntN(len(demoAnswers))]
+		l.note = func() string { return g.demoNote(th) }
+		l.replyText = func(result string) string { return g.demoReply(th, result) }
+		l.answer = demoAnswers[g.rng.IntN(len(demoAnswers))]
 	}
+	return l, unit
+}
+
+// apply applies an action after a delay (moved into working hours for
+// the demo); false when it would be after End or the rules refuse it.
+func (l *life) apply(delay time.Duration, a order.Actor, act order.Action, input order.Input) (bool, error) {
+	g := l.g
+	at := l.now.Add(delay)
+	if g.cfg.Demo != nil {
+		at = g.workTime(at, a, l.o.Urgency)
+	}
+	if !at.Before(g.cfg.End) {
+		return false, nil
+	}
+	v := l.o.Version
+	input.Version = &v
+	res, err := order.Apply(l.o, a, act, input, order.Env{Now: at, Deadlines: g.cfg.Schedule})
+	if err != nil {
+		return false, err
+	}
+	l.now = at
+	l.o = res.Order
+	e := res.Event
+	e.OrderID = l.o.ID
+	e.Seal(len(l.evs)+1, l.evs[len(l.evs)-1].Hash)
+	l.evs = append(l.evs, e)
+	if res.Callback != nil {
+		l.cbs = append(l.cbs, *res.Callback)
+	}
+	return true, nil
+}
+
+// do is apply for an action the simulation has made sure is allowed.
+func (l *life) do(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
+	ok, err := l.apply(delay, a, act, input)
+	if err != nil {
+		panic(fmt.Sprintf("generate: %s on %s order: %v", act, l.o.Status, err))
+	}
+	return ok
+}
+
+// try is apply for an action working hours may have made too late (an
+// extension asked for once the deadline has passed): it is skipped then.
+func (l *life) try(delay time.Duration, a order.Actor, act order.Action, input order.Input) bool {
+	ok, err := l.apply(delay, a, act, input)
+	if err != nil && l.g.cfg.Demo == nil {
+		panic(fmt.Sprintf("generate: %s on %s order: %v", act, l.o.Status, err))
+	}
+	return ok
+}
+
+// handler is the order's unit acting on it.
+func (l *life) handler() order.Actor {
+	return order.Actor{Username: l.o.Unit, Role: order.RoleHandler, Unit: l.o.Unit}
+}
+
+func (g *gen) minutes(lo, hi int) time.Duration {
+	return g.dur(time.Duration(lo)*time.Minute, time.Duration(hi)*time.Minute)
+}
+
+// live runs the order on from intake: answered or invalidated at once, or
+// dispatched and handled in rounds until its caller is satisfied, the
+// center closes it, or End comes.
+func (l *life) live(unit string) {
+	if l.triage() || !l.dispatch(unit) {
+		return
+	}
+	for round := 1; ; round++ {
+		if !l.round(round) {
+			return
+		}
+	}
+}
+
+// triage settles the orders that never reach a unit: half the
+// consultations are answered by the operator, 2 % are invalid calls. It
+// reports whether the order's life ends here.
+func (l *life) triage() bool {
+	g := l.g
 	switch {
-	case typ == order.Consultation && g.pick(0.5):
-		do(minutes(2, 30), op, order.ActAnswer, order.Input{Reply: answer})
-		return finish()
+	case l.o.Type == order.Consultation && g.pick(0.5):
+		l.do(g.minutes(2, 30), operator, order.ActAnswer, order.Input{Reply: l.answer})
+		return true
 	case g.pick(0.02):
-		do(minutes(5, 60), disp, order.ActInvalidate, order.Input{Reason: "无效来电"})
-		return finish()
+		l.do(g.minutes(5, 60), dispatcher, order.ActInvalidate, order.Input{Reason: "无效来电"})
+		return true
 	}
-	if !do(minutes(10, 240), disp, order.ActDispatch, order.Input{Unit: unit}) {
-		return finish()
+	return false
+}
+
+// dispatch sends the order to unit; some are re-dispatched (改派), some
+// returned by the unit and dispatched again (退单). False when the order
+// got no further.
+func (l *life) dispatch(unit string) bool {
+	g := l.g
+	if !l.do(g.minutes(10, 240), dispatcher, order.ActDispatch, order.Input{Unit: unit}) {
+		return false
 	}
 	if g.pick(0.04) { // 改派
-		other := g.units[rng.IntN(len(g.units))]
-		if other != o.Unit && !do(minutes(30, 600), disp, order.ActRedispatch, order.Input{Unit: other}) {
-			return finish()
+		other := g.units[g.rng.IntN(len(g.units))]
+		if other != l.o.Unit && !l.do(g.minutes(30, 600), dispatcher, order.ActRedispatch, order.Input{Unit: other}) {
+			return false
 		}
 	}
 	if g.pick(0.03) { // 退单 and re-dispatch
-		if !do(minutes(30, 600), h(), order.ActRequestReturn, order.Input{Reason: "非本单位职责"}) ||
-			!do(minutes(30, 300), disp, order.ActApproveReturn, order.Input{}) {
-			return finish()
+		if !l.do(g.minutes(30, 600), l.handler(), order.ActRequestReturn, order.Input{Reason: "非本单位职责"}) ||
+			!l.do(g.minutes(30, 300), dispatcher, order.ActApproveReturn, order.Input{}) {
+			return false
 		}
-		other := g.units[rng.IntN(len(g.units))]
-		if !do(minutes(10, 120), disp, order.ActDispatch, order.Input{Unit: other}) {
-			return finish()
-		}
-	}
-	for round := 1; ; round++ {
-		// The demo's handlers sign for and call back within office hours
-		// (workTime moves the rest to the next morning); the benchmarks'
-		// work around the clock with wider delays.
-		signBy, contactBy, lateContact, inTime := 900, 600, 0.12, 0.88
-		if th != nil {
-			signBy, contactBy, lateContact, inTime = 240, 150, 0.05, 0.93
-		}
-		if !do(minutes(5, signBy), h(), order.ActAccept, order.Input{}) {
-			return finish()
-		}
-		// First contact: usually in time.
-		contact := minutes(10, contactBy)
-		if o.ContactDue != nil && g.pick(lateContact) {
-			contact = o.ContactDue.Sub(now) + minutes(1, 1500)
-		}
-		if !do(contact, h(), order.ActContact, order.Input{Note: note()}) {
-			return finish()
-		}
-		if g.pick(0.03) {
-			do(minutes(5, 60), disp, order.ActUrge, order.Input{})
-			if th != nil && g.pick(0.3) { // the leader takes the urged order under supervision
-				do(minutes(30, 600), order.Actor{Username: "leader", Role: order.RoleLeader}, order.ActSupervise, order.Input{Note: "列入督办，请加快办理"})
-			}
-		}
-		if o.Due != nil && g.pick(0.04) && now.Before(o.Due.Add(-time.Hour)) {
-			if try(minutes(10, 60), h(), order.ActRequestExtension, order.Input{Days: 3, Reason: "需协调"}) {
-				if !do(minutes(10, 240), disp, order.ActApproveExtension, order.Input{}) {
-					return finish()
-				}
-			} else if !now.Before(end) || g.cfg.Demo == nil {
-				return finish()
-			}
-		}
-		// The reply: mostly before due.
-		reply := minutes(60, 3*24*60)
-		if o.Due != nil {
-			left := o.Due.Sub(now)
-			if th != nil && left > 25*time.Hour {
-				// Working hours move a reply to the next office morning:
-				// aim a day early so the 88 % in time stay in time.
-				left -= 24 * time.Hour
-			}
-			if left > time.Hour && g.pick(inTime) {
-				reply = g.dur(time.Minute, left-time.Minute)
-			} else {
-				reply = max(left, 0) + minutes(1, 3*24*60)
-			}
-		}
-		result := "resolved"
-		if typ == order.Praise {
-			result = "explained"
-		} else if g.pick(0.2) {
-			result = "partly_resolved"
-		}
-		if !do(reply, h(), order.ActReply, order.Input{Result: result, Text: replyText(result)}) {
-			return finish()
-		}
-		if g.pick(0.04) {
-			if !do(minutes(30, 600), disp, order.ActRejectReply, order.Input{Note: "答复不完整"}) ||
-				!do(minutes(60, 1440), h(), order.ActReply, order.Input{Result: result, Text: "已补充处理"}) {
-				return finish()
-			}
-		}
-		if !do(minutes(30, 900), disp, order.ActApproveReply, order.Input{}) {
-			return finish()
-		}
-		if typ == order.Praise {
-			do(minutes(10, 120), disp, order.ActClose, order.Input{Note: "表扬已转达"})
-			return finish()
-		}
-		x := rng.Float64()
-		outcome := "satisfied"
-		switch {
-		case x < 0.08 && round == 1:
-			outcome = "dissatisfied"
-		case x < 0.17:
-			outcome = "unreachable"
-		case x < 0.35:
-			outcome = "basically_satisfied"
-		}
-		yes := outcome != "dissatisfied" && g.pick(0.9)
-		if !do(minutes(60, 2880), op, order.ActCallback, order.Input{Outcome: outcome, Resolved: &yes}) {
-			return finish()
-		}
-		if outcome != "dissatisfied" {
-			return finish()
-		}
-		if g.pick(0.4) {
-			do(minutes(60, 1440), disp, order.ActClose, order.Input{Note: "诉求不合理，领导决定办结"})
-			return finish()
-		}
-		if !do(minutes(60, 1440), disp, order.ActReopen, order.Input{Note: "市民不满意，重办"}) {
-			return finish()
+		other := g.units[g.rng.IntN(len(g.units))]
+		if !l.do(g.minutes(10, 120), dispatcher, order.ActDispatch, order.Input{Unit: other}) {
+			return false
 		}
 	}
+	return true
+}
+
+// round is one round of handling: the unit works on the order and
+// replies, the center reviews the reply, and the caller is called back.
+// True when the caller was dissatisfied and the order reopened: another
+// round follows.
+func (l *life) round(round int) bool {
+	if !l.work() {
+		return false
+	}
+	if !l.reply() {
+		return false
+	}
+	if l.o.Type == order.Praise {
+		l.do(l.g.minutes(10, 120), dispatcher, order.ActClose, order.Input{Note: "表扬已转达"})
+		return false
+	}
+	return l.callback(round)
+}
+
+// work is the unit's part before the reply: it signs for the order, makes
+// first contact (usually in time), is sometimes urged (and the urged order
+// supervised by the leader, in the demo) and sometimes asks for more time.
+func (l *life) work() bool {
+	g := l.g
+	// The demo's handlers sign for and call back within office hours
+	// (workTime moves the rest to the next morning); the benchmarks' work
+	// around the clock with wider delays.
+	signBy, contactBy, lateContact := 900, 600, 0.12
+	if l.th != nil {
+		signBy, contactBy, lateContact = 240, 150, 0.05
+	}
+	if !l.do(g.minutes(5, signBy), l.handler(), order.ActAccept, order.Input{}) {
+		return false
+	}
+	contact := g.minutes(10, contactBy)
+	if l.o.ContactDue != nil && g.pick(lateContact) {
+		contact = l.o.ContactDue.Sub(l.now) + g.minutes(1, 1500)
+	}
+	if !l.do(contact, l.handler(), order.ActContact, order.Input{Note: l.note()}) {
+		return false
+	}
+	if g.pick(0.03) {
+		l.do(g.minutes(5, 60), dispatcher, order.ActUrge, order.Input{})
+		if l.th != nil && g.pick(0.3) { // the leader takes the urged order under supervision
+			l.do(g.minutes(30, 600), leader, order.ActSupervise, order.Input{Note: "列入督办，请加快办理"})
+		}
+	}
+	if l.o.Due != nil && g.pick(0.04) && l.now.Before(l.o.Due.Add(-time.Hour)) {
+		if l.try(g.minutes(10, 60), l.handler(), order.ActRequestExtension, order.Input{Days: 3, Reason: "需协调"}) {
+			if !l.do(g.minutes(10, 240), dispatcher, order.ActApproveExtension, order.Input{}) {
+				return false
+			}
+		} else if !l.now.Before(g.cfg.End) || g.cfg.Demo == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// reply is the unit's reply, mostly before it is due, and the center's
+// review: a few replies are sent back once and completed.
+func (l *life) reply() bool {
+	g := l.g
+	inTime := 0.88
+	if l.th != nil {
+		inTime = 0.93
+	}
+	delay := g.minutes(60, 3*24*60)
+	if l.o.Due != nil {
+		left := l.o.Due.Sub(l.now)
+		if l.th != nil && left > 25*time.Hour {
+			// Working hours move a reply to the next office morning:
+			// aim a day early so the 88 % in time stay in time.
+			left -= 24 * time.Hour
+		}
+		if left > time.Hour && g.pick(inTime) {
+			delay = g.dur(time.Minute, left-time.Minute)
+		} else {
+			delay = max(left, 0) + g.minutes(1, 3*24*60)
+		}
+	}
+	result := "resolved"
+	if l.o.Type == order.Praise {
+		result = "explained"
+	} else if g.pick(0.2) {
+		result = "partly_resolved"
+	}
+	if !l.do(delay, l.handler(), order.ActReply, order.Input{Result: result, Text: l.replyText(result)}) {
+		return false
+	}
+	if g.pick(0.04) {
+		if !l.do(g.minutes(30, 600), dispatcher, order.ActRejectReply, order.Input{Note: "答复不完整"}) ||
+			!l.do(g.minutes(60, 1440), l.handler(), order.ActReply, order.Input{Result: result, Text: "已补充处理"}) {
+			return false
+		}
+	}
+	return l.do(g.minutes(30, 900), dispatcher, order.ActApproveReply, order.Input{})
+}
+
+// callback is the operator's call to the caller. A dissatisfied caller
+// (only in the first round) gets the order closed by the leader's decision
+// or reopened; it reports whether the order was reopened.
+func (l *life) callback(round int) bool {
+	g := l.g
+	x := g.rng.Float64()
+	outcome := "satisfied"
+	switch {
+	case x < 0.08 && round == 1:
+		outcome = "dissatisfied"
+	case x < 0.17:
+		outcome = "unreachable"
+	case x < 0.35:
+		outcome = "basically_satisfied"
+	}
+	yes := outcome != "dissatisfied" && g.pick(0.9)
+	if !l.do(g.minutes(60, 2880), operator, order.ActCallback, order.Input{Outcome: outcome, Resolved: &yes}) {
+		return false
+	}
+	if outcome != "dissatisfied" {
+		return false
+	}
+	if g.pick(0.4) {
+		l.do(g.minutes(60, 1440), dispatcher, order.ActClose, order.Input{Note: "诉求不合理，领导决定办结"})
+		return false
+	}
+	return l.do(g.minutes(60, 1440), dispatcher, order.ActReopen, order.Input{Note: "市民不满意，重办"})
 }

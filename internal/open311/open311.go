@@ -32,7 +32,6 @@ import (
 	"hotline/internal/place"
 	"hotline/internal/portal"
 	"hotline/internal/service"
-	"hotline/internal/store"
 	"hotline/internal/textproc"
 )
 
@@ -389,7 +388,7 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, f, 404, Error{Code: 404, Description: "service_request_id " + clip(id, 40) + " not found"})
 		return
 	}
-	rows, err := h.Svc.PublicSearch(r.Context(), store.PublicFilter{Numbers: []string{id}, Limit: 1})
+	rows, err := h.Svc.PublicSearch(r.Context(), order.PublicFilter{Numbers: []string{id}, Limit: 1})
 	if err != nil {
 		h.internal(w, r, f, err)
 		return
@@ -447,7 +446,7 @@ func (h *Handler) requests(w http.ResponseWriter, r *http.Request, f format) {
 		}
 		slices.Sort(sq.Filter.OtherThan)
 	}
-	var rows []store.PublicRow
+	var rows []order.PublicRow
 	if sq.Filter.Limit > 0 {
 		var err error
 		if rows, err = h.Svc.PublicSearch(r.Context(), sq.Filter); err != nil {
@@ -464,7 +463,7 @@ func (h *Handler) requests(w http.ResponseWriter, r *http.Request, f format) {
 }
 
 // present turns orders into public requests.
-func (h *Handler) present(ctx context.Context, rows []store.PublicRow, ext bool) ([]Request, error) {
+func (h *Handler) present(ctx context.Context, rows []order.PublicRow, ext bool) ([]Request, error) {
 	var timelines map[string][]order.Event
 	if ext && len(rows) > 0 {
 		ids := make([]string, len(rows))
@@ -513,7 +512,7 @@ func StatusNotes(o order.Order, parent string) string {
 // offset, here in Asia/Shanghai.
 func Time(t time.Time) string { return t.In(calendar.Shanghai).Format(time.RFC3339) }
 
-func (h *Handler) toRequest(row store.PublicRow, comps map[string]place.OrderCompound, services map[string]bool, ext bool, evs []order.Event) Request {
+func (h *Handler) toRequest(row order.PublicRow, comps map[string]place.OrderCompound, services map[string]bool, ext bool, evs []order.Event) Request {
 	o := row.Order
 	status := "open"
 	if !o.Status.Open() {

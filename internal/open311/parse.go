@@ -121,113 +121,220 @@ func (e *errs) bad(format string, args ...any) {
 }
 
 // ParseRequest validates the form of POST requests (api_key aside) and
-// returns the order to create. Every problem is returned, each a 400. An
-// empty parameter is the same as an absent one.
+// returns the order to create. Every problem is returned, each a 400, in
+// the order of the form's parts: service, location, description, caller,
+// attributes. An empty parameter is the same as an absent one.
 func ParseRequest(form url.Values, cat Catalogue) (Parsed, []Error) {
-	var e errs
-	get := func(k string) string {
-		v := strings.TrimSpace(form.Get(k))
-		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-			e.bad("%s is not valid UTF-8 text", k)
-			return ""
-		}
-		return v
+	r := formReader{form: form}
+	c, known := r.service(cat)
+	loc := r.location(cat)
+	desc := r.description()
+	who := r.caller()
+	var defs []Attribute
+	if known {
+		defs = Attributes(c)
 	}
-	var p Parsed
-	p.Meta.Attributes = map[string][]string{}
+	attrs := r.attributes(c, known, defs)
+	if len(r.e) > 0 {
+		return Parsed{}, r.e
+	}
+	return build(c, loc, desc, who, attrs)
+}
 
-	code := get("service_code")
-	c, known := cat.Service(code)
+// formReader reads the form's parameters and collects every problem.
+type formReader struct {
+	form url.Values
+	e    errs
+}
+
+// get is a parameter, trimmed; text that is not valid UTF-8 (or holds
+// NUL) is a problem and reads as absent.
+func (r *formReader) get(k string) string {
+	v := strings.TrimSpace(r.form.Get(k))
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		r.e.bad("%s is not valid UTF-8 text", k)
+		return ""
+	}
+	return v
+}
+
+// service is the category the service_code names; known is false when
+// there is none.
+func (r *formReader) service(cat Catalogue) (c org.Category, known bool) {
+	code := r.get("service_code")
+	c, known = cat.Service(code)
 	switch {
 	case code == "":
-		e.bad("service_code is required")
+		r.e.bad("service_code is required")
 	case !known:
 		// GeoReport v2: "404 - service_code provided was not found". The
 		// handler answers 404 with this error alone (see NotFound).
-		e = append(e, Error{Code: 404, Description: fmt.Sprintf("service_code %q provided was not found", clip(code, 64))})
+		r.e = append(r.e, Error{Code: 404, Description: fmt.Sprintf("service_code %q provided was not found", clip(code, 64))})
 	}
+	return c, known
+}
 
-	// Location: lat+long, address_string or address_id (at least one).
-	latS, longS, addr, addrID := get("lat"), get("long"), get("address_string"), get("address_id")
-	var lat, long *float64
+// location is where the request is: lat+long, address_string or
+// address_id (a compound code, optionally /building).
+type location struct {
+	lat, long          *float64
+	addr               string
+	compound, building string
+}
+
+// location reads lat+long, address_string and address_id; at least one
+// of them is required.
+func (r *formReader) location(cat Catalogue) location {
+	var loc location
+	latS, longS := r.get("lat"), r.get("long")
+	loc.addr = r.get("address_string")
+	addrID := r.get("address_id")
 	if latS != "" || longS != "" {
 		la, errLat := parseCoord(latS, 90)
 		lo, errLong := parseCoord(longS, 180)
 		switch {
 		case latS == "" || longS == "":
-			e.bad("lat and long must be given together")
+			r.e.bad("lat and long must be given together")
 		case errLat != "":
-			e.bad("lat %s", errLat)
+			r.e.bad("lat %s", errLat)
 		case errLong != "":
-			e.bad("long %s", errLong)
+			r.e.bad("long %s", errLong)
 		default:
-			lat, long = &la, &lo
+			loc.lat, loc.long = &la, &lo
 		}
 	}
-	if utf8.RuneCountInString(addr) > MaxAddress {
-		e.bad("address_string is too long: at most %d characters", MaxAddress)
+	if utf8.RuneCountInString(loc.addr) > MaxAddress {
+		r.e.bad("address_string is too long: at most %d characters", MaxAddress)
 	}
-	var compound, building string
 	if addrID != "" {
 		cp, b, _ := strings.Cut(addrID, "/")
 		if comp, ok := cat.Compound(cp); !ok {
-			e.bad("address_id %q is not a known address (a compound code, optionally /building)", clip(addrID, 64))
+			r.e.bad("address_id %q is not a known address (a compound code, optionally /building)", clip(addrID, 64))
 		} else {
-			compound, building = comp.Code, strings.TrimSpace(b)
-			if utf8.RuneCountInString(building) > 50 {
-				e.bad("address_id: building is too long")
+			loc.compound, loc.building = comp.Code, strings.TrimSpace(b)
+			if utf8.RuneCountInString(loc.building) > 50 {
+				r.e.bad("address_id: building is too long")
 			}
 		}
 	}
-	if lat == nil && addr == "" && addrID == "" && latS == "" && longS == "" {
-		e.bad("a location is required: lat and long, address_string or address_id")
+	if loc.lat == nil && loc.addr == "" && addrID == "" && latS == "" && longS == "" {
+		r.e.bad("a location is required: lat and long, address_string or address_id")
 	}
+	return loc
+}
 
-	desc := get("description")
+// description is the citizen's text: plain, at most MaxDescription.
+func (r *formReader) description() string {
+	desc := r.get("description")
 	if n := utf8.RuneCountInString(desc); n > MaxDescription {
-		e.bad("description is too long: %d characters, at most %d", n, MaxDescription)
+		r.e.bad("description is too long: %d characters, at most %d", n, MaxDescription)
 	}
 	if htmlRe.MatchString(desc) {
-		e.bad("description must be plain text, not HTML")
+		r.e.bad("description must be plain text, not HTML")
 	}
+	return desc
+}
 
-	first, last := get("first_name"), get("last_name")
-	name := strings.TrimSpace(last + first) // Chinese order: family name first
+// caller is who sent the request and from what: the caller's name and
+// phone become the order's caller, the rest is kept beside the order.
+type caller struct {
+	name, phone            string
+	device, account, media string
+}
+
+// caller reads first_name, last_name, phone, email, device_id, account_id
+// and media_url. The e-mail is checked but not kept: the order has no
+// place for it.
+func (r *formReader) caller() caller {
+	var who caller
+	first, last := r.get("first_name"), r.get("last_name")
+	who.name = strings.TrimSpace(last + first) // Chinese order: family name first
 	if first != "" && last != "" && !isHan(last+first) {
-		name = first + " " + last
+		who.name = first + " " + last
 	}
-	if utf8.RuneCountInString(name) > MaxName || htmlRe.MatchString(name) {
-		e.bad("first_name and last_name: plain text, at most %d characters together", MaxName)
+	if utf8.RuneCountInString(who.name) > MaxName || htmlRe.MatchString(who.name) {
+		r.e.bad("first_name and last_name: plain text, at most %d characters together", MaxName)
 	}
-	phone := get("phone")
-	if phone != "" && !phoneRe.MatchString(phone) {
-		e.bad("phone is not a phone number")
+	who.phone = r.get("phone")
+	if who.phone != "" && !phoneRe.MatchString(who.phone) {
+		r.e.bad("phone is not a phone number")
 	}
-	if email := get("email"); email != "" {
+	if email := r.get("email"); email != "" {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-			e.bad("email is not an e-mail address")
+			r.e.bad("email is not an e-mail address")
 		}
 	}
-	device, account := get("device_id"), get("account_id")
-	if len(device) > MaxShort || len(account) > MaxShort {
-		e.bad("device_id and account_id: at most %d characters", MaxShort)
+	who.device, who.account = r.get("device_id"), r.get("account_id")
+	if len(who.device) > MaxShort || len(who.account) > MaxShort {
+		r.e.bad("device_id and account_id: at most %d characters", MaxShort)
 	}
-	media := get("media_url")
-	if media != "" {
-		u, err := url.Parse(media)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(media) > MaxURL {
-			e.bad("media_url must be an http or https URL of at most %d characters", MaxURL)
+	who.media = r.get("media_url")
+	if who.media != "" {
+		u, err := url.Parse(who.media)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(who.media) > MaxURL {
+			r.e.bad("media_url must be an http or https URL of at most %d characters", MaxURL)
 		}
 	}
+	return who
+}
 
-	// Attributes: attribute[CODE]=v, attribute[CODE][]=v for lists.
-	var defs []Attribute
-	if known {
-		defs = Attributes(c)
+// attrValues are the attributes given: the values by code (kept with the
+// order's public side) and one line per attribute for the order's text.
+type attrValues struct {
+	values map[string][]string
+	lines  []string
+}
+
+// attributes reads attribute[CODE]=v and attribute[CODE][]=v (lists) and
+// checks them against the service's definitions defs. Of an unknown
+// service only the parameters' form is checked.
+func (r *formReader) attributes(c org.Category, known bool, defs []Attribute) attrValues {
+	out := attrValues{values: map[string][]string{}}
+	given := r.givenAttributes()
+	if !known {
+		return out
 	}
+	for code := range given {
+		if !slices.ContainsFunc(defs, func(a Attribute) bool { return a.Code == code }) {
+			r.e.bad("attribute[%s] is not an attribute of service %s", clip(code, 64), c.Code)
+		}
+	}
+	for _, a := range defs {
+		vals := given[a.Code]
+		if len(vals) == 0 {
+			if a.Required && a.Variable {
+				r.e.bad("attribute[%s] is required: %s", a.Code, a.Description)
+			}
+			continue
+		}
+		if a.Datatype != "multivaluelist" && len(vals) > 1 {
+			r.e.bad("attribute[%s] takes one value", a.Code)
+			continue
+		}
+		shown := make([]string, 0, len(vals))
+		for _, v := range vals {
+			if msg := checkValue(a, v); msg != "" {
+				r.e.bad("attribute[%s] %s", a.Code, msg)
+				continue
+			}
+			shown = append(shown, valueName(a, v))
+		}
+		out.values[a.Code] = vals
+		label := a.Description
+		if label == "" {
+			label = a.Code
+		}
+		out.lines = append(out.lines, label+"："+strings.Join(shown, "、"))
+	}
+	return out
+}
+
+// givenAttributes collects the form's non-empty attribute values by code,
+// the parameters in sorted order (a form's order is not kept by url.Values).
+func (r *formReader) givenAttributes() map[string][]string {
 	given := map[string][]string{}
-	keys := make([]string, 0, len(form))
-	for k := range form {
+	keys := make([]string, 0, len(r.form))
+	for k := range r.form {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
@@ -237,13 +344,13 @@ func ParseRequest(form url.Values, cat Catalogue) (Parsed, []Error) {
 		}
 		m := attrKeyRe.FindStringSubmatch(k)
 		if m == nil {
-			e.bad("%q is not an attribute parameter: use attribute[CODE] or attribute[CODE][]", clip(k, 80))
+			r.e.bad("%q is not an attribute parameter: use attribute[CODE] or attribute[CODE][]", clip(k, 80))
 			continue
 		}
-		for _, v := range form[k] {
+		for _, v := range r.form[k] {
 			v = strings.TrimSpace(v)
 			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-				e.bad("attribute[%s] is not valid UTF-8 text", clip(m[1], 64))
+				r.e.bad("attribute[%s] is not valid UTF-8 text", clip(m[1], 64))
 				continue
 			}
 			if v != "" {
@@ -251,46 +358,13 @@ func ParseRequest(form url.Values, cat Catalogue) (Parsed, []Error) {
 			}
 		}
 	}
-	var attrLines []string
-	if known {
-		for code := range given {
-			if !slices.ContainsFunc(defs, func(a Attribute) bool { return a.Code == code }) {
-				e.bad("attribute[%s] is not an attribute of service %s", clip(code, 64), c.Code)
-			}
-		}
-		for _, a := range defs {
-			vals := given[a.Code]
-			if len(vals) == 0 {
-				if a.Required && a.Variable {
-					e.bad("attribute[%s] is required: %s", a.Code, a.Description)
-				}
-				continue
-			}
-			if a.Datatype != "multivaluelist" && len(vals) > 1 {
-				e.bad("attribute[%s] takes one value", a.Code)
-				continue
-			}
-			shown := make([]string, 0, len(vals))
-			for _, v := range vals {
-				if msg := checkValue(a, v); msg != "" {
-					e.bad("attribute[%s] %s", a.Code, msg)
-					continue
-				}
-				shown = append(shown, valueName(a, v))
-			}
-			p.Meta.Attributes[a.Code] = vals
-			label := a.Description
-			if label == "" {
-				label = a.Code
-			}
-			attrLines = append(attrLines, label+"："+strings.Join(shown, "、"))
-		}
-	}
-	if len(e) > 0 {
-		return Parsed{}, e
-	}
+	return given
+}
 
-	// The order: a problem report in the service's category.
+// build makes the order of a valid form: a problem report in the service's
+// category, its text the description, the attributes' lines and the photo
+// link. The one problem left is that all of it together is too long.
+func build(c org.Category, loc location, desc string, who caller, attrs attrValues) (Parsed, []Error) {
 	typ := order.Complaint
 	if c.Code == "community.praise" || strings.HasSuffix(c.Code, ".praise") {
 		typ = order.Praise
@@ -299,11 +373,11 @@ func ParseRequest(form url.Values, cat Catalogue) (Parsed, []Error) {
 	if body == "" {
 		body = c.Name
 	}
-	if len(attrLines) > 0 {
-		body += "\n\n" + strings.Join(attrLines, "\n")
+	if len(attrs.lines) > 0 {
+		body += "\n\n" + strings.Join(attrs.lines, "\n")
 	}
-	if media != "" {
-		body += "\n图片 Photo: " + media
+	if who.media != "" {
+		body += "\n图片 Photo: " + who.media
 	}
 	if utf8.RuneCountInString(body) > order.MaxText {
 		return Parsed{}, []Error{{Code: 400, Description: fmt.Sprintf("description and attributes together are too long: at most %d characters", order.MaxText)}}
@@ -317,13 +391,12 @@ func ParseRequest(form url.Values, cat Catalogue) (Parsed, []Error) {
 		category = "" // the center classifies it
 	}
 	in := order.NewOrder{Type: typ, Source: order.SourceOpen311, Title: clipRunes(title, order.MaxTitle), Description: body,
-		Category: category, Address: addr, Compound: compound, Building: building, Lat: lat, Lng: long}
-	if name != "" || phone != "" {
-		in.Caller = &order.Caller{Name: name, Phone: phone}
+		Category: category, Address: loc.addr, Compound: loc.compound, Building: loc.building, Lat: loc.lat, Lng: loc.long}
+	if who.name != "" || who.phone != "" {
+		in.Caller = &order.Caller{Name: who.name, Phone: who.phone}
 	}
-	p.Order = in
-	p.Meta.AccountID, p.Meta.DeviceID, p.Meta.MediaURL = account, device, media
-	return p, nil
+	return Parsed{Order: in, Meta: order.PublicMeta{Attributes: attrs.values,
+		AccountID: who.account, DeviceID: who.device, MediaURL: who.media}}, nil
 }
 
 // phoneRe is the order package's phone rule.

@@ -9,12 +9,11 @@ import (
 
 	"hotline/internal/calendar"
 	"hotline/internal/order"
-	"hotline/internal/store"
 )
 
 // Search is a parsed GET requests query.
 type Search struct {
-	Filter     store.PublicFilter
+	Filter     order.PublicFilter
 	Extensions bool
 }
 

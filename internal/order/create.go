@@ -52,38 +52,38 @@ func (in NewOrder) Build(a Actor, env CreateEnv) (Order, Event, error) {
 	case in.Type == "":
 		f.Add("type", "required")
 	case !oneOf(in.Type, Types):
-		f.Add("type", "must be one of consultation, help, complaint, report, suggestion, praise")
+		f.AddProblem("type", apperr.OneOf("consultation", "help", "complaint", "report", "suggestion", "praise"))
 	}
 	switch {
 	case in.Source == "":
 		f.Add("source", "required")
 	case !oneOf(in.Source, Sources):
-		f.Add("source", "must be one of hotline, city_platform, web, open311, patrol, walk_in")
+		f.AddProblem("source", apperr.OneOf("hotline", "city_platform", "web", "open311", "patrol", "walk_in"))
 	case env.SourcesAllowed != nil && !oneOf(in.Source, env.SourcesAllowed):
 		f.Add("source", "not allowed through this entry point")
 	}
 	if !oneOf(in.Urgency, Urgencies) {
-		f.Add("urgency", "must be one of normal, urgent, emergency")
+		f.AddProblem("urgency", apperr.OneOf("normal", "urgent", "emergency"))
 	}
 	in.Title = strings.TrimSpace(in.Title)
 	in.Description = strings.TrimSpace(in.Description)
 	checkText(f, "title", in.Title, true)
 	if utf8.RuneCountInString(in.Title) > MaxTitle {
-		f.Add("title", "too long: at most 200 characters")
+		f.AddProblem("title", apperr.TooLong(MaxTitle))
 	}
 	checkText(f, "description", in.Description, true)
 	checkText(f, "address", in.Address, false)
 	if utf8.RuneCountInString(in.Address) > 500 {
-		f.Add("address", "too long: at most 500 characters")
+		f.AddProblem("address", apperr.TooLong(500))
 	}
 	if in.Category != "" && env.CategoryKnown != nil && !env.CategoryKnown(in.Category) {
-		f.Add("category", "unknown category "+in.Category)
+		f.AddProblem("category", apperr.UnknownCategory(in.Category))
 	}
 	if in.Compound != "" && env.CompoundKnown != nil && !env.CompoundKnown(in.Compound) {
-		f.Add("compound", "unknown compound "+in.Compound)
+		f.AddProblem("compound", apperr.UnknownCompound(in.Compound))
 	}
 	if utf8.RuneCountInString(in.Building) > 50 {
-		f.Add("building", "too long: at most 50 characters")
+		f.AddProblem("building", apperr.TooLong(50))
 	}
 	if (in.Lat == nil) != (in.Lng == nil) {
 		f.Add("lat", "lat and lng go together")
@@ -100,7 +100,7 @@ func (in NewOrder) Build(a Actor, env CreateEnv) (Order, Event, error) {
 		c.Name = strings.TrimSpace(c.Name)
 		c.Phone = strings.TrimSpace(c.Phone)
 		if utf8.RuneCountInString(c.Name) > 50 {
-			f.Add("caller.name", "too long: at most 50 characters")
+			f.AddProblem("caller.name", apperr.TooLong(50))
 		}
 		if c.Phone != "" && !phoneRe.MatchString(c.Phone) {
 			f.Add("caller.phone", "not a phone number")

@@ -57,13 +57,13 @@ func dispatch(s *step) error {
 	case unit == "":
 		s.f.Add("unit", "required")
 	case s.env.UnitKnown != nil && !s.env.UnitKnown(unit):
-		s.f.Add("unit", "unknown unit "+unit)
+		s.f.AddProblem("unit", apperr.UnknownUnit(unit))
 	}
 	co := []string{}
 	for i, c := range s.in.CoUnits {
 		c = strings.TrimSpace(c)
 		if c == "" || (s.env.UnitKnown != nil && !s.env.UnitKnown(c)) {
-			s.f.Add("co_units", "unknown unit "+c)
+			s.f.AddProblem("co_units", apperr.UnknownUnit(c))
 			break
 		}
 		if c == unit || slices.Contains(co, c) {
@@ -178,7 +178,7 @@ func note(s *step) error {
 		kind = "other"
 	}
 	if !slices.Contains(NoteKinds, kind) {
-		s.f.Add("kind", "must be one of "+strings.Join(NoteKinds, ", "))
+		s.f.AddProblem("kind", apperr.OneOf(NoteKinds...))
 	}
 	if len(s.in.MeetingID) > 64 {
 		s.f.Add("meeting_id", "too long")
@@ -235,7 +235,7 @@ func decideExtension(s *step) error {
 
 func reply(s *step) error {
 	if !slices.Contains(ReplyResults, s.in.Result) {
-		s.f.Add("result", "must be one of "+strings.Join(ReplyResults, ", "))
+		s.f.AddProblem("result", apperr.OneOf(ReplyResults...))
 	}
 	checkText(s.f, "text", s.in.Text, true)
 	if err := s.f.Err(); err != nil {
@@ -275,7 +275,7 @@ func rejectReply(s *step) error {
 
 func callback(s *step) error {
 	if !slices.Contains(CallbackOutcomes, s.in.Outcome) {
-		s.f.Add("outcome", "must be one of "+strings.Join(CallbackOutcomes, ", "))
+		s.f.AddProblem("outcome", apperr.OneOf(CallbackOutcomes...))
 	}
 	checkText(s.f, "note", s.in.Note, false)
 	if err := s.f.Err(); err != nil {

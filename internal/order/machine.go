@@ -243,10 +243,10 @@ func Apply(o Order, a Actor, act Action, in Input, env Env) (Result, error) {
 // lists the child's caller as a co-caller so callbacks reach every caller.
 func MergeInto(parent Order, child Order, a Actor, now time.Time) (Order, Event, error) {
 	if !parent.Status.Open() {
-		return Order{}, Event{}, apperr.Field("into", "the order to merge into must be open; it is "+string(parent.Status))
+		return Order{}, Event{}, apperr.FieldProblem("into", apperr.Problem{Text: "the order to merge into must be open; it is " + string(parent.Status), Code: apperr.ProblemMergeTarget})
 	}
 	if parent.Parent != "" {
-		return Order{}, Event{}, apperr.Field("into", "the order to merge into is itself merged")
+		return Order{}, Event{}, apperr.FieldProblem("into", apperr.Problem{Text: "the order to merge into is itself merged", Code: apperr.ProblemMergeTarget})
 	}
 	p := parent.clone()
 	p.Children = append(p.Children, child.ID)
@@ -294,7 +294,7 @@ func checkText(f apperr.Fields, field, s string, required bool) {
 	case required && strings.TrimSpace(s) == "":
 		f.Add(field, "required")
 	case utf8.RuneCountInString(s) > MaxText:
-		f.Add(field, "too long: at most 10000 characters")
+		f.AddProblem(field, apperr.TooLong(MaxText))
 	case !utf8.ValidString(s):
 		f.Add(field, "not valid UTF-8")
 	}

@@ -21,6 +21,29 @@ type PublicMeta struct {
 	CreatedAt    time.Time
 }
 
+// PublicFilter selects orders for Open311's public search (GET requests).
+// Zero values mean "any". It is Open311's question about orders, asked of
+// whatever stores them, so it lives with the order, as PublicMeta does.
+type PublicFilter struct {
+	Numbers    []string
+	Categories []string
+	// Others adds the orders whose category is none of OtherThan (no
+	// category, or one that is no longer a service): Open311's catch-all.
+	Others                   bool
+	OtherThan                []string
+	Statuses                 []Status
+	CreatedFrom, CreatedTo   *time.Time // [from, to]
+	UpdatedAfter, UpdatedBfr *time.Time // (after, before)
+	Offset, Limit            int
+}
+
+// PublicRow is an order in a public list with what the list shows beside it.
+type PublicRow struct {
+	Order
+	ParentNumber string // the number of the order it was merged into
+	MediaURL     string // the media_url an Open311 client sent
+}
+
 // Photo is a photo of an order, already re-encoded (no EXIF): the
 // citizen's (EventSeq 0) or a handler's site photo taken with the timeline
 // event numbered EventSeq (a note or a reply).

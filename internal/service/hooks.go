@@ -57,7 +57,7 @@ func (s *Service) NoteOrdersWith(ctx context.Context, a Actor, field string, ids
 		ev := order.Event{OrderID: cur.ID, At: now, Actor: a.Username, Action: string(order.ActNote), From: cur.Status, To: cur.Status, Body: body}
 		return store.Change{Order: n, PrevVersion: cur.Version, Event: ev}
 	}
-	missing := func(id string) error { return apperr.Field(field, "no order "+truncateStr(id, 40)) }
+	missing := func(id string) error { return apperr.FieldProblem(field, apperr.NoOrder(truncateStr(id, 40))) }
 	_, err := s.store.UpdateOrder(ctx, ids[0], func(cur order.Order, load store.Loader) (store.Mutation, error) {
 		if !cur.Visible(a) {
 			return store.Mutation{}, missing(ids[0])

@@ -294,13 +294,13 @@ func (s *Service) ActWithPhotos(ctx context.Context, a Actor, id string, act ord
 		if act == order.ActMerge {
 			parent, err := load(res.Order.Parent)
 			if apperr.Is(err, apperr.NotFound) {
-				return store.Mutation{}, apperr.Field("into", "no order "+res.Order.Parent)
+				return store.Mutation{}, apperr.FieldProblem("into", apperr.NoOrder(res.Order.Parent))
 			}
 			if err != nil {
 				return store.Mutation{}, err
 			}
 			if !parent.Visible(a) {
-				return store.Mutation{}, apperr.Field("into", "no order "+res.Order.Parent)
+				return store.Mutation{}, apperr.FieldProblem("into", apperr.NoOrder(res.Order.Parent))
 			}
 			p, pev, err := order.MergeInto(parent, res.Order, a, now)
 			if err != nil {

@@ -364,13 +364,13 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, rol
 		valid = valid || r == role
 	}
 	if !valid {
-		f.Add("role", "must be one of operator, dispatcher, handler, leader, volunteer, admin")
+		f.AddProblem("role", apperr.OneOf("operator", "dispatcher", "handler", "leader", "volunteer", "admin"))
 	}
 	if role == order.RoleHandler && unit == "" {
 		f.Add("unit", "a handler needs a unit")
 	}
 	if unit != "" && !s.UnitKnown(unit) {
-		f.Add("unit", "unknown unit "+unit)
+		f.AddProblem("unit", apperr.UnknownUnit(unit))
 	}
 	if err := f.Err(); err != nil {
 		return access.User{}, err

@@ -46,13 +46,13 @@ func (s *Service) LinkCall(ctx context.Context, a Actor, in order.NewOrder, into
 	}
 	parent, err := s.store.GetOrder(ctx, into)
 	if apperr.Is(err, apperr.NotFound) {
-		return OrderView{}, apperr.Field("into", "no order "+into)
+		return OrderView{}, apperr.FieldProblem("into", apperr.NoOrder(into))
 	}
 	if err != nil {
 		return OrderView{}, err
 	}
 	if !parent.Status.Open() {
-		return OrderView{}, apperr.Field("into", "the order to merge into must be open; it is "+string(parent.Status))
+		return OrderView{}, apperr.FieldProblem("into", apperr.Problem{Text: "the order to merge into must be open; it is " + string(parent.Status), Code: apperr.ProblemMergeTarget})
 	}
 	v, err := s.CreateOrder(ctx, a, in)
 	if err != nil {

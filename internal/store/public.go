@@ -50,13 +50,17 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (APIKey, error) {
 	return k, nil
 }
 
-// PublicMeta and Photo moved to the order package; the aliases keep older
+// PublicMeta, Photo, PublicFilter and PublicRow moved to the order package; the aliases keep older
 // callers compiling.
 type (
 	// PublicMeta is order.PublicMeta.
 	PublicMeta = order.PublicMeta
 	// Photo is order.Photo.
 	Photo = order.Photo
+	// PublicFilter is order.PublicFilter.
+	PublicFilter = order.PublicFilter
+	// PublicRow is order.PublicRow.
+	PublicRow = order.PublicRow
 )
 
 // CreatePublicOrder stores a new order from a public door together with
@@ -158,28 +162,6 @@ func (s *Store) NumberByOpen311Token(ctx context.Context, token string) (string,
 		return "", apperr.New(apperr.NotFound, "no such token")
 	}
 	return number, mapErr(err)
-}
-
-// PublicFilter selects orders for the public Open311 search. Zero values
-// mean "any".
-type PublicFilter struct {
-	Numbers    []string
-	Categories []string
-	// Others adds the orders whose category is none of OtherThan (no
-	// category, or one that is no longer a service): Open311's catch-all.
-	Others                   bool
-	OtherThan                []string
-	Statuses                 []order.Status
-	CreatedFrom, CreatedTo   *time.Time // [from, to]
-	UpdatedAfter, UpdatedBfr *time.Time // (after, before)
-	Offset, Limit            int
-}
-
-// PublicRow is an order in a public list with what the list shows beside it.
-type PublicRow struct {
-	order.Order
-	ParentNumber string // the number of the order it was merged into
-	MediaURL     string // the media_url an Open311 client sent
 }
 
 // PublicList returns orders for the public search, newest first.

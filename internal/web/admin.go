@@ -254,7 +254,7 @@ func (w *Web) adminCalendarDay(rw http.ResponseWriter, r *http.Request, p *Page)
 			return apperr.Field("date", "a date like 2027-02-06")
 		}
 		if len([]rune(d.Name)) > 50 {
-			return apperr.Field("name", "too long: at most 50 characters")
+			return apperr.FieldProblem("name", apperr.TooLong(50))
 		}
 		return w.adm.PutCalendarDay(r.Context(), p.Actor, d)
 	}()

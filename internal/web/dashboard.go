@@ -534,8 +534,8 @@ func (w *Web) dashFail(rw http.ResponseWriter, r *http.Request, p *Page, err err
 	e := apperr.As(err)
 	if e.Code == apperr.Invalid && len(e.Fields) > 0 {
 		var parts []string
-		for f, prob := range e.Fields {
-			parts = append(parts, p.T("dash.field."+f)+"："+w.problem(p.Lang, prob))
+		for f := range e.Fields {
+			parts = append(parts, p.T("dash.field."+f)+"："+w.problem(p.Lang, e.Problem(f)))
 		}
 		sort.Strings(parts)
 		err = apperr.New(apperr.Invalid, "%s", strings.Join(parts, "；"))

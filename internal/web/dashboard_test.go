@@ -222,6 +222,13 @@ func TestDashboardPages(t *testing.T) {
 			t.Errorf("GET %s: %d\n%.300s", p, s, b)
 		}
 	}
+	// A refused filter is worded by its problem's code (apperr.Problem),
+	// in the page's language.
+	for q, want := range map[string]string{"": "未知单位 nope", "&lang=en": "Unknown unit nope"} {
+		if b, _ := c.get("/dashboard?unit=nope" + q); !strings.Contains(b, want) {
+			t.Errorf("GET /dashboard?unit=nope%s does not say %q:\n%.600s", q, want, b)
+		}
+	}
 	_ = m
 }
 

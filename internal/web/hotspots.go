@@ -90,75 +90,111 @@ func outlineRings(raw json.RawMessage) [][]lngLat {
 	return nil
 }
 
-// drawMap projects the compounds, points and clusters of a map view onto
-// an SVG plane (equirectangular, scaled by the cosine of the latitude:
-// exact enough for a subdistrict).
+// drawMap lays the compounds, the orders and the hotspot clusters out in
+// a viewBox of at most maxW×maxH, fitted to what there is to show.
 func drawMap(mv dashboard.MapView, hs []service.Hotspot, maxW, maxH float64) svgMap {
-	type comp struct {
-		c     dashboard.MapCompound
-		rings [][]lngLat
-	}
-	var comps []comp
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	grow := func(lng, lat float64) {
-		minX, maxX = math.Min(minX, lng), math.Max(maxX, lng)
-		minY, maxY = math.Min(minY, lat), math.Max(maxY, lat)
-	}
-	for _, c := range mv.Compounds {
-		x := comp{c: c, rings: outlineRings(c.Outline)}
-		for _, r := range x.rings {
+	rings := make([][][]lngLat, len(mv.Compounds))
+	b := emptyBounds()
+	for i, c := range mv.Compounds {
+		rings[i] = outlineRings(c.Outline)
+		for _, r := range rings[i] {
 			for _, pt := range r {
-				grow(pt[0], pt[1])
+				b.grow(pt[0], pt[1])
 			}
 		}
 		if c.Lat != nil && c.Lng != nil {
-			grow(*c.Lng, *c.Lat)
+			b.grow(*c.Lng, *c.Lat)
 		}
-		comps = append(comps, x)
 	}
 	for _, p := range mv.Points {
-		grow(p.Lng, p.Lat)
+		b.grow(p.Lng, p.Lat)
 	}
-	m := svgMap{W: maxW, H: maxH}
-	if math.IsInf(minX, 0) {
-		m.Empty = true
-		return m
+	if b.empty() {
+		return svgMap{W: maxW, H: maxH, Empty: true}
 	}
-	const minSpan = 0.002
-	if maxX-minX < minSpan {
-		c := (maxX + minX) / 2
-		minX, maxX = c-minSpan/2, c+minSpan/2
+	pr := fit(b, maxW, maxH)
+	m := svgMap{W: pr.W, H: pr.H}
+	m.Compounds = drawCompounds(pr, mv.Compounds, rings)
+	var at map[string][2]float64
+	m.Points, at = drawPoints(pr, mv.Points)
+	m.Clusters = drawClusters(hs, at, m.Compounds)
+	return m
+}
+
+// bounds is the extent of what a map shows, in degrees (x longitude, y
+// latitude).
+type bounds struct{ minX, minY, maxX, maxY float64 }
+
+func emptyBounds() bounds {
+	return bounds{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+}
+
+func (b *bounds) grow(lng, lat float64) {
+	b.minX, b.maxX = math.Min(b.minX, lng), math.Max(b.maxX, lng)
+	b.minY, b.maxY = math.Min(b.minY, lat), math.Max(b.maxY, lat)
+}
+
+func (b bounds) empty() bool { return math.IsInf(b.minX, 0) }
+
+// projection turns WGS84 degrees into the map's pixels: equirectangular,
+// longitude shrunk by the cosine of the middle latitude, north up. Over a
+// subdistrict's few kilometres this keeps a street's shape (a square block
+// stays square) without a projection library.
+type projection struct {
+	minX, maxY, cosLat, k float64
+	W, H                  float64 // the drawing's size, pixels
+}
+
+// minSpan is the least extent a map shows (degrees, about 200 m): one
+// compound or one point alone is not blown up to fill the page.
+const minSpan = 0.002
+
+// fit is the projection that shows b, widened to minSpan and padded (8%
+// left and right, 10% above and below, room for labels), as large as fits
+// in maxW×maxH; one side of the drawing is the maximum.
+func fit(b bounds, maxW, maxH float64) projection {
+	if b.maxX-b.minX < minSpan {
+		c := (b.maxX + b.minX) / 2
+		b.minX, b.maxX = c-minSpan/2, c+minSpan/2
 	}
-	if maxY-minY < minSpan {
-		c := (maxY + minY) / 2
-		minY, maxY = c-minSpan/2, c+minSpan/2
+	if b.maxY-b.minY < minSpan {
+		c := (b.maxY + b.minY) / 2
+		b.minY, b.maxY = c-minSpan/2, c+minSpan/2
 	}
-	padX, padY := (maxX-minX)*0.08, (maxY-minY)*0.1
-	minX, maxX, minY, maxY = minX-padX, maxX+padX, minY-padY, maxY+padY
-	cosLat := math.Cos((minY + maxY) / 2 * math.Pi / 180)
-	ux, uy := (maxX-minX)*cosLat, maxY-minY
+	padX, padY := (b.maxX-b.minX)*0.08, (b.maxY-b.minY)*0.1
+	b.minX, b.maxX, b.minY, b.maxY = b.minX-padX, b.maxX+padX, b.minY-padY, b.maxY+padY
+	cosLat := math.Cos((b.minY + b.maxY) / 2 * math.Pi / 180)
+	ux, uy := (b.maxX-b.minX)*cosLat, b.maxY-b.minY
 	k := math.Min(maxW/ux, maxH/uy)
-	m.W, m.H = math.Round(ux*k), math.Round(uy*k)
-	proj := func(lng, lat float64) (float64, float64) {
-		return math.Round((lng-minX)*cosLat*k*10) / 10, math.Round((maxY-lat)*k*10) / 10
-	}
+	return projection{minX: b.minX, maxY: b.maxY, cosLat: cosLat, k: k, W: math.Round(ux * k), H: math.Round(uy * k)}
+}
+
+// at is a place's pixel, to a tenth (the SVG's text stays short).
+func (p projection) at(lng, lat float64) (x, y float64) {
+	return math.Round((lng-p.minX)*p.cosLat*p.k*10) / 10, math.Round((p.maxY-lat)*p.k*10) / 10
+}
+
+// drawCompounds draws each compound's outline rings, coloured by its share
+// of the orders, and puts its label at its point (or its outline's middle);
+// a compound with neither is left off.
+func drawCompounds(pr projection, comps []dashboard.MapCompound, rings [][][]lngLat) []svgCompound {
 	most := 0
 	for _, c := range comps {
-		most = max(most, c.c.Orders)
+		most = max(most, c.Orders)
 	}
-	centre := map[string][2]float64{}
-	for _, c := range comps {
-		sc := svgCompound{Code: c.c.Code, Name: c.c.Name, Committee: c.c.Committee, Orders: c.c.Orders}
+	var out []svgCompound
+	for i, c := range comps {
+		sc := svgCompound{Code: c.Code, Name: c.Name, Committee: c.Committee, Orders: c.Orders}
 		if most > 0 && sc.Orders > 0 {
 			sc.Heat = 1 + min(3, sc.Orders*4/(most+1))
 		}
 		var sx, sy float64
 		var n int
-		for _, r := range c.rings {
+		for _, r := range rings[i] {
 			var b strings.Builder
-			for i, pt := range r {
-				x, y := proj(pt[0], pt[1])
-				if i > 0 {
+			for j, pt := range r {
+				x, y := pr.at(pt[0], pt[1])
+				if j > 0 {
 					b.WriteByte(' ')
 				}
 				fmt.Fprintf(&b, "%g,%g", x, y)
@@ -167,23 +203,28 @@ func drawMap(mv dashboard.MapView, hs []service.Hotspot, maxW, maxH float64) svg
 			sc.Polys = append(sc.Polys, b.String())
 		}
 		switch {
-		case c.c.Lat != nil && c.c.Lng != nil:
-			sc.LX, sc.LY = proj(*c.c.Lng, *c.c.Lat)
+		case c.Lat != nil && c.Lng != nil:
+			sc.LX, sc.LY = pr.at(*c.Lng, *c.Lat)
 		case n > 0:
 			sc.LX, sc.LY = sx/float64(n), sy/float64(n)
 		default:
 			continue
 		}
-		centre[c.c.Code] = [2]float64{sc.LX, sc.LY}
-		centre["name:"+c.c.Name] = [2]float64{sc.LX, sc.LY}
-		m.Compounds = append(m.Compounds, sc)
+		out = append(out, sc)
 	}
-	// Orders placed at their compound's centroid are spread on a small
-	// spiral around it, so a busy compound reads as a dense patch.
+	return out
+}
+
+// drawPoints places the orders and returns, beside them, each order's
+// projected place by id (before the spread below) for the clusters. Orders
+// placed at their compound's centroid are spread on a small spiral around
+// it, so a busy compound reads as a dense patch.
+func drawPoints(pr projection, points []dashboard.MapPoint) ([]svgPoint, map[string][2]float64) {
+	var out []svgPoint
 	spread := map[string]int{}
 	at := map[string][2]float64{}
-	for _, p := range mv.Points {
-		x, y := proj(p.Lng, p.Lat)
+	for _, p := range points {
+		x, y := pr.at(p.Lng, p.Lat)
 		at[p.ID] = [2]float64{x, y}
 		if p.Approximate {
 			i := spread[p.Compound] + 1
@@ -191,9 +232,18 @@ func drawMap(mv dashboard.MapView, hs []service.Hotspot, maxW, maxH float64) svg
 			r, a := 3.2*math.Sqrt(float64(i)), float64(i)*2.39996
 			x, y = math.Round((x+r*math.Cos(a))*10)/10, math.Round((y+r*math.Sin(a))*10)/10
 		}
-		m.Points = append(m.Points, svgPoint{X: x, Y: y, ID: p.ID, Number: p.Number, Status: p.Status, Category: p.Category,
+		out = append(out, svgPoint{X: x, Y: y, ID: p.ID, Number: p.Number, Status: p.Status, Category: p.Category,
 			Open: order.Status(p.Status).Open(), Approx: p.Approximate})
 	}
+	return out, at
+}
+
+// drawClusters puts each hotspot at the middle of its orders on the map,
+// or, when none of them is on it, at the compound its place or label
+// names; a hotspot found nowhere is left off. The circle grows with the
+// square root of its size.
+func drawClusters(hs []service.Hotspot, at map[string][2]float64, comps []svgCompound) []svgCluster {
+	var out []svgCluster
 	for hi, h := range hs {
 		var sx, sy float64
 		var n int
@@ -203,7 +253,7 @@ func drawMap(mv dashboard.MapView, hs []service.Hotspot, maxW, maxH float64) svg
 			}
 		}
 		if n == 0 {
-			for _, c := range m.Compounds {
+			for _, c := range comps {
 				if c.Name != "" && (strings.Contains(h.Place, c.Name) || strings.Contains(h.Label, c.Name)) {
 					sx, sy, n = c.LX, c.LY, 1
 					break
@@ -214,10 +264,10 @@ func drawMap(mv dashboard.MapView, hs []service.Hotspot, maxW, maxH float64) svg
 			continue
 		}
 		r := math.Round(10 + 4*math.Sqrt(float64(h.Size)))
-		m.Clusters = append(m.Clusters, svgCluster{X: math.Round(sx / float64(n)), Y: math.Round(sy / float64(n)),
+		out = append(out, svgCluster{X: math.Round(sx / float64(n)), Y: math.Round(sy / float64(n)),
 			R: r, DY: r + 13, N: hi + 1, ID: h.ID, Label: h.Label, Size: h.Size, Open: h.Open, Heat: h.Heat})
 	}
-	return m
+	return out
 }
 
 // mapView is the hotspot map page.

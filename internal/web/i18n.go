@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"regexp"
 	"strings"
 	"time"
 
@@ -48,35 +47,41 @@ func (w *Web) t(lang, key string, args ...any) string {
 	return s
 }
 
-var (
-	tooLongRe = regexp.MustCompile(`^too long: at most (\d+) characters$`)
-	unknownRe = regexp.MustCompile(`^unknown (unit|category|compound) (.*)$`)
-)
+// problemKeys word the field problems that carry a code
+// (apperr.Problem.Code); withArg says the wording has a place for the
+// problem's Arg (a limit, a name), filled even when the Arg is empty. With
+// messageKey it is the one mapping from an error to a page's words;
+// neither reads the English text.
+var problemKeys = map[apperr.ProblemCode]struct {
+	key     string
+	withArg bool
+}{
+	apperr.ProblemTooLong:         {"problem.too_long", true},
+	apperr.ProblemChoose:          {"problem.choose", false},
+	apperr.ProblemUnknownUnit:     {"problem.unknown_unit", true},
+	apperr.ProblemUnknownCategory: {"problem.unknown_category", true},
+	apperr.ProblemUnknownCompound: {"problem.unknown_compound", true},
+	apperr.ProblemNoOrder:         {"problem.no_order", false},
+	apperr.ProblemMergeTarget:     {"problem.merge_target", false},
+}
 
-// problem translates a field problem of the domain's validators.
-func (w *Web) problem(lang, prob string) string {
-	if s, ok := w.catalog[lang]["problem."+prob]; ok {
+// problem translates a field problem of the domain's validators: a coded
+// one by its code, one without a code by the catalogue's entry for its
+// fixed wording ("problem.required"), anything else shown as it is.
+func (w *Web) problem(lang string, p apperr.Problem) string {
+	if k, ok := problemKeys[p.Code]; ok {
+		if k.withArg {
+			return w.t(lang, k.key, p.Arg)
+		}
+		return w.t(lang, k.key)
+	}
+	if s, ok := w.catalog[lang]["problem."+p.Text]; ok {
 		return s
 	}
-	if m := tooLongRe.FindStringSubmatch(prob); m != nil {
-		return w.t(lang, "problem.too_long", m[1])
-	}
-	if m := unknownRe.FindStringSubmatch(prob); m != nil {
-		return w.t(lang, "problem.unknown_"+m[1], m[2])
-	}
-	if strings.HasPrefix(prob, "must be one of") {
-		return w.t(lang, "problem.choose")
-	}
-	if strings.HasPrefix(prob, "no order ") {
-		return w.t(lang, "problem.no_order")
-	}
-	if strings.HasPrefix(prob, "the order to merge into") {
-		return w.t(lang, "problem.merge_target")
-	}
 	if lang == "en" {
-		return prob
+		return p.Text
 	}
-	return w.t(lang, "problem.other", prob)
+	return w.t(lang, "problem.other", p.Text)
 }
 
 // reasonKeys word the errors whose reason a page says differently from

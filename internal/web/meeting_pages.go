@@ -122,7 +122,7 @@ func (c *community) meetingLink(rw http.ResponseWriter, r *http.Request, p *Page
 	}
 	oid, err := c.svc.OrderIDByNumber(ctx, p.Actor, typed)
 	if apperr.Is(err, apperr.NotFound) {
-		c.refused(rw, r, p, "link", apperr.Field("orders", "no order "+typed))
+		c.refused(rw, r, p, "link", apperr.FieldProblem("orders", apperr.NoOrder(typed)))
 		return
 	}
 	if err != nil {

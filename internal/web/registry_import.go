@@ -149,7 +149,7 @@ func (p *Page) ImportReason(reason string) string {
 	parts := strings.Split(reason, "; ")
 	for i, part := range parts {
 		if name, prob, ok := strings.Cut(part, ": "); ok {
-			parts[i] = name + "：" + p.w.problem(p.Lang, prob)
+			parts[i] = name + "：" + p.w.problem(p.Lang, apperr.Problem{Text: prob})
 		}
 	}
 	return strings.Join(parts, "；")

@@ -81,7 +81,7 @@ func searchQuery(q url.Values) (service.ListQuery, error) {
 	}
 	fe := apperr.Fields{}
 	if len([]rune(lq.Q)) > 200 {
-		fe.Add("q", "too long: at most 200 characters")
+		fe.AddProblem("q", apperr.TooLong(200))
 	}
 	for _, k := range []string{"from", "to"} {
 		if s := q.Get(k); s != "" {

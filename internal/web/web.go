@@ -413,8 +413,8 @@ func (w *Web) applyErr(p *Page, err error) int {
 	if e.Code == apperr.Internal {
 		w.log.Error("action failed", "path", p.r.URL.Path, "err", err)
 	}
-	for f, prob := range e.Fields {
-		p.Errs[f] = w.problem(p.Lang, prob)
+	for f := range e.Fields {
+		p.Errs[f] = w.problem(p.Lang, e.Problem(f))
 	}
 	p.Stale = e.Reason == apperr.ReasonStale
 	p.Error = w.message(p.Lang, e)

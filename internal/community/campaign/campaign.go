@@ -203,7 +203,7 @@ func (fm *Form) validate(f apperr.Fields) {
 		codes[fd.Code] = true
 		listing.CheckText(f, key+".label", fd.Label, 200, true)
 		if !slices.Contains(FieldTypes, fd.Type) {
-			f.Add(key+".type", "must be one of text, number, date, choice, multi, bool")
+			f.AddProblem(key+".type", apperr.OneOf("text", "number", "date", "choice", "multi", "bool"))
 		}
 		fd.Choices = listing.Clean(fd.Choices)
 		switch {
@@ -260,7 +260,7 @@ func (s *Submission) Validate(form Form, now time.Time) error {
 	switch s.Outcome {
 	case Done, Refused, Absent:
 	default:
-		f.Add("outcome", "must be one of done, refused, absent")
+		f.AddProblem("outcome", apperr.OneOf("done", "refused", "absent"))
 	}
 	if s.CollectedAt != nil && s.CollectedAt.After(now.Add(5*time.Minute)) {
 		f.Add("collected_at", "in the future (check the phone's clock)")

@@ -128,7 +128,7 @@ func (s *Service) resolve(ctx context.Context, sc Scope, cols []Collector) (area
 		a, ok := areas[c]
 		switch {
 		case !ok:
-			f.Add("scope.compounds", "unknown compound "+c)
+			f.AddProblem("scope.compounds", apperr.UnknownCompound(c))
 		case area == "":
 			area = a
 		case a != area:

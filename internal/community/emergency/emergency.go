@@ -145,12 +145,12 @@ type NewEvent struct {
 func (n *NewEvent) Validate(now time.Time) error {
 	f := apperr.Fields{}
 	if !slices.Contains(Kinds, n.Kind) {
-		f.Add("kind", "must be one of typhoon, flood, fire, epidemic, other")
+		f.AddProblem("kind", apperr.OneOf("typhoon", "flood", "fire", "epidemic", "other"))
 	}
 	n.Name = strings.TrimSpace(n.Name)
 	listing.CheckText(f, "name", n.Name, 100, true)
 	if !slices.Contains(Levels, n.Level) {
-		f.Add("level", "must be one of blue, yellow, orange, red")
+		f.AddProblem("level", apperr.OneOf("blue", "yellow", "orange", "red"))
 	}
 	if n.StartedAt != nil && n.StartedAt.After(now.Add(24*time.Hour)) {
 		f.Add("started_at", "more than a day in the future")
@@ -219,7 +219,7 @@ type CheckUpdate struct {
 func (c *CheckUpdate) Validate(now time.Time) error {
 	f := apperr.Fields{}
 	if !slices.Contains(CheckStatuses, c.Status) || c.Status == Unchecked {
-		f.Add("status", "must be one of safe, needs_help, evacuated, unreachable")
+		f.AddProblem("status", apperr.OneOf("safe", "needs_help", "evacuated", "unreachable"))
 	}
 	c.Note = strings.TrimSpace(c.Note)
 	listing.CheckText(f, "note", c.Note, 500, false)
@@ -290,7 +290,7 @@ func (u TaskUpdate) Validate() error {
 	switch u.Status {
 	case TaskOpen, TaskInProgress, TaskDone:
 	default:
-		f.Add("status", "must be one of open, in_progress, done")
+		f.AddProblem("status", apperr.OneOf("open", "in_progress", "done"))
 	}
 	if u.Version <= 0 {
 		f.Add("version", "required: the version you read")

@@ -188,7 +188,7 @@ func (s *Service) Create(ctx context.Context, u access.User, in NewEvent) (Event
 		a, ok := areas[c]
 		switch {
 		case !ok:
-			f.Add("compounds", "unknown compound "+c)
+			f.AddProblem("compounds", apperr.UnknownCompound(c))
 		case area == "":
 			area = a
 		case a != area:
@@ -362,7 +362,7 @@ func (s *Service) Checks(ctx context.Context, u access.User, id string, status C
 		return nil, "", err
 	}
 	if status != "" && !slices.Contains(CheckStatuses, status) {
-		return nil, "", apperr.Field("status", "must be one of unchecked, safe, needs_help, evacuated, unreachable")
+		return nil, "", apperr.FieldProblem("status", apperr.OneOf("unchecked", "safe", "needs_help", "evacuated", "unreachable"))
 	}
 	f := CheckFilter{Status: status, Building: building, Limit: listing.Size(limit)}
 	if f.After, err = listing.Cursor(cursor); err != nil {

@@ -55,7 +55,7 @@ func TestIDsListsText(t *testing.T) {
 	CheckText(f, "c", "长长长长长长", 5, false)
 	CheckText(f, "d", "x\x00y", 5, false)
 	CheckText(f, "e", "第一行\n第二", 10, true)
-	if len(f) != 4 || f["e"] != "" {
+	if len(f) != 4 || f["e"].Text != "" {
 		t.Errorf("CheckText problems %v", f)
 	}
 }

@@ -111,7 +111,7 @@ func (in Input) Apply(m Meeting) (Meeting, error) {
 		m.Kind = *in.Kind
 	}
 	if (isNew || in.Kind != nil) && !slices.Contains(Kinds, m.Kind) {
-		f.Add("kind", "must be one of hearing, coordination, review, other")
+		f.AddProblem("kind", apperr.OneOf("hearing", "coordination", "review", "other"))
 	}
 	if in.Topic != nil {
 		m.Topic = strings.TrimSpace(*in.Topic)
@@ -174,7 +174,7 @@ func (in Input) Apply(m Meeting) (Meeting, error) {
 	}
 	if in.Status != nil {
 		if !slices.Contains(Statuses, *in.Status) {
-			f.Add("status", "must be one of planned, held, cancelled")
+			f.AddProblem("status", apperr.OneOf("planned", "held", "cancelled"))
 		}
 		m.Status = *in.Status
 	}

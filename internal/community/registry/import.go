@@ -245,7 +245,7 @@ func parseRow(get func(string) string) (ImportRow, []string) {
 	var reasons []string
 	for _, k := range []string{"compound", "building", "unit_no", "room", "name", "gender", "birth_date", "id_number", "phone", "relation", "residence", "care_tags", "status", "notes"} {
 		if msg, bad := f[k]; bad {
-			reasons = append(reasons, fieldNames[k]+": "+msg)
+			reasons = append(reasons, fieldNames[k]+": "+msg.Text)
 		}
 	}
 	return row, reasons

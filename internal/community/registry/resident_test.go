@@ -27,8 +27,8 @@ func TestIDNumberCheck(t *testing.T) {
 	for _, c := range cases {
 		f := apperr.Fields{}
 		CheckIDNumber(f, c.in)
-		if f["id_number"] != c.problem {
-			t.Errorf("%q: got %q, want %q", c.in, f["id_number"], c.problem)
+		if f["id_number"].Text != c.problem {
+			t.Errorf("%q: got %q, want %q", c.in, f["id_number"].Text, c.problem)
 		}
 	}
 	// A lower-case x check character is accepted and stored upper-case.
@@ -57,7 +57,7 @@ func TestPhoneCheck(t *testing.T) {
 	}
 	for _, bad := range []string{"12812345678", "1381234567", "138123456789", "phone", "0000", "021-0000123"} {
 		f := apperr.Fields{}
-		if CheckPhone(f, bad); f["phone"] == "" {
+		if CheckPhone(f, bad); f["phone"].Text == "" {
 			t.Errorf("%q accepted", bad)
 		}
 	}

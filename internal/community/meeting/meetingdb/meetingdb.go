@@ -142,7 +142,7 @@ func orderIDs(field string, ids []string) ([]int64, error) {
 	for i, s := range ids {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, apperr.Field(field, "no order "+s)
+			return nil, apperr.FieldProblem(field, apperr.NoOrder(s))
 		}
 		out[i] = n
 	}
@@ -160,7 +160,7 @@ func (s *Store) writeOrders(ctx context.Context, tx *sql.Tx, mid int64, orders [
 	for _, o := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meeting_orders (meeting_id, order_id) VALUES ($1, $2)`, mid, o); err != nil {
 			if k := sqldb.MapErr(err); apperr.Is(k, apperr.Invalid) {
-				return apperr.Field("orders", "no order "+id(o))
+				return apperr.FieldProblem("orders", apperr.NoOrder(id(o)))
 			}
 			return err
 		}

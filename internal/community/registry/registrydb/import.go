@@ -96,114 +96,165 @@ func (s *Store) Import(ctx context.Context, area string, rows []registry.ImportR
 	now := time.Now()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		rep.Created, rep.Updated, rep.Unchanged, rep.Households = 0, 0, 0, 0
-		households := map[string]int64{}
-		type hk struct {
-			id                   int64
-			building, unit, room string
-		}
-		hs, err := sqldb.Collect(ctx, tx, `SELECT id, building, unit_no, room FROM households WHERE area = $1`, []any{area}, func(sc sqldb.Scanner) (hk, error) {
-			var h hk
-			return h, sc.Scan(&h.id, &h.building, &h.unit, &h.room)
-		})
+		households, err := loadHouseholds(ctx, tx, area)
 		if err != nil {
 			return err
 		}
-		for _, h := range hs {
-			households[hhKey(h.building, h.unit, h.room)] = h.id
-		}
-		existing, err := sqldb.Collect(ctx, tx, `SELECT id, household, name, gender, birth_date, relation, residence, tags, status,
-			id_number_ix, phone_ix, notes FROM residents WHERE area = $1`, []any{area}, func(sc sqldb.Scanner) (stored, error) {
-			var r stored
-			var st string
-			err := sc.Scan(&r.id, &r.person.Household, &r.person.Name, &r.person.Gender, &r.person.BirthDate, &r.person.Relation,
-				&r.person.Residence, &r.person.Tags, &st, &r.idIx, &r.phoneIx, &r.notesSeal)
-			r.person.Status = registry.Status(st)
-			return r, err
-		})
+		residents, err := loadResidents(ctx, tx, area)
 		if err != nil {
 			return err
 		}
-		byID, byName := map[string]*stored{}, map[string]*stored{}
-		for i := range existing {
-			r := &existing[i]
-			if len(r.idIx) > 0 {
-				byID[string(r.idIx)] = r
-			} else {
-				byName[fmt.Sprint(r.person.Household)+"\x00"+r.person.Name] = r
-			}
-		}
-		// Households the file names that the area lacks: created in batches.
-		var missing []int
-		for i, r := range rows {
-			key := hhKey(targets[i].Code, r.UnitNo, r.Room)
-			if _, ok := households[key]; !ok {
-				households[key] = 0
-				missing = append(missing, i)
-			}
-		}
-		if err := insertHouseholds(ctx, tx, s.db.Dialect == sqldb.SQLite, rows, targets, missing, households, now); err != nil {
+		if rep.Households, err = s.addHouseholds(ctx, tx, rows, targets, households, now); err != nil {
 			return err
 		}
-		rep.Households = len(missing)
-		// What each row is: new, changed or the same as stored.
-		var fresh []newRow
-		for i, r := range rows {
-			b := targets[i]
-			hh := households[hhKey(b.Code, r.UnitNo, r.Room)]
-			p := r.Person
-			p.Household = hh
-			var cur *stored
-			if p.IDNumber != "" {
-				cur = byID[string(s.keys.Index(IndexIDNumber, p.IDNumber))]
-			} else {
-				cur = byName[fmt.Sprint(hh)+"\x00"+p.Name]
-			}
-			if cur == nil {
-				fresh = append(fresh, newRow{p: p, at: located{area: b.Area, compound: b.Compound, building: b.Code}})
-				continue
-			}
-			was := cur.person
-			was.IDNumber = p.IDNumber // matched by its index
-			if bytes.Equal(cur.phoneIx, s.index(IndexPhone, p.Phone)) {
-				was.Phone = p.Phone
-			}
-			if was.Notes, err = s.open(registry.FieldNotes, cur.id, cur.notesSeal); err != nil {
-				return err
-			}
-			if registry.Same(was, p) {
-				rep.Unchanged++
-				continue
-			}
-			c := registry.Change{Person: p, SetIDNumber: true, SetPhone: true, SetNotes: true}
-			if err := s.UpdateTx(ctx, tx, cur.id, 0, c, now); err != nil {
-				return err
-			}
-			rep.Updated++
-			if rep.Updated%100 == 0 {
-				progress(rep.Unchanged+rep.Updated, len(rows))
-			}
-		}
-		ids, err := s.NextIDs(ctx, tx, len(fresh))
+		fresh, err := s.updateRows(ctx, tx, rows, targets, households, residents, &rep, progress, now)
 		if err != nil {
 			return err
 		}
-		for i := range fresh {
-			fresh[i].id = ids[i]
-		}
-		for len(fresh) > 0 {
-			chunk := fresh[:min(batchRows*5, len(fresh))]
-			fresh = fresh[len(chunk):]
-			if err := s.insertBatch(ctx, tx, chunk, now); err != nil {
-				return err
-			}
-			rep.Created += len(chunk)
-			progress(rep.Unchanged+rep.Updated+rep.Created, len(rows))
+		if err := s.createRows(ctx, tx, fresh, &rep, progress, now); err != nil {
+			return err
 		}
 		progress(len(rows), len(rows))
 		return sqldb.Audit(ctx, tx, actor, "registry.import", "area:"+area,
 			fmt.Sprintf("rows=%d created=%d updated=%d unchanged=%d households=%d", rep.Rows, rep.Created, rep.Updated, rep.Unchanged, rep.Households))
 	})
 	return rep, err
+}
+
+// loadHouseholds are the area's households by building, unit and room
+// (hhKey).
+func loadHouseholds(ctx context.Context, tx *sql.Tx, area string) (map[string]int64, error) {
+	type hk struct {
+		id                   int64
+		building, unit, room string
+	}
+	hs, err := sqldb.Collect(ctx, tx, `SELECT id, building, unit_no, room FROM households WHERE area = $1`, []any{area}, func(sc sqldb.Scanner) (hk, error) {
+		var h hk
+		return h, sc.Scan(&h.id, &h.building, &h.unit, &h.room)
+	})
+	households := make(map[string]int64, len(hs))
+	for _, h := range hs {
+		households[hhKey(h.building, h.unit, h.room)] = h.id
+	}
+	return households, err
+}
+
+// areaResidents are the area's residents as an import finds them: by
+// their ID number's blind index, or, without one, by household and name.
+type areaResidents struct {
+	byID, byName map[string]*stored
+}
+
+func nameKey(household int64, name string) string { return fmt.Sprint(household) + "\x00" + name }
+
+func loadResidents(ctx context.Context, tx *sql.Tx, area string) (areaResidents, error) {
+	existing, err := sqldb.Collect(ctx, tx, `SELECT id, household, name, gender, birth_date, relation, residence, tags, status,
+		id_number_ix, phone_ix, notes FROM residents WHERE area = $1`, []any{area}, func(sc sqldb.Scanner) (stored, error) {
+		var r stored
+		var st string
+		err := sc.Scan(&r.id, &r.person.Household, &r.person.Name, &r.person.Gender, &r.person.BirthDate, &r.person.Relation,
+			&r.person.Residence, &r.person.Tags, &st, &r.idIx, &r.phoneIx, &r.notesSeal)
+		r.person.Status = registry.Status(st)
+		return r, err
+	})
+	if err != nil {
+		return areaResidents{}, err
+	}
+	ar := areaResidents{byID: map[string]*stored{}, byName: map[string]*stored{}}
+	for i := range existing {
+		r := &existing[i]
+		if len(r.idIx) > 0 {
+			ar.byID[string(r.idIx)] = r
+		} else {
+			ar.byName[nameKey(r.person.Household, r.person.Name)] = r
+		}
+	}
+	return ar, nil
+}
+
+// addHouseholds creates, in batches, the households the file names that
+// the area lacks, records their ids in households and returns how many.
+func (s *Store) addHouseholds(ctx context.Context, tx *sql.Tx, rows []registry.ImportRow, targets []place.Building, households map[string]int64, now time.Time) (int, error) {
+	var missing []int
+	for i, r := range rows {
+		key := hhKey(targets[i].Code, r.UnitNo, r.Room)
+		if _, ok := households[key]; !ok {
+			households[key] = 0
+			missing = append(missing, i)
+		}
+	}
+	if err := insertHouseholds(ctx, tx, s.db.Dialect == sqldb.SQLite, rows, targets, missing, households, now); err != nil {
+		return 0, err
+	}
+	return len(missing), nil
+}
+
+// updateRows sorts each row into new, changed or the same as stored: it
+// writes the changes, counts the unchanged, and returns the new rows for
+// createRows.
+func (s *Store) updateRows(ctx context.Context, tx *sql.Tx, rows []registry.ImportRow, targets []place.Building, households map[string]int64,
+	ar areaResidents, rep *registry.ImportReport, progress registry.Progress, now time.Time) ([]newRow, error) {
+	var fresh []newRow
+	for i, r := range rows {
+		b := targets[i]
+		hh := households[hhKey(b.Code, r.UnitNo, r.Room)]
+		p := r.Person
+		p.Household = hh
+		var cur *stored
+		if p.IDNumber != "" {
+			cur = ar.byID[string(s.keys.Index(IndexIDNumber, p.IDNumber))]
+		} else {
+			cur = ar.byName[nameKey(hh, p.Name)]
+		}
+		if cur == nil {
+			fresh = append(fresh, newRow{p: p, at: located{area: b.Area, compound: b.Compound, building: b.Code}})
+			continue
+		}
+		was := cur.person
+		was.IDNumber = p.IDNumber // matched by its index
+		if bytes.Equal(cur.phoneIx, s.index(IndexPhone, p.Phone)) {
+			was.Phone = p.Phone
+		}
+		var err error
+		if was.Notes, err = s.open(registry.FieldNotes, cur.id, cur.notesSeal); err != nil {
+			return nil, err
+		}
+		if registry.Same(was, p) {
+			rep.Unchanged++
+			continue
+		}
+		c := registry.Change{Person: p, SetIDNumber: true, SetPhone: true, SetNotes: true}
+		if err := s.UpdateTx(ctx, tx, cur.id, 0, c, now); err != nil {
+			return nil, err
+		}
+		rep.Updated++
+		if rep.Updated%100 == 0 {
+			progress(rep.Unchanged+rep.Updated, len(rows))
+		}
+	}
+	return fresh, nil
+}
+
+// createRows writes the new residents in multi-row batches, their ids
+// drawn at once, reporting progress after each batch.
+func (s *Store) createRows(ctx context.Context, tx *sql.Tx, fresh []newRow, rep *registry.ImportReport, progress registry.Progress, now time.Time) error {
+	ids, err := s.NextIDs(ctx, tx, len(fresh))
+	if err != nil {
+		return err
+	}
+	for i := range fresh {
+		fresh[i].id = ids[i]
+	}
+	for len(fresh) > 0 {
+		chunk := fresh[:min(batchRows*5, len(fresh))]
+		fresh = fresh[len(chunk):]
+		if err := s.insertBatch(ctx, tx, chunk, now); err != nil {
+			return err
+		}
+		rep.Created += len(chunk)
+		progress(rep.Unchanged+rep.Updated+rep.Created, rep.Rows)
+	}
+	return nil
 }
 
 // Export reads every resident a filter selects (no paging), with the
