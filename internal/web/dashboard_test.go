@@ -224,7 +224,8 @@ func TestDashboardPages(t *testing.T) {
 	}
 	// A refused filter is worded by its problem's code (apperr.Problem),
 	// in the page's language.
-	for q, want := range map[string]string{"": "未知单位 nope", "&lang=en": "Unknown unit nope"} {
+	// (Each asks for its language: ?lang= is remembered in a cookie.)
+	for q, want := range map[string]string{"&lang=zh": "未知单位 nope", "&lang=en": "Unknown unit nope"} {
 		if b, _ := c.get("/dashboard?unit=nope" + q); !strings.Contains(b, want) {
 			t.Errorf("GET /dashboard?unit=nope%s does not say %q:\n%.600s", q, want, b)
 		}
