@@ -2,7 +2,7 @@ package textproc
 
 import (
 	"bytes"
-	"fmt"
+	"hotline/internal/textproc/textdata"
 	"os"
 	"runtime"
 	"slices"
@@ -16,119 +16,13 @@ import (
 // label 一级标签.
 func teddyExamples(t testing.TB) []Example {
 	t.Helper()
-	rows := readCSV(t, "teddy2020c/messages_labeled_train.csv")
+	rows, err := textdata.TeddyLabelled(sharedData(t), "")
+	rows = loaded(t, rows, err)
 	ex := make([]Example, len(rows))
 	for i, r := range rows {
-		body := r["留言详情"]
-		switch os.Getenv("HOTLINE_CV_TEXT") {
-		case "title2":
-			body = r["留言主题"] + "\n" + body
-		case "title3":
-			body = r["留言主题"] + "\n" + r["留言主题"] + "\n" + body
-		case "trunc300":
-			if rs := []rune(body); len(rs) > 300 {
-				body = string(rs[:300])
-			}
-		case "title":
-			body = ""
-		}
-		ex[i] = Example{Text: r["留言主题"] + "\n" + body, Label: r["一级标签"]}
+		ex[i] = Example(r)
 	}
 	return ex
-}
-
-// TestExperimentCV prints the cross-validation of every algorithm; it is
-// the source of the comparison table in docs/intelligence.md:
-//
-//	HOTLINE_CV_EXPERIMENT=1 go test ./internal/textproc -run TestExperimentCV -v -timeout 30m
-func TestExperimentCV(t *testing.T) {
-	if os.Getenv("HOTLINE_CV_EXPERIMENT") == "" {
-		t.Skip("set HOTLINE_CV_EXPERIMENT=1 to run the algorithm comparison")
-	}
-	ex := teddyExamples(t)
-	for _, algo := range strings.Split(envOr("HOTLINE_CV_ALGOS", "nb,logreg,svm,nbsvm"), ",") {
-		start := time.Now()
-		rep := CrossValidate(ex, 5, TrainOptions{Algorithm: algo}, 1)
-		t.Logf("%s (%v)\n%s", algo, time.Since(start).Round(time.Millisecond), rep)
-	}
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-// parseOpts reads "algo=svm,C=0.5,char=1-3,minDF=2,nowords,nobigrams,lambda=1e-5,alpha=0.1,epochs=30".
-func parseOpts(t testing.TB, s string) TrainOptions {
-	var o TrainOptions
-	for _, kv := range strings.Split(s, ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		var err error
-		switch k {
-		case "algo":
-			o.Algorithm = v
-		case "C":
-			_, err = fmt.Sscan(v, &o.C)
-		case "lambda":
-			_, err = fmt.Sscan(v, &o.Lambda)
-		case "alpha":
-			_, err = fmt.Sscan(v, &o.Alpha)
-		case "epochs":
-			_, err = fmt.Sscan(v, &o.Epochs)
-		case "minDF":
-			_, err = fmt.Sscan(v, &o.MinDF)
-		case "char":
-			_, err = fmt.Sscanf(v, "%d-%d", &o.Features.CharMin, &o.Features.CharMax)
-		case "nowords":
-			o.Features.NoWords = true
-		case "maxrunes":
-			_, err = fmt.Sscan(v, &o.Features.MaxRunes)
-		case "cw":
-			_, err = fmt.Sscan(v, &o.ClassWeight)
-		case "ra":
-			_, err = fmt.Sscan(v, &o.RatioAlpha)
-		case "rp":
-			_, err = fmt.Sscan(v, &o.RatioPower)
-		case "tw":
-			_, err = fmt.Sscan(v, &o.Features.TitleWeight)
-		case "tchar":
-			_, err = fmt.Sscan(v, &o.Features.TitleCharMax)
-		case "nocal":
-			o.NoCalibration = true
-		case "notitle":
-			o.Features.NoTitle = true
-		case "nobigrams":
-			o.Features.NoWordBigrams = true
-		case "":
-		default:
-			t.Fatalf("unknown option %q", k)
-		}
-		if err != nil {
-			t.Fatalf("option %q: %v", kv, err)
-		}
-	}
-	return o
-}
-
-// TestExperimentConfigs cross-validates the option sets in
-// HOTLINE_CV_CONFIGS (separated by ";"), printing one line each.
-func TestExperimentConfigs(t *testing.T) {
-	cfgs := os.Getenv("HOTLINE_CV_CONFIGS")
-	if cfgs == "" {
-		t.Skip("set HOTLINE_CV_CONFIGS to compare option sets")
-	}
-	ex := teddyExamples(t)
-	for _, c := range strings.Split(cfgs, ";") {
-		start := time.Now()
-		var seed int64 = 1
-		if v := os.Getenv("HOTLINE_CV_SEED"); v != "" {
-			fmt.Sscan(v, &seed)
-		}
-		rep := CrossValidate(ex, 5, parseOpts(t, c), seed)
-		t.Logf("%-50s acc %.4f macroF1 %.4f ECE %.4f (%v)", c, rep.Accuracy, rep.MacroF1, rep.ECE, time.Since(start).Round(time.Millisecond))
-	}
 }
 
 var (
@@ -143,9 +37,7 @@ func trainedTeddy(t testing.TB) (*Model, []Example) {
 	t.Helper()
 	ex := teddyExamples(t)
 	teddyModelOnce.Do(func() {
-		opts := parseOpts(t, os.Getenv("HOTLINE_CLASSIFY_OPTS")) // for experiments; "" = defaults
-		opts.Seed = 1
-		teddyModel, teddyModelErr = Train(ex, opts)
+		teddyModel, teddyModelErr = Train(ex, TrainOptions{Seed: 1})
 	})
 	if teddyModelErr != nil {
 		t.Fatal(teddyModelErr)
@@ -313,6 +205,24 @@ func BenchmarkPredict(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		m.Predict(ex[i%len(ex)].Text)
+		i++
+	}
+}
+
+// BenchmarkPredictLong predicts only the messages over 1,000 characters:
+// the ones that make the latency's p99.
+func BenchmarkPredictLong(b *testing.B) {
+	m, ex := trainedTeddy(b)
+	var long []string
+	for _, e := range ex {
+		if len([]rune(e.Text)) > 1000 {
+			long = append(long, e.Text)
+		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m.Predict(long[i%len(long)])
 		i++
 	}
 }

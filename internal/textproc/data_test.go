@@ -1,12 +1,11 @@
 package textproc
 
 import (
-	"encoding/csv"
-	"io"
+	"errors"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"hotline/internal/textproc/textdata"
 )
 
 // sharedData returns the folder of the shared evaluation data: $HOTLINE_DATA,
@@ -20,61 +19,30 @@ func sharedData(t testing.TB) string {
 		// plain step of make test, not again under the race detector.
 		t.Skip("quality test on the shared data: skipped with -short (the race step)")
 	}
-	if d := os.Getenv("HOTLINE_DATA"); d != "" {
-		return d
+	dir, err := textdata.Find(os.Getenv("HOTLINE_DATA"))
+	if err != nil {
+		t.Skip(err)
 	}
-	dir, err := os.Getwd()
+	return dir
+}
+
+// loaded skips the test when a data file is missing and fails it when the
+// file is there but unreadable.
+func loaded[T any](t testing.TB, v T, err error) T {
+	t.Helper()
+	if errors.Is(err, textdata.ErrMissing) {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		cand := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared data not found: set HOTLINE_DATA or place the data in a shared/data folder above the repository")
-		}
-		dir = parent
-	}
+	return v
 }
 
 // readCSV reads a data file relative to the shared data folder as a list of
 // rows keyed by header; it skips the test when the file is missing.
 func readCSV(t testing.TB, rel string) []map[string]string {
 	t.Helper()
-	path := filepath.Join(sharedData(t), rel)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Skipf("data file %s not available: %v", path, err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
-	var rows []map[string]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := make(map[string]string, len(header))
-		for i, h := range header {
-			if i < len(rec) {
-				m[h] = rec[i]
-			}
-		}
-		rows = append(rows, m)
-	}
-	return rows
+	rows, err := textdata.ReadCSV(sharedData(t), rel)
+	return loaded(t, rows, err)
 }
