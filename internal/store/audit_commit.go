@@ -50,15 +50,16 @@ func (s *Store) AuditDurable(ctx context.Context, entries ...AuditEntry) error {
 }
 
 // viewCommitters is how many goroutines commit audited views on
-// PostgreSQL. With one (the create committer), a view arriving while a
-// commit was in flight waited for it and then for its own, and creates
-// queued behind views: dispatchers fetched at 0.48× a leader's rate at 8
-// clients (issue 19). Several committers each gather what is waiting and
-// commit on their own connection; PostgreSQL flushes concurrent commits'
-// WAL together, so they still share fsyncs, and neither views nor creates
-// wait for the other's batch. SQLite has one writer: there the views stay
-// in the create committer's batches.
-const viewCommitters = 4
+// PostgreSQL, apart from the create committer, so that views do not queue
+// behind a batch of creates (and creates not behind views). When each
+// view's commit waited for a WAL flush, four of them let concurrent
+// flushes overlap; with lazy commits (no flush to wait for) fewer, larger
+// batches cost PostgreSQL less per view: 8 concurrent views took 82–129 µs
+// each with four committers, 41–106 µs with one and 58–92 µs with two
+// (BenchmarkAuditViews/postgres/group, alternated, load 6–8). Two keep a
+// view from waiting for a whole batch in flight. SQLite has one writer:
+// there the views stay in the create committer's batches.
+const viewCommitters = 2
 
 // startViewCommitters starts the view committers on PostgreSQL; it runs
 // once, inside startCommitters, before any view is queued.
