@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	workers   = 8   // concurrent clients in the burst
+	workers = 8 // concurrent clients in the burst
 	// killAfter is the number of acknowledged creates (or views) before
 	// SIGKILL. The kill lands with up to `workers` requests in flight
 	// whatever the count before it, so the count only has to let the group
