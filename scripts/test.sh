@@ -14,7 +14,10 @@
 # In quick mode HOTLINE_TEST_PG and HOTLINE_CHROMIUM are unset.
 #
 # Knobs: RACE_PKGS (default: the packages that hold the concurrency — see below),
-#        TEST_TIMEOUT (15m), RACE_TIMEOUT (15m).
+#        TEST_TIMEOUT (15m), RACE_TIMEOUT (15m), RACE_BESIDE (1: the race
+#        step runs beside the plain step; 0: after it), RACE_NICE (0),
+#        TEST_JSON_DIR (keep each step's `go test -json` there, for
+#        scripts/slowtests.sh: which tests and packages take the time).
 # With CI=true a missing browser or PostgreSQL fails the run instead of being skipped.
 set -euo pipefail
 
@@ -119,6 +122,9 @@ cleanup() {
 	if [ -n "$PG_DIR" ]; then
 		"$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true
 	fi
+	if [ -n "${TEST_JSON_DIR:-}" ]; then
+		mkdir -p "$TEST_JSON_DIR" && cp "$WORK"/*.json "$TEST_JSON_DIR"/ 2>/dev/null || true
+	fi
 	rm -rf "$WORK"
 	echo
 	hr
@@ -203,10 +209,27 @@ apt_update() {
 	export HOTLINE_APT_UPDATED=1
 }
 
-setup_postgres() {
+# start_postgres_bg: initdb and start the private cluster in the background
+# while vet and staticcheck run (it mostly waits on the disk); setup_postgres
+# collects it. PG_DIR is set at once so the EXIT trap stops it in any case.
+PG_BG=""
+start_postgres_bg() {
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hotline-pg.XXXXXX")
+	"$ROOT/scripts/pg.sh" start "$PG_DIR" </dev/null >"$WORK/pg.out" 2>"$WORK/pg.err" &
+	PG_BG=$!
+}
+
+setup_postgres() {
 	local out rc=0
-	out=$("$ROOT/scripts/pg.sh" start "$PG_DIR" </dev/null) || rc=$?
+	if [ -n "$PG_BG" ]; then
+		wait "$PG_BG" || rc=$?
+		PG_BG=""
+		cat "$WORK/pg.err" >&2
+		out=$(cat "$WORK/pg.out")
+	else
+		PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hotline-pg.XXXXXX")
+		out=$("$ROOT/scripts/pg.sh" start "$PG_DIR" </dev/null) || rc=$?
+	fi
 	local url=${out##*$'\n'}
 	if [ "$rc" -ne 0 ] || [[ "$url" != postgres://* ]]; then
 		"$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || true
@@ -285,11 +308,71 @@ go_test() {
 	return "$rc"
 }
 
+# go_test_bg LABEL GO-TEST-ARGS...: go_test in the background, its output
+# kept for go_test_wait. The race step runs beside the plain step this way:
+# the plain step leaves cores idle while its tests wait (browsers, fsync,
+# sleeps, the web package's long tail) and the race step fills them (issue
+# 13). It runs at the same priority, not under `nice`: the feed's lease
+# tests (1.2 s leases) see late duplicates when the race binary is starved
+# of CPU (seen at load 25 on the 2-core VM), and nice would starve it
+# whenever the plain step is busy. RACE_NICE=N lowers it anyway.
+# Several labels may run one after the other in one background chain.
+BG_PID=""
+go_test_bg() {
+	local label=$1
+	shift
+	(
+		t=$SECONDS
+		rc=0
+		if [ -n "$TESTSUM" ]; then
+			nice -n "${RACE_NICE:-0}" "$TESTSUM" --format pkgname-and-test-fails --format-hide-empty-pkg \
+				--jsonfile "$WORK/$label.json" -- "$@" >"$WORK/$label.out" 2>&1 || rc=$?
+		else
+			nice -n "${RACE_NICE:-0}" go test "$@" >"$WORK/$label.out" 2>&1 || rc=$?
+		fi
+		echo "$rc $((SECONDS - t))" >"$WORK/$label.rc"
+	)
+}
+
+# go_test_wait NAME LABEL: wait for the background chain, then print LABEL's
+# output and record it as the step NAME, as step + go_test would have.
+go_test_wait() {
+	local name=$1 label=$2
+	if [ -n "$BG_PID" ]; then
+		wait "$BG_PID" || true
+		BG_PID=""
+	fi
+	section "$name"
+	cat "$WORK/$label.out" 2>/dev/null || true
+	local rc=1 dt=0
+	[ -f "$WORK/$label.rc" ] && read -r rc dt <"$WORK/$label.rc"
+	STEP_INFO=" (ran beside the plain step)"
+	if [ -n "$TESTSUM" ]; then
+		local p f s
+		read -r p f s < <(count_results "$WORK/$label.json")
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		TOTAL_PASS=$((TOTAL_PASS + p))
+		TOTAL_FAIL=$((TOTAL_FAIL + f))
+		TOTAL_SKIP=$((TOTAL_SKIP + s))
+		COUNTED=true
+		echo "$label: $p passed, $f failed, $s skipped (tests and subtests)"
+		STEP_INFO=": $p passed, $f failed, $s skipped (ran beside the plain step)"
+	fi
+	if [ "$rc" -eq 0 ]; then
+		note PASS "$name (${dt}s)$STEP_INFO"
+	else
+		note FAIL "$name (${dt}s, exit $rc)$STEP_INFO"
+		FAILED=1
+		echo ">>> FAILED: $name (exit $rc)"
+	fi
+}
+
 # ---------------------------------------------------------------- run
 section "hotline tests: mode=$MODE CI=${CI:-} root=$ROOT"
 go version
 echo "GOMAXPROCS/cores: $(nproc 2>/dev/null || echo ?)  RACE_PKGS=$RACE_PKGS"
 
+if [ "$MODE" = full ]; then start_postgres_bg; fi
 step "go vet" go vet ./...
 step "gofmt" check_gofmt
 
@@ -310,16 +393,27 @@ full)
 	setup_postgres
 	setup_data
 	setup_gotestsum
-	step "go test ./..." go_test test -count=1 -timeout "$TEST_TIMEOUT" ./...
-	# The race step runs with -short: the plain step above has just run every
+	# The race step runs with -short: the plain step has just run every
 	# test at full size, and what -race looks for (two goroutines touching
 	# the same memory) shows at the short sizes too, while compute-only tests
 	# (generated rollups, textproc's quality on the shared data) cost ten
-	# times longer under -race and find nothing there (issue 13).
-	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
-	step "go test -race -short $RACE_PKGS" go_test race -count=1 -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
-	# Two dispatchers racing one action through the real server, under -race.
-	step "go test -race -short (API races)" go_test race-api -count=1 -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
+	# times longer under -race and find nothing there (issue 13). It runs
+	# beside the plain step (go_test_bg); RACE_BESIDE=0 runs it after, as
+	# before.
+	race_steps() {
+		# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
+		go_test_bg race -count=1 -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
+		# Two dispatchers racing one action through the real server, under -race.
+		go_test_bg race-api -count=1 -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
+	}
+	if [ "${RACE_BESIDE:-1}" = 1 ]; then
+		race_steps &
+		BG_PID=$!
+	fi
+	step "go test ./..." go_test test -count=1 -timeout "$TEST_TIMEOUT" ./...
+	if [ "${RACE_BESIDE:-1}" != 1 ]; then race_steps; fi
+	go_test_wait "go test -race -short $RACE_PKGS" race
+	go_test_wait "go test -race -short (API races)" race-api
 	;;
 esac
 # the EXIT trap prints the summary and sets the exit code

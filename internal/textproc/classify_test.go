@@ -92,8 +92,11 @@ func TestModelSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
+// TestTrainDeterministic: the same seed gives the same model bytes and the
+// same cross-validation. 200 messages (all seven subjects) show it as well
+// as the 400 it took before (issue 13: eight trainings, 15 s at load 15).
 func TestTrainDeterministic(t *testing.T) {
-	ex := teddyExamples(t)[:400]
+	ex := teddyExamples(t)[:200]
 	save := func(seed int64) []byte {
 		m, err := Train(ex, TrainOptions{Seed: seed})
 		if err != nil {

@@ -162,6 +162,15 @@ func TestAddWordsConcurrent(t *testing.T) {
 // figures in docs/intelligence.md come from
 // go test ./internal/textproc -run TestSegmenterLoadCost -v
 func TestSegmenterLoadCost(t *testing.T) {
+	if len(zhDictGz) >= 2<<20 {
+		t.Errorf("embedded dictionary is %d bytes; files in the repository must stay under 2 MB", len(zhDictGz))
+	}
+	if race {
+		// A load under the race detector is ten times a real one: the
+		// figure would mean nothing, and the load cost 40 s of the race
+		// step at load 15 (issue 13). The plain step reports it.
+		t.Skip("the load's cost is reported in the plain step, not under -race")
+	}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -176,9 +185,6 @@ func TestSegmenterLoadCost(t *testing.T) {
 	t.Logf("segmenter load: %v, retained heap %.1f MiB, embedded dictionary %.2f MB gzip",
 		elapsed.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), float64(len(zhDictGz))/1e6)
 	runtime.KeepAlive(s)
-	if len(zhDictGz) >= 2<<20 {
-		t.Errorf("embedded dictionary is %d bytes; files in the repository must stay under 2 MB", len(zhDictGz))
-	}
 }
 
 // TestBinaryDoesNotEmbedGseDictionaries builds a program that uses the
@@ -241,12 +247,12 @@ func main() {
 
 // TestCutCache checks the recent-cuts cache: a repeated text gives the same
 // words, a caller changing its slice does not change the next caller's, and
-// the cache stays bounded however many texts pass.
+// the cache stays bounded however many texts pass. It uses the shared
+// segmenter: the cache's behaviour does not depend on the dictionary, and a
+// segmenter of its own cost one more dictionary load (a minute of the race
+// step at load 15; issue 13).
 func TestCutCache(t *testing.T) {
-	s, err := newSegmenter()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := Default()
 	const text = "小区门口路灯坏了，29号楼楼道堆放杂物"
 	first := s.Cut(text)
 	second := s.Cut(text)

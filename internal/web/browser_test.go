@@ -42,6 +42,13 @@ func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skipf("\n\n!!! BROWSER TESTS SKIPPED: no chromium at %s (set HOTLINE_CHROMIUM; `make test` installs and sets it, and CI fails without it) !!!\n", bin)
 	}
+	// Every browser test runs beside the others (as many at once as
+	// go test's -parallel, GOMAXPROCS by default): each has its own server,
+	// database and browser, and spends most of its time waiting on the
+	// browser's round trips, so two overlap in about the time of one
+	// (issue 13: the browser tests were most of internal/web's 200 s).
+	// Call newBrowser before anything the test must do alone.
+	t.Parallel()
 	m, base := server(t, opts...)
 	copts0 := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
