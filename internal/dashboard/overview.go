@@ -37,13 +37,8 @@ type UnitFigures struct {
 
 // RateChange is the change of each rate against the previous period, in
 // rate units (0.05 = 5 percentage points); null when either side has no data.
-type RateChange struct {
-	Response     *float64 `json:"response_rate"`
-	OnTime       *float64 `json:"on_time_rate"`
-	Resolution   *float64 `json:"resolution_rate"`
-	Satisfaction *float64 `json:"satisfaction_rate"`
-	Reopen       *float64 `json:"reopen_rate"`
-}
+// It has the fields (and JSON names) of Rates.
+type RateChange Rates
 
 // Overview is the month at a glance.
 type Overview struct {

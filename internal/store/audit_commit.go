@@ -79,21 +79,9 @@ func (s *Store) startViewCommitters() {
 func (s *Store) viewLoop() {
 	defer s.committers.Done()
 	for {
-		var first *createReq
-		select {
-		case first = <-s.views:
-		case <-s.closing:
+		batch, ok := s.nextBatch(s.views)
+		if !ok {
 			return
-		}
-		batch := []*createReq{first}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.views:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
 		}
 		s.commitViews(batch)
 	}

@@ -205,24 +205,33 @@ func (s *Store) startCommitters() {
 	})
 }
 
+// nextBatch waits for a request on ch and takes, with it, the ones already
+// waiting, up to maxBatch: what a committer commits together. ok is false
+// once the store closes.
+func (s *Store) nextBatch(ch <-chan *createReq) (batch []*createReq, ok bool) {
+	select {
+	case first := <-ch:
+		batch = append(batch, first)
+	case <-s.closing:
+		return nil, false
+	}
+	for len(batch) < maxBatch {
+		select {
+		case r := <-ch:
+			batch = append(batch, r)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
+}
+
 func (s *Store) commitLoop() {
 	defer s.committers.Done()
 	for {
-		var first *createReq
-		select {
-		case first = <-s.creates:
-		case <-s.closing:
+		batch, ok := s.nextBatch(s.creates)
+		if !ok {
 			return
-		}
-		batch := []*createReq{first}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.creates:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
 		}
 		s.observeBatch(len(batch))
 		s.commitBatch(batch)

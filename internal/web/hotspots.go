@@ -334,6 +334,12 @@ func (w *Web) hotspotCase(rw http.ResponseWriter, r *http.Request, p *Page) {
 		http.Redirect(rw, r, "/orders/"+c.ID+"?done=hotspot_case", http.StatusSeeOther)
 		return
 	}
+	w.hotspotsRefused(rw, r, p, err)
+}
+
+// hotspotsRefused shows the hotspots again with why an action on one of
+// them was refused.
+func (w *Web) hotspotsRefused(rw http.ResponseWriter, r *http.Request, p *Page, err error) {
 	status := w.applyErr(p, err)
 	p.Nav, p.Title = "dashboard", p.T("hot.title")
 	var v hotspotsView
@@ -350,10 +356,5 @@ func (w *Web) mergeHotspot(rw http.ResponseWriter, r *http.Request, p *Page) {
 		http.Redirect(rw, r, "/orders/"+parent.ID+"?done=merge", http.StatusSeeOther)
 		return
 	}
-	status := w.applyErr(p, err)
-	p.Nav, p.Title = "dashboard", p.T("hot.title")
-	var v hotspotsView
-	v.Hotspots, v.Off = w.hotspotsOf(r.Context(), p, 50)
-	p.Data = v
-	w.render(rw, p, status, "hotspots")
+	w.hotspotsRefused(rw, r, p, err)
 }
