@@ -346,7 +346,7 @@ go_test_wait() {
 	cat "$WORK/$label.out" 2>/dev/null || true
 	local rc=1 dt=0
 	[ -f "$WORK/$label.rc" ] && read -r rc dt <"$WORK/$label.rc"
-	STEP_INFO=" (ran beside the plain step)"
+	STEP_INFO="$([ "${RACE_BESIDE:-0}" = 1 ] && echo " (ran beside the plain step)" || true)"
 	if [ -n "$TESTSUM" ]; then
 		local p f s
 		read -r p f s < <(count_results "$WORK/$label.json")
@@ -356,7 +356,7 @@ go_test_wait() {
 		TOTAL_SKIP=$((TOTAL_SKIP + s))
 		COUNTED=true
 		echo "$label: $p passed, $f failed, $s skipped (tests and subtests)"
-		STEP_INFO=": $p passed, $f failed, $s skipped (ran beside the plain step)"
+		STEP_INFO=": $p passed, $f failed, $s skipped$([ "${RACE_BESIDE:-0}" = 1 ] && echo " (ran beside the plain step)" || true)"
 	fi
 	if [ "$rc" -eq 0 ]; then
 		note PASS "$name (${dt}s)$STEP_INFO"
