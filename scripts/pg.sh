@@ -6,6 +6,12 @@
 #   scripts/pg.sh stop DIR    fast shutdown, then remove DIR (safe to call twice or on a
 #                             half-started DIR)
 #
+# PG_NO_FSYNC=1 starts the cluster with fsync=off and full_page_writes=off: a
+# throw-away test cluster loses nothing it needs when the operating system
+# does not flush (only a power cut would show it), and the tests stop waiting
+# on the disk. make test sets it; benchmarks leave it unset, so their figures
+# include the disk a deployment has.
+#
 # Binaries come from $PG_BINDIR, else /usr/lib/postgresql/15/bin (installed with apt when
 # missing and we are root). PostgreSQL refuses to run as root, so as root the cluster runs
 # as the `postgres` system user via runuser. Auth is trust on 127.0.0.1 / the socket in DIR.
@@ -128,12 +134,15 @@ cmd_start() {
 			{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
 	fi
 
+	local extra=""
+	if [ "${PG_NO_FSYNC:-0}" = 1 ]; then extra=" -c fsync=off -c full_page_writes=off"; fi
+
 	local port attempt
 	for attempt in 1 2 3 4 5; do
 		port=$(free_port) || die "no free TCP port found"
 		log "starting on 127.0.0.1:$port (attempt $attempt)"
 		if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-			-o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c shared_buffers=128MB -c max_connections=200" \
+			-o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c shared_buffers=128MB -c max_connections=200$extra" \
 			start >&2; then
 			echo "$port" >"$dir/port"
 			# pg_ctl -w already waited; double-check TCP really answers
