@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"hotline/internal/testenv"
 )
 
 // embeddedCal loads the embedded data once per test.
@@ -211,6 +213,7 @@ func naiveAdd(c *Calendar, t time.Time, n int) time.Time {
 // day-by-day rule for every start day of the embedded data range (and an
 // empty calendar), for short and long n.
 func TestAddWorkingDaysMatchesDayLoop(t *testing.T) {
+	testenv.SkipUnderRace(t, "working days checked against the day loop")
 	cals := map[string]*Calendar{"embedded": embeddedCal(t), "empty": New()}
 	ns := []int{1, 2, 3, 4, 5, 6, 7, 10, 15, 30, 366}
 	for name, c := range cals {

@@ -100,9 +100,7 @@ func TestIntakeIntelligence(t *testing.T) {
 // train the suggestion models, which are stored as versions with their
 // held-out accuracy and then drive suggestions.
 func TestLearnsFromHistory(t *testing.T) {
-	if raceEnabled {
-		t.Skip("training under the race detector is too slow; this test runs in the plain pass")
-	}
+	testenv.SkipUnderRace(t, "training on the labelled messages")
 	dir := testenv.DataDir(t)
 	f, err := os.Open(filepath.Join(dir, "teddy2020c", "messages_labeled_train.csv"))
 	if err != nil {

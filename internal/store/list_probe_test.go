@@ -21,6 +21,7 @@ import (
 // the sparse ones and at the end of the dense ones: either way the pages
 // must be the same, each match once, newest first.
 func TestNewestFirstSearchPages(t *testing.T) {
+	testenv.SkipUnderRace(t, "search pages checked against every match")
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		st := openMigrated(t, url)

@@ -95,6 +95,7 @@ func (d *searchDB) search(f store.Filter, q string) []string {
 // the query names (by compound or address), then by how many query words
 // the text holds and how many of them the title holds, then newest first.
 func TestSearchRanking(t *testing.T) {
+	testenv.SkipUnderRace(t, "ranking checked by hand")
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		d := openSearchDB(t, url)
 		phrase := d.add("三江小区路灯坏了", "晚上一片漆黑，老人出门不方便", "", "")
@@ -151,6 +152,7 @@ func TestSearchRanking(t *testing.T) {
 // visited exactly once, that page size does not change the order, and that
 // orders created while paging do not disturb it.
 func TestSearchPagingVisitsEveryMatchOnce(t *testing.T) {
+	testenv.SkipUnderRace(t, "paging checked against every match")
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		d := openSearchDB(t, url)
 		texts := []struct{ title, desc, addr, comp string }{

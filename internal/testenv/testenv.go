@@ -92,3 +92,16 @@ func DataDir(t testing.TB) string {
 	t.Skip("real data not found: set HOTLINE_DATA or place the shared/data folder beside the repository")
 	return ""
 }
+
+// SkipUnderRace skips a test in make test's race step (go test -race) when
+// it has no concurrency of its own to show the race detector: a computation
+// checked against a brute force, a page driven in a browser. The plain step
+// runs it at full size; under -race it costs five to ten times longer and
+// can only find what the concurrency tests of the same code find (issue 13:
+// such tests were most of the race step). why says what the test is.
+func SkipUnderRace(t testing.TB, why string) {
+	t.Helper()
+	if Race {
+		t.Skipf("%s: no concurrency of its own; runs in the plain step, skipped under -race", why)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hotline/internal/testenv"
 )
 
 // TestClusterLabelsHoldNoPersonalData: messages about one problem that name
@@ -12,6 +14,7 @@ import (
 // numbers form a cluster whose label names the place and the problem but
 // none of the people or numbers, whichever way the names are written.
 func TestClusterLabelsHoldNoPersonalData(t *testing.T) {
+	testenv.SkipUnderRace(t, "clustering and labels")
 	msgs := []struct{ id, text string }{
 		{"1", "三江小区楼顶漏水物业经理张建国不管\n三江小区12号楼楼顶漏水，物业经理张建国不管不问，我的电话13812345678"},
 		{"2", "三江小区楼顶漏水张建国不处理\n三江小区12号楼楼顶漏水多次找物业张建国，他一直不处理。联系人：李娜老师，电话138 1234 5678"},

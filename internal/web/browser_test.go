@@ -15,6 +15,7 @@ import (
 	"hotline/internal/app"
 	"hotline/internal/order"
 	"hotline/internal/service"
+	"hotline/internal/testenv"
 )
 
 // The browser tests drive Debian's chromium through chromedp against the
@@ -32,9 +33,7 @@ type browser struct {
 
 func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 	t.Helper()
-	if raceEnabled {
-		t.Skip("browser tests skipped under -race: they test the pages, not concurrency, and run in the plain `go test` step")
-	}
+	testenv.SkipUnderRace(t, "a browser test of the pages")
 	bin := os.Getenv("HOTLINE_CHROMIUM")
 	if bin == "" {
 		bin = "/usr/bin/chromium"

@@ -1,5 +1,0 @@
-//go:build race
-
-package intel_test
-
-const raceEnabled = true

@@ -1,5 +1,0 @@
-//go:build race
-
-package portal_test
-
-const raceEnabled = true
