@@ -61,7 +61,7 @@ func (s *Service) ChangePassword(ctx context.Context, a order.Actor, token, old,
 		return apperr.Field("old_password", "wrong password")
 	}
 	attempt.Succeeded()
-	hash, err := auth.HashPassword(pw)
+	hash, err := s.passwords.Hash(pw)
 	if err != nil {
 		return apperr.Wrap(err, "hash password")
 	}
@@ -82,7 +82,7 @@ func (s *Service) ResetPassword(ctx context.Context, a order.Actor, username, pw
 	if err := f.Err(); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(pw)
+	hash, err := s.passwords.Hash(pw)
 	if err != nil {
 		return apperr.Wrap(err, "hash password")
 	}

@@ -15,6 +15,7 @@ import (
 
 	"hotline/internal/api"
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/intel"
 	"hotline/internal/testenv"
 )
@@ -39,7 +40,7 @@ func fuzzTargets(f *testing.F, user string) []fuzzTarget {
 	f.Cleanup(cancel)
 	var out []fuzzTarget
 	for _, u := range urls {
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: u, Demo: true, Intel: intel.New(), Sweep: time.Hour})
+		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: u, Demo: true, Intel: intel.New(), Sweep: time.Hour, PasswordParams: apptest.Passwords})
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"hotline/internal/admin"
 	"hotline/internal/api"
+	"hotline/internal/auth"
 	"hotline/internal/calendar"
 	"hotline/internal/community/campaign"
 	"hotline/internal/community/campaign/campaignapi"
@@ -91,6 +92,10 @@ type Config struct {
 	// `serve --demo` sets demo.HistoryOrders (--demo-history); tests that
 	// count the demo's orders leave it 0.
 	DemoHistory int
+	// PasswordParams are the argon2id costs new passwords are hashed with
+	// (the demo accounts' too); zero means auth.DefaultParams. Only tests
+	// set it (apptest), cmd never does.
+	PasswordParams auth.Params
 }
 
 // loader and nightly are what an intelligence may offer beyond
@@ -157,6 +162,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		st.Close()
 		return nil, err
 	}
+	svc.Passwords.Params = cfg.PasswordParams
 	dash := dashboard.New(st, svc) // the leaders' figures: reads of the rollups, names from the orders' service
 	if cfg.DataKey != nil {
 		// The repeat callers' key, the same on every instance with this data

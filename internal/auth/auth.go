@@ -29,14 +29,36 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns an encoded argon2id hash with a random salt.
-func HashPassword(pw string) (string, error) {
+// Params are argon2id's cost: passes over the memory, and the memory in
+// KiB. Every hash records its own, and CheckPassword reads them from the
+// hash, so hashes made with other parameters keep working when they change.
+type Params struct {
+	Time      uint32
+	MemoryKiB uint32
+}
+
+// DefaultParams is what a deployment hashes with (OWASP's minimum above).
+// Only tests use other values (apptest: hundreds of test servers each hash
+// their demo accounts' passwords, and at 30 ms of CPU and 19 MiB each that
+// was half of the API tests' CPU; issue 13).
+var DefaultParams = Params{Time: argonTime, MemoryKiB: argonMemory}
+
+// HashPassword returns an encoded argon2id hash with a random salt, with
+// DefaultParams.
+func HashPassword(pw string) (string, error) { return DefaultParams.Hash(pw) }
+
+// Hash returns an encoded argon2id hash of pw with these parameters and a
+// random salt; the zero Params means DefaultParams.
+func (p Params) Hash(pw string) (string, error) {
+	if p == (Params{}) {
+		p = DefaultParams
+	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
@@ -64,10 +86,6 @@ func CheckPassword(encoded, pw string) bool {
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
-
-// dummyHash is checked against when a username does not exist, so that a
-// wrong username takes as long as a wrong password.
-var dummyHash, _ = HashPassword("no such user")
 
 // NewToken returns a random session token and the hash stored for it; the
 // token itself is never stored, so a database leak yields no sessions.
@@ -243,6 +261,14 @@ type Checker struct {
 	slots   chan struct{}
 	MaxWait time.Duration
 	checks  atomic.Int64
+	// Params are what Hash hashes new passwords with (zero: DefaultParams).
+	// Set it before the checker is used.
+	Params Params
+	// dummy is checked against when a username does not exist, so that a
+	// wrong username takes as long as a wrong password: a hash with the
+	// same parameters as the accounts', made at the first such check.
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // ErrBusy is returned when no slot for a password check came free in time.
@@ -273,11 +299,17 @@ func (c *Checker) Check(ctx context.Context, encoded, pw string) (bool, error) {
 	defer func() { <-c.slots }()
 	c.checks.Add(1)
 	if encoded == "" {
-		CheckPassword(dummyHash, pw)
+		c.dummyOnce.Do(func() { c.dummy, _ = c.Hash("no such user") })
+		CheckPassword(c.dummy, pw)
 		return false, nil
 	}
 	return CheckPassword(encoded, pw), nil
 }
+
+// Hash hashes a new password with the checker's Params: the accounts'
+// passwords (service.CreateUser, admin's changes and resets) all go
+// through the one checker of a server.
+func (c *Checker) Hash(pw string) (string, error) { return c.Params.Hash(pw) }
 
 // Checks is the number of password hashes computed so far.
 func (c *Checker) Checks() int64 { return c.checks.Load() }

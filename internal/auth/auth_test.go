@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,6 +26,31 @@ func TestPasswordRoundTrip(t *testing.T) {
 		if CheckPassword(bad, "x") {
 			t.Fatalf("malformed hash %q accepted", bad)
 		}
+	}
+}
+
+// TestParamsHash: a hash made with other parameters records them and
+// checks; a checker hashes with its Params, and its stand-in hash for an
+// unknown user has the same cost as its accounts'.
+func TestParamsHash(t *testing.T) {
+	low := Params{Time: 1, MemoryKiB: 64}
+	c := NewChecker(1)
+	c.Params = low
+	h, err := c.Hash("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h, "$m=64,t=1,p=1$") || !CheckPassword(h, "pw") || CheckPassword(h, "px") {
+		t.Fatalf("lowered hash %q", h)
+	}
+	if d, _ := (Params{}).Hash("pw"); !strings.Contains(d, "$m=19456,t=2,p=1$") {
+		t.Fatalf("zero Params hashed as %q, want DefaultParams", d)
+	}
+	if ok, err := c.Check(context.Background(), "", "pw"); ok || err != nil {
+		t.Fatalf("unknown user: %v %v", ok, err)
+	}
+	if !strings.Contains(c.dummy, "$m=64,t=1,p=1$") {
+		t.Fatalf("the unknown user's stand-in hash %q does not cost what the accounts' do", c.dummy)
 	}
 }
 

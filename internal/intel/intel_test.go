@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/intel"
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -19,7 +20,7 @@ import (
 
 func startDemo(t *testing.T, db string, in *intel.Intel) *app.Main {
 	t.Helper()
-	m, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DB: db, Demo: true, Intel: in, Sweep: time.Hour})
+	m, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DB: db, Demo: true, Intel: in, Sweep: time.Hour, PasswordParams: apptest.Passwords})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/testenv"
 )
 
@@ -42,7 +43,7 @@ func FuzzOpen311HTTP(f *testing.F) {
 	}
 	targets := map[string]target{}
 	for name, u := range urls {
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: u, Demo: true, Sweep: time.Hour})
+		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: u, Demo: true, Sweep: time.Hour, PasswordParams: apptest.Passwords})
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -375,7 +375,7 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, rol
 	if err := f.Err(); err != nil {
 		return access.User{}, err
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := s.Passwords.Hash(password)
 	if err != nil {
 		return access.User{}, apperr.Wrap(err, "hash password")
 	}

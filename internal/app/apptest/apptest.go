@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/auth"
 	"hotline/internal/seal"
 )
 
@@ -40,6 +41,9 @@ func Run(t testing.TB, cfg app.Config, prepare ...func(context.Context, *app.Mai
 	t.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.PasswordParams == (auth.Params{}) {
+		cfg.PasswordParams = Passwords
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m, err := app.New(ctx, cfg)
@@ -78,6 +82,15 @@ func Run(t testing.TB, cfg app.Config, prepare ...func(context.Context, *app.Mai
 	t.Cleanup(stop)
 	return m, stop
 }
+
+// Passwords are the argon2id costs the test servers hash their accounts'
+// passwords with, unless the test sets others: one pass over 64 KiB. Each
+// test server hashes its seven demo accounts' passwords, and every login
+// checks one; at the real cost (auth.DefaultParams: 30 ms of CPU and
+// 19 MiB each) that was half of the API tests' CPU (issue 13). The hashing
+// code is the same; auth's own tests, the login-burst test and the binary's
+// tests (cmd/hotline, durability) run with the real cost.
+var Passwords = auth.Params{Time: 1, MemoryKiB: 64}
 
 // Base is the server's address as a URL prefix.
 func Base(m *app.Main) string { return "http://" + m.Addr }

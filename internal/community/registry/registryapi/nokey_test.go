@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/demo"
 	"hotline/internal/testenv"
 )
@@ -21,7 +22,7 @@ import (
 func TestNoDataKey(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		ctx, cancel := context.WithCancel(context.Background())
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour})
+		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, PasswordParams: apptest.Passwords})
 		if err != nil {
 			cancel()
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hotline/internal/app"
+	"hotline/internal/app/apptest"
 	"hotline/internal/demo"
 	"hotline/internal/seal"
 	"hotline/internal/testenv"
@@ -33,7 +34,7 @@ func TestKeyRotationWhileServing(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys, ResealEvery: 300 * time.Millisecond})
+		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys, ResealEvery: 300 * time.Millisecond, PasswordParams: apptest.Passwords})
 		if err != nil {
 			cancel()
 			t.Fatal(err)
