@@ -442,7 +442,10 @@ full)
 		race_steps &
 		BG_PID=$!
 	fi
-	step "go test ./..." go_test test -count=1 -timeout "$TEST_TIMEOUT" ./...
+	# internal/web first: its browser tests are the longest package by far
+	# (160 s), and go test starts packages in the order named; last (./...
+	# is alphabetical) it ran alone at the end of the step.
+	step "go test ./..." go_test test -count=1 -timeout "$TEST_TIMEOUT" ./internal/web ./...
 	if [ "${RACE_BESIDE:-0}" != 1 ]; then race_steps; fi
 	go_test_wait "go test -race -short $RACE_PKGS" race
 	go_test_wait "go test -race -short (API races)" race-api
