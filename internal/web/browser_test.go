@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,31 +44,17 @@ func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 		t.Skipf("\n\n!!! BROWSER TESTS SKIPPED: no chromium at %s (set HOTLINE_CHROMIUM; `make test` installs and sets it, and CI fails without it) !!!\n", bin)
 	}
 	// Every browser test runs beside the others (as many at once as
-	// go test's -parallel, GOMAXPROCS by default): each has its own server,
-	// database and browser, and spends most of its time waiting on the
-	// browser's round trips, so two overlap in about the time of one
-	// (issue 13: the browser tests were most of internal/web's 200 s).
+	// go test's -parallel, GOMAXPROCS by default): each has its own server
+	// and database, and spends most of its time waiting on the browser's
+	// round trips, so two overlap in about the time of one (issue 13: the
+	// browser tests were most of internal/web's 200 s).
 	// Call newBrowser before anything the test must do alone.
 	t.Parallel()
-	m, base := server(t, opts...)
-	copts0 := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), copts0...)
-	var copts []chromedp.ContextOption
-	if os.Getenv("HOTLINE_CDP_DEBUG") != "" {
-		copts = append(copts, chromedp.WithDebugf(t.Logf))
-	}
-	root, rcancel := chromedp.NewContext(actx, copts...)
-	if err := chromedp.Do(root); err != nil {
-		rcancel()
-		acancel()
+	root, err := chromium.get(bin)
+	if err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	t.Cleanup(func() { rcancel(); acancel() })
+	m, base := server(t, opts...)
 	b := &browser{t: t, base: base, m: m, root: root}
 	if os.Getenv("HOTLINE_SCREENSHOTS") != "" {
 		b.shot = filepath.Join("..", "..", "docs", "screenshots")
@@ -75,6 +63,60 @@ func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 		}
 	}
 	return b
+}
+
+// chromium is the one browser process the package's tests share (each
+// user of each test has a browser context of its own, as separate as
+// another browser's profile: cookies, storage, service workers). A browser
+// per test cost ~1.9 s of CPU to start and most of the package's CPU was
+// the browsers' (issue 13). TestMain closes it.
+var chromium sharedBrowser
+
+type sharedBrowser struct {
+	once  sync.Once
+	root  context.Context
+	err   error
+	close func()
+}
+
+func (s *sharedBrowser) get(bin string) (context.Context, error) {
+	s.once.Do(func() {
+		dir, err := os.MkdirTemp("", "hotline-chromium-")
+		if err != nil {
+			s.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1280, 900),
+		)
+		actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+		var copts []chromedp.ContextOption
+		if os.Getenv("HOTLINE_CDP_DEBUG") != "" {
+			copts = append(copts, chromedp.WithDebugf(log.Printf))
+		}
+		root, rcancel := chromedp.NewContext(actx, copts...)
+		s.close = func() { rcancel(); acancel(); os.RemoveAll(dir) }
+		if s.err = chromedp.Do(root); s.err != nil {
+			return
+		}
+		s.root = root
+	})
+	return s.root, s.err
+}
+
+func (s *sharedBrowser) stop() {
+	if s.close != nil {
+		s.close()
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	chromium.stop()
+	os.Exit(code)
 }
 
 // user is one person at their own browser (a separate browser context, so
