@@ -256,12 +256,8 @@ func (g *gen) idNumber(birth time.Time, gender string) string {
 // households and residents in one transaction of multi-row inserts (one
 // commit: each commit is an fsync), audited once.
 func LoadRegistry(ctx context.Context, db *sqldb.DB, res *registrydb.Store) error {
-	var n int
-	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM households`).Scan(&n); err != nil {
-		return sqldb.MapErr(err)
-	}
-	if n > 0 {
-		return nil
+	if has, err := placedb.HasHouseholds(ctx, db.R); err != nil || has {
+		return err
 	}
 	hs := Registry(time.Now().In(time.FixedZone("CST", 8*3600)))
 	area := map[string]string{}

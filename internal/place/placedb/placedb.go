@@ -38,6 +38,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return s.db.Migrate(ctx, "place", Migrations())
 }
 
+// HasHouseholds reports whether any household is registered (the demo
+// loads its registry only into an empty one).
+func HasHouseholds(ctx context.Context, q sqldb.Querier) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM households LIMIT 1`).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, sqldb.MapErr(err)
+}
+
 // Compound returns one compound.
 func (s *Store) Compound(ctx context.Context, code string) (place.Compound, error) {
 	var c place.Compound
