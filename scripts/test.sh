@@ -164,6 +164,14 @@ use_tmpfs() {
 	free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
 	[ -n "$free" ] && [ "$free" -ge 2097152 ] || return 0
 	TMPFS_DIR=$(mktemp -d /dev/shm/hotline-tmp.XXXXXX) || return 0
+	# go test runs its test binaries from TMPDIR: a noexec mount cannot serve
+	printf '#!/bin/sh\nexit 0\n' >"$TMPFS_DIR/x" && chmod +x "$TMPFS_DIR/x"
+	if ! "$TMPFS_DIR/x" 2>/dev/null; then
+		rm -rf "$TMPFS_DIR"
+		TMPFS_DIR=""
+		return 0
+	fi
+	rm -f "$TMPFS_DIR/x"
 	# like /tmp: the cluster's owner (postgres) must reach its folder in it
 	chmod 1777 "$TMPFS_DIR"
 	export TMPDIR=$TMPFS_DIR
