@@ -1,11 +1,11 @@
 // Command textlab runs the text-intelligence research experiments of
 // docs/intelligence.md on the shared data: algorithm and option
-// comparisons, ensembles, the kNN blend, the learning curve, and the
-// clustering thresholds. They used to be tests that skipped unless an
-// environment variable was set; as a tool they take flags, and `go test`
-// holds only tests that can fail.
+// comparisons, ensembles, the kNN blend, the learning curve, the
+// clustering thresholds and their grid on the hand-labelled hotspots. They
+// used to be tests that skipped unless an environment variable was set;
+// as a tool they take flags, and `go test` holds only tests that can fail.
 //
-//	go run ./bench/textlab [-data DIR] <cv|configs|ensemble|errors|knn|curve|clusters> [flags]
+//	go run ./bench/textlab [-data DIR] <cv|configs|ensemble|errors|knn|curve|clusters|hotspots-grid> [flags]
 //
 // The data folder is -data, else $HOTLINE_DATA, else the first shared/data
 // above the working directory (../shared/data beside the checkout). Titles
@@ -38,6 +38,7 @@ var commands = []command{
 	{"knn", "blend the default model with a k-nearest-neighbour vote", runKNN},
 	{"curve", "the learning curve: a quarter to all of each training fold", runCurve},
 	{"clusters", "hotspot cluster quality over thresholds and windows", runClusters},
+	{"hotspots-grid", "B-cubed F1 on the hand-labelled hotspots over the three thresholds", runHotspotsGrid},
 }
 
 func main() {
@@ -51,7 +52,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("usage: textlab [-data DIR] <command> [flags]   (textlab <command> -h for its flags)\n\ncommands:\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.help)
+		fmt.Fprintf(&b, "  %-13s %s\n", c.name, c.help)
 	}
 	return b.String()
 }

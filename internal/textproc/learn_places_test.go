@@ -46,10 +46,10 @@ func TestLearntPlacesOnLabelledHotspots(t *testing.T) {
 
 	for _, r := range []struct {
 		name       string
-		tune, test bcubedScore
+		tune, test BCubedScore
 	}{{"learnt from the other files", pastTune, pastTest}, {"learnt from the hotspot file", selfTune, selfTest}} {
-		if r.tune.f < plainTune.f-0.01 || r.test.f < plainTest.f-0.01 {
-			t.Errorf("%s: F1 %.3f / %.3f, below the plain clusterer's %.3f / %.3f", r.name, r.tune.f, r.test.f, plainTune.f, plainTest.f)
+		if r.tune.F < plainTune.F-0.01 || r.test.F < plainTest.F-0.01 {
+			t.Errorf("%s: F1 %.3f / %.3f, below the plain clusterer's %.3f / %.3f", r.name, r.tune.F, r.test.F, plainTune.F, plainTest.F)
 		}
 	}
 }
