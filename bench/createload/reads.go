@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +50,12 @@ func readPhases(ctx context.Context, base string, c config, d time.Duration) err
 		sum := map[string]float64{}
 		for round := 0; round < 2; round++ { // A B A B
 			for _, u := range users {
+				stop, err := readProfile(c, u, n, round)
+				if err != nil {
+					return err
+				}
 				r := clients[u].fetchLoop(ctx, ids, n, d)
+				stop()
 				sum[u] += r.rate()
 				fmt.Printf("fetch as %-10s %d client(s), round %d: %8.1f/s   %s\n", u, n, round+1, r.rate(), r.summary())
 			}
@@ -61,6 +68,25 @@ func readPhases(ctx context.Context, base string, c config, d time.Duration) err
 		fmt.Print("\n\n")
 	}
 	return nil
+}
+
+// readProfile starts a CPU profile of one fetch phase at -clients clients
+// when -read-profile is set (PREFIX-dispatcher-1.pprof, …), so that a
+// dispatcher's fetch and a leader's can be compared phase against phase;
+// the returned function stops it.
+func readProfile(c config, user string, n, round int) (func(), error) {
+	if c.readProfile == "" || n != c.clients || c.cpuprofile != "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(fmt.Sprintf("%s-%s-%d.pprof", c.readProfile, user, round+1))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func (c *client) get(ctx context.Context, path string) (int, []byte, error) {

@@ -2,18 +2,20 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
+	"time"
 
 	"hotline/internal/apperr"
 )
 
 // AuditDurable appends entries to the audit log and returns once they are
 // committed, like Audit, but group-committed: the entries of every request
-// waiting at that moment are written in one statement. On SQLite they go
-// through the create committer (orders.go: one writer anyway); on
-// PostgreSQL through viewCommitters goroutines of their own (viewLoop).
-// The service calls it before it answers with the data the entries record,
-// so a view that was sent is a view that was logged, whatever happens to
-// the process afterwards.
+// waiting at that moment are written in one statement, by view committers
+// of their own (viewLoop), so that views do not queue behind a batch of
+// creates (nor creates behind views). The service calls it before it
+// answers with the data the entries record, so a view that was sent is a
+// view that was logged, whatever happens to the process afterwards.
 //
 // The commit is a lazy one (sqldb.ExecLazy): it does not wait for the
 // fsync. Issue 19 asked for dispatchers (every fetch an unmasked, audited
@@ -24,23 +26,25 @@ import (
 // (TestSIGKILLMidViews); what a power cut may take is the views of the last
 // few milliseconds (SQLite, LazyFlushWithin) or 600 ms (PostgreSQL) — after
 // data that was shown on a screen, not data of record.
+//
+// On SQLite the entries are committed to the journal (sqldb.DB.Lazy, a
+// file of its own: a commit to the main file would empty every reader's
+// page cache) and moved into the main audit_log within viewMoveEvery, and
+// at once before the log is read (AuditLog), at start-up (Migrate) and at
+// Close (moveViews).
 func (s *Store) AuditDurable(ctx context.Context, entries ...AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	req := &createReq{ctx: ctx, audit: entries, done: make(chan error, 1)}
 	s.startCommitters()
-	queue := s.creates
-	if s.views != nil {
-		queue = s.views
-	}
 	select {
 	case <-s.closing:
 		return apperr.New(apperr.Internal, "the database is closing")
 	default:
 	}
 	select {
-	case queue <- req:
+	case s.views <- req:
 	case <-ctx.Done():
 		return apperr.Wrap(ctx.Err(), "request cancelled")
 	case <-s.closing:
@@ -50,25 +54,32 @@ func (s *Store) AuditDurable(ctx context.Context, entries ...AuditEntry) error {
 }
 
 // viewCommitters is how many goroutines commit audited views on
-// PostgreSQL, apart from the create committer, so that views do not queue
-// behind a batch of creates (and creates not behind views). When each
-// view's commit waited for a WAL flush, four of them let concurrent
-// flushes overlap; with lazy commits (no flush to wait for) fewer, larger
-// batches cost PostgreSQL less per view: 8 concurrent views took 82–129 µs
-// each with four committers, 41–106 µs with one and 58–92 µs with two
-// (BenchmarkAuditViews/postgres/group, alternated, load 6–8). Two keep a
-// view from waiting for a whole batch in flight. SQLite has one writer:
-// there the views stay in the create committer's batches.
+// PostgreSQL. When each view's commit waited for a WAL flush, four of them
+// let concurrent flushes overlap; with lazy commits (no flush to wait for)
+// fewer, larger batches cost PostgreSQL less per view: 8 concurrent views
+// took 82–129 µs each with four committers, 41–106 µs with one and 58–92 µs
+// with two (BenchmarkAuditViews/postgres/group, alternated, load 6–8). Two
+// keep a view from waiting for a whole batch in flight. SQLite's journal
+// has one connection: one committer there.
 const viewCommitters = 2
 
-// startViewCommitters starts the view committers on PostgreSQL; it runs
-// once, inside startCommitters, before any view is queued.
+// viewMoveEvery is how long, on SQLite, a view's entry may wait in the
+// journal before it is moved into the main file's audit_log: each move is
+// one commit of record (an fsync) and empties the readers' page caches
+// once, so a few moves a second cost the readers nothing they notice.
+const viewMoveEvery = 250 * time.Millisecond
+
+// startViewCommitters starts the view committers (and on SQLite the
+// journal's mover); it runs once, inside startCommitters, before any view
+// is queued.
 func (s *Store) startViewCommitters() {
-	if s.Dialect != Postgres {
-		return
+	n := viewCommitters
+	if s.Dialect == SQLite {
+		n = 1
+		s.committers.Add(1)
+		go s.moveLoop()
 	}
-	s.views = make(chan *createReq, 1024)
-	for range viewCommitters {
+	for range n {
 		s.committers.Add(1)
 		go s.viewLoop()
 	}
@@ -87,25 +98,9 @@ func (s *Store) viewLoop() {
 	}
 }
 
-// commitViews writes the audit-only requests of a committer batch in one
-// transaction, answers them, and returns the creates that remain. The views
-// go first and alone: a create that fails and is redone order by order must
-// not take the views with it, and the views' transaction is a handful of
-// single-row INSERTs (SQLite: compiled once; PostgreSQL: one multi-row
-// INSERT), far cheaper than the fsync they share.
-func (s *Store) commitViews(batch []*createReq) []*createReq {
-	var views []*createReq
-	creates := batch[:0:0]
-	for _, r := range batch {
-		if r.o == nil {
-			views = append(views, r)
-		} else {
-			creates = append(creates, r)
-		}
-	}
-	if len(views) == 0 {
-		return batch
-	}
+// commitViews writes the entries of a batch of views in one statement and
+// answers them.
+func (s *Store) commitViews(views []*createReq) {
 	rows := make([][]any, 0, len(views))
 	for _, r := range views {
 		for _, a := range r.audit {
@@ -115,17 +110,25 @@ func (s *Store) commitViews(batch []*createReq) []*createReq {
 	err := s.writeAuditRows(context.WithoutCancel(views[0].ctx), rows)
 	if err != nil {
 		err = apperr.Wrap(mapErr(err), "the audit log was not written")
+	} else if s.Dialect == SQLite {
+		select {
+		case s.viewsMoved <- struct{}{}:
+		default: // a move is pending: it will take these rows too
+		}
 	}
 	for _, r := range views {
 		r.done <- err
 	}
-	return creates
 }
 
 // writeAuditRows writes the entries as lazy writes (sqldb.ExecLazy):
 // committed, visible and kept if the process dies, but without waiting for
-// the disk — see AuditDurable for why views may and orders may not.
+// the disk — see AuditDurable for why views may and orders may not. On
+// SQLite they go to the journal's audit_log.
 func (s *Store) writeAuditRows(ctx context.Context, rows [][]any) error {
+	if err := s.ensureJournal(ctx); err != nil {
+		return err
+	}
 	// One statement is atomic by itself: one round trip, one commit. Chunks
 	// stay under both engines' limit on parameters.
 	per := 30000 / len(auditCols)
@@ -142,3 +145,139 @@ func (s *Store) writeAuditRows(ctx context.Context, rows [][]any) error {
 	}
 	return nil
 }
+
+// journalSchema is the journal's one table, audit_log as in the main file.
+const journalSchema = `CREATE TABLE IF NOT EXISTS audit_log (
+    id      INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    detail  TEXT NOT NULL DEFAULT ''
+)`
+
+// ensureJournal creates the journal's table on SQLite, once.
+func (s *Store) ensureJournal(ctx context.Context) error {
+	if s.Dialect != SQLite {
+		return nil
+	}
+	s.journalMu.Lock()
+	defer s.journalMu.Unlock()
+	if s.journalReady {
+		return nil
+	}
+	j, err := s.db.Lazy()
+	if err != nil {
+		return err
+	}
+	if _, err := j.ExecContext(ctx, journalSchema); err != nil {
+		return mapErr(err)
+	}
+	s.journalReady = true
+	return nil
+}
+
+func (s *Store) journalOpened() bool {
+	s.journalMu.Lock()
+	defer s.journalMu.Unlock()
+	return s.journalReady
+}
+
+// moveLoop moves the journal's entries into the main file viewMoveEvery
+// after a view was committed to it, until the store closes (Close moves
+// what is left).
+func (s *Store) moveLoop() {
+	defer s.committers.Done()
+	for {
+		select {
+		case <-s.viewsMoved:
+		case <-s.closing:
+			return
+		}
+		select {
+		case <-time.After(viewMoveEvery):
+		case <-s.closing:
+			return
+		}
+		if err := s.moveViews(context.Background()); err != nil {
+			s.moveFailures.Add(1) // retried at the next move; the rows stay in the journal
+		}
+	}
+}
+
+// moveBatch bounds the rows one move commits at a time.
+const moveBatch = 2000
+
+// moveViews moves the journal's entries (SQLite) into the main file's
+// audit_log, oldest first, in commits of record, and deletes them from the
+// journal after each commit. The main file's ids are given in the journal's
+// order when the entries move, so a view waits up to viewMoveEvery for its
+// id (and may get a higher one than a write of record committed meanwhile;
+// at is the time of the view). A process killed between the commit and the
+// delete leaves rows that were moved in the journal: the first move of a
+// process (journalChecked false), and any move after a failed delete, skips
+// the rows the main file already holds, so none is moved twice.
+func (s *Store) moveViews(ctx context.Context) error {
+	if s.Dialect != SQLite {
+		return nil
+	}
+	if err := s.ensureJournal(ctx); err != nil {
+		return err
+	}
+	s.moveMu.Lock()
+	defer s.moveMu.Unlock()
+	j, err := s.db.Lazy()
+	if err != nil {
+		return err
+	}
+	for {
+		var last int64
+		rows, err := collect(ctx, j, "SELECT id, at, actor, action, target, detail FROM audit_log ORDER BY id LIMIT "+strconv.Itoa(moveBatch), nil,
+			func(sc rowScanner) ([]any, error) {
+				var at int64
+				var actor, action, target, detail string
+				err := sc.Scan(&last, &at, &actor, &action, &target, &detail)
+				return []any{at, actor, action, target, detail}, err
+			})
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		insert := `INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`
+		if !s.journalChecked {
+			insert = `INSERT INTO audit_log (at, actor, action, target, detail) SELECT $1, $2, $3, $4, $5
+				WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE at = $1 AND actor = $2 AND action = $3 AND target = $4 AND detail = $5)`
+		}
+		// One statement compiled once and run per row: a multi-row INSERT
+		// of 2,000 rows spent most of its time in SQLite's lookups of its
+		// 10,000 numbered parameters, which grow with their square.
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			stmt, err := tx.PrepareContext(ctx, insert)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			for _, r := range rows {
+				if _, err := stmt.ExecContext(ctx, r...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := j.ExecContext(ctx, "DELETE FROM audit_log WHERE id <= $1", last); err != nil {
+			s.journalChecked = false
+			return mapErr(err)
+		}
+		s.db.LazyWritten()
+		s.journalChecked = true
+		if len(rows) < moveBatch {
+			return nil
+		}
+	}
+}
+
+// ViewMoveFailures counts the moves of the journal's entries into the main
+// file that failed (SQLite); each is retried at the next move.
+func (s *Store) ViewMoveFailures() int64 { return s.moveFailures.Load() }
