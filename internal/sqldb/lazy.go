@@ -115,9 +115,9 @@ func openLazyPostgres(dbURL string) (*sql.DB, error) {
 // openJournal opens SQLite's journal of lazy writes: one connection (one
 // writer; it is never shared with a write of record, so its synchronous
 // setting stays NORMAL: the WAL frames are written at commit, and fsynced
-// by the syncer).
+// by the syncer); its transactions take the write lock at BEGIN.
 func openJournal(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		return nil, apperr.Wrap(err, "open the journal %s", path)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"time"
 
@@ -146,9 +147,11 @@ func (s *Store) writeAuditRows(ctx context.Context, rows [][]any) error {
 	return nil
 }
 
-// journalSchema is the journal's one table, audit_log as in the main file.
+// journalSchema is the journal's one table, audit_log as in the main file
+// but AUTOINCREMENT: a moved row's id is never given again, so the mark of
+// the last id moved (journalMark) cannot skip a newer row.
 const journalSchema = `CREATE TABLE IF NOT EXISTS audit_log (
-    id      INTEGER PRIMARY KEY,
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
     at      INTEGER NOT NULL,
     actor   TEXT NOT NULL,
     action  TEXT NOT NULL,
@@ -156,7 +159,12 @@ const journalSchema = `CREATE TABLE IF NOT EXISTS audit_log (
     detail  TEXT NOT NULL DEFAULT ''
 )`
 
-// ensureJournal creates the journal's table on SQLite, once.
+// journalMark is the key in the main file's settings of the last journal id
+// moved into its audit_log, written in the same transaction as the rows.
+const journalMark = "audit_journal_moved"
+
+// ensureJournal creates the journal's table on SQLite, once, and keeps its
+// ids above the mark (a journal file removed and made anew starts at 1).
 func (s *Store) ensureJournal(ctx context.Context) error {
 	if s.Dialect != SQLite {
 		return nil
@@ -173,8 +181,35 @@ func (s *Store) ensureJournal(ctx context.Context) error {
 	if _, err := j.ExecContext(ctx, journalSchema); err != nil {
 		return mapErr(err)
 	}
+	mark, err := s.journalMoved(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := j.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = $1 WHERE name = 'audit_log' AND seq < $1`, mark); err != nil {
+		return mapErr(err)
+	}
+	if _, err := j.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) SELECT 'audit_log', $1 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'audit_log')`, mark); err != nil {
+		return mapErr(err)
+	}
 	s.journalReady = true
 	return nil
+}
+
+// journalMoved reads the mark: the last journal id moved (0: none).
+func (s *Store) journalMoved(ctx context.Context) (int64, error) {
+	var raw string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, journalMark).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return 0, apperr.Wrap(err, "the setting %s", journalMark)
+	}
+	return n, nil
 }
 
 func (s *Store) journalOpened() bool {
@@ -210,13 +245,17 @@ const moveBatch = 2000
 
 // moveViews moves the journal's entries (SQLite) into the main file's
 // audit_log, oldest first, in commits of record, and deletes them from the
-// journal after each commit. The main file's ids are given in the journal's
-// order when the entries move, so a view waits up to viewMoveEvery for its
-// id (and may get a higher one than a write of record committed meanwhile;
-// at is the time of the view). A process killed between the commit and the
-// delete leaves rows that were moved in the journal: the first move of a
-// process (journalChecked false), and any move after a failed delete, skips
-// the rows the main file already holds, so none is moved twice.
+// journal. The main file's ids are given in the journal's order when the
+// entries move, so a view waits up to viewMoveEvery for its id (and may get
+// a higher one than a write of record committed meanwhile; at is the time
+// of the view).
+//
+// Each move holds the journal's write lock from its read to its delete
+// (BEGIN IMMEDIATE), so two movers — the server's and a command run beside
+// it — never move the same rows; and it writes the last id it moved
+// (journalMark) in the main file's transaction, so rows a killed process
+// moved but could not delete from the journal are deleted, not moved
+// again, by the next move.
 func (s *Store) moveViews(ctx context.Context) error {
 	if s.Dialect != SQLite {
 		return nil
@@ -226,32 +265,46 @@ func (s *Store) moveViews(ctx context.Context) error {
 	}
 	s.moveMu.Lock()
 	defer s.moveMu.Unlock()
-	j, err := s.db.Lazy()
-	if err != nil {
-		return err
-	}
 	for {
-		var last int64
-		rows, err := collect(ctx, j, "SELECT id, at, actor, action, target, detail FROM audit_log ORDER BY id LIMIT "+strconv.Itoa(moveBatch), nil,
-			func(sc rowScanner) ([]any, error) {
-				var at int64
-				var actor, action, target, detail string
-				err := sc.Scan(&last, &at, &actor, &action, &target, &detail)
-				return []any{at, actor, action, target, detail}, err
-			})
-		if err != nil || len(rows) == 0 {
+		more, err := s.moveSome(ctx)
+		if err != nil || !more {
 			return err
 		}
-		insert := `INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`
-		if !s.journalChecked {
-			insert = `INSERT INTO audit_log (at, actor, action, target, detail) SELECT $1, $2, $3, $4, $5
-				WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE at = $1 AND actor = $2 AND action = $3 AND target = $4 AND detail = $5)`
-		}
+	}
+}
+
+// moveSome moves up to moveBatch rows; more says there may be others.
+func (s *Store) moveSome(ctx context.Context) (more bool, err error) {
+	j, err := s.db.Lazy()
+	if err != nil {
+		return false, err
+	}
+	jtx, err := j.BeginTx(ctx, nil) // IMMEDIATE: the journal's write lock
+	if err != nil {
+		return false, mapErr(err)
+	}
+	defer jtx.Rollback()
+	mark, err := s.journalMoved(ctx)
+	if err != nil {
+		return false, err
+	}
+	var last int64
+	rows, err := collect(ctx, jtx, "SELECT id, at, actor, action, target, detail FROM audit_log WHERE id > $1 ORDER BY id LIMIT "+strconv.Itoa(moveBatch), []any{mark},
+		func(sc rowScanner) ([]any, error) {
+			var at int64
+			var actor, action, target, detail string
+			err := sc.Scan(&last, &at, &actor, &action, &target, &detail)
+			return []any{at, actor, action, target, detail}, err
+		})
+	if err != nil {
+		return false, err
+	}
+	if len(rows) > 0 {
 		// One statement compiled once and run per row: a multi-row INSERT
 		// of 2,000 rows spent most of its time in SQLite's lookups of its
 		// 10,000 numbered parameters, which grow with their square.
 		err = s.tx(ctx, func(tx *sql.Tx) error {
-			stmt, err := tx.PrepareContext(ctx, insert)
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`)
 			if err != nil {
 				return err
 			}
@@ -261,21 +314,24 @@ func (s *Store) moveViews(ctx context.Context) error {
 					return err
 				}
 			}
-			return nil
+			_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+				journalMark, strconv.FormatInt(last, 10))
+			return err
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
-		if _, err := j.ExecContext(ctx, "DELETE FROM audit_log WHERE id <= $1", last); err != nil {
-			s.journalChecked = false
-			return mapErr(err)
-		}
-		s.db.LazyWritten()
-		s.journalChecked = true
-		if len(rows) < moveBatch {
-			return nil
-		}
+		mark = last
 	}
+	// Also the rows a killed mover had moved (ids up to the mark).
+	if _, err := jtx.ExecContext(ctx, "DELETE FROM audit_log WHERE id <= $1", mark); err != nil {
+		return false, mapErr(err)
+	}
+	if err := jtx.Commit(); err != nil {
+		return false, mapErr(err)
+	}
+	s.db.LazyWritten()
+	return len(rows) == moveBatch, nil
 }
 
 // ViewMoveFailures counts the moves of the journal's entries into the main

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -100,8 +101,9 @@ func TestViewJournal(t *testing.T) {
 
 // TestViewJournalRecovery: views left in the journal by a process that
 // stopped before moving them join the main audit_log when the next one
-// migrates, each once — also the ones it had moved but not yet deleted from
-// the journal when it was killed.
+// migrates, each once — also the ones it had moved (the mark says so) but
+// not yet deleted from the journal when it was killed; and a journal made
+// anew gives ids above the mark, so none of its rows is taken for moved.
 func TestViewJournalRecovery(t *testing.T) {
 	ctx := context.Background()
 	url := testenv.SQLiteURL(t)
@@ -109,22 +111,33 @@ func TestViewJournalRecovery(t *testing.T) {
 	at := time.Date(2026, 12, 7, 4, 0, 0, 123456000, time.UTC)
 	moved := AuditEntry{At: at, Actor: "dispatcher", Action: "view_caller", Target: "order:7", Detail: "20261207000007"}
 	pending := AuditEntry{At: at.Add(time.Millisecond), Actor: "dispatcher", Action: "view_caller", Target: "orders:8,9", Detail: "20261207000008,20261207000009"}
-	// The state a kill between a move's commit and its delete leaves: moved
-	// in the main file and still in the journal, and pending only there.
-	if err := s.Audit(ctx, moved); err != nil {
+	// The state a kill between a move's commit and its delete leaves: the
+	// first row moved (in the main file, the mark at its id) and still in
+	// the journal; the second pending, only in the journal.
+	if err := s.AuditDurable(ctx, moved); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ensureJournal(ctx); err != nil {
+	if err := s.AuditDurable(ctx, pending); err != nil {
 		t.Fatal(err)
 	}
+	s.Close() // moves both; then put the journal back as the kill left it
 	j := openJournalFile(t, s)
-	for _, e := range []AuditEntry{moved, pending} {
-		if _, err := j.Exec("INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-			micros(e.At), e.Actor, e.Action, e.Target, e.Detail); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := j.Exec("INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES (1, $1, $2, $3, $4, $5), (2, $6, $7, $8, $9, $10)",
+		micros(moved.At), moved.Actor, moved.Action, moved.Target, moved.Detail,
+		micros(pending.At), pending.Actor, pending.Action, pending.Target, pending.Detail); err != nil {
+		t.Fatal(err)
 	}
-	s.Close()
+	main, err := sql.Open("sqlite", "file:"+s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer main.Close()
+	if _, err := main.Exec("DELETE FROM audit_log WHERE target = 'orders:8,9'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := main.Exec("UPDATE settings SET value = '1' WHERE key = $1", journalMark); err != nil {
+		t.Fatal(err)
+	}
 
 	// A new process: Migrate moves them; the entries are read straight
 	// from the main file (not through AuditLog, which would move them too).
@@ -143,5 +156,20 @@ func TestViewJournalRecovery(t *testing.T) {
 	}
 	if len(got) != 2 || !strings.HasPrefix(got[0].Target, "orders:") || !got[1].At.Equal(at) {
 		t.Fatalf("audit log after recovery = %+v", got)
+	}
+	s2.Close()
+
+	// The journal removed: the new one's first id is above the mark (2).
+	j.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(s.path + sqldb.JournalSuffix + suffix)
+	}
+	s3 := openForTest(t, url, true)
+	e := AuditEntry{At: at.Add(time.Second), Actor: "dispatcher", Action: "view_caller", Target: "order:10", Detail: "20261207000010"}
+	if err := s3.AuditDurable(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s3.AuditLog(ctx, "dispatcher", "", "", 10); err != nil || len(got) != 3 || got[0].Target != "order:10" {
+		t.Fatalf("audit log after a new journal = %+v, %v; want order:10 on top of 3", got, err)
 	}
 }

@@ -48,17 +48,16 @@ type Store struct {
 	creates chan *createReq
 	views   chan *createReq // audited views, to viewLoop (audit_commit.go)
 	// SQLite's journal of views (audit_commit.go): viewsMoved wakes the
-	// mover; moveMu serialises moves and guards journalChecked.
-	viewsMoved     chan struct{}
-	moveMu         sync.Mutex
-	journalChecked bool
-	journalMu      sync.Mutex
-	journalReady   bool
-	moveFailures   atomic.Int64
-	closing        chan struct{}
-	commitOnce     sync.Once
-	committers     sync.WaitGroup
-	closeOnce      sync.Once
+	// mover; moveMu serialises this process's moves.
+	viewsMoved   chan struct{}
+	moveMu       sync.Mutex
+	journalMu    sync.Mutex
+	journalReady bool
+	moveFailures atomic.Int64
+	closing      chan struct{}
+	commitOnce   sync.Once
+	committers   sync.WaitGroup
+	closeOnce    sync.Once
 	// batchFallbacks counts batches that failed as a whole and were redone
 	// one order at a time (a bad order in them, or a bug): tests watch it.
 	batchFallbacks atomic.Int64
