@@ -210,7 +210,7 @@ func run(c config) error {
 	}
 
 	if c.readDuration > 0 {
-		if err := readPhases(ctx, base, c, c.readDuration); err != nil {
+		if err := readPhases(ctx, base, c, c.readDuration, meter); err != nil {
 			return fmt.Errorf("read phases: %w", err)
 		}
 	}

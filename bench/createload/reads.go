@@ -18,7 +18,13 @@ import (
 // same fetches as a leader, who sees them masked and writes nothing; A B A B
 // in one run, at 1 and -clients clients. Target: dispatcher >= 0.8 x leader
 // at 8 clients.
-func readPhases(ctx context.Context, base string, c config, d time.Duration) error {
+//
+// Each phase also prints its CPU per fetch (this process: server, database
+// on SQLite and clients; plus PostgreSQL's processes), and each pair of
+// phases the ratio of the leader's CPU per fetch to the dispatcher's: the
+// rate ratio a machine whose CPUs are all busy would show, less swayed than
+// the rates by other work on a shared machine.
+func readPhases(ctx context.Context, base string, c config, d time.Duration, meter cpuMeter) error {
 	users := []string{"leader", "dispatcher"}
 	clients := map[string]*client{}
 	for _, u := range users {
@@ -48,14 +54,20 @@ func readPhases(ctx context.Context, base string, c config, d time.Duration) err
 	}
 	for _, n := range []int{1, c.clients} {
 		sum := map[string]float64{}
+		cpu := map[string]time.Duration{}
 		for round := 0; round < 2; round++ { // A B A B
 			for _, u := range users {
 				stop, err := readProfile(c, u, n, round)
 				if err != nil {
 					return err
 				}
+				t0 := meter.now(ctx)
 				r := clients[u].fetchLoop(ctx, ids, n, d)
+				t1 := meter.now(ctx)
 				stop()
+				r.cpu = meter.line(t0, t1, len(r.lat))
+				self, db := cpuPerOp(t0, t1, len(r.lat))
+				cpu[u] += self + db
 				sum[u] += r.rate()
 				fmt.Printf("fetch as %-10s %d client(s), round %d: %8.1f/s   %s\n", u, n, round+1, r.rate(), r.summary())
 			}
@@ -64,6 +76,9 @@ func readPhases(ctx context.Context, base string, c config, d time.Duration) err
 		fmt.Printf("fetch dispatcher/leader, %d client(s): %.3f", n, ratio)
 		if n == c.clients {
 			fmt.Printf("   (target >= 0.8: %s)", verdict(ratio >= 0.8))
+		}
+		if cpu["dispatcher"] > 0 {
+			fmt.Printf("   CPU per fetch leader/dispatcher: %.3f", float64(cpu["leader"])/float64(cpu["dispatcher"]))
 		}
 		fmt.Print("\n\n")
 	}

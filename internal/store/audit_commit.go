@@ -54,15 +54,16 @@ func (s *Store) AuditDurable(ctx context.Context, entries ...AuditEntry) error {
 	return <-req.done
 }
 
-// viewCommitters is how many goroutines commit audited views on
-// PostgreSQL. When each view's commit waited for a WAL flush, four of them
-// let concurrent flushes overlap; with lazy commits (no flush to wait for)
-// fewer, larger batches cost PostgreSQL less per view: 8 concurrent views
-// took 82–129 µs each with four committers, 41–106 µs with one and 58–92 µs
-// with two (BenchmarkAuditViews/postgres/group, alternated, load 6–8). Two
-// keep a view from waiting for a whole batch in flight. SQLite's journal
-// has one connection: one committer there.
-const viewCommitters = 2
+// viewCommitters is how many goroutines commit audited views. When each
+// view's commit waited for a WAL flush, four of them let concurrent flushes
+// overlap on PostgreSQL; with lazy commits (no flush to wait for) fewer,
+// larger batches cost less per view: 8 concurrent views took 82–129 µs each
+// with four committers, 41–106 µs with one and 58–92 µs with two
+// (BenchmarkAuditViews/postgres/group, alternated, load 6–8), and through
+// the API at 8 clients the leader's CPU per fetch over the dispatcher's was
+// 0.781–0.792 with one against 0.724–0.749 with two (createload, issue
+// 19's fourth round). SQLite's journal has one connection anyway.
+const viewCommitters = 1
 
 // viewMoveEvery is how long, on SQLite, a view's entry may wait in the
 // journal before it is moved into the main file's audit_log: each move is
@@ -74,13 +75,11 @@ const viewMoveEvery = 250 * time.Millisecond
 // journal's mover); it runs once, inside startCommitters, before any view
 // is queued.
 func (s *Store) startViewCommitters() {
-	n := viewCommitters
 	if s.Dialect == SQLite {
-		n = 1
 		s.committers.Add(1)
 		go s.moveLoop()
 	}
-	for range n {
+	for range viewCommitters {
 		s.committers.Add(1)
 		go s.viewLoop()
 	}
