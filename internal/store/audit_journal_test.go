@@ -173,3 +173,26 @@ func TestViewJournalRecovery(t *testing.T) {
 		t.Fatalf("audit log after a new journal = %+v, %v; want order:10 on top of 3", got, err)
 	}
 }
+
+// TestViewJournalBackup: a backup holds the views still in the journal when
+// it starts (it moves them first), not only the ones the mover had moved.
+func TestViewJournalBackup(t *testing.T) {
+	ctx := context.Background()
+	s := openForTest(t, testenv.SQLiteURL(t), true)
+	e := AuditEntry{At: time.Now(), Actor: "dispatcher", Action: "view_caller", Target: "order:11", Detail: "20261207000011"}
+	if err := s.AuditDurable(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/backup.db"
+	if err := s.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if n := countAudit(t, b, "order:11"); n != 1 {
+		t.Fatalf("the view in the backup %d times, want 1", n)
+	}
+}
