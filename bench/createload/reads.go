@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,11 +62,17 @@ func readPhases(ctx context.Context, base string, c config, d time.Duration, met
 				if err != nil {
 					return err
 				}
-				t0 := meter.now(ctx)
+				t0, rd0 := meter.now(ctx), readSyscalls()
 				r := clients[u].fetchLoop(ctx, ids, n, d)
-				t1 := meter.now(ctx)
+				t1, rd1 := meter.now(ctx), readSyscalls()
 				stop()
 				r.cpu = meter.line(t0, t1, len(r.lat))
+				if len(r.lat) > 0 && rd0 >= 0 && rd1 >= 0 {
+					// read(2)/pread(2) calls of this process: SQLite's page
+					// reads after its readers dropped their caches, and the
+					// sockets' reads.
+					r.cpu += fmt.Sprintf(", %.1f read syscalls/op", float64(rd1-rd0)/float64(len(r.lat)))
+				}
 				self, db := cpuPerOp(t0, t1, len(r.lat))
 				cpu[u] += self + db
 				sum[u] += r.rate()
@@ -83,6 +90,24 @@ func readPhases(ctx context.Context, base string, c config, d time.Duration, met
 		fmt.Print("\n\n")
 	}
 	return nil
+}
+
+// readSyscalls is this process's count of read syscalls so far
+// (/proc/self/io syscr), or -1.
+func readSyscalls() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscr: "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }
 
 // readProfile starts a CPU profile of one fetch phase at -clients clients

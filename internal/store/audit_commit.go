@@ -138,11 +138,34 @@ func (s *Store) writeAuditRows(ctx context.Context, rows [][]any) error {
 		for _, r := range rows[:n] {
 			args = append(args, r...)
 		}
-		if err := s.db.ExecLazy(ctx, numberedInsert("audit_log", auditCols, n), args...); err != nil {
+		if err := s.execLazy(ctx, numberedInsert("audit_log", auditCols, n), n, args); err != nil {
 			return err
 		}
 		rows = rows[n:]
 	}
+	return nil
+}
+
+// maxCachedViews is the largest batch of views whose INSERT stays compiled
+// on SQLite's journal (one statement per batch size; larger batches are
+// rare: more views at once than clients in flight).
+const maxCachedViews = 32
+
+// execLazy runs an INSERT of n rows as a lazy write; on SQLite the
+// statement for each batch size up to maxCachedViews stays compiled on the
+// journal's connection (compiling was a sixth of a view's commit).
+func (s *Store) execLazy(ctx context.Context, q string, n int, args []any) error {
+	if s.Dialect != SQLite || n > maxCachedViews {
+		return s.db.ExecLazy(ctx, q, args...)
+	}
+	st, err := s.jstmts.prepared(ctx, q)
+	if err != nil {
+		return mapErr(err)
+	}
+	if _, err := st.ExecContext(ctx, args...); err != nil {
+		return mapErr(err)
+	}
+	s.db.LazyWritten()
 	return nil
 }
 
@@ -180,6 +203,7 @@ func (s *Store) ensureJournal(ctx context.Context) error {
 	if _, err := j.ExecContext(ctx, journalSchema); err != nil {
 		return mapErr(err)
 	}
+	s.jstmts = newStmtCache(j)
 	mark, err := s.journalMoved(ctx)
 	if err != nil {
 		return err

@@ -53,6 +53,7 @@ type Store struct {
 	moveMu       sync.Mutex
 	journalMu    sync.Mutex
 	journalReady bool
+	jstmts       *stmtCache // the journal's INSERTs, per batch size
 	moveFailures atomic.Int64
 	closing      chan struct{}
 	commitOnce   sync.Once
@@ -120,6 +121,7 @@ func (s *Store) Close() error {
 	// if this fails they stay in the journal for the next start.
 	if s.journalOpened() {
 		s.moveViews(context.Background())
+		s.jstmts.close()
 	}
 	if s.wstmts != nil {
 		s.wstmts.close()
