@@ -82,6 +82,7 @@ type config struct {
 	mass                    int
 	fresh, caller           bool
 	cpuprofile              string
+	readProfile             string
 }
 
 func main() {
@@ -99,6 +100,7 @@ func main() {
 	flag.DurationVar(&c.readDuration, "read-duration", 5*time.Second, "length of each fetch phase (dispatcher vs leader, A B A B; 0 skips them)")
 	flag.IntVar(&c.mass, "mass", 30000, "near-identical copies of one complaint to store for the mass-complaint and common-word phases (0 skips them)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the API phases to this file")
+	flag.StringVar(&c.readProfile, "read-profile", "", "write a CPU profile of each fetch phase at -clients clients to PREFIX-USER-ROUND.pprof (not with -cpuprofile)")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "createload:", err)
@@ -208,7 +210,7 @@ func run(c config) error {
 	}
 
 	if c.readDuration > 0 {
-		if err := readPhases(ctx, base, c, c.readDuration); err != nil {
+		if err := readPhases(ctx, base, c, c.readDuration, meter); err != nil {
 			return fmt.Errorf("read phases: %w", err)
 		}
 	}

@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"net/url"
 	"os"
 	"sync"
@@ -26,60 +25,114 @@ import (
 // views one commit carried. A write of record — an order, an action, a
 // resident — never goes this way: those commits wait for the disk.
 //
+// On SQLite the lazy writes go to a database file of their own beside the
+// main one, the journal (PATH.views, WAL, synchronous=NORMAL on its one
+// connection), not to the main file: every commit to a SQLite file makes
+// every other connection drop its whole page cache at its next read
+// (WAL mode has no finer invalidation), so views committed to the main
+// file made each reader re-read its pages with pread — a dispatcher's
+// fetch paid ~180 µs of CPU for the other dispatchers' views, twice what
+// its own audit write cost (issue 19's fourth round, docs/benchmarks.md).
+// The journal's connection never serves a write of record, so it needs no
+// PRAGMA switching either. Its owner (the store) moves the rows into the
+// main file in batches.
+//
 // What it gives up: after a power cut or a kernel crash (not a process
 // crash), the views logged in the last LazyFlushWithin (SQLite) or 600 ms
-// (PostgreSQL) may be missing, unless a write of record committed after
-// them (its fsync carries theirs: both engines flush their log in order).
+// (PostgreSQL) may be missing (on PostgreSQL unless a write of record
+// committed after them: its flush carries theirs).
 
 // LazyFlushWithin bounds, on SQLite, how long a lazy write stays in the
-// operating system's cache before the WAL file is fsynced.
+// operating system's cache before the journal's WAL file is fsynced.
 const LazyFlushWithin = 10 * time.Millisecond
 
 // lazyConns is how many connections PostgreSQL's lazy pool keeps: the
 // store's view committers each use one at a time.
 const lazyConns = 4
 
-// ExecLazy runs one write statement (atomic on its own) as a lazy write.
-// On SQLite it runs on the writer connection with synchronous=NORMAL for
-// that one statement (WAL mode: the frames are written to the file, not
-// fsynced) and asks the WAL syncer to flush them; on PostgreSQL it runs on
-// a pool whose sessions have synchronous_commit=off.
+// JournalSuffix names the SQLite journal of lazy writes: the main file's
+// path plus this.
+const JournalSuffix = ".views"
+
+// Lazy returns the pool lazy writes run on: on PostgreSQL the same database
+// through sessions with synchronous_commit=off; on SQLite the journal, a
+// separate database file (its own tables only) with synchronous=NORMAL.
+// After a write on SQLite, call LazyWritten so that it is fsynced within
+// LazyFlushWithin; ExecLazy does both.
+func (d *DB) Lazy() (*sql.DB, error) {
+	d.lazyOnce.Do(func() {
+		if d.Dialect == Postgres {
+			d.lazy, d.lazyErr = openLazyPostgres(d.URL)
+		} else {
+			d.lazy, d.lazyErr = openJournal(d.Path + JournalSuffix)
+		}
+	})
+	return d.lazy, d.lazyErr
+}
+
+// ExecLazy runs one write statement (atomic on its own) as a lazy write, on
+// Lazy's pool (on SQLite: in the journal file).
 func (d *DB) ExecLazy(ctx context.Context, q string, args ...any) error {
-	if d.Dialect == Postgres {
-		pool, err := d.lazyPool()
-		if err != nil {
-			return err
-		}
-		_, err = pool.ExecContext(ctx, q, args...)
-		return MapErr(err)
-	}
-	conn, err := d.W.Conn(ctx)
+	pool, err := d.Lazy()
 	if err != nil {
+		return err
+	}
+	if _, err := pool.ExecContext(ctx, q, args...); err != nil {
 		return MapErr(err)
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-		return MapErr(err)
-	}
-	_, execErr := conn.ExecContext(ctx, q, args...)
-	// Back to FULL before the connection serves anyone else; if that
-	// fails, the connection must not be reused with the weaker setting.
-	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); err != nil {
-		conn.Raw(func(any) error { return driver.ErrBadConn })
-		if execErr == nil {
-			execErr = err
-		}
-	}
-	if execErr != nil {
-		return MapErr(execErr)
-	}
-	d.walSync().kick()
+	d.LazyWritten()
 	return nil
 }
 
-// LazyFlushFailures counts WAL fsyncs that failed (SQLite); a failure is
-// retried at the next lazy write, and the next write of record fsyncs the
-// same file and reports its own error.
+// LazyWritten asks, on SQLite, for the journal's WAL to be fsynced within
+// LazyFlushWithin; on PostgreSQL the server does that by itself.
+func (d *DB) LazyWritten() {
+	if d.Dialect == SQLite {
+		d.walSync().kick()
+	}
+}
+
+func openLazyPostgres(dbURL string) (*sql.DB, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return nil, apperr.Wrap(err, "parse the database URL")
+	}
+	q := u.Query()
+	// pgx passes parameters it does not know to the server as the
+	// session's settings, in the start-up message.
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return nil, apperr.Wrap(err, "open PostgreSQL")
+	}
+	db.SetMaxOpenConns(lazyConns)
+	db.SetMaxIdleConns(lazyConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// openJournal opens SQLite's journal of lazy writes: one connection (one
+// writer; it is never shared with a write of record, so its synchronous
+// setting stays NORMAL: the WAL frames are written at commit, and fsynced
+// by the syncer); its transactions take the write lock at BEGIN.
+func openJournal(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, apperr.Wrap(err, "open the journal %s", path)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, apperr.Wrap(err, "open the journal %s", path)
+	}
+	return db, nil
+}
+
+// LazyFlushFailures counts journal WAL fsyncs that failed (SQLite); a
+// failure is retried at the next lazy write, and the journal's rows are
+// fsynced again once moved into the main file.
 func (d *DB) LazyFlushFailures() int64 {
 	if d.syncer == nil {
 		return 0
@@ -87,7 +140,7 @@ func (d *DB) LazyFlushFailures() int64 {
 	return d.syncer.failures.Load()
 }
 
-// LazyFlushes counts the WAL fsyncs that flushed lazy writes (SQLite).
+// LazyFlushes counts the journal WAL fsyncs that flushed lazy writes (SQLite).
 func (d *DB) LazyFlushes() int64 {
 	if d.syncer == nil {
 		return 0
@@ -95,32 +148,7 @@ func (d *DB) LazyFlushes() int64 {
 	return d.syncer.syncs.Load()
 }
 
-func (d *DB) lazyPool() (*sql.DB, error) {
-	d.lazyOnce.Do(func() {
-		u, err := url.Parse(d.URL)
-		if err != nil {
-			d.lazyErr = apperr.Wrap(err, "parse the database URL")
-			return
-		}
-		q := u.Query()
-		// pgx passes parameters it does not know to the server as the
-		// session's settings, in the start-up message.
-		q.Set("synchronous_commit", "off")
-		u.RawQuery = q.Encode()
-		db, err := sql.Open("pgx", u.String())
-		if err != nil {
-			d.lazyErr = apperr.Wrap(err, "open PostgreSQL")
-			return
-		}
-		db.SetMaxOpenConns(lazyConns)
-		db.SetMaxIdleConns(lazyConns)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-		d.lazy = db
-	})
-	return d.lazy, d.lazyErr
-}
-
-// walSyncer fsyncs SQLite's WAL file after lazy writes, at most once per
+// walSyncer fsyncs the journal's WAL file after lazy writes, at most once per
 // LazyFlushWithin: writes arriving while it waits share the next fsync.
 type walSyncer struct {
 	path     string
@@ -133,7 +161,7 @@ type walSyncer struct {
 
 func (d *DB) walSync() *walSyncer {
 	d.syncOnce.Do(func() {
-		d.syncer = &walSyncer{path: d.Path + "-wal", kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		d.syncer = &walSyncer{path: d.Path + JournalSuffix + "-wal", kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 		go d.syncer.run()
 	})
 	return d.syncer
@@ -194,19 +222,22 @@ func (w *walSyncer) close() {
 	}
 }
 
-// lazyState is DB's share of the lazy writes: PostgreSQL's pool, SQLite's
-// syncer, both made on first use.
+// lazyState is DB's share of the lazy writes: PostgreSQL's pool or SQLite's
+// journal, and SQLite's syncer, all made on first use.
 type lazyState struct {
 	lazyOnce sync.Once
 	lazy     *sql.DB
 	lazyErr  error
 	syncOnce sync.Once
 	syncer   *walSyncer
+	// closeOnce lets DB.Close run twice (a test's explicit Close and its
+	// cleanup) without closing the syncer's channel twice.
+	closeOnce sync.Once
 }
 
 func (l *lazyState) closeLazy() error {
 	if l.syncer != nil {
-		l.syncer.close()
+		l.closeOnce.Do(l.syncer.close) // before the journal closes: its last fsync
 	}
 	if l.lazy != nil {
 		return l.lazy.Close()

@@ -187,6 +187,11 @@ func (s *Store) AuditLog(ctx context.Context, actor, action, before string, limi
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
+	// On SQLite, views still in the journal first (audit_commit.go): the log
+	// shows every view that was answered.
+	if err := s.moveViews(ctx); err != nil {
+		return nil, err
+	}
 	q := `SELECT id, at, actor, action, target, detail FROM audit_log WHERE 1=1`
 	var args []any
 	if actor != "" {

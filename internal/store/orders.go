@@ -242,10 +242,6 @@ func (s *Store) commitLoop() {
 // is rolled back to its savepoint and answered with its error; the others
 // commit. If the commit itself fails, every order in the batch fails.
 func (s *Store) commitBatch(batch []*createReq) {
-	batch = s.commitViews(batch)
-	if len(batch) == 0 {
-		return
-	}
 	// A create with an in-transaction hook (a patrol finding's order, a
 	// public create with photos) cannot run inside the pipelined batch and
 	// takes the per-order path; the plain creates gathered with it keep the

@@ -12,6 +12,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,12 +45,20 @@ type Store struct {
 	path    string // SQLite file path
 
 	// group commit of creates (orders.go)
-	creates    chan *createReq
-	views      chan *createReq // PostgreSQL: audited views, to viewLoop (audit_commit.go)
-	closing    chan struct{}
-	commitOnce sync.Once
-	committers sync.WaitGroup
-	closeOnce  sync.Once
+	creates chan *createReq
+	views   chan *createReq // audited views, to viewLoop (audit_commit.go)
+	// SQLite's journal of views (audit_commit.go): viewsMoved wakes the
+	// mover; moveMu serialises this process's moves.
+	viewsMoved   chan struct{}
+	moveMu       sync.Mutex
+	journalMu    sync.Mutex
+	journalReady bool
+	jstmts       *stmtCache // the journal's INSERTs, per batch size
+	moveFailures atomic.Int64
+	closing      chan struct{}
+	commitOnce   sync.Once
+	committers   sync.WaitGroup
+	closeOnce    sync.Once
 	// batchFallbacks counts batches that failed as a whole and were redone
 	// one order at a time (a bad order in them, or a bug): tests watch it.
 	batchFallbacks atomic.Int64
@@ -69,6 +78,7 @@ func (s *Store) BatchFallbacks() int64 { return s.batchFallbacks.Load() }
 func newStore(db *sqldb.DB) *Store {
 	d := db.Dialect
 	s := &Store{Dialect: d, db: db, w: db.W, r: db.R, url: db.URL, path: db.Path, creates: make(chan *createReq, 1024), closing: make(chan struct{}),
+		views: make(chan *createReq, 1024), viewsMoved: make(chan struct{}, 1),
 		words: newTermTable("event_words", "word"), actors: newTermTable("event_actors", "name")}
 	if d == SQLite {
 		s.wstmts, s.rstmts = newStmtCache(db.W), newStmtCache(db.R)
@@ -107,6 +117,12 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	s.committers.Wait()
+	// The views the committers logged last, into the main file (SQLite);
+	// if this fails they stay in the journal for the next start.
+	if s.journalOpened() {
+		s.moveViews(context.Background())
+		s.jstmts.close()
+	}
 	if s.wstmts != nil {
 		s.wstmts.close()
 		s.rstmts.close()
@@ -134,6 +150,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	sort.Strings(names)
+	if err := s.migrate(ctx, dir, names); err != nil {
+		return err
+	}
+	// Views a process logged in SQLite's journal and could not move before
+	// it stopped (killed, or a failed move) join the main audit_log now.
+	if s.Dialect == SQLite {
+		if _, err := os.Stat(s.path + sqldb.JournalSuffix); err == nil {
+			return s.moveViews(ctx)
+		}
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context, dir string, names []string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if s.Dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(12345)"); err != nil {
