@@ -143,6 +143,10 @@ func (b *browser) as(name string) *user {
 		chromedp.SendKeys(chromedp.CSS("#username"), name),
 		chromedp.SendKeys(chromedp.CSS("#password"), "demo12345\r"),
 		chromedp.WaitVisible(chromedp.CSS("header .who")))
+	// The home page is shown, but may still be loading: a click on a node
+	// of a document that is still settling can miss it ("Could not find
+	// node with given id", seen once at load 9 with the race step beside).
+	u.waitJS(`document.readyState === "complete"`)
 	return u
 }
 
