@@ -47,6 +47,10 @@ GOTESTSUM=gotest.tools/gotestsum@v1.13.0
 # find nothing the packages below do not. RACE_PKGS=./internal/... runs all.
 RACE_PKGS=${RACE_PKGS:-./internal/store/... ./internal/service/... ./internal/feed/... ./internal/calendar/... ./internal/textproc/... ./internal/order/... ./internal/auth/...}
 TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
+# Flags of every go test step. -vet=off: go test runs a subset of vet's
+# checks on each package it tests, and the "go vet" step has just run all of
+# them on every package. (go test already links its binaries without DWARF.)
+GO_TEST_FLAGS=(-count=1 -vet=off)
 RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
 IN_CI=false
 case "${CI:-}" in true | 1 | yes) IN_CI=true ;; esac
@@ -119,10 +123,24 @@ need_or_skip() {
 	fi
 }
 
+# pg_cpu notes the CPU the private PostgreSQL's processes used (its
+# backends', reaped by the postmaster, are in its children's times): time -v
+# around make test does not see it, the server being a daemon, and it is a
+# fair share of the suite's CPU.
+pg_cpu() {
+	local pid
+	pid=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || return 0
+	[ -r "/proc/$pid/stat" ] || return 0
+	local cpu
+	cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / hz }' "/proc/$pid/stat") || return 0
+	note INFO "postgres used ${cpu}s of CPU"
+}
+
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [ -n "$PG_DIR" ]; then
+		pg_cpu
 		"$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true
 	fi
 	if [ -n "${TEST_JSON_DIR:-}" ]; then
@@ -422,7 +440,7 @@ quick)
 	unset HOTLINE_TEST_PG HOTLINE_CHROMIUM
 	setup_data
 	setup_gotestsum
-	step "go test (quick, SQLite only)" go_test quick ./...
+	step "go test (quick, SQLite only)" go_test quick "${GO_TEST_FLAGS[@]}" ./...
 	;;
 full)
 	step "staticcheck" run_staticcheck
@@ -442,9 +460,9 @@ full)
 	# worker's install outlasted a 15 s wait in one such run.
 	race_steps() {
 		# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
-		go_test_bg race -count=1 -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
+		go_test_bg race "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
 		# Two dispatchers racing one action through the real server, under -race.
-		go_test_bg race-api -count=1 -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
+		go_test_bg race-api "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
 	}
 	if [ "${RACE_BESIDE:-0}" = 1 ]; then
 		race_steps &
@@ -453,7 +471,7 @@ full)
 	# internal/web first: its browser tests are the longest package by far
 	# (160 s), and go test starts packages in the order named; last (./...
 	# is alphabetical) it ran alone at the end of the step.
-	step "go test ./..." go_test test -count=1 -timeout "$TEST_TIMEOUT" ./internal/web ./...
+	step "go test ./..." go_test test "${GO_TEST_FLAGS[@]}" -timeout "$TEST_TIMEOUT" ./internal/web ./...
 	if [ "${RACE_BESIDE:-0}" != 1 ]; then race_steps; fi
 	go_test_wait "go test -race -short $RACE_PKGS" race
 	go_test_wait "go test -race -short (API races)" race-api

@@ -8,8 +8,9 @@ import (
 	"hotline/internal/testenv"
 )
 
-// `hotline migrate` creates the emergency and campaign tables too (issue
-// 16), on both databases.
+// `hotline migrate` creates the community modules' tables too (issue 16:
+// emergencies and campaigns; patrols and meetings were left out until issue
+// 13's template databases ran it), on both databases.
 func TestMigrateCommunity(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		if code, out, errs := runCmd(t, "", "migrate", "--db", db); code != 0 {
@@ -20,7 +21,7 @@ func TestMigrateCommunity(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		for _, table := range []string{"emergency_checks", "emergency_ops", "campaign_submissions", "campaign_latest"} {
+		for _, table := range []string{"emergency_checks", "emergency_ops", "campaign_submissions", "campaign_latest", "patrol_findings", "meetings"} {
 			var n int
 			if err := d.R.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 				t.Errorf("%s after migrate: %v", table, err)

@@ -133,13 +133,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := app.MigrateRegistry(ctx, st.DB()); err != nil { // places and residents (community.md §1)
-		return err
-	}
-	if err := app.MigrateCommunity(ctx, st.DB()); err != nil { // emergencies and campaigns (§4, §5)
+	if err := app.Migrate(ctx, st); err != nil { // every module's schema
 		return err
 	}
 	fmt.Fprintln(e.stdout, "schema is up to date")

@@ -7,6 +7,8 @@ import (
 	"hotline/internal/community/campaign"
 	"hotline/internal/community/campaign/campaigndb"
 	"hotline/internal/community/emergency/emergencydb"
+	"hotline/internal/community/meeting/meetingdb"
+	"hotline/internal/community/patrol/patroldb"
 	"hotline/internal/demo"
 	"hotline/internal/place/placedb"
 	"hotline/internal/sqldb"
@@ -38,9 +40,17 @@ func (m *Main) demoCommunity(ctx context.Context) error {
 	return demo.Community(ctx, demo.CommunityDeps{Places: placedb.New(m.Store.DB()), Residents: m.RegistryDB, Emergency: m.Emergency, Campaign: m.Campaign})
 }
 
-// MigrateCommunity applies the emergency and campaign migrations (after
-// the registry's, which they read): what `hotline migrate` runs too.
+// MigrateCommunity applies the patrol, meeting, emergency and campaign
+// migrations (after the registry's, which they read), in New's order: what
+// `hotline migrate` runs too (it used to leave out patrols and meetings,
+// whose schemas only a server's start created).
 func MigrateCommunity(ctx context.Context, db *sqldb.DB) error {
+	if err := patroldb.Migrate(ctx, db); err != nil {
+		return fmt.Errorf("migrate patrols: %w", err)
+	}
+	if err := meetingdb.Migrate(ctx, db); err != nil {
+		return fmt.Errorf("migrate meetings: %w", err)
+	}
 	if err := emergencydb.New(db).Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate emergencies: %w", err)
 	}

@@ -28,24 +28,33 @@ func SQLiteURL(t testing.TB) string {
 
 // PostgresURL creates a fresh database on the test server and returns its
 // URL; it skips the test when HOTLINE_TEST_PG is unset. The database is
-// dropped when the test ends.
+// dropped when the test ends. With PostgresSchema set (by the server
+// harness) the database is a copy of this process's migrated template.
 func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return newPostgres(t, true)
+}
+
+func newPostgres(t testing.TB, useTemplate bool) string {
+	t.Helper()
 	base := os.Getenv(PGEnv)
 	if base == "" {
 		t.Skipf("PostgreSQL tests skipped: %s is not set (make test starts a private server and sets it)", PGEnv)
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "hotline_test_" + hex.EncodeToString(b)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", PGEnv, err)
+	}
+	name := "hotline_test_" + randomHex(6)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("open %s: %v", PGEnv, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if err := createDatabase(ctx, admin, u, name, useTemplate); err != nil {
 		admin.Close()
-		t.Fatalf("create test database: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -53,12 +62,15 @@ func PostgresURL(t testing.TB) string {
 		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		admin.Close()
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", PGEnv, err)
-	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// randomHex is n random bytes in hex: names no two tests share.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // ForEachDB runs fn as a subtest on SQLite and on PostgreSQL (skipped
