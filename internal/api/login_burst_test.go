@@ -89,7 +89,8 @@ func checkRetry(t *testing.T, a loginAnswer) {
 // after 10; a throttled answer's Retry-After equals its message's seconds;
 // another address is not slowed by them; on both databases.
 func TestLoginBurst(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := startBehindProxy(t, dbURL)
 		hashes := s.m.Svc.Passwords.Checks
 		before := hashes()
@@ -144,7 +145,8 @@ func TestLoginBurst(t *testing.T) {
 // login is a 503 with Retry-After and the same seconds in its message, and
 // the refused attempt does not count as a failure.
 func TestLoginChecksBounded(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := startBehindProxy(t, dbURL)
 		c := auth.NewChecker(1)
 		c.MaxWait = 0
