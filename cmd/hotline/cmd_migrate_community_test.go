@@ -11,7 +11,8 @@ import (
 // `hotline migrate` creates the emergency and campaign tables too (issue
 // 16), on both databases.
 func TestMigrateCommunity(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		if code, out, errs := runCmd(t, "", "migrate", "--db", db); code != 0 {
 			t.Fatalf("migrate: %d %s %s", code, out, errs)
 		}

@@ -24,6 +24,7 @@ import (
 // HOTLINE_SCREENSHOTS=1 it saves docs/screenshots/portal-*.png.
 // HOTLINE_CHROMIUM names the browser (default /usr/bin/chromium).
 func TestPortalOnAPhone(t *testing.T) {
+	t.Parallel()
 	testenv.SkipUnderRace(t, "a browser test of the pages")
 	bin := os.Getenv("HOTLINE_CHROMIUM")
 	if bin == "" {
