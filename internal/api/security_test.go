@@ -34,8 +34,9 @@ func TestAuthRequired(t *testing.T) {
 	}
 }
 
+// TestLoginLogoutThrottle is serial: the throttle's waits (1 s, then 2 s
+// after a failure) are what it checks, and a late request outlasts them.
 func TestLoginLogoutThrottle(t *testing.T) {
-	t.Parallel()
 	s := start(t, "sqlite:"+t.TempDir()+"/a.db", true)
 	st, out := s.raw("POST", "/api/v1/session", "", obj{"username": "operator", "password": "wrong"})
 	if st != 401 || errCode(out) != "unauthorized" {
