@@ -18,7 +18,8 @@ func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 func TestMigrateUserAddBackup(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		if code, out, errs := runCmd(t, "", "migrate", "--db", db); code != 0 || !strings.Contains(out, "up to date") {
 			t.Fatalf("migrate: %d %s %s", code, out, errs)
 		}
@@ -61,6 +62,7 @@ func TestMigrateUserAddBackup(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{}, {"nonsense"}, {"migrate"}, {"serve", "--bogus"}, {"verify", "extra"}, {"backup", "--db", "sqlite:/tmp/x.db"}} {
 		if code, _, _ := runCmd(t, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)

@@ -11,7 +11,8 @@ import (
 )
 
 func TestAPIKeyAdd(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		code, out, errs := runCmd(t, "", "apikey", "add", "--db", db, "--name", "街道 App")
 		key := strings.TrimSpace(out)
 		if code != 0 || len(key) < 40 || !strings.Contains(errs, "shown only now") {

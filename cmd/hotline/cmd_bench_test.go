@@ -18,7 +18,8 @@ func runCLI(args ...string) (int, string, string) {
 
 // TestBenchGenerate generates a small set on each database; verify passes.
 func TestBenchGenerate(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		code, out, errOut := runCLI("bench", "generate", "--db", dbURL, "--orders", "1500", "--years", "1", "--seed", "9")
 		if code != 0 || !strings.Contains(out, "generated 1500 orders") {
 			t.Fatalf("generate: exit %d\n%s\n%s", code, out, errOut)
@@ -31,6 +32,7 @@ func TestBenchGenerate(t *testing.T) {
 }
 
 func TestBenchGenerateRefuses(t *testing.T) {
+	t.Parallel()
 	url := testenv.SQLiteURL(t)
 	for _, c := range []struct {
 		args []string

@@ -25,6 +25,7 @@ func runCalendarCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestCalendarDue(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -50,6 +51,7 @@ func TestCalendarDue(t *testing.T) {
 }
 
 func TestCalendarDueHolidaysFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// A hypothetical 2027 schedule: Friday 2027-01-01 off, Saturday 01-02 worked.
 	y2027 := filepath.Join(dir, "2027.json")
@@ -80,6 +82,7 @@ func TestCalendarDueHolidaysFile(t *testing.T) {
 }
 
 func TestCalendarDueBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"year": 2027, "days": [{"name": "x", "date": "2027-02-30", "isOffDay": true}]}`), 0o600); err != nil {
@@ -122,6 +125,7 @@ func TestCalendarDueBadInput(t *testing.T) {
 }
 
 func TestCalendarHelp(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runCalendarCLI(t, "calendar", "due", "-h")
 	if code != 0 || out != "" || !strings.Contains(errOut, "--holidays") && !strings.Contains(errOut, "-holidays") {
 		t.Errorf("help: exit %d, stdout %q, stderr %q", code, out, errOut)

@@ -49,6 +49,7 @@ func syntheticLabelled(t *testing.T) string {
 }
 
 func TestClassifyTrainPredict(t *testing.T) {
+	t.Parallel()
 	in := syntheticLabelled(t)
 	model := filepath.Join(t.TempDir(), "model.bin")
 	code, _, errOut := runIntelCLI(t, "", "classify", "train", "--in", in, "--text-cols", "标题,内容", "--label-col", "分类", "--out", model, "--cv", "3")
@@ -93,6 +94,7 @@ func TestClassifyTrainPredict(t *testing.T) {
 }
 
 func TestClassifyUsageErrors(t *testing.T) {
+	t.Parallel()
 	in := syntheticLabelled(t)
 	for _, args := range [][]string{
 		{"classify"},

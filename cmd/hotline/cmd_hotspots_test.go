@@ -37,6 +37,7 @@ func hotspotRows(t *testing.T, out string) map[string]string {
 }
 
 func TestHotspots(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runIntelCLI(t, hotspotInput, "hotspots", "--in", "-", "--id-col", "no", "--text-cols", "title,body")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -69,6 +70,7 @@ func TestHotspots(t *testing.T) {
 }
 
 func TestHotspotsUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"hotspots"},
 		{"hotspots", "--in", "-", "--text-cols", "title"},
@@ -90,6 +92,7 @@ func TestHotspotsUsageErrors(t *testing.T) {
 // the competition's two sheets, and the heat counts distinct residents and
 // likes (the 群租 hotspot has three residents and likes, so it ranks first).
 func TestHotspotsRankingAndWorkbook(t *testing.T) {
+	t.Parallel()
 	in := "\ufeffno,user,title,body,time,likes,dislikes\n" +
 		"m1,u1,三江小区29号楼群租,三江小区29号楼有人群租，一套房住了二十多人，进出杂乱,2026-03-01 09:00:00,5,0\n" +
 		"m2,u2,投诉路灯,宾阳路和月河路口的路灯坏了一个星期,2026-03-01 10:00:00,0,0\n" +

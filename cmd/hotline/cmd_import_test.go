@@ -19,7 +19,8 @@ The lamp was replaced.",,10 BRONX,BRONX,PHONE,40.84,-73.83
 `
 
 func TestImportCommand(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		file := filepath.Join(t.TempDir(), "nyc.csv")
 		os.WriteFile(file, []byte(nycSample), 0o600)
 		code, out, errs := runCmd(t, "", "import", "--db", db, "--format", "nyc311", file)
@@ -56,7 +57,8 @@ func TestImportCommand(t *testing.T) {
 }
 
 func TestFeedCommand(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		// Platform secrets are sealed with the data key, and add-platform
 		// never makes one: without the server's key it refuses.
 		if code, _, errs := runCmd(t, "0123456789abcdef-secret\n", "feed", "add-platform", "--db", db, "--name", "shanghai", "--secret-stdin"); code != 1 || !strings.Contains(errs, "data key") {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestKeysGenerateAndRotate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "data.key")
 	if code, out, errs := runCmd(t, "", "keys", "generate", "--out", path); code != 0 || !strings.Contains(out, "wrote a new data key") {

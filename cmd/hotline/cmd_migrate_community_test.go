@@ -12,7 +12,8 @@ import (
 // emergencies and campaigns; patrols and meetings were left out until issue
 // 13's template databases ran it), on both databases.
 func TestMigrateCommunity(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		if code, out, errs := runCmd(t, "", "migrate", "--db", db); code != 0 {
 			t.Fatalf("migrate: %d %s %s", code, out, errs)
 		}

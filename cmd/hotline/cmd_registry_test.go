@@ -85,7 +85,8 @@ func demoDB(t *testing.T, url string) string {
 }
 
 func TestRegistryImportCommand(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, url string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, url string) {
 		keyFile := demoDB(t, url)
 		dir := t.TempDir()
 		xlsx, csvFile := filepath.Join(dir, "居民.xlsx"), filepath.Join(dir, "居民.csv")

@@ -168,6 +168,7 @@ func swapSeq(t *testing.T, db *sql.DB, id int64, a, b int) {
 var brokenEventRe = regexp.MustCompile(`event (\d+)`)
 
 func TestVerifyIntactDemo(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		t.Parallel()
 		fx := buildVerifyFixture(t, dbURL, true)
@@ -186,6 +187,7 @@ func TestVerifyIntactDemo(t *testing.T) {
 }
 
 func TestVerifyTamper(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		t.Parallel()
 		fresh := func(t *testing.T) string {

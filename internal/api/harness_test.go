@@ -19,15 +19,23 @@ type server struct {
 	disp *client
 }
 
-func start(t *testing.T, dbURL string, demo bool) *server {
+// start runs a server until the test ends; opts change its config (a
+// faster poll, say) before it starts.
+func start(t *testing.T, dbURL string, demo bool, opts ...func(*app.Config)) *server {
 	t.Helper()
-	m := apptest.Start(t, app.Config{DB: dbURL, Demo: demo, Intel: intel.New(), Sweep: time.Hour})
+	cfg := app.Config{DB: dbURL, Demo: demo, Intel: intel.New(), Sweep: time.Hour}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	m := apptest.Start(t, cfg)
 	return &server{t: t, base: apptest.Base(m), m: m}
 }
 
-// startEach runs fn against a demo server on SQLite and on PostgreSQL.
+// startEach runs fn against a demo server on SQLite and on PostgreSQL, the
+// two side by side (testenv.ForEachDBParallel): fn must share nothing with
+// other tests.
 func startEach(t *testing.T, fn func(t *testing.T, s *server)) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) { fn(t, start(t, dbURL, true)) })
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) { fn(t, start(t, dbURL, true)) })
 }
 
 // client is a logged-in API user.

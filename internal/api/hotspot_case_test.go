@@ -15,6 +15,7 @@ import (
 // refused and opens nothing; a call after that flags the hotspot as growing
 // again. Leaders and handlers may not open the case. Both databases.
 func TestHotspotCaseThroughHTTP(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp, lead, handler := s.login("operator"), s.admin(), s.login("leader"), s.login("binyang")
 		calls := [][2]string{

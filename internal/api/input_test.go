@@ -9,6 +9,7 @@ import (
 // TestBadInput: every malformed request gets the contract's error shape with
 // a useful field, and nothing is written.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp := s.login("operator"), s.admin()
 		count := func() int {
@@ -89,6 +90,7 @@ func TestBadInput(t *testing.T) {
 // TestSearchAndPaging: Chinese full-text search finds words inside longer
 // phrases, and the cursor pages newest first without gaps.
 func TestSearchAndPaging(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp := s.login("operator"), s.admin()
 		lamp := opr.create("小区门口路灯坏了", "晚上很黑", nil)["id"].(string)
@@ -175,6 +177,7 @@ func TestSearchAndPaging(t *testing.T) {
 // TestAdminCalendarAndPolicy: an admin corrects the calendar at run time
 // and the next deadline follows it; others may not.
 func TestAdminCalendarAndPolicy(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		adm, disp := s.login("admin"), s.admin()
 		disp.must(403, "PUT", "/api/v1/calendar/days/2027-02-06", obj{"name": "春节调休", "off_day": false})

@@ -9,6 +9,7 @@ import (
 // TestLifecycle walks a complaint through its whole life over HTTP, each
 // step by the right user, on both databases.
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp, h, other, lead := s.login("operator"), s.admin(), s.login("binyang"), s.login("cityops"), s.login("leader")
 		o := opr.create("小区门口路灯坏了", "宾阳新村南门口路灯坏了三天，晚上很黑。", obj{"compound": "binyang_xincun", "building": "3号楼"})
@@ -88,6 +89,7 @@ func TestLifecycle(t *testing.T) {
 
 // TestReturnsMergeInvalidate covers the side paths of the workflow.
 func TestReturnsMergeInvalidate(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp, h := s.login("operator"), s.admin(), s.login("binyang")
 		a := opr.create("夜间施工噪音", "工地夜间施工", nil)["id"].(string)
@@ -150,6 +152,7 @@ func TestReturnsMergeInvalidate(t *testing.T) {
 
 // TestExtension covers the extension request and its approval.
 func TestExtension(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp, h := s.login("operator"), s.admin(), s.login("binyang")
 		id := opr.create("楼上漏水", "漏水到楼下", nil)["id"].(string)
@@ -169,6 +172,7 @@ func TestExtension(t *testing.T) {
 // TestConcurrentActions races two identical actions: exactly one wins and
 // the loser gets 409 with nothing changed.
 func TestConcurrentActions(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr := s.login("operator")
 		d1, d2 := s.login("dispatcher"), s.login("dispatcher")

@@ -87,7 +87,11 @@ func checkRetry(t *testing.T, a loginAnswer) {
 // user from one address reach the password hash at most 3 times (all 24
 // did); 21 wrong passwords spread over 7 users from one address are slowed
 // after 10; a throttled answer's Retry-After equals its message's seconds;
-// another address is not slowed by them; on both databases.
+// another address is not slowed by them; on both databases. Serial, not
+// beside the package's parallel tests: the address is slowed for 1 s after
+// its tenth failure, so the 21 logins at argon2's real cost must each come
+// within a second of the last, and at load 40 with six tests beside it one
+// did not (11 checks).
 func TestLoginBurst(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		s := startBehindProxy(t, dbURL)
@@ -144,7 +148,8 @@ func TestLoginBurst(t *testing.T) {
 // login is a 503 with Retry-After and the same seconds in its message, and
 // the refused attempt does not count as a failure.
 func TestLoginChecksBounded(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := startBehindProxy(t, dbURL)
 		c := auth.NewChecker(1)
 		c.MaxWait = 0

@@ -15,6 +15,7 @@ import (
 // TestOpenAPICoversRoutes keeps the OpenAPI document honest: every route
 // registered under /api/v1 by any package of the server is documented.
 func TestOpenAPICoversRoutes(t *testing.T) {
+	t.Parallel()
 	s := start(t, "sqlite:"+t.TempDir()+"/o.db", false)
 	resp, err := http.Get(s.base + "/api/openapi.json")
 	if err != nil {

@@ -7,6 +7,7 @@ import "testing"
 // POST /api/v1/users/{username}/password is an admin's reset (every token
 // of that user ends); bad input is a 400 with fields that changes nothing.
 func TestAPIPasswords(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		a, b := s.login("binyang"), s.login("binyang")
 		for _, c := range []struct {

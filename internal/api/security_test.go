@@ -9,6 +9,7 @@ import (
 // TestAuthRequired: nothing but health, readiness, metrics and the public
 // routes answers without a login.
 func TestAuthRequired(t *testing.T) {
+	t.Parallel()
 	s := start(t, "sqlite:"+t.TempDir()+"/a.db", true)
 	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/openapi.json"} {
 		resp, err := http.Get(s.base + p)
@@ -33,6 +34,8 @@ func TestAuthRequired(t *testing.T) {
 	}
 }
 
+// TestLoginLogoutThrottle is serial: the throttle's waits (1 s, then 2 s
+// after a failure) are what it checks, and a late request outlasts them.
 func TestLoginLogoutThrottle(t *testing.T) {
 	s := start(t, "sqlite:"+t.TempDir()+"/a.db", true)
 	st, out := s.raw("POST", "/api/v1/session", "", obj{"username": "operator", "password": "wrong"})
@@ -65,6 +68,7 @@ func TestLoginLogoutThrottle(t *testing.T) {
 // TestMaskingAndAudit checks the caller is masked per role, hidden from
 // handlers when confidential, and every unmasked view is audited.
 func TestMaskingAndAudit(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp, h, lead, adm := s.login("operator"), s.admin(), s.login("binyang"), s.login("leader"), s.login("admin")
 		o := opr.create("油烟扰民", "楼下饭店油烟", obj{"caller": obj{"name": "张三丰", "phone": "13812345678"}})
@@ -115,6 +119,7 @@ func TestMaskingAndAudit(t *testing.T) {
 
 // TestHandlerSeesOwnUnitOnly: lists and reads are limited to the unit.
 func TestHandlerSeesOwnUnitOnly(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		for _, o := range s.login("binyang").must(200, "GET", "/api/v1/orders?limit=200", nil)["orders"].([]any) {
 			m := o.(map[string]any)

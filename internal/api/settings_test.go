@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"hotline/internal/app"
 	"hotline/internal/place"
 	"hotline/internal/testenv"
 )
@@ -17,15 +18,19 @@ import (
 // minutes out, through A 3 minutes), and a unit added on A was "unknown
 // unit" on B, until B restarted.
 func TestAdminChangesReachEveryInstance(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
-		a := start(t, db, true)
-		b := start(t, db, true)
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
+		// Both instances look for changes every 100 ms instead of every
+		// second (app.Config.SettingsPoll): the same refresh, sooner.
+		poll := func(c *app.Config) { c.SettingsPoll = 100 * time.Millisecond }
+		a := start(t, db, true, poll)
+		b := start(t, db, true, poll)
 		adminA, adminB := a.login("admin"), b.login("admin")
 		dispB := b.login("dispatcher")
 		opB := b.login("operator")
 
 		// within polls B until check passes, for at most 5 s (the
-		// instances look every second).
+		// instances look every 100 ms).
 		within := func(what string, check func() (bool, string)) {
 			t.Helper()
 			deadline := time.Now().Add(5 * time.Second)

@@ -14,6 +14,7 @@ import (
 // never a 500 on PostgreSQL nor a silent U+FFFD on either database, and
 // writes nothing.
 func TestBadTextRefused(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		opr, disp, admin := s.login("operator"), s.admin(), s.login("admin")
 		count := func() int {

@@ -47,6 +47,7 @@ func hasID(list any, id string) bool {
 // TestDerivedViewsVisibility (issue 12, defect 4): a handler is shown, in
 // every view derived from other orders, only the orders it may open itself.
 func TestDerivedViewsVisibility(t *testing.T) {
+	t.Parallel()
 	startEach(t, func(t *testing.T, s *server) {
 		closedID, closedNumber, ownID := closedCase(t, s)
 		disp, other, by := s.admin(), s.login("cityops"), s.login("binyang")

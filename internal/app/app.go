@@ -74,6 +74,10 @@ type Config struct {
 	// old values (default a minute; reseal.go).
 	DataKey     *seal.Keys
 	ResealEvery time.Duration
+	// ResealPoll is how often the key file is looked at for a rotation
+	// (default 5 s, reseal.go); tests of a rotation under a running server
+	// set it shorter so the re-encryption they wait for starts sooner.
+	ResealPoll time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (httpx.Forwarded): the client's address
 	// for throttling, and HTTPS for the session cookie's Secure flag.
@@ -305,7 +309,7 @@ func (m *Main) Run(ctx context.Context) error {
 	resealDone := make(chan struct{}) // re-encryption after key rotations (reseal.go)
 	go func() {
 		defer close(resealDone)
-		runResealers(jobs, m.DataKey, m.resealers, cmp.Or(m.ResealEvery, defaultResealEvery), resealPoll, m.Log)
+		runResealers(jobs, m.DataKey, m.resealers, cmp.Or(m.ResealEvery, defaultResealEvery), cmp.Or(m.ResealPoll, resealPoll), m.Log)
 	}()
 	defer func() { stopJobs(); <-resealDone }()
 	settingsDone := make(chan struct{}) // admin changes made on other instances (issue 12)

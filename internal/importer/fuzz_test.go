@@ -112,6 +112,7 @@ func FuzzOpen311JSON(f *testing.F) {
 }
 
 func TestOpen311JSONLines(t *testing.T) {
+	t.Parallel()
 	data := "[\n  {\"service_request_id\": \"a\", \"requested_datetime\": \"2026-11-29T09:00:00Z\", \"service_name\": \"Pothole\"},\n  {\"service_request_id\": \"b\",\n   \"requested_datetime\": \"not a time\"},\n  {\"service_request_id\": \"c\", \"requested_datetime\": \"2026-11-29T10:00:00Z\", \"status\": \"closed\", \"lat\": \"40.1\", \"long\": -73.9}\n]\n"
 	src, err := importer.NewSource("open311json", strings.NewReader(data))
 	if err != nil {

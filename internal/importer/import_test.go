@@ -53,8 +53,9 @@ func importFile(t testing.TB, svc *service.Service, format, path string) (import
 }
 
 func TestImportRealData(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.DataDir(t), "us311")
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		svc, st := newService(t, db)
 		for _, c := range []struct{ format, file string }{{"la311", "la311_requests_train.csv"}, {"nyc311", "nyc311_requests_train.csv"}} {
 			path := filepath.Join(dir, c.file)

@@ -17,6 +17,7 @@ import (
 var formats = []string{"xml", "json"}
 
 func TestDiscoveryAndServices(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		var x xDiscovery
 		checkXML(t, s.get("/open311/v2/discovery.xml"), "discovery", &x)
@@ -115,6 +116,7 @@ func (s *server) orderCount() int {
 }
 
 func TestPostErrors(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		addRequiredAttributes(t, s)
 		before := s.orderCount()
@@ -192,6 +194,7 @@ func TestPostErrors(t *testing.T) {
 }
 
 func TestPostAndReadBack(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		addRequiredAttributes(t, s)
 		for _, f := range formats {

@@ -36,7 +36,7 @@ func start(t *testing.T, dbURL string) *server {
 }
 
 func each(t *testing.T, fn func(t *testing.T, s *server)) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) { fn(t, start(t, db)) })
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) { fn(t, start(t, db)) })
 }
 
 type answer struct {

@@ -13,6 +13,7 @@ import (
 // description, caller, attributes), so splitting the parser into its parts
 // neither drops a problem nor reorders the list a client reads.
 func TestParseRequestPartsInOrder(t *testing.T) {
+	t.Parallel()
 	form := url.Values{
 		"service_code":           {"facilities.manhole"},
 		"lat":                    {"91"},
@@ -61,6 +62,7 @@ func TestParseRequestPartsInOrder(t *testing.T) {
 // TestParseRequestBuild: a valid form becomes the order and its public
 // side, each part landing where it belongs.
 func TestParseRequestBuild(t *testing.T) {
+	t.Parallel()
 	form := url.Values{
 		"service_code":           {"facilities.manhole"},
 		"address_id":             {"sanjiang/29"},

@@ -9,6 +9,7 @@ import (
 )
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		disp, h := s.staff("dispatcher"), s.staff("cityops")
 		a := s.create("facilities.street_light", "三江小区路灯不亮", nil)
@@ -125,6 +126,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestPaging(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		demo := len(s.readRequests("/open311/v2/requests.json?service_code=facilities.parking", "json"))
 		for i := 0; i < 7-demo; i++ {
@@ -155,6 +157,7 @@ func TestPaging(t *testing.T) {
 }
 
 func TestConfidentialAndClosed(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		opr, disp := s.staff("operator"), s.staff("dispatcher")
 		o := opr("POST", "/api/v1/orders", map[string]any{"type": "complaint", "source": "hotline", "title": "群租举报",

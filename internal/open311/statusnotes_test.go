@@ -11,6 +11,7 @@ import (
 // TestStatusNotesOneLanguage: status_notes is the state's code and then
 // Chinese words only (issue 18: it read "dispatched: 已派单 dispatched").
 func TestStatusNotesOneLanguage(t *testing.T) {
+	t.Parallel()
 	latin := regexp.MustCompile(`[A-Za-z]`)
 	for _, st := range order.Statuses {
 		for _, parent := range []string{"", "2026120100003"} {

@@ -28,6 +28,7 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 // returns every request of the last 90 days (up to 1,000), not 50; paging
 // applies only when asked.
 func TestV2PlainSearchIsNotPaged(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		ctx := context.Background()
 		opr := service.Actor{Username: "operator", Role: order.RoleOperator}
@@ -58,6 +59,7 @@ func TestV2PlainSearchIsNotPaged(t *testing.T) {
 // TestV2RepeatedParameters: status=open&status=closed takes both values, as
 // status=open,closed does; so does a repeated service_code.
 func TestV2RepeatedParameters(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		for _, f := range formats {
 			p := "/open311/v2/requests." + f + "?"
@@ -91,6 +93,7 @@ var lists = []string{"attributes", "values", "notes", "endpoints", "formats", "s
 // (and extended_attributes) appear in both formats exactly with
 // extensions=true.
 func TestV2EmptyFields(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		// A request with no description, and one with no category.
 		ctx := context.Background()
@@ -165,6 +168,7 @@ func TestV2EmptyFields(t *testing.T) {
 // catch-all service, which GET services lists, which has a definition,
 // which the search filters on, and to which a client may post.
 func TestV2CatchAllService(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		ctx := context.Background()
 		v, err := s.m.Svc.CreateOrder(ctx, service.Actor{Username: "operator", Role: order.RoleOperator}, order.NewOrder{Type: order.Complaint,
@@ -219,6 +223,7 @@ func TestV2CatchAllService(t *testing.T) {
 // a client that joins with one anyway ("//requests.json") is served, GET
 // and POST, without a redirect.
 func TestV2EndpointURL(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		for _, f := range formats {
 			a := s.get("/open311/v2/discovery." + f)

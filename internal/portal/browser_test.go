@@ -22,7 +22,9 @@ import (
 // and link, tracking by number + 4 digits while the order is handled, the
 // reply, the rating. It checks no page is wider than the phone. With
 // HOTLINE_SCREENSHOTS=1 it saves docs/screenshots/portal-*.png.
-// HOTLINE_CHROMIUM names the browser (default /usr/bin/chromium).
+// HOTLINE_CHROMIUM names the browser (default /usr/bin/chromium). Serial:
+// a browser's waits are timed, and the package's parallel tests would only
+// load the cores under it.
 func TestPortalOnAPhone(t *testing.T) {
 	testenv.SkipUnderRace(t, "a browser test of the pages")
 	bin := os.Getenv("HOTLINE_CHROMIUM")

@@ -34,7 +34,7 @@ func start(t *testing.T, db string) *server {
 }
 
 func each(t *testing.T, fn func(t *testing.T, s *server)) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) { fn(t, start(t, db)) })
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) { fn(t, start(t, db)) })
 }
 
 type obj = map[string]any
@@ -116,6 +116,7 @@ func pngPhoto(t *testing.T, w, h int) []byte {
 }
 
 func TestReportTrackRate(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		disp, h := s.login("dispatcher"), s.login("binyang")
 		photo := pngPhoto(t, 3000, 1000)
@@ -210,6 +211,7 @@ func TestReportTrackRate(t *testing.T) {
 }
 
 func TestRatingWhenReviewedAndSuperseded(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		disp, h := s.login("dispatcher"), s.login("binyang")
 		mk := func(phone string) (string, string) {
@@ -250,6 +252,7 @@ func TestRatingWhenReviewedAndSuperseded(t *testing.T) {
 }
 
 func TestBadInputAndLimits(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		before, _ := s.m.Store.CountOrders(context.Background())
 		for _, c := range []struct {
@@ -328,6 +331,7 @@ func TestBadInputAndLimits(t *testing.T) {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *server) {
 		get := func(path string) (int, string) {
 			resp, err := http.Get(s.base + path)

@@ -9,9 +9,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -78,6 +80,36 @@ func randomHex(n int) string {
 func ForEachDB(t *testing.T, fn func(t *testing.T, dbURL string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLiteURL(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+}
+
+// ForEachDBParallel is ForEachDB with the two subtests parallel: they run
+// side by side once the test's own function has returned (and beside the
+// package's other parallel tests). A test that drives a real server mostly
+// waits — on the network, on PostgreSQL, on a poll — so two of them overlap
+// well on two cores (issue 13). Use it only where fn shares nothing with
+// other tests: no t.Setenv, no package variable it writes, no fixed port or
+// file; each subtest gets its own database as with ForEachDB.
+func ForEachDBParallel(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, SQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, PostgresURL(t)) })
+}
+
+// RunParallel is a TestMain for a package whose tests mostly wait (real
+// servers driven over HTTP): it runs the tests with up to n parallel tests
+// at once instead of go test's default of GOMAXPROCS, unless the command
+// line gives -parallel itself. On the 2-core VM the default let only two
+// waiting tests overlap, leaving the cores idle most of the package's run
+// (issue 13); only tests that call t.Parallel are affected.
+func RunParallel(m *testing.M, n int) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		if err := flag.Set("test.parallel", strconv.Itoa(n)); err != nil {
+			panic(err)
+		}
+	}
+	os.Exit(m.Run())
 }
 
 // DataDir returns the shared real-data folder (../shared/data), from

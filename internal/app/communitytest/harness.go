@@ -51,6 +51,13 @@ func Each(t *testing.T, fn func(t *testing.T, s *Server)) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) { fn(t, Start(t, dbURL)) })
 }
 
+// EachParallel is Each with the two servers side by side
+// (testenv.ForEachDBParallel): for tests whose fn shares nothing with other
+// tests.
+func EachParallel(t *testing.T, fn func(t *testing.T, s *Server)) {
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) { fn(t, Start(t, dbURL)) })
+}
+
 // Obj is a JSON object.
 type Obj = apptest.Obj
 

@@ -38,7 +38,8 @@ func households(s *fieldtest.Server, user, id string) []any {
 // building and collector, answers sealed at rest, export only by an admin
 // with a recorded reason (audited), nothing taken once closed.
 func TestCampaignLifecycle(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := fieldtest.Start(t, db, true, nil)
 		s.Seed()
 		c := s.Must(201, "binyang", "POST", "/api/v1/campaigns", newCampaign())
@@ -199,7 +200,8 @@ func TestCampaignLifecycle(t *testing.T) {
 // Who may do what with campaigns, role × area × action, through the real
 // server: refusals are 403 and write nothing.
 func TestCampaignAccessMatrix(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := fieldtest.Start(t, db, true, nil)
 		s.Seed()
 		c := s.Must(201, "binyang", "POST", "/api/v1/campaigns", newCampaign())

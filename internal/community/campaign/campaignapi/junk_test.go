@@ -31,7 +31,8 @@ func written(t *testing.T, s *fieldtest.Server) string {
 // 5xx (the harness fails on one), a bad body never a 2xx, every refusal
 // the contract's error shape, and nothing written.
 func TestJunkNever500(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := fieldtest.Start(t, db, true, nil)
 		s.Seed()
 		id := s.Must(201, "binyang", "POST", "/api/v1/campaigns", newCampaign())["id"].(string)

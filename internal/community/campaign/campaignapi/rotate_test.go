@@ -14,9 +14,10 @@ import (
 // after the key file is rotated under a running server; the export reads
 // them the same during and after.
 func TestAnswersResealedAfterRotation(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		keys, rotate := fieldtest.RotatableKey(t)
-		s := fieldtest.Start(t, db, true, keys, func(c *app.Config) { c.ResealEvery = 300 * time.Millisecond })
+		s := fieldtest.Start(t, db, true, keys, func(c *app.Config) { c.ResealEvery, c.ResealPoll = 300*time.Millisecond, 100*time.Millisecond })
 		s.Seed()
 		id := s.Must(201, "binyang", "POST", "/api/v1/campaigns", newCampaign())["id"].(string)
 		s.Must(200, "binyang", "POST", "/api/v1/campaigns/"+id+"/open", nil)

@@ -33,7 +33,8 @@ func list(o obj, key string) []any { return o[key].([]any) }
 // current state, bad input refused writing nothing, tasks, history, close
 // with its report and Excel export, and nothing accepted after the close.
 func TestEmergencyLifecycle(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil)
 		s.Seed()
 		ev := s.Typhoon(nil)
@@ -200,7 +201,8 @@ func TestEmergencyLifecycle(t *testing.T) {
 // Who may do what, role × area × action, through the real server: refused
 // requests are 403 and write nothing.
 func TestEmergencyAccessMatrix(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil)
 		s.Seed()
 		ev := s.Typhoon(nil)
@@ -308,7 +310,8 @@ func TestEmergencyAccessMatrix(t *testing.T) {
 
 // The live board: a check made on one instance reaches a board open on
 // another within a second (PostgreSQL, LISTEN/NOTIFY), and on SQLite the
-// board open on the one instance.
+// board open on the one instance. Not parallel: it measures a latency, and
+// the package's other tests beside it would only add load to it.
 func TestBoardStream(t *testing.T) {
 	t.Run("postgres two instances", func(t *testing.T) {
 		url := testenv.PostgresURL(t)
@@ -370,7 +373,8 @@ func TestBoardStream(t *testing.T) {
 // a retry racing the first send): every answer is the first one and the
 // change is stored exactly once, on both databases.
 func TestConcurrentReplays(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil)
 		s.Seed()
 		id := s.Typhoon(nil)["id"].(string)
@@ -405,7 +409,8 @@ func TestConcurrentReplays(t *testing.T) {
 // report, over fake people it added to 三江小区 29号楼, and an open census
 // campaign half done; loading twice adds nothing.
 func TestDemo(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil, func(c *app.Config) { c.DemoCommunity = true })
 		evs := list(s.Must(200, "leader", "GET", "/api/v1/emergencies", nil), "emergencies")
 		if len(evs) != 1 || evs[0].(obj)["status"] != "closed" {

@@ -31,7 +31,8 @@ func written(t *testing.T, s *fieldtest.Server) string {
 // harness fails on one), a bad body never a 2xx, every refusal the
 // contract's error shape, and nothing written.
 func TestJunkNever500(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		s := start(t, db, true, nil)
 		s.Seed()
 		id := s.Typhoon(nil)["id"].(string)

@@ -15,9 +15,10 @@ import (
 // new primary by the background resealer after the key file is rotated
 // under a running server, and read the same before, during and after.
 func TestNotesResealedAfterRotation(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, db string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, db string) {
 		keys, rotate := fieldtest.RotatableKey(t)
-		s := start(t, db, true, keys, func(c *app.Config) { c.ResealEvery = 300 * time.Millisecond })
+		s := start(t, db, true, keys, func(c *app.Config) { c.ResealEvery, c.ResealPoll = 300*time.Millisecond, 100*time.Millisecond })
 		s.Seed()
 		id := s.Typhoon(nil)["id"].(string)
 		cs := list(s.Must(200, "binyang", "GET", "/api/v1/emergencies/"+id+"/checks", nil), "checks")

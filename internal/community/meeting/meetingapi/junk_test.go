@@ -10,7 +10,8 @@ import (
 // the patrol and meeting modules, as a worker and as a volunteer: never a
 // 5xx (the harness fails the test on one), and bad bodies never a 2xx.
 func TestJunkNever500(t *testing.T) {
-	communitytest.Each(t, func(t *testing.T, s *communitytest.Server) {
+	t.Parallel()
+	communitytest.EachParallel(t, func(t *testing.T, s *communitytest.Server) {
 		for _, who := range []string{"binyang", "volunteer"} {
 			c := s.Login(who)
 			for _, path := range []string{"/api/v1/volunteer_teams", "/api/v1/volunteers", "/api/v1/shifts", "/api/v1/shifts/plan",

@@ -13,13 +13,20 @@ type obj = communitytest.Obj
 
 func id(o obj) string { return o["id"].(string) }
 
+// afterDue waits until due has passed (by 50 ms, a margin for the clocks'
+// rounding): an action is made due 1.5 s out, the least a loaded machine's
+// request is sure to beat, and the sweep must then find it overdue. It
+// waited a fixed 2 s before, of which the request had often used half.
+func afterDue(due time.Time) { time.Sleep(time.Until(due) + 50*time.Millisecond) }
+
 // events returns an order's timeline as the dispatcher sees it.
 func events(c *communitytest.Client, oid string) []any {
 	return communitytest.List(c.Must(200, "GET", "/api/v1/orders/"+oid, nil), "events")
 }
 
 func TestMeetingsAPI(t *testing.T) {
-	communitytest.Each(t, func(t *testing.T, s *communitytest.Server) {
+	t.Parallel()
+	communitytest.EachParallel(t, func(t *testing.T, s *communitytest.Server) {
 		ctx := context.Background()
 		binyang, yuehe, leader, disp := s.Login("binyang"), s.Login("yuehe"), s.Login("leader"), s.Login("dispatcher")
 		vol, admin := s.Login("volunteer"), s.Login("admin")
@@ -126,12 +133,12 @@ func TestMeetingsAPI(t *testing.T) {
 		binyang.Fails(400, "invalid", "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "清运", "owner": "greening", "due": "soon"})
 		yuehe.Fails(403, "forbidden", "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "清运", "owner": "greening", "due": "2099-01-01"})
 		later := binyang.Must(201, "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "设置围挡", "owner": "binyang", "due": "2099-01-01"})
-		soon := time.Now().UTC().Add(1500 * time.Millisecond).Format(time.RFC3339Nano)
-		a := binyang.Must(201, "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "三日内清运建筑垃圾", "owner": "binyang", "due": soon})
+		due := time.Now().UTC().Add(1500 * time.Millisecond)
+		a := binyang.Must(201, "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "三日内清运建筑垃圾", "owner": "binyang", "due": due.Format(time.RFC3339Nano)})
 		if a["status"] != "open" || a["meeting"] != id(m) {
 			t.Fatalf("action %v", a)
 		}
-		time.Sleep(2 * time.Second)
+		afterDue(due)
 
 		// Overdue: the owner is notified exactly once, however many sweep.
 		var wg sync.WaitGroup
@@ -190,9 +197,9 @@ func TestMeetingsAPI(t *testing.T) {
 		}
 		// An action owned by a login (not a unit) goes to that login's inbox.
 		leader = s.Login("leader")
-		soon = time.Now().UTC().Add(1500 * time.Millisecond).Format(time.RFC3339Nano)
-		la := binyang.Must(201, "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "向街道汇报", "owner": "leader", "due": soon})
-		time.Sleep(2 * time.Second)
+		due = time.Now().UTC().Add(1500 * time.Millisecond)
+		la := binyang.Must(201, "POST", "/api/v1/meetings/"+id(m)+"/actions", obj{"text": "向街道汇报", "owner": "leader", "due": due.Format(time.RFC3339Nano)})
+		afterDue(due)
 		if n, err := s.M.Meetings.Sweep(ctx); err != nil || n != 1 {
 			t.Fatalf("sweep for the login's action stored %d (%v), want 1", n, err)
 		}

@@ -13,7 +13,8 @@ import (
 // finding, even after the shift closed; four sends at once of an entry
 // that becomes an order make one finding and one order.
 func TestFindingEntryOnce(t *testing.T) {
-	communitytest.Each(t, func(t *testing.T, s *communitytest.Server) {
+	t.Parallel()
+	communitytest.EachParallel(t, func(t *testing.T, s *communitytest.Server) {
 		binyang, vol := s.Login("binyang"), s.Login("volunteer")
 		team := binyang.Must(201, "POST", "/api/v1/volunteer_teams", obj{"name": "离线队"})
 		a := binyang.Must(201, "POST", "/api/v1/volunteers", obj{"name": "离线志愿者", "team": id(team), "user": "volunteer"})

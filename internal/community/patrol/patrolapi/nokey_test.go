@@ -20,7 +20,8 @@ import (
 // — 503 unavailable naming the data key and how to give one — instead of a
 // 404; anonymous clients still get 401. The meetings stay on.
 func TestNoDataKey(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		ctx, cancel := context.WithCancel(context.Background())
 		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DemoCommunity: true, PasswordParams: apptest.Passwords})
 		if err != nil {

@@ -37,7 +37,8 @@ func window() (string, string, string) {
 func id(o obj) string { return o["id"].(string) }
 
 func TestPatrolAPI(t *testing.T) {
-	communitytest.Each(t, func(t *testing.T, s *communitytest.Server) {
+	t.Parallel()
+	communitytest.EachParallel(t, func(t *testing.T, s *communitytest.Server) {
 		binyang, yuehe, leader, disp := s.Login("binyang"), s.Login("yuehe"), s.Login("leader"), s.Login("dispatcher")
 		vol, vol2, admin := s.Login("volunteer"), s.Login("volunteer2"), s.Login("admin")
 
@@ -283,7 +284,8 @@ func TestPatrolAPI(t *testing.T) {
 // TestPlanAPI plans a rota over the real server: fair, no double booking,
 // unavailable days respected, a second plan adds nothing.
 func TestPlanAPI(t *testing.T) {
-	communitytest.Each(t, func(t *testing.T, s *communitytest.Server) {
+	t.Parallel()
+	communitytest.EachParallel(t, func(t *testing.T, s *communitytest.Server) {
 		binyang, yuehe := s.Login("binyang"), s.Login("yuehe")
 		team := binyang.Must(201, "POST", "/api/v1/volunteer_teams", obj{"name": "周末队"})
 		from := time.Now().In(calendar.Shanghai).AddDate(0, 0, 2)
@@ -352,7 +354,8 @@ func TestPlanAPI(t *testing.T) {
 // TestFindingOrderAtomic: when the finding cannot be written, the order
 // made for it is not written either (the orders' in-transaction hook).
 func TestFindingOrderAtomic(t *testing.T) {
-	communitytest.Each(t, func(t *testing.T, s *communitytest.Server) {
+	t.Parallel()
+	communitytest.EachParallel(t, func(t *testing.T, s *communitytest.Server) {
 		orders := s.Count("orders")
 		boom := errors.New("the finding failed")
 		_, err := s.M.Svc.CreateOrderWith(context.Background(), service.Actor{Username: "volunteer", Role: access.RoleVolunteer},

@@ -10,7 +10,8 @@ import (
 // resident who is active and lives in the volunteer's area; anything else
 // is a 400 on "resident" that writes nothing, on create and on edit.
 func TestVolunteerResident(t *testing.T) {
-	communitytest.Each(t, func(t *testing.T, s *communitytest.Server) {
+	t.Parallel()
+	communitytest.EachParallel(t, func(t *testing.T, s *communitytest.Server) {
 		admin, binyang := s.Login("admin"), s.Login("binyang")
 		resident := func(building, room, name string) string {
 			hh := admin.Must(201, "POST", "/api/v1/households", obj{"building": building, "room": room})

@@ -17,7 +17,8 @@ import (
 // row of every table on PostgreSQL) and the server's log, and finds none of
 // their ID numbers, phones or notes, in any of the forms they were typed.
 func TestNoPersonalFieldInTheClear(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL)
 		hh := s.household("ruiyuan-1", "601")
 		var secrets []string

@@ -37,7 +37,8 @@ func (s *server) auditCount(action string) int {
 // uploaded back, changes nothing; an upload with a bad row is a 400 naming
 // the line.
 func TestExportAndImportOverHTTP(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL)
 		hh := s.household("sanjiang-30", "501")
 		s.resident(hh, 11, nil)

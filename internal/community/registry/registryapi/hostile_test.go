@@ -11,7 +11,8 @@ import (
 // TestHostileInputNever500: odd bytes in every parameter, path and body
 // field are 4xx on both databases (the harness fails on any 5xx).
 func TestHostileInputNever500(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL)
 		hh := s.household("sanjiang-29", "901")
 		id := s.resident(hh, 900, nil)["id"].(string)

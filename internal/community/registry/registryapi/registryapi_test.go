@@ -44,7 +44,8 @@ func (s *server) resident(hh string, seq int, extra obj) obj {
 // refused request is 403 and writes nothing (no resident, household or
 // audit row).
 func TestAccessMatrix(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL)
 		hh := s.household("sanjiang-29", "101")
 		r := s.resident(hh, 1, nil)
@@ -135,7 +136,8 @@ func TestAccessMatrix(t *testing.T) {
 // reveal, validation with fields, versions, lookup by ID number and phone,
 // paging, moving out, the summary.
 func TestResidentContract(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL)
 		hh := s.household("sanjiang-29", "302")
 		r := s.resident(hh, 7, nil)

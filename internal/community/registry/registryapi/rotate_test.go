@@ -19,7 +19,8 @@ import (
 // answering, re-encrypts every resident under the new key in the
 // background, and the values stay the same.
 func TestKeyRotationWhileServing(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		dir := t.TempDir()
 		keyFile := filepath.Join(dir, "data.key")
 		content, err := seal.Generate()
@@ -34,7 +35,7 @@ func TestKeyRotationWhileServing(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys, ResealEvery: 300 * time.Millisecond, PasswordParams: apptest.Passwords})
+		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Sweep: time.Hour, DataKey: keys, ResealEvery: 300 * time.Millisecond, ResealPoll: 100 * time.Millisecond, PasswordParams: apptest.Passwords})
 		if err != nil {
 			cancel()
 			t.Fatal(err)

@@ -70,7 +70,8 @@ func bigSheet(t *testing.T, n int) []byte {
 // and refuses a body over its own limit with 413 in the contract's shape,
 // writing nothing; an ordinary JSON route still stops at 1 MB.
 func TestImportBodyLimit(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+	t.Parallel()
+	testenv.ForEachDBParallel(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL)
 		file := bigSheet(t, 15000)
 		if len(file) <= 1<<20 {
