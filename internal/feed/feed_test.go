@@ -55,6 +55,19 @@ func fastFeed() feedEnv {
 	}
 }
 
+// parallelUnlessShort runs the test beside the package's other parallel
+// ones in the plain step, where they mostly wait (polls, timeouts, a slow
+// receiver). With -short (make test's race step) they stay one at a time:
+// under the race detector their 20 ms polls and 300 ms timeouts compete for
+// the cores (one parallel run took 54 s of CPU, one serial run 29 s, single
+// runs on the loaded 2-core VM), and late retries are what the lease tests
+// must not see.
+func parallelUnlessShort(t *testing.T) {
+	if !testing.Short() {
+		t.Parallel()
+	}
+}
+
 func start(t *testing.T, dbURL string, demo bool, env feedEnv) *server {
 	t.Helper()
 	// What cmd's serve passes: the worker's settings and the legacy key
@@ -160,7 +173,7 @@ func errCode(o obj) string {
 }
 
 func TestWebhookRefusesUnauthentic(t *testing.T) {
-	t.Parallel()
+	parallelUnlessShort(t)
 	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		s := start(t, db, true, env)
@@ -244,7 +257,7 @@ func TestWebhookRefusesUnauthentic(t *testing.T) {
 }
 
 func TestWebhookIdempotentAndUpdates(t *testing.T) {
-	t.Parallel()
+	parallelUnlessShort(t)
 	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		s := start(t, db, true, env)
@@ -347,7 +360,7 @@ func verify(s *server) (string, int, error) {
 // when it has passed before the round starts, and a platform update that
 // moves it pulls the running deadlines in or lets them out again.
 func TestPlatformDeadline(t *testing.T) {
-	t.Parallel()
+	parallelUnlessShort(t)
 	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		s := start(t, db, true, env)

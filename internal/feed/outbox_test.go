@@ -119,7 +119,7 @@ var lifecycle = []struct {
 }
 
 func TestOutboxDeliversEverythingInOrderOnce(t *testing.T) {
-	t.Parallel()
+	parallelUnlessShort(t)
 	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		rcv := newReceiver(t)
