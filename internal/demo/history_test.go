@@ -28,6 +28,9 @@ func TestDemoHistory(t *testing.T) {
 		t.Skip("writes the demo's 20,000 orders")
 	}
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		// Its own server and database: SQLite's run computes while
+		// PostgreSQL's waits on the database server (issue 13).
+		t.Parallel()
 		ctx := context.Background()
 		start := time.Now()
 		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, DemoHistory: demo.HistoryOrders, Intel: intel.New(), Sweep: time.Hour})

@@ -35,6 +35,7 @@ func unmasked(o orderCaller) bool {
 // and each is answered only after its commit), and a page is one entry.
 func TestSIGKILLMidViews(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		t.Parallel()
 		srv := startServer(t, dbURL)
 		token := login(t, srv.base, "dispatcher")
 		st, data, err := call(context.Background(), "GET", srv.base+"/api/v1/orders?limit=20", token, nil)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,20 +36,44 @@ type server struct {
 	tokens map[string]string
 }
 
-func fastFeed(t *testing.T) {
-	t.Setenv(feed.LegacyKeyEnv, testKey)
-	t.Setenv("HOTLINE_FEED_POLL", "20ms")
-	t.Setenv("HOTLINE_FEED_RETRY_BASE", "20ms")
-	t.Setenv("HOTLINE_FEED_RETRY_MAX", "150ms")
-	t.Setenv("HOTLINE_FEED_TIMEOUT", "300ms")
+// feedEnv is the environment a test's servers read their feed settings
+// from: a map per test rather than the process's, so the tests can run in
+// parallel (t.Setenv forbids it; issue 13).
+type feedEnv map[string]string
+
+func (e feedEnv) getenv(name string) string { return e[name] }
+
+// fastFeed is the feed's fast settings for tests, as the variables serve
+// reads (cmd/hotline passes os.Getenv to feed.SettingsFrom).
+func fastFeed() feedEnv {
+	return feedEnv{
+		feed.LegacyKeyEnv:         testKey,
+		"HOTLINE_FEED_POLL":       "20ms",
+		"HOTLINE_FEED_RETRY_BASE": "20ms",
+		"HOTLINE_FEED_RETRY_MAX":  "150ms",
+		"HOTLINE_FEED_TIMEOUT":    "300ms",
+	}
 }
 
-func start(t *testing.T, dbURL string, demo bool) *server {
+// parallelUnlessShort runs the test beside the package's other parallel
+// ones in the plain step, where they mostly wait (polls, timeouts, a slow
+// receiver). With -short (make test's race step) they stay one at a time:
+// under the race detector their 20 ms polls and 300 ms timeouts compete for
+// the cores (one parallel run took 54 s of CPU, one serial run 29 s, single
+// runs on the loaded 2-core VM), and late retries are what the lease tests
+// must not see.
+func parallelUnlessShort(t *testing.T) {
+	if !testing.Short() {
+		t.Parallel()
+	}
+}
+
+func start(t *testing.T, dbURL string, demo bool, env feedEnv) *server {
 	t.Helper()
 	// What cmd's serve passes: the worker's settings and the legacy key
-	// from the environment (fastFeed sets them), and a data key.
+	// from the environment (here env, from fastFeed), and a data key.
 	m, stop := apptest.Run(t, app.Config{DB: dbURL, Demo: demo, Sweep: time.Hour, DataKey: testDataKey(t),
-		Feed: feed.SettingsFrom(os.Getenv), FeedLegacyKey: os.Getenv(feed.LegacyKeyEnv)})
+		Feed: feed.SettingsFrom(env.getenv), FeedLegacyKey: env.getenv(feed.LegacyKeyEnv)})
 	return &server{t: t, base: apptest.Base(m), m: m, stop: stop, tokens: map[string]string{}}
 }
 
@@ -150,9 +173,10 @@ func errCode(o obj) string {
 }
 
 func TestWebhookRefusesUnauthentic(t *testing.T) {
-	fastFeed(t)
+	parallelUnlessShort(t)
+	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
-		s := start(t, db, true)
+		s := start(t, db, true, env)
 		s.addPlatform("shanghai", "", true)
 		s.addPlatform("sleeping", "", false)
 		before := s.countOrders()
@@ -233,9 +257,10 @@ func TestWebhookRefusesUnauthentic(t *testing.T) {
 }
 
 func TestWebhookIdempotentAndUpdates(t *testing.T) {
-	fastFeed(t)
+	parallelUnlessShort(t)
+	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
-		s := start(t, db, true)
+		s := start(t, db, true, env)
 		s.addPlatform("shanghai", "", true)
 		s.addPlatform("pudong", "", true)
 		now := time.Now().Unix()
@@ -335,9 +360,10 @@ func verify(s *server) (string, int, error) {
 // when it has passed before the round starts, and a platform update that
 // moves it pulls the running deadlines in or lets them out again.
 func TestPlatformDeadline(t *testing.T) {
-	fastFeed(t)
+	parallelUnlessShort(t)
+	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
-		s := start(t, db, true)
+		s := start(t, db, true, env)
 		s.addPlatform("shanghai", "", true)
 		ts := time.Now().Unix()
 		push := func(id string, deadline time.Time, title string) obj {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -120,10 +119,11 @@ var lifecycle = []struct {
 }
 
 func TestOutboxDeliversEverythingInOrderOnce(t *testing.T) {
-	fastFeed(t)
+	parallelUnlessShort(t)
+	env := fastFeed()
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		rcv := newReceiver(t)
-		a := start(t, db, true)
+		a := start(t, db, true, env)
 		a.addPlatform("shanghai", rcv.srv.URL+"/hotline/status", true)
 		const orders = 4
 		var ids []string
@@ -143,7 +143,7 @@ func TestOutboxDeliversEverythingInOrderOnce(t *testing.T) {
 				a.act(step.user, id, step.action, step.body)
 			}
 		}
-		b := start(t, db, true)
+		b := start(t, db, true, env)
 		for _, id := range ids {
 			for _, step := range lifecycle[3:5] {
 				b.act(step.user, id, step.action, step.body)
@@ -237,14 +237,14 @@ func (r *slowReceiver) requests() int {
 // still said one attempt. Every change must reach the platform exactly once
 // and the outbox must count one attempt per row.
 func TestOutboxSlowPlatformSecondInstance(t *testing.T) {
-	fastFeed(t)
-	t.Setenv("HOTLINE_FEED_POLL", "1h") // the servers' own workers stay idle: the test runs two of its own
+	env := fastFeed()
+	env["HOTLINE_FEED_POLL"] = "1h" // the servers' own workers stay idle: the test runs two of its own
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		rcv := newSlowReceiver(t, 200*time.Millisecond)
 		// Both instances start before there is anything to send, so their
 		// own workers' first look finds nothing (the next is an hour away).
-		a := start(t, db, true)
-		b := start(t, db, true) // a second instance on the same database
+		a := start(t, db, true, env)
+		b := start(t, db, true, env) // a second instance on the same database
 		a.addPlatform("shanghai", rcv.srv.URL+"/hotline/status", true)
 		const orders = 80
 		now := time.Now().Unix()
@@ -254,7 +254,7 @@ func TestOutboxSlowPlatformSecondInstance(t *testing.T) {
 			}
 		}
 		worker := func(s *server) *feed.Worker {
-			w := feed.NewWorker(s.m.Store, s.m.Log, feed.SettingsFrom(os.Getenv), feed.NewBox(testDataKey(t), ""))
+			w := feed.NewWorker(s.m.Store, s.m.Log, feed.SettingsFrom(env.getenv), feed.NewBox(testDataKey(t), ""))
 			w.Poll = 20 * time.Millisecond
 			w.HTTP = &http.Client{Timeout: 500 * time.Millisecond}
 			w.Lease = 1200 * time.Millisecond

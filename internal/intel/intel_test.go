@@ -40,6 +40,7 @@ var (
 // are trained), the similar open orders, past cases and hotspots.
 func TestIntakeIntelligence(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		t.Parallel() // own app and database; sqlite and postgres overlap
 		m := startDemo(t, db, intel.New())
 		ctx := context.Background()
 		v, err := m.Svc.CreateOrder(ctx, opr, order.NewOrder{Type: order.Complaint, Source: order.SourceHotline,

@@ -16,6 +16,7 @@ import (
 // and the problem, and none of the caller fields, names or numbers.
 func TestHotspotLabelsHoldNoCallerData(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		t.Parallel() // own app and database; sqlite and postgres overlap
 		m := startDemo(t, db, intel.New())
 		ctx := context.Background()
 		callers := []order.Caller{{Name: "张建国", Phone: "13812345678"}, {Name: "李娜", Phone: "13987654321"},
@@ -62,6 +63,7 @@ func TestHotspotLabelsHoldNoCallerData(t *testing.T) {
 // clusterer counts anything, so it never reaches the label.
 func TestHotspotLabelsDropCallerNamesThatAreWords(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		t.Parallel() // own app and database; sqlite and postgres overlap
 		m := startDemo(t, db, intel.New())
 		ctx := context.Background()
 		c := order.Caller{Name: "向阳", Phone: "13812340000"}

@@ -16,6 +16,7 @@ import (
 // store its own model versions every night).
 func TestNightlyTrainingOncePerNight(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		t.Parallel() // own app and database; sqlite and postgres overlap
 		m := startDemo(t, db, intel.New())
 		ctx := context.Background()
 		other, err := store.Open(ctx, db) // the second instance's connection

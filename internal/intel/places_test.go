@@ -18,6 +18,7 @@ import (
 // (明明花园 from a caller called 明明). Both databases.
 func TestPlacesLearntFromPastOrders(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		t.Parallel() // own app and database; sqlite and postgres overlap
 		in := intel.New()
 		m := startDemo(t, db, in)
 		ctx := context.Background()

@@ -16,6 +16,7 @@ import (
 // after that, the hotspot is flagged as growing again — on both databases.
 func TestHotspotRegrowsAfterHandling(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		t.Parallel() // own app and database; sqlite and postgres overlap
 		m := startDemo(t, db, intel.New())
 		ctx := context.Background()
 		create := func(title, desc string) {

@@ -16,6 +16,7 @@ import (
 // that rank below thirty other units' ones; and never the others'.
 func TestScopedViewsWiden(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		t.Parallel() // own app and database; sqlite and postgres overlap
 		in := intel.New()
 		m := startDemo(t, db, in)
 		ctx := context.Background()

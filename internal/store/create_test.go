@@ -49,6 +49,7 @@ func newOrder(t *testing.T, i int, external string) (order.Order, order.Event) {
 // at a time (which would mean the batched statements failed).
 func TestGroupCommitBatches(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		st := openMigrated(t, url)
 		ctx := context.Background()
 		const n = 120
@@ -109,6 +110,7 @@ func TestGroupCommitBatches(t *testing.T) {
 // conflict, and the day's numbers stay without a gap.
 func TestGroupCommitBadOrderFailsAlone(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		st := openMigrated(t, url)
 		ctx := context.Background()
 		first, ev := newOrder(t, 0, "CP-1")

@@ -23,6 +23,7 @@ import (
 func TestNewestFirstSearchPages(t *testing.T) {
 	testenv.SkipUnderRace(t, "search pages checked against every match")
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		ctx := context.Background()
 		st := openMigrated(t, url)
 		actor := order.Actor{Username: "operator", Role: order.RoleOperator}

@@ -27,6 +27,7 @@ import (
 // PostgreSQL must have detected no deadlock.
 func TestCreatePathsShareOneLockOrder(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		st := openMigrated(t, url)
 		ctx := context.Background()
 		if err := st.PutFeedPlatform(ctx, store.FeedPlatform{Name: "shanghai", Secret: "plain:x", Active: true, UpdatedAt: time.Now()}); err != nil {

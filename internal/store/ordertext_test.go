@@ -15,6 +15,7 @@ import (
 // restart must not turn it around.
 func TestForEachOrderTextOpenOldestFirst(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		st := openMigrated(t, url)
 		ctx := context.Background()
 		var ids []int64

@@ -97,6 +97,7 @@ func (d *searchDB) search(f store.Filter, q string) []string {
 func TestSearchRanking(t *testing.T) {
 	testenv.SkipUnderRace(t, "ranking checked by hand")
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		d := openSearchDB(t, url)
 		phrase := d.add("三江小区路灯坏了", "晚上一片漆黑，老人出门不方便", "", "")
 		inTitle := d.add("三江小区的路灯又坏了", "上周修过一次，现在又不亮了", "", "")
@@ -154,6 +155,7 @@ func TestSearchRanking(t *testing.T) {
 func TestSearchPagingVisitsEveryMatchOnce(t *testing.T) {
 	testenv.SkipUnderRace(t, "paging checked against every match")
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		d := openSearchDB(t, url)
 		texts := []struct{ title, desc, addr, comp string }{
 			{"三江小区路灯坏了", "晚上很黑", "", ""},

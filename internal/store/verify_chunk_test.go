@@ -14,6 +14,7 @@ import (
 // with the orders checked up to it.
 func TestVerifyChainsAcrossChunks(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		ctx := context.Background()
 		s := openForTest(t, dbURL, true)
 		var ids []int64
@@ -52,6 +53,7 @@ func TestVerifyChainsAcrossChunks(t *testing.T) {
 // default, the tail would come back without any other test noticing.
 func TestSearchIndexHasNoPendingList(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		s := openForTest(t, dbURL, true)
 		if s.Dialect != Postgres {
 			t.Skip("FTS5 has no pending list")

@@ -14,6 +14,7 @@ import (
 // an error.
 func TestOrderUnits(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		st := openMigrated(t, url)
 		ctx := context.Background()
 		var ids []string
@@ -45,6 +46,7 @@ func TestOrderUnits(t *testing.T) {
 // category and those whose category is none of the services named.
 func TestPublicListOthers(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		t.Parallel() // own database; sqlite and postgres overlap
 		st := openMigrated(t, url)
 		ctx := context.Background()
 		cats := []string{"", "a.one", "b.two", "c.retired"}

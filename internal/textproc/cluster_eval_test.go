@@ -22,10 +22,10 @@ func hotspotLabels(t testing.TB) textdata.HotspotLabels {
 
 // evalHotspots clusters the whole Teddy hotspot file and scores it on the
 // tuning and test halves of the hand labels.
-func evalHotspots(t testing.TB, docs []ClusterDoc, opts ClusterOptions) (tune, test BCubedScore) {
+func evalHotspots(t testing.TB, opts ClusterOptions) (tune, test BCubedScore) {
 	t.Helper()
 	l := hotspotLabels(t)
-	c := ClusterAll(docs, opts)
+	c := teddyClusterAll(t, opts)
 	return c.Score(l.Tune), c.Score(l.Test)
 }
 
@@ -45,12 +45,12 @@ func TestHandLabelledHotspots(t *testing.T) {
 			t.Fatalf("labelled message %s is not in the data file", id)
 		}
 	}
-	oldTune, oldTest := evalHotspots(t, docs, ClusterOptions{Legacy: true})
+	oldTune, oldTest := evalHotspots(t, ClusterOptions{Legacy: true})
 	t.Logf("old clusterer (words, cosine 0.4): tuning half %v, test half %v", oldTune, oldTest)
-	newTune, newTest := evalHotspots(t, docs, ClusterOptions{})
+	newTune, newTest := evalHotspots(t, ClusterOptions{})
 	t.Logf("new clusterer (place + problem):   tuning half %v, test half %v", newTune, newTest)
 
-	winTune, winTest := evalHotspots(t, docs, ClusterOptions{Window: 90 * 24 * time.Hour})
+	winTune, winTest := evalHotspots(t, ClusterOptions{Window: 90 * 24 * time.Hour})
 	t.Logf("new clusterer, 90-day window (the CLI's default): tuning half %v, test half %v", winTune, winTest)
 	copyTune, copyTest := copiesOnly(t, docs)
 	t.Logf("copies only (SimHash ≤ %d bits): tuning half %v, test half %v", copyBits, copyTune, copyTest)

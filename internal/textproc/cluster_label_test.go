@@ -126,10 +126,9 @@ func TestLabelSafe(t *testing.T) {
 // TestTeddyLabelsHoldNoNumbers: on the real hotspot messages, no label holds
 // a run of three or more digits other than a house number.
 func TestTeddyLabelsHoldNoNumbers(t *testing.T) {
-	docs, _ := teddyHotspotDocs(t)
 	house := regexp.MustCompile(`^[0-9]{1,4}(号楼|号院|号|栋|幢|座|单元|室|楼|层|弄|期|号门|门|户)$`)
 	digits := regexp.MustCompile(`[0-9]{3,}`)
-	for _, cl := range ClusterAll(docs, ClusterOptions{}).Clusters(2) {
+	for _, cl := range teddyClusterAll(t, ClusterOptions{}).Clusters(2) {
 		for _, w := range append([]string{cl.Place}, cl.Terms...) {
 			if digits.MatchString(w) && !house.MatchString(w) {
 				t.Errorf("cluster %s label %q: %q", cl.ID, cl.Label, w)

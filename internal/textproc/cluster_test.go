@@ -4,15 +4,61 @@ import (
 	"hotline/internal/textproc/textdata"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// teddyHotspotDocs loads the Teddy hotspot messages as cluster input.
+// teddyMemo holds the Teddy hotspot messages and their clusterings once per
+// test binary: four tests score ClusterAll of the same messages with the
+// same options (the default clusterer), and each clustering cost about 2 s
+// of CPU (issue 13). The clusterings are only read after they are made
+// (Clusters, ClusterOf and Score take the clusterer's lock and change
+// nothing), so sharing them checks what computing them again would.
+var teddyMemo struct {
+	sync.Mutex
+	docs     []ClusterDoc
+	titles   map[string]string
+	clusters map[ClusterOptions]*Clusterer
+}
+
+// teddyHotspotDocs loads the Teddy hotspot messages as cluster input. The
+// slice is the caller's own (a test sorts it); titles is shared, read-only.
 func teddyHotspotDocs(t testing.TB) ([]ClusterDoc, map[string]string) {
 	t.Helper()
-	rows, titles, err := textdata.TeddyHotspots(sharedData(t))
-	return clusterDocs(loaded(t, rows, err)), titles
+	dir := sharedData(t)
+	teddyMemo.Lock()
+	defer teddyMemo.Unlock()
+	if teddyMemo.docs == nil {
+		rows, titles, err := textdata.TeddyHotspots(dir)
+		teddyMemo.docs, teddyMemo.titles = clusterDocs(loaded(t, rows, err)), titles
+	}
+	return slices.Clone(teddyMemo.docs), teddyMemo.titles
+}
+
+// teddyClusterAll is ClusterAll of the Teddy hotspot messages with opts,
+// made once per test binary for each opts without learnt places (a
+// gazetteer is built per test, so those are clustered each time).
+func teddyClusterAll(t testing.TB, opts ClusterOptions) *Clusterer {
+	t.Helper()
+	docs, _ := teddyHotspotDocs(t)
+	if opts.Places != nil {
+		return ClusterAll(docs, opts)
+	}
+	teddyMemo.Lock()
+	c := teddyMemo.clusters[opts]
+	teddyMemo.Unlock()
+	if c != nil {
+		return c
+	}
+	c = ClusterAll(docs, opts)
+	teddyMemo.Lock()
+	defer teddyMemo.Unlock()
+	if teddyMemo.clusters == nil {
+		teddyMemo.clusters = map[ClusterOptions]*Clusterer{}
+	}
+	teddyMemo.clusters[opts] = c
+	return c
 }
 
 func gasDocs(t testing.TB) ([]ClusterDoc, map[string]map[string]string) {
@@ -33,7 +79,7 @@ func clusterDocs(rows []textdata.Doc) []ClusterDoc {
 // result (docs/intelligence.md explains the proxies).
 func teddyQuality(t testing.TB, opts ClusterOptions) textdata.ClusterQuality {
 	docs, titles := teddyHotspotDocs(t)
-	return textdata.TeddyQuality(groupsOf(ClusterAll(docs, opts).Clusters(2)), titles, idsOf(docs))
+	return textdata.TeddyQuality(groupsOf(teddyClusterAll(t, opts).Clusters(2)), titles, idsOf(docs))
 }
 
 // groupsOf returns each cluster's members: what textdata's measures take.

@@ -29,11 +29,11 @@ func pastTexts(t testing.TB) []string {
 func TestLearntPlacesOnLabelledHotspots(t *testing.T) {
 	docs, _ := teddyHotspotDocs(t)
 	seg := Default()
-	plainTune, plainTest := evalHotspots(t, docs, ClusterOptions{})
+	plainTune, plainTest := evalHotspots(t, ClusterOptions{})
 	t.Logf("new clusterer, no learnt places:           tuning half %v, test half %v", plainTune, plainTest)
 
 	fromPast := LearnPlaces(seg, nil, pastTexts(t), DefaultPlaceSupport)
-	pastTune, pastTest := evalHotspots(t, docs, ClusterOptions{Places: fromPast})
+	pastTune, pastTest := evalHotspots(t, ClusterOptions{Places: fromPast})
 	t.Logf("places learnt from the other files (%d):  tuning half %v, test half %v", fromPast.Learnt(), pastTune, pastTest)
 
 	self := make([]string, len(docs))
@@ -41,7 +41,7 @@ func TestLearntPlacesOnLabelledHotspots(t *testing.T) {
 		self[i] = d.Text
 	}
 	fromSelf := LearnPlaces(seg, nil, self, DefaultPlaceSupport)
-	selfTune, selfTest := evalHotspots(t, docs, ClusterOptions{Places: fromSelf})
+	selfTune, selfTest := evalHotspots(t, ClusterOptions{Places: fromSelf})
 	t.Logf("places learnt from the hotspot file (%d): tuning half %v, test half %v", fromSelf.Learnt(), selfTune, selfTest)
 
 	for _, r := range []struct {

@@ -123,15 +123,28 @@ func Default() *Segmenter {
 }
 
 func newSegmenter() (*Segmenter, error) {
+	general, err := generalDict()
+	if err != nil {
+		return nil, err
+	}
+	return newSegmenterWith(general)
+}
+
+// generalDict is the embedded general dictionary, unpacked: one "word
+// frequency" line per word.
+func generalDict() ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(zhDictGz))
 	if err != nil {
 		return nil, err
 	}
-	general, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, err
-	}
+	return io.ReadAll(zr)
+}
 
+// newSegmenterWith builds a segmenter on the user words and the given
+// general dictionary (newSegmenter's is the embedded one; a test that only
+// races Cut against AddWords gives a few lines of it, since loading all of
+// it under the race detector cost 14 s of the race step).
+func newSegmenterWith(general []byte) (*Segmenter, error) {
 	// User words go first: gse keeps the first entry of a duplicated word, so
 	// this is how a local term overrides the general dictionary's frequency.
 	var dict strings.Builder
