@@ -133,9 +133,26 @@ func startServer(t *testing.T, dbURL string) *server {
 	return nil
 }
 
+// workDirs holds each test's working folder for its servers: `serve
+// --demo` keeps its generated demo data key in ./hotline-data/data.key, so a
+// test's restarts find the key its first start made (and sealed the demo
+// with), and no key is written into the source tree (one was, and was
+// committed once).
+var workDirs sync.Map // *testing.T → string
+
+func workDir(t *testing.T) string {
+	if d, ok := workDirs.Load(t); ok {
+		return d.(string)
+	}
+	d := t.TempDir()
+	workDirs.Store(t, d)
+	return d
+}
+
 func tryStart(t *testing.T, dbURL, addr string) (*server, error) {
 	cmd := exec.Command(binary, "serve", "--addr", addr, "--db", dbURL, "--demo", "--demo-history", "0")
 	cmd.Env = append(os.Environ(), "HOTLINE_DB=")
+	cmd.Dir = workDir(t)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
