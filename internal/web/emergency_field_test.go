@@ -44,12 +44,18 @@ func (u *user) setOnline(on bool) {
 		return err
 	}
 	if u.sw == nil {
+		// Targets lists the whole shared browser's targets: the field
+		// worker of another test's user (its own server and browser
+		// context, running beside this one) has the same path, so only
+		// this user's browser context and this test's server count.
+		// Picking another test's worker left this tab online at load 35.
 		targets, err := chromedp.Targets(u.ctx)
 		if err != nil {
 			u.b.t.Fatal(err)
 		}
+		mine := chromedp.FromContext(u.ctx).BrowserContextID
 		for _, ti := range targets {
-			if ti.Type == "service_worker" && strings.HasSuffix(ti.URL, "/field/sw.js") {
+			if ti.Type == "service_worker" && ti.BrowserContextID == mine && ti.URL == u.b.base+"/field/sw.js" {
 				sw, cancel := chromedp.NewContext(u.ctx, chromedp.WithTargetID(ti.TargetID))
 				u.b.t.Cleanup(cancel)
 				if err := chromedp.Do(sw); err != nil {
