@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"hotline/internal/api"
 	"hotline/internal/app"
 	"hotline/internal/order"
 	"hotline/internal/service"
@@ -128,7 +132,61 @@ type user struct {
 	sw   context.Context // the field pages' service worker (emergency_field_test.go)
 }
 
+// as opens a browser context for name, already logged in: the session
+// comes from the real /login form handler, posted by the test's HTTP
+// client (an argon2 check like any login), and is put in the context's
+// cookie jar. No page is open yet; the first open or Navigate loads one.
+// Typing into the login form and loading the home page for each of the
+// ~45 users of the package cost ~1 s of Chromium's work per user (2–6 s on
+// a loaded machine, more than half of some tests' time; issue 13).
+// TestBrowserLifecycle logs its first user in through the form (asByForm),
+// and TestWebLoginCookieAndThrottle covers the form's answers.
 func (b *browser) as(name string) *user {
+	b.t.Helper()
+	type result struct {
+		c   *http.Cookie
+		err error
+	}
+	// The login runs while Chromium opens the tab.
+	got := make(chan result, 1)
+	go func() {
+		c, err := b.session(name)
+		got <- result{c, err}
+	}()
+	u := b.tab(name)
+	r := <-got
+	if r.err != nil {
+		b.t.Fatalf("log %s in: %v", name, r.err)
+	}
+	httpOnly := r.c.HttpOnly
+	u.do(chromedp.EmulateViewport(1280, 900), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: r.c.Name, Value: r.c.Value,
+			URL: b.base + "/", Path: r.c.Path, HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax})
+		return err
+	}))
+	return u
+}
+
+// session logs name in through the /login form's handler and returns the
+// session cookie it sets.
+func (b *browser) session(name string) (*http.Cookie, error) {
+	c := &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(b.base+"/login", url.Values{"username": {name}, "password": {"demo12345"}})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == api.SessionCookie && ck.Value != "" {
+			return ck, nil
+		}
+	}
+	return nil, fmt.Errorf("no session cookie from /login: %s", resp.Status)
+}
+
+// tab opens a tab in a new browser context: as separate as another
+// browser's profile (cookies, storage, service workers).
+func (b *browser) tab(name string) *user {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
@@ -137,7 +195,14 @@ func (b *browser) as(name string) *user {
 	if err := chromedp.Do(ctx); err != nil {
 		b.t.Fatalf("open a tab for %s: %v", name, err)
 	}
-	u := &user{b: b, name: name, ctx: ctx}
+	return &user{b: b, name: name, ctx: ctx}
+}
+
+// asByForm logs name in the way a person does: the login page, the form,
+// Enter, and the home page with their name in the header.
+func (b *browser) asByForm(name string) *user {
+	b.t.Helper()
+	u := b.tab(name)
 	u.do(chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(b.base+"/login"),
 		chromedp.SendKeys(chromedp.CSS("#username"), name),
@@ -268,7 +333,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	lu.screenshot("login")
 
 	// Intake, by keyboard: type, tab, Enter.
-	op := b.as("operator")
+	op := b.asByForm("operator")
 	op.open("/intake")
 	title := "浏览器测试：三江小区夜间施工噪音扰民"
 	op.do(

@@ -139,7 +139,7 @@ func TestBrowserEmergencyOffline(t *testing.T) {
 
 	v := b.as("volunteer")
 	// The way in: the header's 现场 link, the event on the field start page.
-	v.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Click(chromedp.CSS(`header a[href="/field/"]`)))
+	v.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Navigate(b.base+"/"), chromedp.Click(chromedp.CSS(`header a[href="/field/"]`)))
 	v.waitJS(fmt.Sprintf(`!!document.querySelector('#emergencies a[href="/field/emergencies/%s"]')`, ev.ID))
 	v.screenshot("field_index")
 	v.fieldReady("/field/emergencies/"+ev.ID, `document.querySelectorAll('#checks li[data-check]').length === 3`)
