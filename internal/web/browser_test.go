@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +50,7 @@ func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 		t.Skipf("\n\n!!! BROWSER TESTS SKIPPED: no chromium at %s (set HOTLINE_CHROMIUM; `make test` installs and sets it, and CI fails without it) !!!\n", bin)
 	}
 	// Every browser test runs beside the others (as many at once as
-	// go test's -parallel, GOMAXPROCS by default): each has its own server
+	// go test's -parallel, browserParallel unless given): each has its own server
 	// and database, and spends most of its time waiting on the browser's
 	// round trips, so two overlap in about the time of one (issue 13: the
 	// browser tests were most of internal/web's 200 s).
@@ -117,7 +119,24 @@ func (s *sharedBrowser) stop() {
 	}
 }
 
+// browserParallel is how many browser tests run at once when go test's
+// -parallel is not given (its default, GOMAXPROCS, is 2 on the 2-core
+// VM). Only the browser tests call t.Parallel. A browser test mostly waits:
+// on page loads, the server's answers and Chromium's round trips, so at 2
+// the package used ~35% of two cores and was the plain step's critical
+// path (issue 13).
+const browserParallel = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		if err := flag.Set("test.parallel", strconv.Itoa(browserParallel)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
 	code := m.Run()
 	chromium.stop()
 	os.Exit(code)
