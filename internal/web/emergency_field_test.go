@@ -78,6 +78,23 @@ func (u *user) setOnline(on bool) {
 		_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: !on, DownloadThroughput: -1, UploadThroughput: -1})
 		return err
 	}))
+	if on {
+		return
+	}
+	// The page's own requests (the queue's POSTs; the worker passes them
+	// by) must fail from now on. The emulation's answer may come before
+	// the network obeys it: a patrol entry written just after reached the
+	// server at load 35. /healthz is not one of the worker's cached paths,
+	// so this fetch goes to the network as the POSTs do.
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		failed, err := chromedp.Run(u.ctx, chromedp.Evaluate[bool](`fetch('/healthz', {cache: 'no-store'}).then(() => false, () => true)`, chromedp.EvalAwaitPromise))
+		if err == nil && failed {
+			return
+		}
+		if time.Now().After(deadline) {
+			u.b.t.Fatalf("%s: the page still reaches the server 45 s after going offline (%v)", u.name, err)
+		}
+	}
 }
 
 // waitJS polls a JavaScript condition until it is true, for up to 45 s: a
