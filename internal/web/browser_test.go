@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -49,13 +47,13 @@ func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skipf("\n\n!!! BROWSER TESTS SKIPPED: no chromium at %s (set HOTLINE_CHROMIUM; `make test` installs and sets it, and CI fails without it) !!!\n", bin)
 	}
-	// Every browser test runs beside the others (as many at once as
-	// go test's -parallel, browserParallel unless given): each has its own server
-	// and database, and spends most of its time waiting on the browser's
-	// round trips, so two overlap in about the time of one (issue 13: the
-	// browser tests were most of internal/web's 200 s).
+	// Every browser test runs beside the others (as many at once as go
+	// test's -parallel, browserParallel unless given; sched_test.go): each
+	// has its own server and database, and spends most of its time waiting
+	// on the browser's round trips, so two overlap in about the time of one
+	// (issue 13: the browser tests were most of internal/web's 200 s).
 	// Call newBrowser before anything the test must do alone.
-	t.Parallel()
+	parallel(t)
 	root, err := chromium.get(bin)
 	if err != nil {
 		t.Fatalf("start chromium: %v", err)
@@ -117,29 +115,6 @@ func (s *sharedBrowser) stop() {
 	if s.close != nil {
 		s.close()
 	}
-}
-
-// browserParallel is how many browser tests run at once when go test's
-// -parallel is not given (its default, GOMAXPROCS, is 2 on the 2-core
-// VM). Only the browser tests call t.Parallel. A browser test mostly waits:
-// on page loads, the server's answers and Chromium's round trips, so at 2
-// the package used ~35% of two cores and was the plain step's critical
-// path (issue 13).
-const browserParallel = 4
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		if err := flag.Set("test.parallel", strconv.Itoa(browserParallel)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
-		}
-	}
-	code := m.Run()
-	chromium.stop()
-	os.Exit(code)
 }
 
 // user is one person at their own browser (a separate browser context, so
@@ -234,9 +209,15 @@ func (b *browser) asByForm(name string) *user {
 	return u
 }
 
+// stepTimeout bounds one do: the page loads and waits in it end on their
+// conditions, so a step that succeeds costs only its own time. 20 s was
+// too short for the registry's care list and the dashboard at load 30
+// with four browser tests at once; waitJS allows 45 s.
+const stepTimeout = 45 * time.Second
+
 func (u *user) do(steps ...chromedp.Action[chromedp.Void]) {
 	u.b.t.Helper()
-	ctx, cancel := context.WithTimeout(u.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		loc, _ := chromedp.Run(u.ctx, chromedp.Location())
@@ -247,7 +228,7 @@ func (u *user) do(steps ...chromedp.Action[chromedp.Void]) {
 
 func (u *user) text(sel string) string {
 	u.b.t.Helper()
-	ctx, cancel := context.WithTimeout(u.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -444,15 +425,25 @@ func TestBrowserLifecycle(t *testing.T) {
 		t.Errorf("timeline lacks the reopen or callback:\n%s", tl)
 	}
 	disp.screenshot("order")
+	t.Logf("lifecycle walked in %s", time.Since(start).Round(time.Millisecond))
+}
 
-	// The rest of the main pages, for the screenshots and a smoke check.
+// TestBrowserMainPages: the rest of the main pages, for the screenshots and
+// a smoke check. They were the tail of TestBrowserLifecycle, the package's
+// longest test and so its critical path once the tests run side by side
+// (issue 13); they need none of its order.
+func TestBrowserMainPages(t *testing.T) {
+	b := newBrowser(t)
 	lead := b.as("leader")
 	lead.open("/board")
 	lead.do(chromedp.WaitVisible(chromedp.CSS(".stats")))
 	lead.screenshot("board")
+	disp := b.as("dispatcher")
 	disp.open("/search?type=complaint")
 	disp.do(chromedp.WaitVisible(chromedp.CSS("table.tbl")))
 	disp.screenshot("search")
+	h := b.as("binyang")
+	h.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
 	h.open("/notifications")
 	h.screenshot("notifications-phone")
 	adm := b.as("admin")
@@ -462,7 +453,6 @@ func TestBrowserLifecycle(t *testing.T) {
 	adm.screenshot("admin-policy")
 	disp.open("/queue?tab=received&lang=en")
 	disp.screenshot("queue-en")
-	t.Logf("lifecycle walked in %s", time.Since(start).Round(time.Millisecond))
 }
 
 // TestBrowserRefusedAndStale: a handler opening another unit's order gets
