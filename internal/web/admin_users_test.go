@@ -13,6 +13,7 @@ import (
 // the users page; a disabled user cannot log in; nobody else may do it and
 // an admin cannot lock themself out.
 func TestAdminDisablesUser(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	adm := login(t, base, "admin")
 	tok := adm.csrf()

@@ -46,6 +46,7 @@ func placeOf(t *testing.T, body string) string {
 // TestPlaceWrittenOnce: the compound picked at intake is on the order
 // page, and an address that already says it is not repeated.
 func TestPlaceWrittenOnce(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	op := login(t, base, "operator")
 	for _, c := range []struct{ building, address, want string }{
@@ -66,6 +67,7 @@ func TestPlaceWrittenOnce(t *testing.T) {
 // TestTimelineNamesPeople: timelines and extension requests name the
 // person and unit (or the channel in Chinese), never a login.
 func TestTimelineNamesPeople(t *testing.T) {
+	parallel(t)
 	m, base := server(t)
 	ctx := t.Context()
 	u, err := m.Store.UserByName(ctx, "binyang")
@@ -174,6 +176,7 @@ func latinWords(body string) []string {
 // TestChineseAlone renders every page in Chinese, as each role and with
 // the demo's orders, and fails on a Latin word outside zhAllowed.
 func TestChineseAlone(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	pages := map[string][]string{
 		"operator":   {"/intake", "/queue?tab=reviewed", "/search?q=噪音", "/notifications", "/intake/assist?title=夜间施工噪音&description=", "/intake/buildings?compound=sanjiang", "/nope", "/intake/caller?caller_phone=13800000111", "/account/password"},
@@ -216,6 +219,7 @@ func TestChineseAlone(t *testing.T) {
 // TestOwnNotFoundPage: an unknown address gets the site's page, in the
 // user's language, signed in or not; the API keeps its JSON error.
 func TestOwnNotFoundPage(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	anon := &client{t: t, base: base, c: &http.Client{}}
 	for _, c := range []struct {
@@ -240,6 +244,7 @@ func TestOwnNotFoundPage(t *testing.T) {
 
 // TestListedInconsistencies covers issue 18's point 7, one check each.
 func TestListedInconsistencies(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	// The operator's 回访队列 is a page of its own.
 	op := login(t, base, "operator")
@@ -312,6 +317,7 @@ func TestPageWording(t *testing.T) {
 // does not count against its response rate before its contact deadline
 // (a unit with one such order showed 0.0%).
 func TestResponseRateWaitsForContactDue(t *testing.T) {
+	parallel(t)
 	m, _ := server(t)
 	ctx := t.Context()
 	lead := service.Actor{Username: "leader", Role: order.RoleLeader}
@@ -352,6 +358,7 @@ func TestResponseRateWaitsForContactDue(t *testing.T) {
 // TestCitizenPhotosShown: a citizen's photo is on the staff order page as
 // a thumbnail that opens the photo, served only to staff who see the order.
 func TestCitizenPhotosShown(t *testing.T) {
+	parallel(t)
 	m, base := server(t)
 	var png bytes.Buffer
 	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
@@ -390,6 +397,7 @@ func TestCitizenPhotosShown(t *testing.T) {
 // TestDispatchNotifiesUnit: a unit is told at once of an order dispatched
 // to it, in its language.
 func TestDispatchNotifiesUnit(t *testing.T) {
+	parallel(t)
 	m, base := server(t)
 	ctx := t.Context()
 	disp := service.Actor{Username: "dispatcher", Role: order.RoleDispatcher, Unit: "center"}

@@ -78,6 +78,7 @@ func pct(r *float64) string {
 // it (a handler only their own unit), refuses the others, shows the same
 // numbers as the JSON API, and its export links download workbooks that open.
 func TestDashboardPages(t *testing.T) {
+	parallel(t)
 	m, base := server(t, withIntel)
 	for _, user := range []string{"leader", "dispatcher", "admin", "binyang"} {
 		c := login(t, base, user)
@@ -237,6 +238,7 @@ func TestDashboardPages(t *testing.T) {
 // merge, past cases on the order page, the admin's models and retraining,
 // "no suggestion" at intake.
 func TestDashboardIntelligence(t *testing.T) {
+	parallel(t)
 	m, base := server(t, withIntel)
 	ctx := context.Background()
 	// Two more calls about the demo's construction-site noise: a hotspot

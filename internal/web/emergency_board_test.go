@@ -58,6 +58,7 @@ func TestBrowserEmergencyBoardLive(t *testing.T) {
 	}
 
 	l := b.as("leader")
+	l.open("/")
 	l.do(chromedp.Click(chromedp.CSS(`header a[href="/emergencies/"]`)))
 	l.waitJS(fmt.Sprintf(`!!document.querySelector('#events a[href="/emergencies/%s/board"]')`, ev.ID))
 	l.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#events a[href="/emergencies/%s/board"]`, ev.ID))))

@@ -44,12 +44,18 @@ func (u *user) setOnline(on bool) {
 		return err
 	}
 	if u.sw == nil {
+		// Targets lists the whole shared browser's targets: the field
+		// worker of another test's user (its own server and browser
+		// context, running beside this one) has the same path, so only
+		// this user's browser context and this test's server count.
+		// Picking another test's worker left this tab online at load 35.
 		targets, err := chromedp.Targets(u.ctx)
 		if err != nil {
 			u.b.t.Fatal(err)
 		}
+		mine := chromedp.FromContext(u.ctx).BrowserContextID
 		for _, ti := range targets {
-			if ti.Type == "service_worker" && strings.HasSuffix(ti.URL, "/field/sw.js") {
+			if ti.Type == "service_worker" && ti.BrowserContextID == mine && ti.URL == u.b.base+"/field/sw.js" {
 				sw, cancel := chromedp.NewContext(u.ctx, chromedp.WithTargetID(ti.TargetID))
 				u.b.t.Cleanup(cancel)
 				if err := chromedp.Do(sw); err != nil {
@@ -72,6 +78,23 @@ func (u *user) setOnline(on bool) {
 		_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: !on, DownloadThroughput: -1, UploadThroughput: -1})
 		return err
 	}))
+	if on {
+		return
+	}
+	// The page's own requests (the queue's POSTs; the worker passes them
+	// by) must fail from now on. The emulation's answer may come before
+	// the network obeys it: a patrol entry written just after reached the
+	// server at load 35. /healthz is not one of the worker's cached paths,
+	// so this fetch goes to the network as the POSTs do.
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		failed, err := chromedp.Run(u.ctx, chromedp.Evaluate[bool](`fetch('/healthz', {cache: 'no-store'}).then(() => false, () => true)`, chromedp.EvalAwaitPromise))
+		if err == nil && failed {
+			return
+		}
+		if time.Now().After(deadline) {
+			u.b.t.Fatalf("%s: the page still reaches the server 45 s after going offline (%v)", u.name, err)
+		}
+	}
 }
 
 // waitJS polls a JavaScript condition until it is true, for up to 45 s: a
@@ -133,7 +156,7 @@ func TestBrowserEmergencyOffline(t *testing.T) {
 
 	v := b.as("volunteer")
 	// The way in: the header's 现场 link, the event on the field start page.
-	v.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Click(chromedp.CSS(`header a[href="/field/"]`)))
+	v.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Navigate(b.base+"/"), chromedp.Click(chromedp.CSS(`header a[href="/field/"]`)))
 	v.waitJS(fmt.Sprintf(`!!document.querySelector('#emergencies a[href="/field/emergencies/%s"]')`, ev.ID))
 	v.screenshot("field_index")
 	v.fieldReady("/field/emergencies/"+ev.ID, `document.querySelectorAll('#checks li[data-check]').length === 3`)

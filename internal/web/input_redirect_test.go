@@ -42,6 +42,7 @@ func (c *client) location(method, path string, v url.Values) (int, string) {
 // login form's POST), after marking read, after a bulk dispatch, after an
 // action — whatever tab, backslash or double slash it hides.
 func TestNoOpenRedirect(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	evil := []string{"/\t/evil.example/x", "//evil.example/x", "/\\evil.example", "/\n/evil.example", "https://evil.example/", "/\u3000/evil.example"}
 	disp := noFollow(login(t, base, "dispatcher"))
@@ -71,6 +72,7 @@ func TestNoOpenRedirect(t *testing.T) {
 // form posts with a NUL byte or invalid UTF-8 are a 400 naming the field on
 // both databases (PostgreSQL answered 500), and nothing is stored.
 func TestFormsRefuseBadText(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		m, base := server(t, func(c *app.Config) { c.DB = dbURL })
 		opr, adm := login(t, base, "operator"), login(t, base, "admin")
@@ -114,6 +116,7 @@ func TestFormsRefuseBadText(t *testing.T) {
 // when the browser came over HTTPS through the configured proxy (and only
 // then), and a throttled login page says the Retry-After's seconds.
 func TestWebLoginCookieAndThrottle(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		_, base := server(t, func(c *app.Config) {
 			c.DB = dbURL

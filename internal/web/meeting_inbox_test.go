@@ -14,6 +14,7 @@ import (
 // unit's inbox page, the one the staff read for orders, with a link to its
 // meeting.
 func TestMeetingActionInInbox(t *testing.T) {
+	parallel(t)
 	m, base := server(t, communityDemo)
 	ctx := context.Background()
 	binyang := access.User{Username: "binyang", Role: access.RoleHandler, Unit: "binyang"}

@@ -17,6 +17,7 @@ import (
 // volunteer's landing page /patrol, which opens (200) with the same
 // explanation; the meeting pages, which keep no sealed data, still work.
 func TestPatrolPagesWithoutKey(t *testing.T) {
+	parallel(t)
 	_, base := server(t, func(c *app.Config) { c.DemoCommunity = true })
 	for _, who := range []string{"volunteer", "binyang"} {
 		// A volunteer's login lands on /patrol, which says it is off.

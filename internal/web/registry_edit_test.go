@@ -22,6 +22,7 @@ import (
 // the export page answers the masked workbook. Leaders and another area's
 // worker are refused every write.
 func TestRegistryEditPages(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		m, base, admin, hh, r, idn := registryFixture(t, dbURL)
 		ctx := context.Background()
@@ -170,6 +171,7 @@ func TestRegistryEditPages(t *testing.T) {
 // why it is off and how to turn it on (503), instead of the 404 the nav
 // link used to lead to.
 func TestRegistryPagesWithoutKey(t *testing.T) {
+	parallel(t)
 	_, base := server(t, func(c *app.Config) { c.RegistryWeb = MountRegistry })
 	for _, u := range []string{"admin", "binyang"} {
 		c := login(t, base, u)

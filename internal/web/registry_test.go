@@ -20,6 +20,7 @@ import (
 // area's worker, leaders and admins read them; bad input is a 4xx, never
 // a 500; a reveal needs a reason and is audited once.
 func TestRegistryPagesAccess(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		m, base, _, hh, r, idn := registryFixture(t, dbURL)
 		pages := []string{"/registry", "/registry/compounds/sanjiang", "/registry/buildings/sanjiang-29", "/registry/households/" + hh.ID,

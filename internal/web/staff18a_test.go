@@ -119,6 +119,7 @@ var versionRe = regexp.MustCompile(`name="version" value="(\d+)"`)
 // they came with. A file that is not an image is refused with the field
 // named, and nothing is written.
 func TestHandlerSitePhotos(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		testSitePhotos(t, db)
 	})
@@ -274,6 +275,7 @@ func inProgress(t testing.TB, m *app.Main) service.OrderView {
 // navigation), the caller masked for the handling unit as on the order
 // page, every timeline entry a row; another unit's handler gets nothing.
 func TestPrintView(t *testing.T) {
+	parallel(t)
 	m, base := server(t)
 	o := inProgress(t, m)
 	h := login(t, base, "binyang")
@@ -303,6 +305,7 @@ func TestPrintView(t *testing.T) {
 // caller's earlier orders (newest first) to the operator and dispatcher;
 // a role that may not see callers in full gets none, by page or service.
 func TestCallerHistoryAtIntake(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		m, base := server(t, func(c *app.Config) { c.DB = db })
 		op := login(t, base, "operator")
@@ -351,6 +354,7 @@ func TestCallerHistoryAtIntake(t *testing.T) {
 // arrives as text, every export is audited, and bad filters are a 400 that
 // writes nothing.
 func TestSearchExport(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		m, base := server(t, func(c *app.Config) { c.DB = db })
 		ctx := t.Context()
@@ -469,6 +473,7 @@ func (c *client) loggedIn() bool {
 // resets one (every session of that user ended); both audited; a wrong
 // old password or a bad new one is a 400 that changes nothing.
 func TestPasswords(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		m, base := server(t, func(c *app.Config) { c.DB = db })
 		a, other := login(t, base, "binyang"), login(t, base, "binyang")
@@ -563,6 +568,7 @@ func metric(body, name, labels string) (float64, bool) {
 // count over every order says), the sweeper's runs and lag, notifications
 // stored by kind, group-commit batch sizes, and the web pages' requests.
 func TestBusinessMetrics(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, db string) {
 		m, base := server(t, func(c *app.Config) { c.DB = db; c.Sweep = 100 * time.Millisecond })
 		ctx := t.Context()

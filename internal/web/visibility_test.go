@@ -20,6 +20,7 @@ import (
 // cityops on cityops' own order, and the other pages that list orders keep
 // to the same rule. On SQLite and PostgreSQL.
 func TestOrderPageVisibility(t *testing.T) {
+	parallel(t)
 	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
 		m, base := server(t, func(c *app.Config) { c.DB = dbURL; c.Intel = intel.New() })
 		ctx := context.Background()

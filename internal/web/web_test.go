@@ -156,6 +156,7 @@ func (c *client) post(path string, v url.Values) (string, int) {
 
 // TestPagesAnswer visits every page as the role that uses it.
 func TestPagesAnswer(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	visits := map[string][]string{
 		"operator":   {"/intake", "/queue", "/queue?tab=reviewed", "/search?q=噪音", "/notifications", "/intake/assist?title=夜间施工噪音&description=", "/intake/buildings?compound=sanjiang"},
@@ -193,6 +194,7 @@ func TestPagesAnswer(t *testing.T) {
 
 // TestBadInputNever500 sends nonsense to every form and query.
 func TestBadInputNever500(t *testing.T) {
+	parallel(t)
 	_, base := server(t)
 	c := login(t, base, "dispatcher")
 	tok := c.csrf()
