@@ -62,7 +62,7 @@ func template(admin *sql.DB, base *url.URL) string {
 func makeTemplate(ctx context.Context, admin *sql.DB, base *url.URL) string {
 	dropStaleTemplates(ctx, admin)
 	name := templatePrefix + strconv.Itoa(os.Getpid()) + "_" + randomHex(4)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if copyDatabase(ctx, admin, name, "template1") != nil {
 		return ""
 	}
 	u := *base
@@ -128,16 +128,24 @@ func EmptyPostgresURL(t testing.TB) string {
 func createDatabase(ctx context.Context, admin *sql.DB, base *url.URL, name string, useTemplate bool) error {
 	if useTemplate {
 		if tmpl := template(admin, base); tmpl != "" {
-			_, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE "+tmpl)
-			if err == nil {
+			if copyDatabase(ctx, admin, name, tmpl) == nil {
 				return nil
 			}
 			// fall back to an empty database, which the test migrates
 		}
 	}
-	_, err := admin.ExecContext(ctx, "CREATE DATABASE "+name)
-	if err != nil {
+	if err := copyDatabase(ctx, admin, name, "template1"); err != nil {
 		return fmt.Errorf("create test database: %w", err)
 	}
 	return nil
+}
+
+// copyDatabase creates name as a copy of tmpl by copying its files
+// (STRATEGY FILE_COPY, the only way before PostgreSQL 15, whose default is
+// WAL_LOG): WAL_LOG writes every page of the copy to the WAL, which cost
+// the server twice the CPU (20 creates and drops of template1: 2.7–2.8 s
+// against 1.36 s); a test database has nothing to replicate or recover.
+func copyDatabase(ctx context.Context, admin *sql.DB, name, tmpl string) error {
+	_, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE "+tmpl+" STRATEGY FILE_COPY")
+	return err
 }
