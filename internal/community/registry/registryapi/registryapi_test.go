@@ -15,6 +15,16 @@ var users = []string{"admin", "leader", "binyang", "yuehe_w", "dispatcher", "ope
 // nothing).
 func (s *server) count(table string) int {
 	s.t.Helper()
+	if table == "audit_log" {
+		// On SQLite the views of orders wait in the journal up to 250 ms
+		// before they join audit_log (store.AuditDurable): the demo's
+		// meetings looked their orders up as views, and their entries
+		// arriving during a refused request looked like its writes. The
+		// audit log's reader moves them first.
+		if _, err := s.m.Store.AuditLog(context.Background(), "", "", "", 1); err != nil {
+			s.t.Fatal(err)
+		}
+	}
 	var n int
 	if err := s.m.Store.DB().R.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 		s.t.Fatal(err)
