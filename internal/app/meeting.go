@@ -23,15 +23,7 @@ func (p meetingOrders) NoteOrders(ctx context.Context, u access.User, ids []stri
 }
 
 func (p meetingOrders) OrderGroup(ctx context.Context, u access.User, id string) ([]string, error) {
-	v, err := p.svc.GetOrder(ctx, service.ActorOf(u), id)
-	if err != nil {
-		return nil, err
-	}
-	out := append([]string{v.ID}, v.Children...)
-	if v.Parent != "" {
-		out = append(out, v.Parent)
-	}
-	return out, nil
+	return p.svc.OrderGroup(ctx, service.ActorOf(u), id)
 }
 
 // meetingInbox delivers the meetings' overdue-action notices into the

@@ -143,6 +143,26 @@ func (s *Service) createWith(ctx context.Context, a Actor, in order.NewOrder, al
 	return v, nil
 }
 
+// OrderGroup returns an order the actor may see with its parent and
+// children (merged orders), for a module that files things by order (the
+// meetings of an order). It shows no caller, so it logs no view: GetOrder
+// did, and every meeting list of an order wrote a view_caller entry for a
+// number nobody was shown.
+func (s *Service) OrderGroup(ctx context.Context, a Actor, id string) ([]string, error) {
+	o, err := s.store.GetOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Visible(a) {
+		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
+	}
+	out := append([]string{o.ID}, o.Children...)
+	if o.Parent != "" {
+		out = append(out, o.Parent)
+	}
+	return out, nil
+}
+
 // GetOrder returns one order with its timeline, if the actor may see it.
 func (s *Service) GetOrder(ctx context.Context, a Actor, id string) (OrderView, error) {
 	o, err := s.store.GetOrder(ctx, id)
