@@ -49,8 +49,11 @@ RACE_PKGS=${RACE_PKGS:-./internal/store/... ./internal/service/... ./internal/fe
 TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
 # Flags of every go test step. -vet=off: go test runs a subset of vet's
 # checks on each package it tests, and the "go vet" step has just run all of
-# them on every package. (go test already links its binaries without DWARF.)
-GO_TEST_FLAGS=(-count=1 -vet=off)
+# them on every package. -ldflags=-s: no symbol table in the test binaries
+# (go test already leaves out DWARF); stack traces, panics and the race
+# detector's reports read the pclntab, which stays. Linking the 44 test
+# binaries of ./... took 70 s of CPU with it and 48 s without (issue 13).
+GO_TEST_FLAGS=(-count=1 -vet=off -ldflags=-s)
 RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
 IN_CI=false
 case "${CI:-}" in true | 1 | yes) IN_CI=true ;; esac
