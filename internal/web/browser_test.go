@@ -96,6 +96,17 @@ func (s *sharedBrowser) get(bin string) (context.Context, error) {
 			chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(dir),
 			chromedp.WindowSize(1280, 900),
 		)
+		// HOTLINE_CHROME_FLAGS adds Chromium switches ("name" or
+		// "name=value", space-separated) for experiments with the
+		// browser's cost (docs/benchmarks.md, issue 13's sixth round).
+		for _, f := range strings.Fields(os.Getenv("HOTLINE_CHROME_FLAGS")) {
+			k, v, ok := strings.Cut(f, "=")
+			if ok {
+				opts = append(opts, chromedp.Flag(k, v))
+			} else {
+				opts = append(opts, chromedp.Flag(k, true))
+			}
+		}
 		actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 		var copts []chromedp.ContextOption
 		if os.Getenv("HOTLINE_CDP_DEBUG") != "" {
