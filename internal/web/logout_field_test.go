@@ -75,12 +75,21 @@ func TestBrowserLogoutClearsPhone(t *testing.T) {
 	if got[0].Status != emergency.Safe || got[0].CheckedBy != "volunteer" {
 		t.Fatalf("the change kept by staying was not sent: %+v", got[0])
 	}
+	// The field page's queue lets its database go when asked: a deletion
+	// is not blocked by the page's open connection (it was, and the empty
+	// database stayed until the page was gone — seen 15 s after the
+	// logout at load 40, and for as long as a page sits in the
+	// back/forward cache).
+	v.eval(`String(window.__del = null)`)
+	v.eval(`(() => { const r = indexedDB.deleteDatabase('hotline-offline');
+		r.onsuccess = () => { window.__del = 'deleted'; }; r.onblocked = () => { window.__del = 'blocked'; }; return 'started'; })()`)
+	v.waitJS(`window.__del !== null`)
+	if got := v.eval(`String(window.__del)`); got != "deleted" {
+		t.Fatalf("deleting the queue's database beside the field page: %s, want deleted", got)
+	}
 	// Nothing waits now: logging out asks nothing and clears the phone.
 	v.do(chromedp.Click(chromedp.CSS(`#logout button`)))
 	v.waitJS(`location.pathname === '/login'`)
-	// The queue's database is deleted once the field page that held it
-	// open is gone (logout.js: deleteDatabase is "blocked" until then), a
-	// moment after the login page shows: seen still there at load 40.
 	holds := v.phoneHolds()
 	for deadline := time.Now().Add(15 * time.Second); holds != "api=0 db=false" && time.Now().Before(deadline); holds = v.phoneHolds() {
 		time.Sleep(100 * time.Millisecond)

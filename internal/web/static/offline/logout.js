@@ -7,7 +7,8 @@
 // server's answer to the logout also carries Clear-Site-Data (auth.go),
 // which clears the same on browsers that honour it even without this
 // script.
-import { createStore, entries, clear } from './idb-keyval-6.3.0.js';
+import { entries, clear } from './idb-keyval-6.3.0.js';
+import { queueStore } from './queue.js';
 
 const DB = 'hotline-offline';
 const form = document.getElementById('logout');
@@ -19,7 +20,7 @@ async function exists() {
 
 async function unsent() {
   if (!(await exists())) return 0;
-  return (await entries(createStore(DB, 'changes'))).length;
+  return (await entries(queueStore())).length;
 }
 
 function ask(n) {
@@ -44,10 +45,13 @@ function ask(n) {
 
 async function clearPhone() {
   if (await exists()) {
-    await clear(createStore(DB, 'changes'));
+    await clear(queueStore());
     await new Promise((res) => {
+      // Every connection of the queue closes when asked (queueStore), so
+      // the database goes now; blocked would mean a connection that does
+      // not (an old page's script): the changes are cleared already, the
+      // empty database goes when that page does.
       const r = indexedDB.deleteDatabase(DB);
-      // blocked: this page still holds it open; it goes when the page does.
       r.onsuccess = r.onerror = r.onblocked = res;
     });
   }

@@ -7,9 +7,37 @@
 // a known id as the first time). A change the server refuses (a lost race,
 // bad input) leaves the queue and is reported to the page, never dropped
 // silently.
-import { createStore, set, del, entries } from './idb-keyval-6.3.0.js';
+import { set, del, entries } from './idb-keyval-6.3.0.js';
 
-const store = createStore('hotline-offline', 'changes');
+// queueStore is the queue's IndexedDB store, as idb-keyval's createStore
+// gives it, except that its connection closes as soon as the database is
+// to be deleted (logout.js, on this page or another). An open connection
+// blocks the deletion: the queued changes were cleared at logout, but the
+// database itself stayed until the field page was gone — after the login
+// page showed, or for as long as the page sat in the back/forward cache.
+// The next use opens it again.
+export function queueStore() {
+  let dbp;
+  const getDB = () => {
+    if (!dbp) {
+      dbp = new Promise((resolve, reject) => {
+        const r = indexedDB.open('hotline-offline');
+        r.onupgradeneeded = () => r.result.createObjectStore('changes');
+        r.onsuccess = () => {
+          const db = r.result;
+          db.onversionchange = () => { db.close(); dbp = undefined; };
+          db.onclose = () => { dbp = undefined; };
+          resolve(db);
+        };
+        r.onerror = () => { dbp = undefined; reject(r.error); };
+      });
+    }
+    return dbp;
+  };
+  return (mode, callback) => getDB().then((db) => callback(db.transaction('changes', mode).objectStore('changes')));
+}
+
+const store = queueStore();
 let counter = 0;
 
 export function newID() {
