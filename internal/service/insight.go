@@ -95,12 +95,9 @@ func (s *Service) PastCases(ctx context.Context, a Actor, id string, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.store.GetOrder(ctx, id)
+	o, err := s.visibleOrder(ctx, a, id)
 	if err != nil {
 		return nil, err
-	}
-	if !o.Visible(a) {
-		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	if limit <= 0 || limit > 20 {
 		limit = 5

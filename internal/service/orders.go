@@ -149,12 +149,9 @@ func (s *Service) createWith(ctx context.Context, a Actor, in order.NewOrder, al
 // did, and every meeting list of an order wrote a view_caller entry for a
 // number nobody was shown.
 func (s *Service) OrderGroup(ctx context.Context, a Actor, id string) ([]string, error) {
-	o, err := s.store.GetOrder(ctx, id)
+	o, err := s.visibleOrder(ctx, a, id)
 	if err != nil {
 		return nil, err
-	}
-	if !o.Visible(a) {
-		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	out := append([]string{o.ID}, o.Children...)
 	if o.Parent != "" {
@@ -165,12 +162,9 @@ func (s *Service) OrderGroup(ctx context.Context, a Actor, id string) ([]string,
 
 // GetOrder returns one order with its timeline, if the actor may see it.
 func (s *Service) GetOrder(ctx context.Context, a Actor, id string) (OrderView, error) {
-	o, err := s.store.GetOrder(ctx, id)
+	o, err := s.visibleOrder(ctx, a, id)
 	if err != nil {
 		return OrderView{}, err
-	}
-	if !o.Visible(a) {
-		return OrderView{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	evs, err := s.store.Events(ctx, id)
 	if err != nil {

@@ -462,12 +462,9 @@ type CitizenSide struct {
 // CitizenSideOf returns the public side of an order the actor may see,
 // applying a pending rating first.
 func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (CitizenSide, error) {
-	o, err := s.store.GetOrder(ctx, id)
+	o, err := s.visibleOrder(ctx, a, id)
 	if err != nil {
 		return CitizenSide{}, err
-	}
-	if !o.Visible(a) {
-		return CitizenSide{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	if _, err := s.applyPendingRating(ctx, o); err != nil {
 		return CitizenSide{}, err
@@ -488,12 +485,8 @@ func (s *Service) CitizenSideOf(ctx context.Context, a Actor, id string) (Citize
 // OrderPhoto returns a photo of an order the actor may see (staff only:
 // the citizen's photos are never public).
 func (s *Service) OrderPhoto(ctx context.Context, a Actor, id, photo string) (order.Photo, error) {
-	o, err := s.store.GetOrder(ctx, id)
-	if err != nil {
+	if _, err := s.visibleOrder(ctx, a, id); err != nil {
 		return order.Photo{}, err
-	}
-	if !o.Visible(a) {
-		return order.Photo{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	return s.store.PhotoData(ctx, id, photo)
 }

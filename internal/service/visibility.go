@@ -8,12 +8,25 @@ import (
 )
 
 // Every view of orders goes through order.ScopeOf, the one rule of who may
-// read which order: GetOrder checks it on the order, the lists and counts
+// read which order: GetOrder and the other reads of one order check it (visibleOrder), the lists and counts
 // pass it to the store as SeenBy, and the views derived from other orders
 // (similar past cases, similar open orders) keep only the orders it admits
 // (visibleIDs). Issue 12, defect 4: similar past cases showed a handler
 // another unit's closed order, its reply included, because the past-case
 // index knows nothing of units and no check was made on the cases found.
+
+// visibleOrder reads one order for the actor: Forbidden (another unit's)
+// when order.Order.Visible does not admit them.
+func (s *Service) visibleOrder(ctx context.Context, a Actor, id string) (order.Order, error) {
+	o, err := s.store.GetOrder(ctx, id)
+	if err != nil {
+		return order.Order{}, err
+	}
+	if !o.Visible(a) {
+		return order.Order{}, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
+	}
+	return o, nil
+}
 
 // candidatesScoped is how many candidates a derived view asks the text
 // intelligence for when its reader sees only part of the orders, so that

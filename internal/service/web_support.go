@@ -121,12 +121,8 @@ func (s *Service) SuggestUnit(o *order.Order) string {
 // OrderPhotos lists an order's photos (without their bytes) for staff who
 // may see the order: the citizen's and the handlers' site photos.
 func (s *Service) OrderPhotos(ctx context.Context, a Actor, id string) ([]order.Photo, error) {
-	o, err := s.store.GetOrder(ctx, id)
-	if err != nil {
+	if _, err := s.visibleOrder(ctx, a, id); err != nil {
 		return nil, err
-	}
-	if !o.Visible(a) {
-		return nil, apperr.New(apperr.Forbidden, "this order belongs to another unit").Because(apperr.ReasonOtherUnit)
 	}
 	return s.store.Photos(ctx, id)
 }

@@ -15,7 +15,9 @@ import { set, del, entries } from './idb-keyval-6.3.0.js';
 // blocks the deletion: the queued changes were cleared at logout, but the
 // database itself stayed until the field page was gone — after the login
 // page showed, or for as long as the page sat in the back/forward cache.
-// The next use opens it again.
+// The next use opens it again. (idb-keyval's own store cannot be wrapped
+// for this: it forgets a connection only on an abnormal close, so after
+// a close() it would keep handing out the closed one.)
 export function queueStore() {
   let dbp;
   const getDB = () => {
