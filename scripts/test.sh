@@ -2,7 +2,9 @@
 # The project's one test command (`make test`, and .ci/run in CI).
 #
 #   scripts/test.sh          full: go vet, gofmt, staticcheck, Chromium, a private
-#                            PostgreSQL, go test ./..., go test -race -short $RACE_PKGS
+#                            PostgreSQL, go test -race -short $RACE_PKGS, then
+#                            go test on the other packages and on the tests of
+#                            $RACE_PKGS that the race step skipped
 #   scripts/test.sh quick    go vet, gofmt, go test ./... on SQLite only (no PG, no browser)
 #   scripts/test.sh lint     go vet, gofmt, staticcheck
 #
@@ -14,8 +16,7 @@
 # In quick mode HOTLINE_TEST_PG and HOTLINE_CHROMIUM are unset.
 #
 # Knobs: RACE_PKGS (default: the packages that hold the concurrency — see below),
-#        TEST_TIMEOUT (15m), RACE_TIMEOUT (15m), RACE_BESIDE (0: the race
-#        step runs after the plain step; 1: beside it), RACE_NICE (0),
+#        TEST_TIMEOUT (15m), RACE_TIMEOUT (15m),
 #        TEST_JSON_DIR (keep each step's `go test -json` there, for
 #        scripts/slowtests.sh: which tests and packages take the time),
 #        TEST_TMPFS (1: the tests' temporary files — SQLite databases, the
@@ -45,6 +46,8 @@ GOTESTSUM=gotest.tools/gotestsum@v1.13.0
 # The end-to-end packages (web, portal, open311, importer, durability, intel)
 # drive that same code through HTTP; under -race they cost minutes each and
 # find nothing the packages below do not. RACE_PKGS=./internal/... runs all.
+# make test runs these packages' tests once, under -race at -short sizes;
+# only the tests the race step skips run again, plainly (plain_and_skipped).
 RACE_PKGS=${RACE_PKGS:-./internal/store/... ./internal/service/... ./internal/feed/... ./internal/calendar/... ./internal/textproc/... ./internal/order/... ./internal/auth/...}
 TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
 # Flags of every go test step. -vet=off: go test runs a subset of vet's
@@ -73,6 +76,7 @@ TOTAL_FAIL=0
 TOTAL_SKIP=0
 COUNTED=false
 STEP_INFO=""
+STEP_RC=0
 PG_DIR=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hotline-test.XXXXXX")
 T0=$SECONDS
@@ -103,6 +107,7 @@ step() {
 	local t=$SECONDS rc=0
 	STEP_INFO=""
 	"$@" || rc=$?
+	STEP_RC=$rc
 	local dt=$((SECONDS - t))
 	if [ "$rc" -eq 0 ]; then
 		note PASS "$name (${dt}s)$STEP_INFO"
@@ -366,62 +371,52 @@ go_test() {
 	return "$rc"
 }
 
-# go_test_bg LABEL GO-TEST-ARGS...: go_test in the background, its output
-# kept for go_test_wait. The race step runs beside the plain step this way:
-# the plain step leaves cores idle while its tests wait (browsers, fsync,
-# sleeps, the web package's long tail) and the race step fills them (issue
-# 13). It runs at the same priority, not under `nice`: the feed's lease
-# tests (1.2 s leases) see late duplicates when the race binary is starved
-# of CPU (seen at load 25 on the 2-core VM), and nice would starve it
-# whenever the plain step is busy. RACE_NICE=N lowers it anyway.
-# Several labels may run one after the other in one background chain.
-BG_PID=""
-go_test_bg() {
-	local label=$1
-	shift
-	(
-		t=$SECONDS
-		rc=0
-		if [ -n "$TESTSUM" ]; then
-			nice -n "${RACE_NICE:-0}" "$TESTSUM" --format pkgname-and-test-fails --format-hide-empty-pkg \
-				--jsonfile "$WORK/$label.json" -- "$@" >"$WORK/$label.out" 2>&1 || rc=$?
-		else
-			nice -n "${RACE_NICE:-0}" go test "$@" >"$WORK/$label.out" 2>&1 || rc=$?
-		fi
-		echo "$rc $((SECONDS - t))" >"$WORK/$label.rc"
-	)
+# skipped_tests JSONFILE: the race step's skipped tests, as two lines: a
+# -run pattern of their top-level names (^(TestA|TestB)$) and the packages
+# they are in; nothing when no test was skipped. A skipped subtest brings
+# its whole top-level test (the other subtests run twice; few do).
+skipped_tests() {
+	awk '
+	/"Action":"skip"/ && /"Test":"/ {
+		match($0, /"Test":"[^"]*"/); name = substr($0, RSTART + 8, RLENGTH - 9); sub(/\/.*/, "", name)
+		match($0, /"Package":"[^"]*"/); pkg = substr($0, RSTART + 11, RLENGTH - 12)
+		if (!(name in seen)) { seen[name] = 1; names = names (names == "" ? "" : "|") name }
+		if (!(pkg in pkgs)) { pkgs[pkg] = 1; plist = plist (plist == "" ? "" : " ") pkg }
+	}
+	END { if (names != "") { print "^(" names ")$"; print plist } }
+	' "$1" 2>/dev/null
 }
 
-# go_test_wait NAME LABEL: wait for the background chain, then print LABEL's
-# output and record it as the step NAME, as step + go_test would have.
-go_test_wait() {
-	local name=$1 label=$2
-	if [ -n "$BG_PID" ]; then
-		wait "$BG_PID" || true
-		BG_PID=""
+# plain_and_skipped: the plain step — every package outside $RACE_PKGS in
+# full, then the tests of $RACE_PKGS that the race step skipped. Without
+# the race step's record of its skips (it failed, or no gotestsum wrote
+# one), $RACE_PKGS run whole. The skipped tests run after, not beside: beside
+# the plain step, their computing starved the browser tests (a field page's
+# service worker not in control after 45 s, as with the whole race step
+# beside it before).
+plain_and_skipped() {
+	local all races others run="" pkgs
+	all=$(go list ./... | sort)
+	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
+	races=$(go list $RACE_PKGS | sort)
+	others=$(comm -23 <(echo "$all") <(echo "$races"))
+	pkgs=$races
+	if [ "$STEP_RC" -eq 0 ] && [ -s "$WORK/race.json" ]; then
+		local skipped
+		skipped=$(skipped_tests "$WORK/race.json")
+		run=${skipped%%$'\n'*}
+		pkgs=${skipped#*$'\n'}
+		[ -n "$skipped" ] || pkgs=""
 	fi
-	section "$name"
-	cat "$WORK/$label.out" 2>/dev/null || true
-	local rc=1 dt=0
-	[ -f "$WORK/$label.rc" ] && read -r rc dt <"$WORK/$label.rc"
-	STEP_INFO="$([ "${RACE_BESIDE:-0}" = 1 ] && echo " (ran beside the plain step)" || true)"
-	if [ -n "$TESTSUM" ]; then
-		local p f s
-		read -r p f s < <(count_results "$WORK/$label.json")
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-		TOTAL_PASS=$((TOTAL_PASS + p))
-		TOTAL_FAIL=$((TOTAL_FAIL + f))
-		TOTAL_SKIP=$((TOTAL_SKIP + s))
-		COUNTED=true
-		echo "$label: $p passed, $f failed, $s skipped (tests and subtests)"
-		STEP_INFO=": $p passed, $f failed, $s skipped$([ "${RACE_BESIDE:-0}" = 1 ] && echo " (ran beside the plain step)" || true)"
-	fi
-	if [ "$rc" -eq 0 ]; then
-		note PASS "$name (${dt}s)$STEP_INFO"
-	else
-		note FAIL "$name (${dt}s, exit $rc)$STEP_INFO"
-		FAILED=1
-		echo ">>> FAILED: $name (exit $rc)"
+	# internal/web first: its browser tests are the longest package by far
+	# (80 s of wall, 150 s of the machine's CPU with Chromium's), and go test
+	# starts packages in the order named; last (alphabetical) it ran alone
+	# at the end of the step.
+	# shellcheck disable=SC2086 # a list of packages
+	step "go test ./... (but $RACE_PKGS)" go_test test "${GO_TEST_FLAGS[@]}" -timeout "$TEST_TIMEOUT" ./internal/web $others
+	if [ -n "$pkgs" ]; then
+		# shellcheck disable=SC2086 # a list of packages
+		step "go test $RACE_PKGS: what the race step skipped" go_test skipped "${GO_TEST_FLAGS[@]}" -timeout "$TEST_TIMEOUT" ${run:+-run "$run"} $pkgs
 	fi
 }
 
@@ -452,32 +447,23 @@ full)
 	setup_postgres
 	setup_data
 	setup_gotestsum
-	# The race step runs with -short: the plain step has just run every
-	# test at full size, and what -race looks for (two goroutines touching
-	# the same memory) shows at the short sizes too, while compute-only tests
-	# (generated rollups, textproc's quality on the shared data) cost ten
-	# times longer under -race and find nothing there (issue 13). It runs
-	# after the plain step; RACE_BESIDE=1 runs it beside (go_test_bg),
-	# which saved little on a clean clone (715–827 s against 741 s) and
-	# doubled the load the timing-sensitive browser tests see: a service
-	# worker's install outlasted a 15 s wait in one such run.
-	race_steps() {
-		# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
-		go_test_bg race "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
-		# Two dispatchers racing one action through the real server, under -race.
-		go_test_bg race-api "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
-	}
-	if [ "${RACE_BESIDE:-0}" = 1 ]; then
-		race_steps &
-		BG_PID=$!
-	fi
-	# internal/web first: its browser tests are the longest package by far
-	# (160 s), and go test starts packages in the order named; last (./...
-	# is alphabetical) it ran alone at the end of the step.
-	step "go test ./..." go_test test "${GO_TEST_FLAGS[@]}" -timeout "$TEST_TIMEOUT" ./internal/web ./...
-	if [ "${RACE_BESIDE:-0}" != 1 ]; then race_steps; fi
-	go_test_wait "go test -race -short $RACE_PKGS" race
-	go_test_wait "go test -race -short (API races)" race-api
+	# The race step comes first, with -short, and each test runs once:
+	# - under -race, the packages that hold the concurrency ($RACE_PKGS),
+	#   at -short sizes: what -race looks for (two goroutines touching the
+	#   same memory) shows there too;
+	# - then the plain step: every other package in full, and beside it, in
+	#   $RACE_PKGS, exactly the tests the race step skipped (compute-only
+	#   tests at full size: generated rollups, textproc's quality on the
+	#   shared data, which cost ten times longer under -race and find
+	#   nothing there; see testenv.SkipUnderRace).
+	# Until December 2026 the plain step ran $RACE_PKGS whole as well, so
+	# their 3,000 short tests ran twice; the second run found nothing the
+	# first did not and cost ~40 s of CPU (issue 13, docs/benchmarks.md).
+	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
+	step "go test -race -short $RACE_PKGS" go_test race "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
+	# Two dispatchers racing one action through the real server, under -race.
+	step "go test -race -short (API races)" go_test race-api "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
+	plain_and_skipped
 	;;
 esac
 # the EXIT trap prints the summary and sets the exit code

@@ -56,8 +56,9 @@ func fastFeed() feedEnv {
 }
 
 // parallelUnlessShort runs the test beside the package's other parallel
-// ones in the plain step, where they mostly wait (polls, timeouts, a slow
-// receiver). With -short (make test's race step) they stay one at a time:
+// ones in a plain go test, where they mostly wait (polls, timeouts, a slow
+// receiver). With -short (make test's race step, the only place make test
+// runs them) they stay one at a time:
 // under the race detector their 20 ms polls and 300 ms timeouts compete for
 // the cores (one parallel run took 54 s of CPU, one serial run 29 s, single
 // runs on the loaded 2-core VM), and late retries are what the lease tests

@@ -388,8 +388,8 @@ func TestSweepTwoInstancesExactlyOnce(t *testing.T) {
 		two := openService(t, dbURL, clk) // a second process: its own pool, loads the units itself
 
 		// 100 urgent orders dispatched at t0 (due t0+24h) and 100 at t0+1h
-		// (due t0+25h), alternating between two units. With -short (the
-		// race step, after the plain step ran it at full size) 20 and 20:
+		// (due t0+25h), alternating between two units. With -short (make
+		// test's race step, the only place make test runs it) 20 and 20:
 		// the sixteen sweepers still race for every order, and making the
 		// 200 orders under the race detector was most of its 12 s there.
 		n := 100

@@ -128,8 +128,9 @@ func TestAddWordsConcurrent(t *testing.T) {
 	// race detector it holds only the general dictionary's words found in
 	// the texts cut here (the race is between Cut and AddWords, whatever
 	// the dictionary's size); loading the whole dictionary there and
-	// recomputing it twice cost 14 s of the race step (issue 13). The
-	// plain step runs it on the whole dictionary.
+	// recomputing it twice cost 14 s of the race step (issue 13). A plain
+	// go test runs it on the whole dictionary; make test runs it only
+	// under -race, where the race it is about shows.
 	var s *Segmenter
 	var err error
 	if race {
