@@ -87,6 +87,21 @@ func TestBrowserLogoutClearsPhone(t *testing.T) {
 	if got := v.eval(`String(window.__del)`); got != "deleted" {
 		t.Fatalf("deleting the queue's database beside the field page: %s, want deleted", got)
 	}
+	// Nor does the queue make it anew when it looks for changes to send
+	// (every 5 s, and when the phone comes online): it did, and when that
+	// look came between logout's deletion and the page going, the empty
+	// database stayed on the phone (under load, with chromium-headless-shell).
+	v.eval(`String(window.__look = null)`)
+	v.eval(`(async () => {
+		const q = await import('/static/offline/queue.js');
+		const n = await new q.Queue('probe').count();
+		const db = (await indexedDB.databases()).some((d) => d.name === 'hotline-offline');
+		window.__look = n + ' waiting, db=' + db;
+	})().catch((e) => { window.__look = String(e); }), 'started'`)
+	v.waitJS(`window.__look !== null`)
+	if got := v.eval(`String(window.__look)`); got != "0 waiting, db=false" {
+		t.Fatalf("the queue's look for changes after the deletion: %s, want 0 waiting, db=false", got)
+	}
 	// Nothing waits now: logging out asks nothing and clears the phone.
 	v.do(chromedp.Click(chromedp.CSS(`#logout button`)))
 	v.waitJS(`location.pathname === '/login'`)

@@ -7,8 +7,8 @@
 // server's answer to the logout also carries Clear-Site-Data (auth.go),
 // which clears the same on browsers that honour it even without this
 // script.
-import { entries, clear } from './idb-keyval-6.3.0.js';
-import { queueStore } from './queue.js';
+import { clear } from './idb-keyval-6.3.0.js';
+import { queueStore, queued } from './queue.js';
 
 const DB = 'hotline-offline';
 const form = document.getElementById('logout');
@@ -20,7 +20,7 @@ async function exists() {
 
 async function unsent() {
   if (!(await exists())) return 0;
-  return (await entries(queueStore())).length;
+  return (await queued(queueStore())).length;
 }
 
 function ask(n) {

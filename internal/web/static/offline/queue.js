@@ -10,33 +10,75 @@
 import { set, del, entries } from './idb-keyval-6.3.0.js';
 
 // queueStore is the queue's IndexedDB store, as idb-keyval's createStore
-// gives it, except that its connection closes as soon as the database is
-// to be deleted (logout.js, on this page or another). An open connection
-// blocks the deletion: the queued changes were cleared at logout, but the
-// database itself stayed until the field page was gone — after the login
-// page showed, or for as long as the page sat in the back/forward cache.
-// The next use opens it again. (idb-keyval's own store cannot be wrapped
-// for this: it forgets a connection only on an abnormal close, so after
-// a close() it would keep handing out the closed one.)
+// gives it, except in two ways, both for logout (logout.js, on this page or
+// another) deleting the database:
+//   - its connection closes as soon as the database is to be deleted. An
+//     open connection blocks the deletion: the queued changes were cleared
+//     at logout, but the database itself stayed until the field page was
+//     gone — after the login page showed, or for as long as the page sat in
+//     the back/forward cache. The next use opens it again.
+//   - a read never creates it. The page's queue looks every 5 s for changes
+//     to send; when that look came between logout's deletion and the page
+//     going, it made the database anew, empty, and it stayed on the phone
+//     (seen with chromium-headless-shell, whose pages go a little later).
+//     Without a connection open, a read opens one for itself without
+//     creating the database and fails with absent set when there is none
+//     (queued turns that into no changes); only a write creates it.
+// (idb-keyval's own store cannot be wrapped for this: it forgets a
+// connection only on an abnormal close, so after a close() it would keep
+// handing out the closed one.)
 export function queueStore() {
   let dbp;
+  const connect = (create) => new Promise((resolve, reject) => {
+    const r = indexedDB.open('hotline-offline');
+    r.onupgradeneeded = () => {
+      if (create) r.result.createObjectStore('changes');
+      else r.transaction.abort(); // the database did not exist: leave it so
+    };
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => {
+      const err = r.error || new Error('the offline queue cannot be opened');
+      if (!create && err.name === 'AbortError') err.absent = true;
+      reject(err);
+    };
+  });
   const getDB = () => {
     if (!dbp) {
-      dbp = new Promise((resolve, reject) => {
-        const r = indexedDB.open('hotline-offline');
-        r.onupgradeneeded = () => r.result.createObjectStore('changes');
-        r.onsuccess = () => {
-          const db = r.result;
-          db.onversionchange = () => { db.close(); dbp = undefined; };
-          db.onclose = () => { dbp = undefined; };
-          resolve(db);
-        };
-        r.onerror = () => { dbp = undefined; reject(r.error); };
+      const p = connect(true).then((db) => {
+        const forget = () => { if (dbp === p) dbp = undefined; };
+        db.onversionchange = () => { db.close(); forget(); };
+        db.onclose = forget;
+        return db;
       });
+      dbp = p;
+      p.catch(() => { if (dbp === p) dbp = undefined; });
     }
     return dbp;
   };
-  return (mode, callback) => getDB().then((db) => callback(db.transaction('changes', mode).objectStore('changes')));
+  return (mode, callback) => {
+    if (dbp || mode !== 'readonly') {
+      return getDB().then((db) => callback(db.transaction('changes', mode).objectStore('changes')));
+    }
+    return connect(false).then((db) => {
+      db.onversionchange = () => db.close();
+      try {
+        return callback(db.transaction('changes', mode).objectStore('changes'));
+      } finally {
+        db.close(); // once this read's transaction is done
+      }
+    });
+  };
+}
+
+// queued lists the changes waiting in a queue store ([key, change] pairs):
+// none when the store's database does not exist.
+export async function queued(st) {
+  try {
+    return await entries(st);
+  } catch (e) {
+    if (e && e.absent) return [];
+    throw e;
+  }
 }
 
 const store = queueStore();
@@ -72,7 +114,7 @@ export class Queue {
   }
 
   async pending() {
-    const all = await entries(store);
+    const all = await queued(store);
     return all.filter(([, v]) => v.scope === this.scope).sort((a, b) => a[0] - b[0]);
   }
 
