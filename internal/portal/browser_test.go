@@ -22,18 +22,12 @@ import (
 // and link, tracking by number + 4 digits while the order is handled, the
 // reply, the rating. It checks no page is wider than the phone. With
 // HOTLINE_SCREENSHOTS=1 it saves docs/screenshots/portal-*.png.
-// HOTLINE_CHROMIUM names the browser (default /usr/bin/chromium). Serial:
+// HOTLINE_CHROMIUM names the browser (default: testenv.Chromium). Serial:
 // a browser's waits are timed, and the package's parallel tests would only
 // load the cores under it.
 func TestPortalOnAPhone(t *testing.T) {
 	testenv.SkipUnderRace(t, "a browser test of the pages")
-	bin := os.Getenv("HOTLINE_CHROMIUM")
-	if bin == "" {
-		bin = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("\n\n!!! BROWSER TEST SKIPPED: no chromium at %s (set HOTLINE_CHROMIUM) !!!\n", bin)
-	}
+	bin := testenv.Chromium(t)
 	s := start(t, testenv.SQLiteURL(t))
 	shots := ""
 	if os.Getenv("HOTLINE_SCREENSHOTS") != "" {

@@ -149,3 +149,36 @@ func SkipUnderRace(t testing.TB, why string) {
 		t.Skipf("%s: no concurrency of its own; runs in the plain step, skipped under -race", why)
 	}
 }
+
+// ChromiumEnv names the browser the browser tests drive.
+const ChromiumEnv = "HOTLINE_CHROMIUM"
+
+// chromiums are the browsers looked for when ChromiumEnv is unset, best
+// first. chromium-headless-shell is Chromium built for automation without
+// the desktop browser around it (Debian's package of the same version as
+// chromium; the "old headless" that Puppeteer calls shell): the same Blink,
+// V8, network stack, service workers, IndexedDB, offline emulation and
+// print-to-PDF, at a third of the CPU — internal/web's browser tests took
+// 58 s of the machine's CPU with it against 163 s with chromium, side by
+// side (issue 13, docs/benchmarks.md § "make test, seventh round").
+var chromiums = []string{"/usr/bin/chromium-headless-shell", "/usr/bin/chromium"}
+
+// Chromium returns the browser for a browser test — ChromiumEnv, or the
+// first of chromium-headless-shell and chromium installed — and skips the
+// test loudly when there is none.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	if bin := os.Getenv(ChromiumEnv); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			t.Skipf("\n\n!!! BROWSER TEST SKIPPED: no browser at %s=%s (`make test` installs and sets it, and CI fails without it) !!!\n", ChromiumEnv, bin)
+		}
+		return bin
+	}
+	for _, bin := range chromiums {
+		if _, err := os.Stat(bin); err == nil {
+			return bin
+		}
+	}
+	t.Skipf("\n\n!!! BROWSER TEST SKIPPED: none of %v (set %s; `make test` installs and sets it, and CI fails without it) !!!\n", chromiums, ChromiumEnv)
+	return ""
+}

@@ -24,9 +24,10 @@ import (
 	"hotline/internal/testenv"
 )
 
-// The browser tests drive Debian's chromium through chromedp against the
+// The browser tests drive Debian's Chromium through chromedp against the
 // real server started in-process. HOTLINE_CHROMIUM names the browser
-// (default /usr/bin/chromium); HOTLINE_SCREENSHOTS=1 also saves a
+// (default: chromium-headless-shell, else chromium; testenv.Chromium);
+// HOTLINE_SCREENSHOTS=1 also saves a
 // screenshot of each main page to docs/screenshots/.
 
 type browser struct {
@@ -40,13 +41,7 @@ type browser struct {
 func newBrowser(t *testing.T, opts ...func(*app.Config)) *browser {
 	t.Helper()
 	testenv.SkipUnderRace(t, "a browser test of the pages")
-	bin := os.Getenv("HOTLINE_CHROMIUM")
-	if bin == "" {
-		bin = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("\n\n!!! BROWSER TESTS SKIPPED: no chromium at %s (set HOTLINE_CHROMIUM; `make test` installs and sets it, and CI fails without it) !!!\n", bin)
-	}
+	bin := testenv.Chromium(t)
 	// Every browser test runs beside the others (as many at once as go
 	// test's -parallel, browserParallel unless given; sched_test.go): each
 	// has its own server and database, and spends most of its time waiting
