@@ -210,9 +210,17 @@ func (w *Worker) deliver(ctx context.Context, token string, it store.OutboxItem,
 	now := w.Now()
 	attempts, held, err := w.Store.OutboxBegin(ctx, it.ID, token, now, now.Add(w.Lease))
 	if err != nil || !held {
-		if err != nil && ctx.Err() == nil {
+		if err != nil && ctx.Err() != nil {
+			// Stopping in the middle of the begin: give the claim back, as
+			// above, or the row would wait out its lease (2 × timeout +
+			// 30 s) before another instance sent it (seen as a 30 s stall
+			// in TestOutboxDeliversEverythingInOrderOnce, 1 run in 6).
+			if err := w.Store.OutboxRelease(rec, it.ID, token); err != nil {
+				w.Log.Warn("feed outbox: release", "id", it.ID, "err", err)
+			}
+		} else if err != nil {
 			w.Log.Warn("feed outbox: begin", "id", it.ID, "err", err)
-		} else if err == nil {
+		} else {
 			w.Log.Info("feed outbox: lease lost before sending; another worker has the row", "id", it.ID)
 		}
 		return

@@ -304,3 +304,45 @@ func TestOutboxSlowPlatformSecondInstance(t *testing.T) {
 		t.Logf("%d requests for %d changes, %d sent more than once", rcv.total, orders, dups)
 	})
 }
+
+// stoppedInBegin is the orders' store with one change: the worker is
+// stopped while its OutboxBegin runs (the store then sees a cancelled
+// context, as when an instance shuts down mid-delivery).
+type stoppedInBegin struct {
+	feed.Outbox
+	stop context.CancelFunc
+}
+
+func (s stoppedInBegin) OutboxBegin(ctx context.Context, id int64, token string, now, until time.Time) (int, bool, error) {
+	s.stop()
+	return s.Outbox.OutboxBegin(ctx, id, token, now, until)
+}
+
+// A worker stopped in the middle of beginning a delivery gives the row
+// back at once, as it does when stopped before: another instance sends it
+// now, not after the claim's lease (2 × timeout + 30 s). It did not, and
+// TestOutboxDeliversEverythingInOrderOnce waited 30 s in one run of six.
+func TestOutboxStopInBeginReleases(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, db string) {
+		env := fastFeed()
+		env["HOTLINE_FEED_POLL"] = "1h" // the server's own worker looks once, at its start
+		a := start(t, db, false, env)
+		a.addPlatform("shanghai", "http://127.0.0.1:1/hotline/status", true)
+		if st, out := a.push("shanghai", orderBody("SH-900", "垃圾清运不及时"), time.Now().Unix(), nil); st != 201 {
+			t.Fatalf("push: %d %v", st, out)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		w := feed.NewWorker(stoppedInBegin{Outbox: a.m.Store, stop: stop}, nil, feed.SettingsFrom(env.getenv), nil)
+		if n, err := w.RunOnce(ctx); n != 1 || err != nil {
+			t.Fatalf("the worker claimed %d rows (%v), want the one", n, err)
+		}
+		items, err := a.m.Store.ClaimOutbox(context.Background(), "another-instance/1", time.Now(), time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 1 {
+			t.Fatalf("another instance can claim %d rows right after the stop, want the one given back", len(items))
+		}
+	})
+}
