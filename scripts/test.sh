@@ -404,6 +404,21 @@ skipped_tests() {
 	' "$1" 2>/dev/null
 }
 
+# not_run PATTERN JSONFILE: the names of PATTERN (^(TestA|TestB)$, as
+# skipped_tests gives it) that JSONFILE's run did not pass, fail or skip —
+# a test the race step skipped must not end up run nowhere.
+not_run() {
+	local names=${1#^(}
+	names=${names%)\$}
+	awk -v want="$names" '
+	/"Action":"(pass|fail|skip)"/ && /"Test":"/ {
+		match($0, /"Test":"[^"]*"/); name = substr($0, RSTART + 8, RLENGTH - 9); sub(/\/.*/, "", name)
+		ran[name] = 1
+	}
+	END { n = split(want, w, "|"); for (i = 1; i <= n; i++) if (!(w[i] in ran)) print w[i] }
+	' "$2" 2>/dev/null
+}
+
 # plain_and_skipped: the plain step — every package outside $RACE_PKGS in
 # full, then the tests of $RACE_PKGS that the race step skipped. Without
 # the race step's record of its skips (it failed, or no gotestsum wrote
@@ -426,7 +441,7 @@ plain_and_skipped() {
 		[ -n "$skipped" ] || pkgs=""
 	fi
 	# internal/web first: its browser tests are the longest package by far
-	# (80 s of wall, 150 s of the machine's CPU with Chromium's), and go test
+	# (~54 s of wall with the headless shell, 80 s with chromium), and go test
 	# starts packages in the order named; last (alphabetical) it ran alone
 	# at the end of the step.
 	# shellcheck disable=SC2086 # a list of packages
@@ -434,6 +449,12 @@ plain_and_skipped() {
 	if [ -n "$pkgs" ]; then
 		# shellcheck disable=SC2086 # a list of packages
 		step "go test $RACE_PKGS: what the race step skipped" go_test skipped "${GO_TEST_FLAGS[@]}" -timeout "$TEST_TIMEOUT" ${run:+-run "$run"} $pkgs
+		local missing
+		if [ -n "$run" ] && [ -s "$WORK/skipped.json" ] && missing=$(not_run "$run" "$WORK/skipped.json") && [ -n "$missing" ]; then
+			echo ">>> FAILED: the race step skipped these tests and the plain step did not run them:" $missing
+			note FAIL "tests skipped under -race and run nowhere: $(echo $missing)"
+			FAILED=1
+		fi
 	fi
 }
 
