@@ -49,6 +49,7 @@ func trainedTeddy(t testing.TB) (*Model, []Example) {
 // accuracy and macro-F1 of the default classifier on the Teddy messages must
 // stay >= 0.87 (they are 0.88–0.89 over three fold seeds; the target is 0.90).
 func TestClassifierQuality(t *testing.T) {
+	beside(t)
 	ex := teddyExamples(t)
 	rep := CrossValidate(ex, 5, TrainOptions{}, 1)
 	if rep.Err != nil {
@@ -67,6 +68,7 @@ func TestClassifierQuality(t *testing.T) {
 }
 
 func TestModelSaveLoadRoundTrip(t *testing.T) {
+	beside(t)
 	m, ex := trainedTeddy(t)
 	var buf bytes.Buffer
 	if err := m.Save(&buf); err != nil {
@@ -96,6 +98,7 @@ func TestModelSaveLoadRoundTrip(t *testing.T) {
 // same cross-validation. 200 messages (all seven subjects) show it as well
 // as the 400 it took before (issue 13: eight trainings, 15 s at load 15).
 func TestTrainDeterministic(t *testing.T) {
+	beside(t)
 	ex := teddyExamples(t)[:200]
 	save := func(seed int64) []byte {
 		m, err := Train(ex, TrainOptions{Seed: seed})

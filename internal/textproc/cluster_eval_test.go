@@ -32,6 +32,7 @@ func evalHotspots(t testing.TB, opts ClusterOptions) (tune, test BCubedScore) {
 // TestHandLabelledHotspots scores today's and the old clusterer on the hand
 // labels in the same run (the figures in docs/intelligence.md).
 func TestHandLabelledHotspots(t *testing.T) {
+	beside(t)
 	docs, _ := teddyHotspotDocs(t)
 	for id := range hotspotLabels(t).All {
 		found := false

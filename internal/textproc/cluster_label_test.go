@@ -126,6 +126,7 @@ func TestLabelSafe(t *testing.T) {
 // TestTeddyLabelsHoldNoNumbers: on the real hotspot messages, no label holds
 // a run of three or more digits other than a house number.
 func TestTeddyLabelsHoldNoNumbers(t *testing.T) {
+	beside(t)
 	house := regexp.MustCompile(`^[0-9]{1,4}(号楼|号院|号|栋|幢|座|单元|室|楼|层|弄|期|号门|门|户)$`)
 	digits := regexp.MustCompile(`[0-9]{3,}`)
 	for _, cl := range teddyClusterAll(t, ClusterOptions{}).Clusters(2) {

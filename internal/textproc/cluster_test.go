@@ -14,12 +14,19 @@ import (
 // same options (the default clusterer), and each clustering cost about 2 s
 // of CPU (issue 13). The clusterings are only read after they are made
 // (Clusters, ClusterOf and Score take the clusterer's lock and change
-// nothing), so sharing them checks what computing them again would.
+// nothing), so sharing them checks what computing them again would. The
+// tests run side by side (beside), so each clustering is made under its
+// own once: the second test to ask waits for the first's.
 var teddyMemo struct {
 	sync.Mutex
 	docs     []ClusterDoc
 	titles   map[string]string
-	clusters map[ClusterOptions]*Clusterer
+	clusters map[ClusterOptions]*memoClustering
+}
+
+type memoClustering struct {
+	once sync.Once
+	c    *Clusterer
 }
 
 // teddyHotspotDocs loads the Teddy hotspot messages as cluster input. The
@@ -46,19 +53,17 @@ func teddyClusterAll(t testing.TB, opts ClusterOptions) *Clusterer {
 		return ClusterAll(docs, opts)
 	}
 	teddyMemo.Lock()
-	c := teddyMemo.clusters[opts]
-	teddyMemo.Unlock()
-	if c != nil {
-		return c
-	}
-	c = ClusterAll(docs, opts)
-	teddyMemo.Lock()
-	defer teddyMemo.Unlock()
 	if teddyMemo.clusters == nil {
-		teddyMemo.clusters = map[ClusterOptions]*Clusterer{}
+		teddyMemo.clusters = map[ClusterOptions]*memoClustering{}
 	}
-	teddyMemo.clusters[opts] = c
-	return c
+	m := teddyMemo.clusters[opts]
+	if m == nil {
+		m = &memoClustering{}
+		teddyMemo.clusters[opts] = m
+	}
+	teddyMemo.Unlock()
+	m.once.Do(func() { m.c = ClusterAll(docs, opts) })
+	return m.c
 }
 
 func gasDocs(t testing.TB) ([]ClusterDoc, map[string]map[string]string) {
@@ -159,6 +164,7 @@ func TestPlaceAt(t *testing.T) {
 // name the same place (Teddy: anonymised place code in the title; gas: the
 // city), and messages with the same long title are about the same problem.
 func TestClusterQuality(t *testing.T) {
+	beside(t)
 	q := teddyQuality(t, ClusterOptions{})
 	t.Logf("teddy hotspots: %s", q)
 	if q.Purity < 0.85 || float64(q.PairsJoined) < 0.9*float64(q.Pairs) || q.Clusters < 200 {

@@ -10,6 +10,7 @@ import (
 // predicting with Probabilities reproduces CrossValidate's accuracy for
 // the same seed, and the TF-IDF vectors are unit length.
 func TestCorpusMatchesCrossValidate(t *testing.T) {
+	beside(t)
 	ex := teddyExamples(t)[:400]
 	opts := TrainOptions{Algorithm: AlgoLogReg, NoCalibration: true}
 	rep := CrossValidate(ex, 3, opts, 3)

@@ -46,3 +46,15 @@ func readCSV(t testing.TB, rel string) []map[string]string {
 	rows, err := textdata.ReadCSV(sharedData(t), rel)
 	return loaded(t, rows, err)
 }
+
+// beside marks a compute-only quality test on the shared data: it runs
+// beside the package's other such tests, which share only corpora, models
+// and clusterings made once and then read (teddyModelOnce, teddyMemo,
+// bigIndexOnce). In make test they run in the last step, the tests the
+// race step skipped, where one at a time they kept one core idle for most
+// of it (issue 13). The tests that time themselves (TestPredictLatency,
+// TestSegmenterLoadCost) stay serial, and go test runs them before the
+// parallel ones start.
+func beside(t *testing.T) {
+	t.Parallel()
+}

@@ -51,6 +51,7 @@ func TestIndexBasics(t *testing.T) {
 }
 
 func TestIndexCompaction(t *testing.T) {
+	beside(t)
 	ix := NewIndex()
 	texts := realTexts(t)[:4000]
 	for i, s := range texts {
@@ -133,6 +134,7 @@ func trigrams(s string) map[string]bool {
 // on the message body) and check the index returns the partner among the
 // top 5 results for each side of each pair.
 func TestIndexNearDuplicateRecall(t *testing.T) {
+	beside(t)
 	rows := readCSV(t, "peoples_daily_gas/complaints_train.csv")
 	ix := NewIndex()
 	grams := make([]map[string]bool, len(rows))
@@ -254,6 +256,7 @@ func BenchmarkIndexSimilar1M(b *testing.B) {
 // true cosine, and the top result is the brute-force top result for nearly
 // every query.
 func TestIndexSimilarExactScores(t *testing.T) {
+	beside(t)
 	texts := realTexts(t)
 	n, nq := 3000, 150
 	if race { // the same checks, smaller: the race detector is ~10x slower

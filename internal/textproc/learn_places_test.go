@@ -27,6 +27,7 @@ func pastTexts(t testing.TB) []string {
 // does: it learns from the orders it also clusters). Learnt places must not
 // hurt: F1 at most 0.01 below the plain clusterer's on either half.
 func TestLearntPlacesOnLabelledHotspots(t *testing.T) {
+	beside(t)
 	docs, _ := teddyHotspotDocs(t)
 	seg := Default()
 	plainTune, plainTest := evalHotspots(t, ClusterOptions{})
