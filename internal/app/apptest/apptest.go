@@ -28,7 +28,10 @@ type Obj = map[string]any
 // Start builds the server from cfg (Addr 127.0.0.1:0 unless set), lets each prepare step work on it before it serves (adding
 // users, say), runs it until the test ends and returns it once it answers.
 // The cleanup waits up to 20 s for the server to stop, so a stuck shutdown
-// fails the test instead of hanging the run.
+// fails the test instead of hanging the run. With the plain demo (Demo and
+// none of its optional parts) on a database nobody has used yet, the
+// server starts from a copy of the demo this process loaded once
+// (demodb.go) instead of loading it itself.
 func Start(t testing.TB, cfg app.Config, prepare ...func(context.Context, *app.Main) error) *app.Main {
 	t.Helper()
 	m, _ := Run(t, cfg, prepare...)
@@ -45,6 +48,7 @@ func Run(t testing.TB, cfg app.Config, prepare ...func(context.Context, *app.Mai
 	if cfg.PasswordParams == (auth.Params{}) {
 		cfg.PasswordParams = Passwords
 	}
+	withDemoCopy(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	m, err := app.New(ctx, cfg)
 	if err != nil {

@@ -1,0 +1,219 @@
+package apptest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"hotline/internal/app"
+	"hotline/internal/auth"
+	"hotline/internal/demo"
+	"hotline/internal/service"
+	"hotline/internal/store"
+	"hotline/internal/testenv"
+)
+
+// Demo databases. Most test servers start with the demo subdistrict (units,
+// categories, compounds, the seven accounts and nineteen orders at every
+// stage), and loading it through the service cost each of them ~80 ms of
+// CPU on SQLite and ~250 ms on PostgreSQL, ours and the server's: about
+// 250 loads in one make test, ~40 s of CPU (issue 13, docs/benchmarks.md).
+// So each test process loads it once per kind (database, intelligence or
+// none, password costs) into a database of its own, and a server whose
+// database nobody has used yet starts from a copy of that one instead:
+// app.New then finds the orders there and loads nothing, the path every
+// restart of `serve --demo` takes. What the server serves is the same
+// demo; its times are those of the process's load, seconds or a minute
+// older than the server (as after a restart). DemoCopyEnv=off loads it in
+// every server, to compare or to rule the copies out.
+//
+// Only the plain demo is copied: the registry's, the community modules'
+// and the past year's (DemoRegistry, DemoCommunity, DemoHistory) are
+// loaded by each server as before.
+
+// DemoCopyEnv set to "off" turns the copies off.
+const DemoCopyEnv = "HOTLINE_TEST_DEMO_COPY"
+
+// demoCopies counts the servers started on a copy (for the tests).
+var demoCopies atomic.Int64
+
+type demoKey struct {
+	dialect string // "sqlite" or "postgres"
+	intel   string // the intelligence's type: its tokens are what the search index holds
+	pw      auth.Params
+}
+
+var demoFiles struct {
+	sync.Mutex
+	m   map[demoKey]*demoFile
+	dir string
+	n   int // SQLite files made
+}
+
+type demoFile struct {
+	once sync.Once
+	path string // the SQLite file, or the PostgreSQL template's name
+	err  error
+}
+
+// withDemoCopy gives cfg's database the demo by copying this process's
+// loaded one, when cfg asks for the plain demo and the database is unused.
+func withDemoCopy(t testing.TB, cfg app.Config) {
+	t.Helper()
+	if !cfg.Demo || cfg.DemoRegistry || cfg.DemoCommunity || cfg.DemoHistory > 0 || os.Getenv(DemoCopyEnv) == "off" {
+		return
+	}
+	intel := fmt.Sprintf("%T", cfg.Intel)
+	if cfg.Intel != nil && intel != "*intel.Intel" {
+		return // another intelligence may make other tokens
+	}
+	switch {
+	case strings.HasPrefix(cfg.DB, "sqlite:"):
+		path := strings.TrimPrefix(cfg.DB, "sqlite:")
+		if strings.ContainsAny(path, "?#") {
+			return
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			return // the test made or used it already
+		}
+		src, err := loadedDemo(demoKey{"sqlite", intel, cfg.PasswordParams}, cfg)
+		if err != nil {
+			t.Logf("no copy of the demo (%v): the server loads it", err)
+			return
+		}
+		if err := copyFile(src, path); err != nil {
+			os.Remove(path)
+			t.Fatalf("copy the demo database: %v", err)
+		}
+		demoCopies.Add(1)
+	case strings.HasPrefix(cfg.DB, "postgres:"):
+		tmpl, err := loadedDemo(demoKey{"postgres", intel, cfg.PasswordParams}, cfg)
+		if err != nil {
+			t.Logf("no copy of the demo (%v): the server loads it", err)
+			return
+		}
+		if testenv.ReplacePostgres(t, cfg.DB, tmpl) {
+			demoCopies.Add(1)
+		}
+	}
+}
+
+// loadedDemo returns this process's demo database for key, loading it at
+// its first use with cfg's intelligence and password costs.
+func loadedDemo(key demoKey, cfg app.Config) (string, error) {
+	demoFiles.Lock()
+	if demoFiles.m == nil {
+		demoFiles.m = map[demoKey]*demoFile{}
+	}
+	f := demoFiles.m[key]
+	if f == nil {
+		f = &demoFile{}
+		demoFiles.m[key] = f
+	}
+	demoFiles.Unlock()
+	f.once.Do(func() {
+		load := func(ctx context.Context, dbURL string) error { return loadDemo(ctx, dbURL, cfg) }
+		if key.dialect == "postgres" {
+			f.path, f.err = testenv.PostgresPrepared(fmt.Sprintf("demo %s %v", key.intel, key.pw), load)
+			return
+		}
+		dir, n, err := demoDir()
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.path = filepath.Join(dir, fmt.Sprintf("demo-%d.db", n))
+		f.err = load(context.Background(), "sqlite:"+f.path)
+	})
+	return f.path, f.err
+}
+
+// loadDemo migrates the database and loads the demo as app.New does for a
+// server with Demo set: the same service, with cfg's intelligence (whose
+// tokens the search index keeps) and password costs (the accounts'
+// hashes). TestDemoCopyIsTheDemo checks a copy against a server's own load.
+func loadDemo(ctx context.Context, dbURL string, cfg app.Config) error {
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := app.Migrate(ctx, st); err != nil {
+		return err
+	}
+	svc, err := service.New(ctx, st, cfg.Intel, cfg.Log)
+	if err != nil {
+		return err
+	}
+	svc.Passwords.Params = cfg.PasswordParams
+	if err := demo.LoadWith(ctx, svc, st, demo.Options{}); err != nil {
+		return err
+	}
+	return st.Close() // on SQLite: the views moved and the WAL checkpointed into the one file
+}
+
+// demoDir is this process's folder for its SQLite demo files, made at its
+// first use (folders of processes that have ended are removed then), and
+// the number of the next file in it.
+func demoDir() (string, int, error) {
+	demoFiles.Lock()
+	defer demoFiles.Unlock()
+	demoFiles.n++
+	if demoFiles.dir != "" {
+		return demoFiles.dir, demoFiles.n, nil
+	}
+	const prefix = "hotline-demo-"
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
+	for _, d := range old {
+		pid, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(d), prefix), "-")
+		if n, err := strconv.Atoi(pid); err == nil && n != os.Getpid() && !running(n) {
+			os.RemoveAll(d)
+		}
+	}
+	dir, err := os.MkdirTemp("", prefix+strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
+		return "", 0, err
+	}
+	demoFiles.dir = dir
+	return dir, demoFiles.n, nil
+}
+
+// running says whether a process with that id runs on this machine.
+func running(pid int) bool {
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return err == nil
+}
+
+// copyFile copies the SQLite file src (and its WAL, if one was left) to dst.
+func copyFile(src, dst string) error {
+	for _, suffix := range []string{"", "-wal"} {
+		in, err := os.Open(src + suffix)
+		if os.IsNotExist(err) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		out, err := os.OpenFile(dst+suffix, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			in.Close()
+			return err
+		}
+		_, err = io.Copy(out, in)
+		in.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
