@@ -16,7 +16,6 @@
 # In quick mode HOTLINE_TEST_PG and HOTLINE_CHROMIUM are unset.
 #
 # Knobs: RACE_PKGS (default: the packages that hold the concurrency — see below),
-#        RACE_PAR (3: packages the race step runs at once),
 #        TEST_TIMEOUT (15m), RACE_TIMEOUT (15m),
 #        TEST_JSON_DIR (keep each step's `go test -json` there, for
 #        scripts/slowtests.sh: which tests and packages take the time),
@@ -66,12 +65,6 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
 # binaries of ./... took 70 s of CPU with it and 48 s without (issue 13).
 GO_TEST_FLAGS=(-count=1 -vet=off -ldflags=-s)
 RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
-# The race step runs three packages at a time, not go test's default of one
-# per core: the feed's package mostly waits (its outbox tests one at a time
-# on polls, leases and a slow receiver), so with two slots one core idled
-# beside it. Alone, alternated: -p 3 39.5 and 40.7 s, -p 2 45.1 and 49.1 s,
-# -p 4 53.1 s (issue 13).
-RACE_PAR=${RACE_PAR:-3}
 IN_CI=false
 case "${CI:-}" in true | 1 | yes) IN_CI=true ;; esac
 
@@ -514,7 +507,7 @@ full)
 	# their 3,000 short tests ran twice; the second run found nothing the
 	# first did not and cost ~40 s of CPU (issue 13, docs/benchmarks.md).
 	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
-	step "go test -race -short $RACE_PKGS" go_test race "${GO_TEST_FLAGS[@]}" -race -short -p "$RACE_PAR" -timeout "$RACE_TIMEOUT" $RACE_PKGS
+	step "go test -race -short $RACE_PKGS" go_test race "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
 	# Two dispatchers racing one action through the real server, under -race.
 	step "go test -race -short (API races)" go_test race-api "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
 	plain_and_skipped
