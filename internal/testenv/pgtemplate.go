@@ -72,6 +72,16 @@ func makeTemplate(ctx context.Context, admin *sql.DB, base *url.URL) string {
 		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		return ""
 	}
+	// One session after the migrations, so that the template holds the
+	// relation cache's file (pg_internal.init: the migrations' DDL removed
+	// it, and the first session to connect writes it anew). Without it the
+	// first session on each copy wrote it there — and a copy's size, which
+	// ReplacePostgres compares with the template's, changed when the
+	// autovacuum launcher's worker looked in before the test did.
+	if db, err := sql.Open("pgx", u.String()); err == nil {
+		db.PingContext(ctx)
+		db.Close()
+	}
 	// A copy needs its template idle: nobody connects to it any more.
 	if _, err := admin.ExecContext(ctx, "ALTER DATABASE "+name+" WITH ALLOW_CONNECTIONS false"); err != nil {
 		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")

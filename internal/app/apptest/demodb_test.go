@@ -42,24 +42,31 @@ func testDemoCopy(t *testing.T, base func() app.Config) {
 		want := demoRows(t, loaded)
 		os.Unsetenv(DemoCopyEnv) // t.Setenv restores it at the end
 
-		other := testenv.SQLiteURL(t)
-		if strings.HasPrefix(dbURL, "postgres") {
-			other = testenv.PostgresURL(t)
+		fresh := func() string {
+			if strings.HasPrefix(dbURL, "postgres") {
+				return testenv.PostgresURL(t)
+			}
+			return testenv.SQLiteURL(t)
 		}
 		// The first start loads this process's copy (or reuses it), the
 		// second starts from it too.
 		for i := range 2 {
-			url := other
-			if i == 1 {
-				url = testenv.SQLiteURL(t)
-				if strings.HasPrefix(dbURL, "postgres") {
-					url = testenv.PostgresURL(t)
+			// A fresh database is copied unless PostgreSQL counted it as
+			// used (ReplacePostgres logs why): that may happen to one now
+			// and then, never to three in a row.
+			var copied *app.Main
+			for try := 0; try < 3 && copied == nil; try++ {
+				copies := demoCopies.Load()
+				m := start(t, fresh())
+				switch n := demoCopies.Load() - copies; {
+				case n == 1:
+					copied = m
+				case n > 1:
+					t.Fatalf("server %d: %d copies of the demo, want 1", i+1, n)
 				}
 			}
-			copies := demoCopies.Load()
-			copied := start(t, url)
-			if n := demoCopies.Load() - copies; n != 1 {
-				t.Errorf("server %d: %d copies of the demo, want 1", i+1, n)
+			if copied == nil {
+				t.Fatalf("server %d: no copy of the demo on three fresh databases", i+1)
 			}
 			got := demoRows(t, copied)
 			if d := diff(want, got); d != "" {
