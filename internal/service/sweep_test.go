@@ -71,18 +71,29 @@ func allNotes(t *testing.T, svc *service.Service) map[note]int {
 // rawNotes reads the whole notifications table with plain SQL.
 // dropDispatchNotes deletes the "new order" notices the setup's dispatches
 // sent, so that the inboxes hold the sweeper's notices only.
-func dropDispatchNotes(t *testing.T, dbURL string) {
+// rawDB opens the test's database beside its services, as another client
+// would. On SQLite it waits for the write lock like the store's own
+// connections do: without a busy timeout a DELETE here failed at once with
+// SQLITE_BUSY whenever a store wrote at that moment (the view mover, 250 ms
+// after a logged view; once in a make test run).
+func rawDB(t *testing.T, dbURL string) *sql.DB {
 	t.Helper()
 	var db *sql.DB
 	var err error
 	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
-		db, err = sql.Open("sqlite", path)
+		db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	} else {
 		db, err = sql.Open("pgx", dbURL)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func dropDispatchNotes(t *testing.T, dbURL string) {
+	t.Helper()
+	db := rawDB(t, dbURL)
 	defer db.Close()
 	if _, err := db.Exec(`DELETE FROM notifications WHERE kind = 'dispatched'`); err != nil {
 		t.Fatal(err)
@@ -91,16 +102,7 @@ func dropDispatchNotes(t *testing.T, dbURL string) {
 
 func rawNotes(t *testing.T, dbURL string) map[note]int {
 	t.Helper()
-	var db *sql.DB
-	var err error
-	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
-		db, err = sql.Open("sqlite", path)
-	} else {
-		db, err = sql.Open("pgx", dbURL)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawDB(t, dbURL)
 	defer db.Close()
 	// The sweeper's notices only: a dispatch's own "new order" notice
 	// (issue 18) is not the sweeper's to send.
