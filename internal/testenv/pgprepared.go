@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -20,13 +19,10 @@ import (
 // ~250 ms of CPU, ours and PostgreSQL's; copying a loaded one costs the
 // server ~20 ms (issue 13).
 
-var prepared struct {
-	sync.Mutex
-	m map[string]*preparedDB
-}
+// prepared holds the templates made, by key.
+var prepared OncePer[string, preparedDB]
 
 type preparedDB struct {
-	once sync.Once
 	name string
 	err  error
 }
@@ -37,17 +33,10 @@ type preparedDB struct {
 // HOTLINE_TEST_PG, no PostgresSchema, or HOTLINE_TEST_PG_TEMPLATE=off) or
 // build failed; the caller then does what build would have done itself.
 func PostgresPrepared(key string, build func(ctx context.Context, dbURL string) error) (string, error) {
-	prepared.Lock()
-	if prepared.m == nil {
-		prepared.m = map[string]*preparedDB{}
-	}
-	p := prepared.m[key]
-	if p == nil {
-		p = &preparedDB{}
-		prepared.m[key] = p
-	}
-	prepared.Unlock()
-	p.once.Do(func() { p.name, p.err = makePrepared(build) })
+	p := prepared.Do(key, func() preparedDB {
+		name, err := makePrepared(build)
+		return preparedDB{name, err}
+	})
 	return p.name, p.err
 }
 

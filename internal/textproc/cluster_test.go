@@ -1,6 +1,7 @@
 package textproc
 
 import (
+	"hotline/internal/testenv"
 	"hotline/internal/textproc/textdata"
 	"slices"
 	"strings"
@@ -21,12 +22,7 @@ var teddyMemo struct {
 	sync.Mutex
 	docs     []ClusterDoc
 	titles   map[string]string
-	clusters map[ClusterOptions]*memoClustering
-}
-
-type memoClustering struct {
-	once sync.Once
-	c    *Clusterer
+	clusters testenv.OncePer[ClusterOptions, *Clusterer]
 }
 
 // teddyHotspotDocs loads the Teddy hotspot messages as cluster input. The
@@ -52,18 +48,7 @@ func teddyClusterAll(t testing.TB, opts ClusterOptions) *Clusterer {
 	if opts.Places != nil {
 		return ClusterAll(docs, opts)
 	}
-	teddyMemo.Lock()
-	if teddyMemo.clusters == nil {
-		teddyMemo.clusters = map[ClusterOptions]*memoClustering{}
-	}
-	m := teddyMemo.clusters[opts]
-	if m == nil {
-		m = &memoClustering{}
-		teddyMemo.clusters[opts] = m
-	}
-	teddyMemo.Unlock()
-	m.once.Do(func() { m.c = ClusterAll(docs, opts) })
-	return m.c
+	return teddyMemo.clusters.Do(opts, func() *Clusterer { return ClusterAll(docs, opts) })
 }
 
 func gasDocs(t testing.TB) ([]ClusterDoc, map[string]map[string]string) {

@@ -50,15 +50,17 @@ type demoKey struct {
 	pw      auth.Params
 }
 
-var demoFiles struct {
+// demoFiles are this process's loaded demos, by kind.
+var demoFiles testenv.OncePer[demoKey, demoFile]
+
+// demoDirs is this process's folder for its SQLite demo files.
+var demoDirs struct {
 	sync.Mutex
-	m   map[demoKey]*demoFile
 	dir string
-	n   int // SQLite files made
+	n   int // files made
 }
 
 type demoFile struct {
-	once sync.Once
 	path string // the SQLite file, or the PostgreSQL template's name
 	err  error
 }
@@ -108,29 +110,18 @@ func withDemoCopy(t testing.TB, cfg app.Config) {
 // loadedDemo returns this process's demo database for key, loading it at
 // its first use with cfg's intelligence and password costs.
 func loadedDemo(key demoKey, cfg app.Config) (string, error) {
-	demoFiles.Lock()
-	if demoFiles.m == nil {
-		demoFiles.m = map[demoKey]*demoFile{}
-	}
-	f := demoFiles.m[key]
-	if f == nil {
-		f = &demoFile{}
-		demoFiles.m[key] = f
-	}
-	demoFiles.Unlock()
-	f.once.Do(func() {
+	f := demoFiles.Do(key, func() demoFile {
 		load := func(ctx context.Context, dbURL string) error { return loadDemo(ctx, dbURL, cfg) }
 		if key.dialect == "postgres" {
-			f.path, f.err = testenv.PostgresPrepared(fmt.Sprintf("demo %s %v", key.intel, key.pw), load)
-			return
+			name, err := testenv.PostgresPrepared(fmt.Sprintf("demo %s %v", key.intel, key.pw), load)
+			return demoFile{name, err}
 		}
 		dir, n, err := demoDir()
 		if err != nil {
-			f.err = err
-			return
+			return demoFile{err: err}
 		}
-		f.path = filepath.Join(dir, fmt.Sprintf("demo-%d.db", n))
-		f.err = load(context.Background(), "sqlite:"+f.path)
+		path := filepath.Join(dir, fmt.Sprintf("demo-%d.db", n))
+		return demoFile{path, load(context.Background(), "sqlite:"+path)}
 	})
 	return f.path, f.err
 }
@@ -163,11 +154,11 @@ func loadDemo(ctx context.Context, dbURL string, cfg app.Config) error {
 // first use (folders of processes that have ended are removed then), and
 // the number of the next file in it.
 func demoDir() (string, int, error) {
-	demoFiles.Lock()
-	defer demoFiles.Unlock()
-	demoFiles.n++
-	if demoFiles.dir != "" {
-		return demoFiles.dir, demoFiles.n, nil
+	demoDirs.Lock()
+	defer demoDirs.Unlock()
+	demoDirs.n++
+	if demoDirs.dir != "" {
+		return demoDirs.dir, demoDirs.n, nil
 	}
 	const prefix = "hotline-demo-"
 	old, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
@@ -181,8 +172,8 @@ func demoDir() (string, int, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	demoFiles.dir = dir
-	return dir, demoFiles.n, nil
+	demoDirs.dir = dir
+	return dir, demoDirs.n, nil
 }
 
 // running says whether a process with that id runs on this machine.
