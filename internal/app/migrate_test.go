@@ -73,21 +73,5 @@ func queryStrings(t *testing.T, url, q string) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.R.QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testenv.Column(t, db.R, q)
 }

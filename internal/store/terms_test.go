@@ -191,19 +191,7 @@ func TestSearchConditionsUseTheIndex(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, `SET enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := conn.QueryContext(ctx, `EXPLAIN SELECT id FROM orders WHERE `+cond, a.vals...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, line)
-	}
+	plan := testenv.Column(t, conn, `EXPLAIN SELECT id FROM orders WHERE `+cond, a.vals...)
 	if !strings.Contains(strings.Join(plan, "\n"), "orders_search") {
 		t.Fatalf("the search condition %q does not use orders_search:\n%s", cond, strings.Join(plan, "\n"))
 	}

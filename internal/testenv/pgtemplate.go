@@ -107,8 +107,7 @@ func dropStaleTemplates(ctx context.Context, admin *sql.DB) {
 		if rows.Scan(&name) != nil {
 			continue
 		}
-		pid, _, _ := strings.Cut(strings.TrimPrefix(name, templatePrefix), "_")
-		if n, err := strconv.Atoi(pid); err == nil && n != os.Getpid() && !alive(n) {
+		if ended(name, templatePrefix, "_") {
 			stale = append(stale, name)
 		}
 	}
@@ -116,6 +115,14 @@ func dropStaleTemplates(ctx context.Context, admin *sql.DB) {
 	for _, name := range stale {
 		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
+}
+
+// ended says whether name — prefix, a process id, sep, anything — was
+// made by another test process that has ended (on this machine).
+func ended(name, prefix, sep string) bool {
+	pid, _, _ := strings.Cut(strings.TrimPrefix(name, prefix), sep)
+	n, err := strconv.Atoi(pid)
+	return err == nil && n != os.Getpid() && !alive(n)
 }
 
 // alive says whether a process with that PID runs on this machine.

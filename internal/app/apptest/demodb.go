@@ -2,13 +2,12 @@ package apptest
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -52,13 +51,6 @@ type demoKey struct {
 
 // demoFiles are this process's loaded demos, by kind.
 var demoFiles testenv.OncePer[demoKey, demoFile]
-
-// demoDirs is this process's folder for its SQLite demo files.
-var demoDirs struct {
-	sync.Mutex
-	dir string
-	n   int // files made
-}
 
 type demoFile struct {
 	path string // the SQLite file, or the PostgreSQL template's name
@@ -112,15 +104,17 @@ func withDemoCopy(t testing.TB, cfg app.Config) {
 func loadedDemo(key demoKey, cfg app.Config) (string, error) {
 	f := demoFiles.Do(key, func() demoFile {
 		load := func(ctx context.Context, dbURL string) error { return loadDemo(ctx, dbURL, cfg) }
+		name := fmt.Sprintf("demo %s %v", key.intel, key.pw)
 		if key.dialect == "postgres" {
-			name, err := testenv.PostgresPrepared(fmt.Sprintf("demo %s %v", key.intel, key.pw), load)
-			return demoFile{name, err}
+			tmpl, err := testenv.PostgresPrepared(name, load)
+			return demoFile{tmpl, err}
 		}
-		dir, n, err := demoDir()
+		dir, err := testenv.ProcessDir()
 		if err != nil {
 			return demoFile{err: err}
 		}
-		path := filepath.Join(dir, fmt.Sprintf("demo-%d.db", n))
+		sum := sha256.Sum256([]byte(name)) // one file per kind
+		path := filepath.Join(dir, fmt.Sprintf("demo-%x.db", sum[:8]))
 		return demoFile{path, load(context.Background(), "sqlite:"+path)}
 	})
 	return f.path, f.err
@@ -148,38 +142,6 @@ func loadDemo(ctx context.Context, dbURL string, cfg app.Config) error {
 		return err
 	}
 	return st.Close() // on SQLite: the views moved and the WAL checkpointed into the one file
-}
-
-// demoDir is this process's folder for its SQLite demo files, made at its
-// first use (folders of processes that have ended are removed then), and
-// the number of the next file in it.
-func demoDir() (string, int, error) {
-	demoDirs.Lock()
-	defer demoDirs.Unlock()
-	demoDirs.n++
-	if demoDirs.dir != "" {
-		return demoDirs.dir, demoDirs.n, nil
-	}
-	const prefix = "hotline-demo-"
-	old, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
-	for _, d := range old {
-		pid, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(d), prefix), "-")
-		if n, err := strconv.Atoi(pid); err == nil && n != os.Getpid() && !running(n) {
-			os.RemoveAll(d)
-		}
-	}
-	dir, err := os.MkdirTemp("", prefix+strconv.Itoa(os.Getpid())+"-")
-	if err != nil {
-		return "", 0, err
-	}
-	demoDirs.dir = dir
-	return dir, demoDirs.n, nil
-}
-
-// running says whether a process with that id runs on this machine.
-func running(pid int) bool {
-	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
-	return err == nil
 }
 
 // copyFile copies the SQLite file src (and its WAL, if one was left) to dst.

@@ -143,7 +143,7 @@ func demoRows(t *testing.T, m *app.Main) map[string]string {
 	if db.Dialect == sqldb.Postgres {
 		q = `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`
 	}
-	tables := column(t, db, q)
+	tables := testenv.Column(t, db.R, q)
 	out := map[string]string{}
 	for _, tbl := range tables {
 		var n int
@@ -165,33 +165,11 @@ func demoRows(t *testing.T, m *app.Main) map[string]string {
 		"events":        `SELECT action || ' ' || actor FROM order_events`,
 		"notifications": `SELECT target || ' ' || kind || ' ' || COALESCE(CAST(order_id AS TEXT), '') FROM notifications`,
 	} {
-		vals := column(t, db, q)
+		vals := testenv.Column(t, db.R, q)
 		slices.Sort(vals)
 		out[name] = strings.Join(vals, "\n")
 	}
 	return out
-}
-
-// column reads the one text column of q's rows.
-func column(t *testing.T, db *sqldb.DB, q string) []string {
-	t.Helper()
-	rows, err := db.R.QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var vals []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		vals = append(vals, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return vals
 }
 
 func diff(want, got map[string]string) string {
