@@ -21,10 +21,11 @@ import (
 
 // Demo databases. Most test servers start with the demo subdistrict (units,
 // categories, compounds, the seven accounts and nineteen orders at every
-// stage), and loading it through the service cost each of them ~80 ms of
-// CPU on SQLite and ~250 ms on PostgreSQL, ours and the server's: about
-// 250 loads in one make test, ~40 s of CPU (issue 13, docs/benchmarks.md).
-// So each test process loads it once per kind (database, intelligence or
+// stage): 246 of them in one make test, 100 on PostgreSQL, where a server
+// that loaded it cost 108–151 ms of our CPU and 0.34–0.44 s of the
+// server's, and one started from a copy 19–41 ms and 0.24–0.30 s (on
+// SQLite the load is cheap either way; issue 13, docs/benchmarks.md
+// § "make test, eighth round"). So each test process loads it once per kind (database, intelligence or
 // none, password costs) into a database of its own, and a server whose
 // database nobody has used yet starts from a copy of that one instead:
 // app.New then finds the orders there and loads nothing, the path every
