@@ -13,6 +13,8 @@
 #                     (superuser, trust auth; tests create their own databases on it)
 #   HOTLINE_CHROMIUM  path of a working Chromium (run it with --headless --no-sandbox)
 #   HOTLINE_DATA      absolute path of ../shared/data, when that folder exists
+#   HOTLINE_TEST_BIN_DIR  a folder that outlives the run, for binaries a test
+#                     builds itself (.cache/test-bin; unset with TEST_BIN_CACHE=0)
 # In quick mode HOTLINE_TEST_PG and HOTLINE_CHROMIUM are unset.
 #
 # Knobs: RACE_PKGS (default: the packages that hold the concurrency — see below),
@@ -21,7 +23,9 @@
 #        scripts/slowtests.sh: which tests and packages take the time),
 #        TEST_TMPFS (1: the tests' temporary files — SQLite databases, the
 #        private PostgreSQL cluster — go to a folder in /dev/shm when it is a
-#        tmpfs with 2 GB free, and the cluster runs with fsync=off; 0: on disk).
+#        tmpfs with 2 GB free, and the cluster runs with fsync=off; 0: on disk),
+#        TEST_BIN_CACHE (1: keep the test binaries in .cache/test-bin/ and
+#        link only those whose code changed; 0: link every one afresh).
 # With CI=true a missing browser or PostgreSQL fails the run instead of being skipped.
 set -euo pipefail
 
@@ -65,6 +69,36 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
 # binaries of ./... took 70 s of CPU with it and 48 s without (issue 13).
 GO_TEST_FLAGS=(-count=1 -vet=off -ldflags=-s)
 RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
+
+# keep_bins BUILD PKG...: sets BIN_OUT to the -o flag that keeps the test
+# binaries of PKGS in .cache/test-bin/BUILD/ (ignored by git and go ./...).
+# go test links a package's test binary on every run, even when nothing in
+# it changed (its link is not cached); with -o, the binary has a fixed
+# place, and go, finding there one with the build ID it would link, runs it
+# as it is (cmd/go's build-ID check, as for go install). Linking the 54
+# binaries of a make test costs ~100 s of CPU (issue 13). One folder per
+# build (race, plain): a package's race and plain binaries differ, and
+# would relink each other in one. Nothing when TEST_BIN_CACHE=0, or when
+# two of PKGS would write the same NAME.test (go test refuses that).
+BIN_OUT=()
+if [ "${TEST_BIN_CACHE:-1}" = 1 ]; then
+	export HOTLINE_TEST_BIN_DIR=$ROOT/.cache/test-bin
+else
+	unset HOTLINE_TEST_BIN_DIR
+fi
+keep_bins() {
+	BIN_OUT=()
+	[ "${TEST_BIN_CACHE:-1}" = 1 ] || return 0
+	local dir=$ROOT/.cache/test-bin/$1 dup
+	shift
+	dup=$(go list "$@" 2>/dev/null | awk -F/ '{ n[$NF]++ } END { for (k in n) if (n[k] > 1) print k }')
+	if [ -n "$dup" ]; then
+		echo "(more than one package named" $dup "here: this step links its test binaries afresh)"
+		return 0
+	fi
+	mkdir -p "$dir" || return 0
+	BIN_OUT=(-o "$dir/")
+}
 IN_CI=false
 case "${CI:-}" in true | 1 | yes) IN_CI=true ;; esac
 
@@ -454,10 +488,14 @@ plain_and_skipped() {
 	# starts packages in the order named; last (alphabetical) it ran alone
 	# at the end of the step.
 	# shellcheck disable=SC2086 # a list of packages
-	step "go test ./... (but $RACE_PKGS)" go_test test "${GO_TEST_FLAGS[@]}" -timeout "$TEST_TIMEOUT" ./internal/web $others
+	keep_bins plain ./internal/web $others
+	# shellcheck disable=SC2086 # a list of packages
+	step "go test ./... (but $RACE_PKGS)" go_test test "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} -timeout "$TEST_TIMEOUT" ./internal/web $others
 	if [ -n "$pkgs" ]; then
 		# shellcheck disable=SC2086 # a list of packages
-		step "go test $RACE_PKGS: what the race step skipped" go_test skipped "${GO_TEST_FLAGS[@]}" -timeout "$TEST_TIMEOUT" ${run:+-run "$run"} $pkgs
+		keep_bins plain $pkgs
+		# shellcheck disable=SC2086 # a list of packages
+		step "go test $RACE_PKGS: what the race step skipped" go_test skipped "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} -timeout "$TEST_TIMEOUT" ${run:+-run "$run"} $pkgs
 		local missing
 		if [ -n "$run" ] && [ -s "$WORK/skipped.json" ] && missing=$(not_run "$run" "$WORK/skipped.json") && [ -n "$missing" ]; then
 			echo ">>> FAILED: the race step skipped these tests and the plain step did not run them:" $missing
@@ -485,7 +523,8 @@ quick)
 	unset HOTLINE_TEST_PG HOTLINE_CHROMIUM
 	setup_data
 	setup_gotestsum
-	step "go test (quick, SQLite only)" go_test quick "${GO_TEST_FLAGS[@]}" ./...
+	keep_bins plain ./...
+	step "go test (quick, SQLite only)" go_test quick "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} ./...
 	;;
 full)
 	step "staticcheck" run_staticcheck
@@ -507,9 +546,12 @@ full)
 	# their 3,000 short tests ran twice; the second run found nothing the
 	# first did not and cost ~40 s of CPU (issue 13, docs/benchmarks.md).
 	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
-	step "go test -race -short $RACE_PKGS" go_test race "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
+	keep_bins race $RACE_PKGS
+	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
+	step "go test -race -short $RACE_PKGS" go_test race "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
 	# Two dispatchers racing one action through the real server, under -race.
-	step "go test -race -short (API races)" go_test race-api "${GO_TEST_FLAGS[@]}" -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
+	keep_bins race ./internal/api
+	step "go test -race -short (API races)" go_test race-api "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
 	plain_and_skipped
 	;;
 esac
