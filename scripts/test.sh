@@ -75,7 +75,7 @@ RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
 # go test links a package's test binary on every run, even when nothing in
 # it changed (its link is not cached); with -o, the binary has a fixed
 # place, and go, finding there one with the build ID it would link, runs it
-# as it is (cmd/go's build-ID check, as for go install). Linking the 54
+# as it is (cmd/go's build-ID check, as for go install). Linking the ~50
 # binaries of a make test costs ~100 s of CPU (issue 13). One folder per
 # build (race, plain): a package's race and plain binaries differ, and
 # would relink each other in one. Nothing when TEST_BIN_CACHE=0, or when
