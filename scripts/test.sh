@@ -78,18 +78,18 @@ RACE_TIMEOUT=${RACE_TIMEOUT:-15m}
 # as it is (cmd/go's build-ID check, as for go install). Linking the ~50
 # binaries of a make test costs ~100 s of CPU (issue 13). One folder per
 # build (race, plain): a package's race and plain binaries differ, and
-# would relink each other in one. Nothing when TEST_BIN_CACHE=0, or when
-# two of PKGS would write the same NAME.test (go test refuses that).
+# would relink each other in one. Nothing when TEST_BIN_CACHE=0 or the
+# folder cannot be made (a read-only tree), or when two of PKGS would
+# write the same NAME.test (go test refuses that).
 BIN_OUT=()
-if [ "${TEST_BIN_CACHE:-1}" = 1 ]; then
+unset HOTLINE_TEST_BIN_DIR
+if [ "${TEST_BIN_CACHE:-1}" = 1 ] && mkdir -p "$ROOT/.cache/test-bin" 2>/dev/null; then
 	export HOTLINE_TEST_BIN_DIR=$ROOT/.cache/test-bin
-else
-	unset HOTLINE_TEST_BIN_DIR
 fi
 keep_bins() {
 	BIN_OUT=()
-	[ "${TEST_BIN_CACHE:-1}" = 1 ] || return 0
-	local dir=$ROOT/.cache/test-bin/$1 dup
+	[ -n "${HOTLINE_TEST_BIN_DIR:-}" ] || return 0
+	local dir=$HOTLINE_TEST_BIN_DIR/$1 dup
 	shift
 	dup=$(go list "$@" 2>/dev/null | awk -F/ '{ n[$NF]++ } END { for (k in n) if (n[k] > 1) print k }')
 	if [ -n "$dup" ]; then
