@@ -2,7 +2,8 @@
 # The project's one test command (`make test`, and .ci/run in CI).
 #
 #   scripts/test.sh          full: go vet, gofmt, staticcheck, Chromium, a private
-#                            PostgreSQL, go test -race -short $RACE_PKGS, then
+#                            PostgreSQL, go test -race -short $RACE_PKGS (and
+#                            the API's racing-actions tests beside it), then
 #                            go test on the other packages and on the tests of
 #                            $RACE_PKGS that the race step skipped
 #   scripts/test.sh quick    go vet, gofmt, go test ./... on SQLite only (no PG, no browser)
@@ -118,6 +119,7 @@ TOTAL_SKIP=0
 COUNTED=false
 STEP_INFO=""
 STEP_RC=0
+RACE_RC=1
 PG_DIR=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hotline-test.XXXXXX")
 T0=$SECONDS
@@ -188,6 +190,7 @@ pg_cpu() {
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [ -n "$BESIDE_PID" ]; then kill "$BESIDE_PID" 2>/dev/null || true; fi
 	if [ -n "$PG_DIR" ]; then
 		pg_cpu
 		"$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true
@@ -408,25 +411,73 @@ count_results() {
 
 # go_test LABEL GO-TEST-ARGS...: run the tests, add the counts to the totals.
 go_test() {
+	local label=$1 rc=0
+	shift
+	run_tests "$label" "$@" || rc=$?
+	tally "$label" "$rc"
+	return "$rc"
+}
+
+# run_tests LABEL GO-TEST-ARGS...: go test through gotestsum, which keeps
+# the JSON in $WORK/LABEL.json (plain go test without gotestsum).
+run_tests() {
 	local label=$1
 	shift
-	local json="$WORK/$label.json" rc=0
 	if [ -n "$TESTSUM" ]; then
 		"$TESTSUM" --format pkgname-and-test-fails --format-hide-empty-pkg \
-			--jsonfile "$json" -- "$@" || rc=$?
-		local p f s
-		read -r p f s < <(count_results "$json")
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-		TOTAL_PASS=$((TOTAL_PASS + p))
-		TOTAL_FAIL=$((TOTAL_FAIL + f))
-		TOTAL_SKIP=$((TOTAL_SKIP + s))
-		COUNTED=true
-		echo "$label: $p passed, $f failed, $s skipped (tests and subtests)"
-		STEP_INFO=": $p passed, $f failed, $s skipped"
+			--jsonfile "$WORK/$label.json" -- "$@"
 	else
-		go test "$@" || rc=$?
+		go test "$@"
 	fi
-	return "$rc"
+}
+
+# tally LABEL RC: adds LABEL's counts to the totals; a run that failed
+# without a failing test (a build error) counts as one failure.
+tally() {
+	[ -n "$TESTSUM" ] || return 0
+	local p f s
+	read -r p f s < <(count_results "$WORK/$1.json")
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	TOTAL_PASS=$((TOTAL_PASS + p))
+	TOTAL_FAIL=$((TOTAL_FAIL + f))
+	TOTAL_SKIP=$((TOTAL_SKIP + s))
+	COUNTED=true
+	echo "$1: $p passed, $f failed, $s skipped (tests and subtests)"
+	STEP_INFO=": $p passed, $f failed, $s skipped"
+}
+
+# beside NAME LABEL GO-TEST-ARGS...: starts a go test step in the
+# background, its output kept in a file, for the next step to run beside
+# it; joined waits for it, prints its output and records it as step does.
+BESIDE_PID=""
+BESIDE_NAME=""
+BESIDE_LABEL=""
+BESIDE_T=0
+beside() {
+	BESIDE_NAME=$1 BESIDE_LABEL=$2
+	shift 2
+	BESIDE_T=$SECONDS
+	run_tests "$BESIDE_LABEL" "$@" >"$WORK/$BESIDE_LABEL.out" 2>&1 </dev/null &
+	BESIDE_PID=$!
+}
+
+joined() {
+	[ -n "$BESIDE_PID" ] || return 0
+	local rc=0
+	wait "$BESIDE_PID" || rc=$?
+	BESIDE_PID=""
+	section "$BESIDE_NAME (beside the step before)"
+	cat "$WORK/$BESIDE_LABEL.out"
+	STEP_INFO=""
+	tally "$BESIDE_LABEL" "$rc"
+	local dt=$((SECONDS - BESIDE_T))
+	if [ "$rc" -eq 0 ]; then
+		note PASS "$BESIDE_NAME (${dt}s beside)$STEP_INFO"
+	else
+		note FAIL "$BESIDE_NAME (${dt}s beside, exit $rc)$STEP_INFO"
+		FAILED=1
+		echo ">>> FAILED: $BESIDE_NAME (exit $rc)"
+	fi
 }
 
 # skipped_tests JSONFILE: the race step's skipped tests, as two lines: a
@@ -476,7 +527,7 @@ plain_and_skipped() {
 	races=$(go list $RACE_PKGS | sort)
 	others=$(comm -23 <(echo "$all") <(echo "$races"))
 	pkgs=$races
-	if [ "$STEP_RC" -eq 0 ] && [ -s "$WORK/race.json" ]; then
+	if [ "$RACE_RC" -eq 0 ] && [ -s "$WORK/race.json" ]; then
 		local skipped
 		skipped=$(skipped_tests "$WORK/race.json")
 		run=${skipped%%$'\n'*}
@@ -546,12 +597,17 @@ full)
 	# their 3,000 short tests ran twice; the second run found nothing the
 	# first did not and cost ~40 s of CPU (issue 13, docs/benchmarks.md).
 	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
+	# Two dispatchers racing one action through the real server, under
+	# -race, beside the race step: that step leaves a core idle now and
+	# then (the feed's outbox tests wait on polls and leases), and the two
+	# took 4-7 s less side by side than one after the other (issue 13).
+	keep_bins race ./internal/api
+	beside "go test -race -short (API races)" race-api "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
 	keep_bins race $RACE_PKGS
 	# shellcheck disable=SC2086 # RACE_PKGS is a list of package patterns
 	step "go test -race -short $RACE_PKGS" go_test race "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} -race -short -timeout "$RACE_TIMEOUT" $RACE_PKGS
-	# Two dispatchers racing one action through the real server, under -race.
-	keep_bins race ./internal/api
-	step "go test -race -short (API races)" go_test race-api "${GO_TEST_FLAGS[@]}" ${BIN_OUT[@]+"${BIN_OUT[@]}"} -race -short -timeout "$RACE_TIMEOUT" -run 'TestConcurrentActions|TestLifecycle' ./internal/api
+	RACE_RC=$STEP_RC
+	joined
 	plain_and_skipped
 	;;
 esac
