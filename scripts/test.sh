@@ -151,15 +151,19 @@ step() {
 	STEP_INFO=""
 	"$@" || rc=$?
 	STEP_RC=$rc
-	local dt=$((SECONDS - t))
-	if [ "$rc" -eq 0 ]; then
-		note PASS "$name (${dt}s)$STEP_INFO"
-	else
-		note FAIL "$name (${dt}s, exit $rc)$STEP_INFO"
-		FAILED=1
-		echo ">>> FAILED: $name (exit $rc)"
-	fi
+	record "$name" "$rc" "$((SECONDS - t))s"
 	return 0
+}
+
+# record NAME RC TIME: notes a step's PASS or FAIL (with STEP_INFO).
+record() {
+	if [ "$2" -eq 0 ]; then
+		note PASS "$1 ($3)$STEP_INFO"
+	else
+		note FAIL "$1 ($3, exit $2)$STEP_INFO"
+		FAILED=1
+		echo ">>> FAILED: $1 (exit $2)"
+	fi
 }
 
 # need_or_skip WHAT: something the full run needs is missing.
@@ -470,14 +474,7 @@ joined() {
 	cat "$WORK/$BESIDE_LABEL.out"
 	STEP_INFO=""
 	tally "$BESIDE_LABEL" "$rc"
-	local dt=$((SECONDS - BESIDE_T))
-	if [ "$rc" -eq 0 ]; then
-		note PASS "$BESIDE_NAME (${dt}s beside)$STEP_INFO"
-	else
-		note FAIL "$BESIDE_NAME (${dt}s beside, exit $rc)$STEP_INFO"
-		FAILED=1
-		echo ">>> FAILED: $BESIDE_NAME (exit $rc)"
-	fi
+	record "$BESIDE_NAME" "$rc" "$((SECONDS - BESIDE_T))s beside"
 }
 
 # skipped_tests JSONFILE: the race step's skipped tests, as two lines: a
