@@ -103,6 +103,13 @@ func (u *user) setOnline(on bool) {
 // wait that succeeds costs only the time it takes.
 func (u *user) waitJS(cond string) {
 	u.b.t.Helper()
+	u.waitJSOr(cond, "")
+}
+
+// waitJSOr is waitJS that, when the wait fails, also reports what the
+// promise-valued JavaScript expression why says.
+func (u *user) waitJSOr(cond, why string) {
+	u.b.t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		ok, err := chromedp.Run(u.ctx, chromedp.Evaluate[bool](cond))
@@ -111,11 +118,21 @@ func (u *user) waitJS(cond string) {
 		}
 		if time.Now().After(deadline) {
 			html, _ := chromedp.Run(u.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+			if why != "" {
+				said, werr := chromedp.Run(u.ctx, chromedp.Evaluate[string](why, chromedp.EvalAwaitPromise))
+				html = fmt.Sprintf("%s: %s %v\n%s", why, said, werr, html)
+			}
 			u.b.t.Fatalf("%s: waited 45 s for %s (%v)\n%s", u.name, cond, err, html)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// workerState says, for a failed wait, what the browser has of the field
+// pages' service worker registration.
+const workerState = `navigator.serviceWorker.getRegistration('/field/').then(r => r ? JSON.stringify({
+	installing: r.installing && r.installing.state, waiting: r.waiting && r.waiting.state,
+	active: r.active && r.active.state, controller: !!navigator.serviceWorker.controller}) : 'no registration')`
 
 // fieldReady opens a field page and reloads it once the service worker
 // controls it, so that the page and its data are kept for offline use.
@@ -123,7 +140,7 @@ func (u *user) fieldReady(path, ready string) {
 	u.b.t.Helper()
 	u.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Navigate(u.b.base+path))
 	u.waitJS(ready)
-	u.waitJS(`!!navigator.serviceWorker.controller`)
+	u.waitJSOr(`!!navigator.serviceWorker.controller`, workerState)
 	u.do(chromedp.Reload())
 	u.waitJS(ready)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"hotline/internal/access"
@@ -112,4 +113,34 @@ func TestBrowserLogoutClearsPhone(t *testing.T) {
 	if holds != "api=0 db=false" {
 		t.Errorf("after logout the phone still holds %q", holds)
 	}
+}
+
+// TestBrowserWorkerRegistrationRetried: a phone whose first registration of
+// the field pages' service worker fails (as when the connection drops while
+// its script loads) registers it a few seconds later, with no reload, and
+// the page comes under its control. The failure is the page's first
+// register() call rejecting, as the browser's would: Chromium fetches a
+// worker's script past the page's request blocking.
+func TestBrowserWorkerRegistrationRetried(t *testing.T) {
+	b := newBrowser(t, withDataKey(t))
+	fieldtest.SeedMain(t, b.m)
+	v := b.as("volunteer")
+	const failFirst = `(() => {
+		const sw = navigator.serviceWorker;
+		if (!sw) return;
+		const real = sw.register.bind(sw);
+		let n = 0;
+		sw.register = (...args) => n++ === 0 ? Promise.reject(new TypeError('network error (test)')) : real(...args);
+	})()`
+	v.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: failFirst})
+		return err
+	}), chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Navigate(b.base+"/field/"))
+	v.waitJS(`!!document.querySelector('#emergencies')`)
+	// The first try failed; none is registered yet (the next comes 3 s on).
+	time.Sleep(time.Second)
+	if got, err := chromedp.Run(v.ctx, chromedp.Evaluate[string](workerState, chromedp.EvalAwaitPromise)); err != nil || got != "no registration" {
+		t.Fatalf("after a failed registration: %q %v", got, err)
+	}
+	v.waitJSOr(`!!navigator.serviceWorker.controller`, workerState)
 }

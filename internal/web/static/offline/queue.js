@@ -161,11 +161,30 @@ export function fmt(s, args) {
 }
 
 // registerWorker installs the field pages' service worker (scope /field/),
-// which keeps the page and its data for when the connection is gone.
+// which keeps the page and its data for when the connection is gone. A
+// registration that fails (the connection dropped while the worker's script
+// loaded) is tried again a few seconds later, up to five times, and when
+// the phone comes back online: until one succeeds the page works online but
+// would not open without a connection.
 export function registerWorker() {
-  if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' }).catch(() => {});
-  }
+  if (!('serviceWorker' in navigator)) return;
+  let tries = 0;
+  let busy = false;
+  let done = false;
+  const attempt = () => {
+    if (busy || done) return;
+    busy = true;
+    navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' }).then(() => {
+      done = true;
+      window.removeEventListener('online', attempt);
+    }, () => {
+      busy = false;
+      tries++;
+      if (tries < 5) setTimeout(attempt, 3000 * tries);
+    });
+  };
+  window.addEventListener('online', attempt);
+  attempt();
 }
 
 // netBadge keeps an element saying whether the phone is online.
