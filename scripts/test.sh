@@ -194,7 +194,7 @@ pg_cpu() {
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	if [ -n "$BESIDE_PID" ]; then kill "$BESIDE_PID" 2>/dev/null || true; fi
+	if [ -n "${BESIDE_PID:-}" ]; then kill "$BESIDE_PID" 2>/dev/null || true; fi
 	if [ -n "$PG_DIR" ]; then
 		pg_cpu
 		"$ROOT/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true

@@ -163,9 +163,9 @@ export function fmt(s, args) {
 // registerWorker installs the field pages' service worker (scope /field/),
 // which keeps the page and its data for when the connection is gone. A
 // registration that fails (the connection dropped while the worker's script
-// loaded) is tried again a few seconds later, up to five times, and when
-// the phone comes back online: until one succeeds the page works online but
-// would not open without a connection.
+// loaded) is tried again 3, 6, 9 and 12 s later, and whenever the phone
+// comes back online: until one succeeds the page works online but would not
+// open without a connection.
 export function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   let tries = 0;
