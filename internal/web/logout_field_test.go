@@ -142,3 +142,23 @@ func TestBrowserWorkerRegistrationRetried(t *testing.T) {
 		t.Fatalf("register() called %d times (%v); want the failed one and a later one", calls, err)
 	}
 }
+
+// TestBrowserWorkerClaimsUncontrolledPage: a field page that is not under
+// the active worker's control — it loaded while the worker was activating
+// (a make test run caught an emergency page so: worker "activated", no
+// controller, for 45 s), or by a reload that bypassed the worker, as here
+// — asks the worker to claim it, and so works offline without another load.
+func TestBrowserWorkerClaimsUncontrolledPage(t *testing.T) {
+	b := newBrowser(t, withDataKey(t))
+	fieldtest.SeedMain(t, b.m)
+	v := b.as("volunteer")
+	ready := `!!document.querySelector('#emergencies')`
+	v.fieldReady("/field/", ready)
+	yes := true
+	v.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.Reload, page.ReloadParams{IgnoreCache: &yes})
+		return err
+	}))
+	v.waitJS(ready)
+	v.waitJSOr(`!!navigator.serviceWorker.controller`, workerState)
+}

@@ -165,7 +165,10 @@ export function fmt(s, args) {
 // registration that fails (the connection dropped while the worker's script
 // loaded) is tried again 3, 6, 9 and 12 s later, and whenever the phone
 // comes back online: until one succeeds the page works online but would not
-// open without a connection.
+// open without a connection. A page the active worker does not control —
+// it loaded while the worker was activating, so the worker's claim missed
+// it, or by a reload that bypassed the worker — asks the worker to claim
+// it (sw.js), rather than staying without offline use until the next load.
 export function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   let tries = 0;
@@ -177,6 +180,9 @@ export function registerWorker() {
     navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' }).then(() => {
       done = true;
       window.removeEventListener('online', attempt);
+      return navigator.serviceWorker.ready.then((reg) => {
+        if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage('claim');
+      });
     }, () => {
       busy = false;
       tries++;

@@ -18,6 +18,12 @@ self.addEventListener('install', (e) => {
 
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
 
+// A field page that finds itself without a controller (it loaded while this
+// worker was activating, or by a reload that bypassed it) asks for one.
+self.addEventListener('message', (e) => {
+  if (e.data === 'claim') e.waitUntil(self.clients.claim());
+});
+
 function cached(url) {
   return url.pathname.startsWith('/field/') || url.pathname.startsWith('/static/') ||
     (url.pathname.startsWith('/api/v1/emergencies/') && !url.pathname.endsWith('/stream')) ||
