@@ -83,6 +83,7 @@ type config struct {
 	fresh, caller           bool
 	cpuprofile              string
 	readProfile             string
+	viewJournal             string
 }
 
 func main() {
@@ -101,6 +102,7 @@ func main() {
 	flag.IntVar(&c.mass, "mass", 30000, "near-identical copies of one complaint to store for the mass-complaint and common-word phases (0 skips them)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the API phases to this file")
 	flag.StringVar(&c.readProfile, "read-profile", "", "write a CPU profile of each fetch phase at -clients clients to PREFIX-USER-ROUND.pprof (not with -cpuprofile)")
+	flag.StringVar(&c.viewJournal, "view-journal", "auto", "with a postgres:// -db: the file audited views are committed to before they move into PostgreSQL, as serve's --view-journal (auto: one in a temp folder, as serve keeps one by default; none: straight to PostgreSQL)")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "createload:", err)
@@ -132,9 +134,21 @@ func run(c config) error {
 		meter.pg = pg
 	}
 
+	journal := c.viewJournal
+	switch {
+	case strings.HasPrefix(dbURL, "sqlite:") || journal == "none" || c.url != "":
+		journal = "" // SQLite keeps its journal beside its file; a running server has its own
+	case journal == "auto":
+		dir, err := os.MkdirTemp("", "createload-journal-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		journal = filepath.Join(dir, "views.db")
+	}
 	base := c.url
 	if base == "" {
-		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Intel: intel.New(), Sweep: 24 * time.Hour,
+		m, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DB: dbURL, ViewJournal: journal, Demo: true, Intel: intel.New(), Sweep: 24 * time.Hour,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			return fmt.Errorf("start server: %w", err)
@@ -154,7 +168,7 @@ func run(c config) error {
 	base = strings.TrimSuffix(base, "/")
 
 	fmt.Printf("createload: %s, %d CPUs (GOMAXPROCS %d), %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().Format(time.RFC3339))
-	fmt.Printf("database: %s   server: %s\n", kind(dbURL), base)
+	fmt.Printf("database: %s   server: %s   view journal: %q\n", kind(dbURL), base, journal)
 	fmt.Printf("phases: raw %v each, API %v each, %d clients, open loop %.0f/s\n\n", c.rawDuration, c.duration, c.clients, c.rate)
 
 	// (c) the baseline, in the same database: measured before and after the

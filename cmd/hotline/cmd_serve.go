@@ -2,22 +2,26 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"hotline/internal/app"
 	"hotline/internal/demo"
 	"hotline/internal/feed"
 	"hotline/internal/httpx"
+	"hotline/internal/sqldb"
 )
 
 // defaultDB is the embedded SQLite file used when no --db is given.
 const defaultDB = "sqlite:./hotline-data/hotline.db"
 
 func init() {
-	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo] [--data-key-file FILE]", runServe)
+	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo] [--data-key-file FILE] [--view-journal FILE]", runServe)
 	register("migrate", "create or upgrade the schema: migrate --db URL", runMigrate)
 }
 
@@ -71,6 +75,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	demoMode := fs.Bool("demo", false, "load the demo subdistrict into an empty database")
 	demoHistory := fs.Int("demo-history", demo.HistoryOrders, "with --demo: orders of the demo's past year (0: only the hand-written ones)")
 	keyFile := dataKeyFlag(fs)
+	journal := fs.String("view-journal", "", "PostgreSQL only: the file on this machine where audited views are committed before they move into the database, or none to commit them to PostgreSQL (default $HOTLINE_VIEW_JOURNAL, else "+defaultJournalDir+"/views-ID.db, ID naming the database)")
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For/-Proto are believed (default $HOTLINE_TRUSTED_PROXIES)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -84,11 +89,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	url, _ := dbURL(e, *db, false)
 	log := logger(e)
+	viewJournal, err := viewJournalPath(*journal, e.getenv("HOTLINE_VIEW_JOURNAL"), url)
+	if err != nil {
+		return err
+	}
+	if viewJournal != "" {
+		log.Info("audited views are committed to a journal on this machine and moved into PostgreSQL every 250 ms", "journal", viewJournal)
+	}
 	key, keyNote, err := resolveDataKey(e, *keyFile, url, *demoMode, true)
 	if err != nil {
 		return err
 	}
-	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
+	m, err := app.New(ctx, app.Config{Addr: *addr, DB: url, ViewJournal: viewJournal, Demo: *demoMode, Log: log, Intel: newIntel(log), Web: webPages(), DataKey: key,
 		Feed: feed.SettingsFrom(e.getenv), FeedLegacyKey: e.getenv(feed.LegacyKeyEnv), TrustedProxies: trusted,
 		RegistryWeb: registryPages(), DemoRegistry: *demoMode, DemoCommunity: *demoMode, DemoHistory: demoOrders(*demoMode, *demoHistory), CommunityPages: communityPages()})
 	if err != nil {
@@ -120,6 +132,37 @@ func runServe(ctx context.Context, e env, args []string) error {
 		fmt.Fprintln(e.stdout, "WARNING: no data key (--data-key-file or HOTLINE_DATA_KEY): the modules that keep residents' personal data are off.")
 	}
 	return <-errc
+}
+
+// defaultJournalDir is where serve keeps a PostgreSQL database's view
+// journal when none is named: beside the SQLite default's file.
+const defaultJournalDir = "hotline-data"
+
+// viewJournalPath picks the view journal of serve (store.UseViewJournal):
+// on PostgreSQL the flag, else $HOTLINE_VIEW_JOURNAL, else a file in
+// defaultJournalDir named after the database, so that servers of two
+// databases started in one folder never share one; "none" commits views to
+// PostgreSQL directly. SQLite keeps its journal beside its file: the flag is
+// refused there, the environment ignored.
+func viewJournalPath(flagValue, envValue, dbURL string) (string, error) {
+	if !strings.HasPrefix(dbURL, "postgres://") && !strings.HasPrefix(dbURL, "postgresql://") {
+		if flagValue != "" && flagValue != "none" {
+			return "", fmt.Errorf("%w: serve: --view-journal is for PostgreSQL; SQLite keeps its view journal beside the database file (PATH.views)", errUsage)
+		}
+		return "", nil
+	}
+	v := flagValue
+	if v == "" {
+		v = envValue
+	}
+	switch v {
+	case "none":
+		return "", nil
+	case "":
+		sum := sha256.Sum256([]byte(sqldb.Identity(dbURL)))
+		return filepath.Join(defaultJournalDir, "views-"+hex.EncodeToString(sum[:6])+".db"), nil
+	}
+	return v, nil
 }
 
 func runMigrate(ctx context.Context, e env, args []string) error {

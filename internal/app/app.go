@@ -47,6 +47,10 @@ type Config struct {
 	DB    string // sqlite:PATH or postgres://…
 	Demo  bool   // load the demo subdistrict into an empty database
 	Sweep time.Duration
+	// ViewJournal, on PostgreSQL, is a file on this machine where audited
+	// views are committed before they move into PostgreSQL's audit_log
+	// (store.UseViewJournal); "" commits them to PostgreSQL directly.
+	ViewJournal string
 	// SettingsPoll is how often an instance checks whether another one
 	// changed the admin settings (service.WatchSettings); 0 means 1 s.
 	SettingsPoll time.Duration
@@ -156,6 +160,12 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ViewJournal != "" {
+		if err := st.UseViewJournal(cfg.ViewJournal); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()

@@ -138,11 +138,11 @@ type server struct {
 // startServer runs `hotline serve --demo` on a free port and waits for its
 // "serving on" line. It retries with another port if the one picked was
 // taken in the meantime.
-func startServer(t *testing.T, dbURL string) *server {
+func startServer(t *testing.T, dbURL string, args ...string) *server {
 	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := tryStart(t, dbURL, freePort(t))
+		s, err := tryStart(t, dbURL, freePort(t), args...)
 		if err == nil {
 			return s
 		}
@@ -168,8 +168,8 @@ func workDir(t *testing.T) string {
 	return d
 }
 
-func tryStart(t *testing.T, dbURL, addr string) (*server, error) {
-	cmd := exec.Command(binary, "serve", "--addr", addr, "--db", dbURL, "--demo", "--demo-history", "0")
+func tryStart(t *testing.T, dbURL, addr string, args ...string) (*server, error) {
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--db", dbURL, "--demo", "--demo-history", "0"}, args...)...)
 	cmd.Env = append(os.Environ(), "HOTLINE_DB=")
 	cmd.Dir = workDir(t)
 	stdout, err := cmd.StdoutPipe()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,12 +38,18 @@ import (
 // PRAGMA switching either. Its owner (the store) moves the rows into the
 // main file in batches.
 //
+// A PostgreSQL database may be given a journal too (UseJournal; serve does
+// by default): a view committed to PostgreSQL cost the server an INSERT
+// and a commit and us a round trip, ~150–250 µs of CPU in all, which kept a
+// dispatcher's fetch at 0.70–0.80 of a leader's (issue 19's tenth round).
+// Without one, lazy writes run on sessions with synchronous_commit=off.
+//
 // What it gives up: after a power cut or a kernel crash (not a process
-// crash), the views logged in the last LazyFlushWithin (SQLite) or 600 ms
-// (PostgreSQL) may be missing (on PostgreSQL unless a write of record
-// committed after them: its flush carries theirs).
+// crash), the views logged in the last LazyFlushWithin (a journal) or
+// 600 ms (PostgreSQL without one) may be missing (on PostgreSQL unless a
+// write of record committed after them: its flush carries theirs).
 
-// LazyFlushWithin bounds, on SQLite, how long a lazy write stays in the
+// LazyFlushWithin bounds how long a lazy write to a journal stays in the
 // operating system's cache before the journal's WAL file is fsynced.
 const LazyFlushWithin = 10 * time.Millisecond
 
@@ -54,17 +61,50 @@ const lazyConns = 4
 // path plus this.
 const JournalSuffix = ".views"
 
-// Lazy returns the pool lazy writes run on: on PostgreSQL the same database
-// through sessions with synchronous_commit=off; on SQLite the journal, a
-// separate database file (its own tables only) with synchronous=NORMAL.
-// After a write on SQLite, call LazyWritten so that it is fsynced within
-// LazyFlushWithin; ExecLazy does both.
+// UseJournal makes a PostgreSQL database keep its lazy writes in a journal
+// file on this machine, at path, as SQLite does beside its file, instead of
+// committing them to PostgreSQL with synchronous_commit=off; whoever writes
+// them there moves them into PostgreSQL (the store, every 250 ms). Call it
+// before the first lazy write. On SQLite the journal is always PATH.views
+// and UseJournal refuses another.
+func (d *DB) UseJournal(path string) error {
+	if d.Dialect != Postgres {
+		return apperr.New(apperr.Invalid, "a view journal is chosen only for PostgreSQL; SQLite keeps it beside its file (%s)", d.Path+JournalSuffix)
+	}
+	if path == "" {
+		return apperr.New(apperr.Invalid, "the view journal needs a file path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return apperr.Wrap(err, "create the view journal's folder %s", dir)
+		}
+	}
+	d.journal = path
+	return nil
+}
+
+// Journal is the path of the journal file lazy writes go to: SQLite's
+// PATH.views, PostgreSQL's when UseJournal chose one, else "" (PostgreSQL
+// commits them itself).
+func (d *DB) Journal() string {
+	if d.Dialect == SQLite {
+		return d.Path + JournalSuffix
+	}
+	return d.journal
+}
+
+// Lazy returns the pool lazy writes run on: the journal, a separate SQLite
+// file (its own tables only) with synchronous=NORMAL, on SQLite and on a
+// PostgreSQL database given one (UseJournal); else PostgreSQL itself
+// through sessions with synchronous_commit=off. After a write to a journal,
+// call LazyWritten so that it is fsynced within LazyFlushWithin; ExecLazy
+// does both.
 func (d *DB) Lazy() (*sql.DB, error) {
 	d.lazyOnce.Do(func() {
-		if d.Dialect == Postgres {
-			d.lazy, d.lazyErr = openLazyPostgres(d.URL)
+		if j := d.Journal(); j != "" {
+			d.lazy, d.lazyErr = openJournal(j)
 		} else {
-			d.lazy, d.lazyErr = openJournal(d.Path + JournalSuffix)
+			d.lazy, d.lazyErr = openLazyPostgres(d.URL)
 		}
 	})
 	return d.lazy, d.lazyErr
@@ -84,10 +124,10 @@ func (d *DB) ExecLazy(ctx context.Context, q string, args ...any) error {
 	return nil
 }
 
-// LazyWritten asks, on SQLite, for the journal's WAL to be fsynced within
-// LazyFlushWithin; on PostgreSQL the server does that by itself.
+// LazyWritten asks for the journal's WAL to be fsynced within
+// LazyFlushWithin; without a journal PostgreSQL does that by itself.
 func (d *DB) LazyWritten() {
-	if d.Dialect == SQLite {
+	if d.Journal() != "" {
 		d.walSync().kick()
 	}
 }
@@ -130,7 +170,7 @@ func openJournal(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// LazyFlushFailures counts journal WAL fsyncs that failed (SQLite); a
+// LazyFlushFailures counts journal WAL fsyncs that failed; a
 // failure is retried at the next lazy write, and the journal's rows are
 // fsynced again once moved into the main file.
 func (d *DB) LazyFlushFailures() int64 {
@@ -140,7 +180,7 @@ func (d *DB) LazyFlushFailures() int64 {
 	return d.syncer.failures.Load()
 }
 
-// LazyFlushes counts the journal WAL fsyncs that flushed lazy writes (SQLite).
+// LazyFlushes counts the journal WAL fsyncs that flushed lazy writes.
 func (d *DB) LazyFlushes() int64 {
 	if d.syncer == nil {
 		return 0
@@ -161,7 +201,7 @@ type walSyncer struct {
 
 func (d *DB) walSync() *walSyncer {
 	d.syncOnce.Do(func() {
-		d.syncer = &walSyncer{path: d.Path + JournalSuffix + "-wal", kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		d.syncer = &walSyncer{path: d.Journal() + "-wal", kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 		go d.syncer.run()
 	})
 	return d.syncer
@@ -228,6 +268,7 @@ type lazyState struct {
 	lazyOnce sync.Once
 	lazy     *sql.DB
 	lazyErr  error
+	journal  string // PostgreSQL's journal file (UseJournal); "" for none
 	syncOnce sync.Once
 	syncer   *walSyncer
 	// closeOnce lets DB.Close run twice (a test's explicit Close and its

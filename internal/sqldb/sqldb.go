@@ -13,6 +13,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -147,6 +148,29 @@ func RedactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// Identity names the database a URL points at, without the credentials or
+// the connection's settings: PostgreSQL's host:port/name (and a host given
+// as a parameter, a socket folder), SQLite's file as an absolute path. Two
+// URLs of one database give the same identity.
+func Identity(dbURL string) string {
+	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			return RedactURL(dbURL)
+		}
+		id := u.Host + u.Path
+		if h := u.Query().Get("host"); h != "" {
+			id += "?host=" + h
+		}
+		return id
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "//")
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // Tx runs fn in a write transaction (IMMEDIATE on SQLite, so the write lock

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"hotline/internal/sqldb"
+	"hotline/internal/apperr"
 	"hotline/internal/testenv"
 )
 
@@ -23,11 +23,11 @@ func countAudit(t *testing.T, db *sql.DB, target string) int {
 	return n
 }
 
-// openJournal opens SQLite's journal of views through a connection of the
-// test's own (another connection than the store's).
+// openJournal opens the store's journal of views through a connection of
+// the test's own (another connection than the store's).
 func openJournalFile(t *testing.T, s *Store) *sql.DB {
 	t.Helper()
-	j, err := sql.Open("sqlite", "file:"+s.path+sqldb.JournalSuffix)
+	j, err := sql.Open("sqlite", "file:"+s.db.Journal())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,16 +35,84 @@ func openJournalFile(t *testing.T, s *Store) *sql.DB {
 	return j
 }
 
-// TestViewJournal (issue 19, fourth round): on SQLite an audited view is
+// forEachJournal runs fn on SQLite (its journal beside the file) and on
+// PostgreSQL given a journal file (UseViewJournal, as serve does by
+// default); open opens and migrates a store on the subtest's database and
+// journal, a new one at each call (a process starting).
+func forEachJournal(t *testing.T, fn func(t *testing.T, dbURL string, open func() *Store)) {
+	testenv.ForEachDB(t, func(t *testing.T, dbURL string) {
+		journal := ""
+		if strings.HasPrefix(dbURL, "postgres") {
+			journal = t.TempDir() + "/views.db"
+		}
+		fn(t, dbURL, func() *Store {
+			t.Helper()
+			s, err := Open(context.Background(), dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if journal != "" {
+				if err := s.UseViewJournal(journal); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+}
+
+// openMain opens the store's database through a connection of the test's
+// own.
+func openMain(t *testing.T, dbURL string) *sql.DB {
+	t.Helper()
+	driver, dsn := "pgx", dbURL
+	if !strings.HasPrefix(dbURL, "postgres") {
+		driver, dsn = "sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestViewJournal (issue 19, fourth and tenth rounds): an audited view is
 // committed to the journal — visible to another connection when
-// AuditDurable returns — and not to the main file, whose readers would
-// otherwise drop their page caches at every view; the mover brings it into
-// the main audit_log within viewMoveEvery, and reading the log moves what
-// is pending first, so the log always shows every view that was answered.
+// AuditDurable returns — and not to the database (on SQLite its readers
+// would drop their page caches at every view; on PostgreSQL each view was
+// a transaction of its own); the mover brings it into the database's
+// audit_log within viewMoveEvery, and reading the log moves what is
+// pending first, so the log always shows every view that was answered.
 func TestViewJournal(t *testing.T) {
+	forEachJournal(t, testViewJournal)
+}
+
+func testViewJournal(t *testing.T, dbURL string, open func() *Store) {
 	ctx := context.Background()
-	s := openForTest(t, testenv.SQLiteURL(t), true)
-	e := AuditEntry{At: time.Now(), Actor: "dispatcher", Action: "view_caller", Target: "order:1", Detail: "20261207000001"}
+	s := open()
+	e := AuditEntry{At: time.Now(), Actor: "dispatcher", Action: "view_caller", Target: "order:0", Detail: "20261207000000"}
+	if s.Dialect == Postgres {
+		if err := s.AuditDurable(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		// The journal gave it an id (its ids only grow), and it is in one
+		// place: the journal, or PostgreSQL if the mover was quick.
+		j := openJournalFile(t, s)
+		var last sql.NullInt64
+		if err := j.QueryRow(`SELECT MAX(id) FROM audit_log`).Scan(&last); err != nil || last.Int64 < 1 {
+			t.Fatalf("the journal's last id = %v (%v): the view did not go through the journal", last, err)
+		}
+		if n := countAudit(t, j, "order:0") + countAudit(t, s.r, "order:0"); n != 1 {
+			t.Fatalf("view in the journal and PostgreSQL %d times, want 1", n)
+		}
+		testViewMoves(t, s)
+		return
+	}
 	var version1, version2 int64
 	r, err := s.r.Conn(ctx)
 	if err != nil {
@@ -63,12 +131,24 @@ func TestViewJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := openJournalFile(t, s)
-	if n := countAudit(t, j, "order:1"); n != 1 {
+	if n := countAudit(t, j, "order:0"); n != 1 {
 		t.Fatalf("view in the journal = %d when AuditDurable returned, want 1", n)
 	}
-	if version1 != version2 || countAudit(t, s.r, "order:1") != 0 {
+	if version1 != version2 || countAudit(t, s.r, "order:0") != 0 {
 		t.Fatalf("the view committed to the main file (data_version %d → %d)", version1, version2)
 	}
+	testViewMoves(t, s)
+}
+
+// testViewMoves: a view committed to the journal moves into the database
+// by itself, and at once when the log is read.
+func testViewMoves(t *testing.T, s *Store) {
+	ctx := context.Background()
+	e := AuditEntry{At: time.Now(), Actor: "dispatcher", Action: "view_caller", Target: "order:1", Detail: "20261207000001"}
+	if err := s.AuditDurable(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	j := openJournalFile(t, s)
 
 	// The mover, with no one reading the log.
 	deadline := time.Now().Add(20 * viewMoveEvery)
@@ -88,6 +168,9 @@ func TestViewJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(got) > 2 && got[2].Target == "order:0" {
+		got = got[:2]
+	}
 	if len(got) != 2 || got[0].Target != "order:2" || got[1].Target != "order:1" || !got[0].At.Equal(e.At.Truncate(time.Microsecond)) {
 		t.Fatalf("audit log = %+v; want order:2 then order:1, at %v", got, e.At)
 	}
@@ -105,9 +188,12 @@ func TestViewJournal(t *testing.T) {
 // not yet deleted from the journal when it was killed; and a journal made
 // anew gives ids above the mark, so none of its rows is taken for moved.
 func TestViewJournalRecovery(t *testing.T) {
+	forEachJournal(t, testViewJournalRecovery)
+}
+
+func testViewJournalRecovery(t *testing.T, url string, open func() *Store) {
 	ctx := context.Background()
-	url := testenv.SQLiteURL(t)
-	s := openForTest(t, url, true)
+	s := open()
 	at := time.Date(2026, 12, 7, 4, 0, 0, 123456000, time.UTC)
 	moved := AuditEntry{At: at, Actor: "dispatcher", Action: "view_caller", Target: "order:7", Detail: "20261207000007"}
 	pending := AuditEntry{At: at.Add(time.Millisecond), Actor: "dispatcher", Action: "view_caller", Target: "orders:8,9", Detail: "20261207000008,20261207000009"}
@@ -122,26 +208,27 @@ func TestViewJournalRecovery(t *testing.T) {
 	}
 	s.Close() // moves both; then put the journal back as the kill left it
 	j := openJournalFile(t, s)
+	if _, err := j.Exec("DELETE FROM audit_log"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := j.Exec("INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES (1, $1, $2, $3, $4, $5), (2, $6, $7, $8, $9, $10)",
 		micros(moved.At), moved.Actor, moved.Action, moved.Target, moved.Detail,
 		micros(pending.At), pending.Actor, pending.Action, pending.Target, pending.Detail); err != nil {
 		t.Fatal(err)
 	}
-	main, err := sql.Open("sqlite", "file:"+s.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer main.Close()
+	main := openMain(t, url)
 	if _, err := main.Exec("DELETE FROM audit_log WHERE target = 'orders:8,9'"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := main.Exec("UPDATE settings SET value = '1' WHERE key = $1", journalMark); err != nil {
+	if res, err := main.Exec("UPDATE settings SET value = '1' WHERE key = $1", s.journalKey); err != nil {
 		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("the mark %s was not in settings", s.journalKey)
 	}
 
 	// A new process: Migrate moves them; the entries are read straight
-	// from the main file (not through AuditLog, which would move them too).
-	s2 := openForTest(t, url, true)
+	// from the database (not through AuditLog, which would move them too).
+	s2 := open()
 	for _, target := range []string{"order:7", "orders:8,9"} {
 		if n := countAudit(t, s2.r, target); n != 1 {
 			t.Errorf("%s in the main audit_log %d times after the restart, want 1", target, n)
@@ -162,9 +249,9 @@ func TestViewJournalRecovery(t *testing.T) {
 	// The journal removed: the new one's first id is above the mark (2).
 	j.Close()
 	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(s.path + sqldb.JournalSuffix + suffix)
+		os.Remove(s.db.Journal() + suffix)
 	}
-	s3 := openForTest(t, url, true)
+	s3 := open()
 	e := AuditEntry{At: at.Add(time.Second), Actor: "dispatcher", Action: "view_caller", Target: "order:10", Detail: "20261207000010"}
 	if err := s3.AuditDurable(ctx, e); err != nil {
 		t.Fatal(err)
@@ -194,5 +281,42 @@ func TestViewJournalBackup(t *testing.T) {
 	defer b.Close()
 	if n := countAudit(t, b, "order:11"); n != 1 {
 		t.Fatalf("the view in the backup %d times, want 1", n)
+	}
+}
+
+// TestViewJournalOtherDatabase: a journal file records the database it was
+// made for; a PostgreSQL store given another database's journal refuses to
+// start rather than move those views into itself, and SQLite takes no
+// journal but its own.
+func TestViewJournalOtherDatabase(t *testing.T) {
+	ctx := context.Background()
+	if err := openForTest(t, testenv.SQLiteURL(t), false).UseViewJournal(t.TempDir() + "/views.db"); apperr.CodeOf(err) != apperr.Invalid {
+		t.Errorf("SQLite given a view journal: %v, want invalid", err)
+	}
+	if os.Getenv("HOTLINE_TEST_PG") == "" {
+		t.Skip("HOTLINE_TEST_PG not set: the PostgreSQL part is skipped")
+	}
+	journal := t.TempDir() + "/views.db"
+	a := openForTest(t, testenv.PostgresURL(t), false)
+	if err := a.UseViewJournal(journal); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AuditDurable(ctx, AuditEntry{At: time.Now(), Actor: "dispatcher", Action: "view_caller", Target: "order:1"}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b := openForTest(t, testenv.PostgresURL(t), false)
+	if err := b.UseViewJournal(journal); err != nil {
+		t.Fatal(err)
+	}
+	err := b.Migrate(ctx)
+	if apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "holds the views of the database") {
+		t.Fatalf("another database's journal: %v, want invalid", err)
+	}
+	if n := countAudit(t, b.r, "order:1"); n != 0 {
+		t.Fatalf("another database's view moved in %d times", n)
 	}
 }

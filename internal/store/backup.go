@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"hotline/internal/apperr"
-	"hotline/internal/sqldb"
 )
 
 // Backup writes a consistent online backup to path. SQLite: VACUUM INTO,
@@ -23,14 +22,12 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 			return apperr.Wrap(err, "create %s", dir)
 		}
 	}
+	// The views still in the journal (this process's or a server's beside
+	// it: moves hold the journal's lock) join the copy.
+	if err := s.moveJournalLeft(ctx); err != nil {
+		return err
+	}
 	if s.Dialect == SQLite {
-		// The views still in the journal (this process's or a server's
-		// beside it: moves hold the journal's lock) join the copy.
-		if _, err := os.Stat(s.path + sqldb.JournalSuffix); err == nil {
-			if err := s.moveViews(ctx); err != nil {
-				return err
-			}
-		}
 		if _, err := s.w.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
 			return apperr.Wrap(err, "backup to %s", path)
 		}

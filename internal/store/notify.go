@@ -187,8 +187,8 @@ func (s *Store) AuditLog(ctx context.Context, actor, action, before string, limi
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	// On SQLite, views still in the journal first (audit_commit.go): the log
-	// shows every view that was answered.
+	// Views still in this instance's journal first (view_journal.go): the
+	// log shows every view it answered.
 	if err := s.moveViews(ctx); err != nil {
 		return nil, err
 	}

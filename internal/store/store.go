@@ -12,7 +12,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +52,7 @@ type Store struct {
 	moveMu       sync.Mutex
 	journalMu    sync.Mutex
 	journalReady bool
+	journalKey   string     // the journal's mark in settings (view_journal.go)
 	jstmts       *stmtCache // the journal's INSERTs, per batch size
 	moveFailures atomic.Int64
 	closing      chan struct{}
@@ -153,14 +153,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.migrate(ctx, dir, names); err != nil {
 		return err
 	}
-	// Views a process logged in SQLite's journal and could not move before
-	// it stopped (killed, or a failed move) join the main audit_log now.
-	if s.Dialect == SQLite {
-		if _, err := os.Stat(s.path + sqldb.JournalSuffix); err == nil {
-			return s.moveViews(ctx)
-		}
-	}
-	return nil
+	// Views a process logged in the journal and could not move before it
+	// stopped (killed, or a failed move) join the audit_log now.
+	return s.moveJournalLeft(ctx)
 }
 
 func (s *Store) migrate(ctx context.Context, dir string, names []string) error {
