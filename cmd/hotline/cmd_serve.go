@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -93,6 +94,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if viewJournal != "" && *journal == "" && e.getenv("HOTLINE_VIEW_JOURNAL") == "" && !writableDir(filepath.Dir(viewJournal)) {
+		// The default, in a folder this process cannot write (a read-only
+		// working directory): commit views to PostgreSQL rather than not start.
+		log.Warn("no view journal: its default folder cannot be written; audited views are committed to PostgreSQL (slower); name a file with --view-journal", "folder", filepath.Dir(viewJournal))
+		viewJournal = ""
+	}
 	if viewJournal != "" {
 		log.Info("audited views are committed to a journal on this machine and moved into PostgreSQL every 250 ms", "journal", viewJournal)
 	}
@@ -163,6 +170,21 @@ func viewJournalPath(flagValue, envValue, dbURL string) (string, error) {
 		return filepath.Join(defaultJournalDir, "views-"+hex.EncodeToString(sum[:6])+".db"), nil
 	}
 	return v, nil
+}
+
+// writableDir says whether dir exists or can be made, and a file can be
+// created in it.
+func writableDir(dir string) bool {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return false
+	}
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
 }
 
 func runMigrate(ctx context.Context, e env, args []string) error {

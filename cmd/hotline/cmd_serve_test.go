@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,5 +41,24 @@ func TestViewJournalPath(t *testing.T) {
 	code, _, errs := runCmd(t, "", "serve", "--db", "sqlite:"+t.TempDir()+"/x.db", "--view-journal", t.TempDir()+"/v.db")
 	if code != 2 || !strings.Contains(errs, "--view-journal is for PostgreSQL") {
 		t.Errorf("serve on SQLite with --view-journal: %d %s", code, errs)
+	}
+}
+
+// TestWritableDir: serve falls back from its default view journal when the
+// folder cannot be made (here: a path through a file) rather than not start.
+func TestWritableDir(t *testing.T) {
+	dir := t.TempDir()
+	if !writableDir(filepath.Join(dir, "hotline-data")) {
+		t.Error("a new folder in a temp folder is not writable")
+	}
+	file := filepath.Join(dir, "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if writableDir(filepath.Join(file, "hotline-data")) {
+		t.Error("a folder under a file is writable")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "hotline-data", ".probe-*")); len(left) != 0 {
+		t.Errorf("probe files left: %v", left)
 	}
 }
