@@ -144,7 +144,7 @@ func run(c config) error {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		journal = filepath.Join(dir, "views.db")
+		journal = filepath.Join(dir, "views.log")
 	}
 	base := c.url
 	if base == "" {

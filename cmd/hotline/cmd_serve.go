@@ -22,7 +22,7 @@ import (
 const defaultDB = "sqlite:./hotline-data/hotline.db"
 
 func init() {
-	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo] [--data-key-file FILE] [--view-journal FILE]", runServe)
+	register("serve", "run the server: serve [--addr 127.0.0.1:8080] [--db URL] [--demo] [--data-key-file FILE] [--view-journal FILE|none]", runServe)
 	register("migrate", "create or upgrade the schema: migrate --db URL", runMigrate)
 }
 
@@ -76,7 +76,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	demoMode := fs.Bool("demo", false, "load the demo subdistrict into an empty database")
 	demoHistory := fs.Int("demo-history", demo.HistoryOrders, "with --demo: orders of the demo's past year (0: only the hand-written ones)")
 	keyFile := dataKeyFlag(fs)
-	journal := fs.String("view-journal", "", "PostgreSQL only: the file on this machine where audited views are committed before they move into the database, or none to commit them to PostgreSQL (default $HOTLINE_VIEW_JOURNAL, else "+defaultJournalDir+"/views-ID.db, ID naming the database)")
+	journal := fs.String("view-journal", "", "PostgreSQL only: the file on this machine where audited views are committed before they move into the database, or none to commit them to PostgreSQL (default $HOTLINE_VIEW_JOURNAL, else "+defaultJournalDir+"/views-ID.log, ID naming the database)")
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For/-Proto are believed (default $HOTLINE_TRUSTED_PROXIES)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -167,7 +167,7 @@ func viewJournalPath(flagValue, envValue, dbURL string) (string, error) {
 		return "", nil
 	case "":
 		sum := sha256.Sum256([]byte(sqldb.Identity(dbURL)))
-		return filepath.Join(defaultJournalDir, "views-"+hex.EncodeToString(sum[:6])+".db"), nil
+		return filepath.Join(defaultJournalDir, "views-"+hex.EncodeToString(sum[:6])+".log"), nil
 	}
 	return v, nil
 }

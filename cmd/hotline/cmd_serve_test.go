@@ -26,7 +26,7 @@ func TestViewJournalPath(t *testing.T) {
 		t.Errorf("another database shares the journal %q", p)
 	}
 	for _, c := range []struct{ flag, env, want string }{
-		{"/var/lib/hotline/views.db", "/elsewhere.db", "/var/lib/hotline/views.db"},
+		{"/var/lib/hotline/views.log", "/elsewhere.log", "/var/lib/hotline/views.log"},
 		{"", "/from-env.db", "/from-env.db"},
 		{"none", "/from-env.db", ""},
 		{"", "none", ""},

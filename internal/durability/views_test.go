@@ -42,7 +42,7 @@ func TestSIGKILLMidViews(t *testing.T) {
 		t.Parallel()
 		sigkillMidViews(t, dbURL)
 		if strings.HasPrefix(dbURL, "postgres") {
-			if j, _ := filepath.Glob(filepath.Join(workDir(t), "hotline-data", "views-*.db")); len(j) != 1 {
+			if j, _ := filepath.Glob(filepath.Join(workDir(t), "hotline-data", "views-*.log")); len(j) != 1 {
 				t.Errorf("view journals in the working folder: %v, want one", j)
 			}
 		}
@@ -50,7 +50,7 @@ func TestSIGKILLMidViews(t *testing.T) {
 	t.Run("postgres-no-journal", func(t *testing.T) {
 		t.Parallel()
 		sigkillMidViews(t, testenv.PostgresURL(t), "--view-journal", "none")
-		if j, _ := filepath.Glob(filepath.Join(workDir(t), "hotline-data", "views-*.db")); len(j) != 0 {
+		if j, _ := filepath.Glob(filepath.Join(workDir(t), "hotline-data", "views-*.log")); len(j) != 0 {
 			t.Errorf("view journals with --view-journal none: %v", j)
 		}
 	})

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,19 +37,17 @@ import (
 // PRAGMA switching either. Its owner (the store) moves the rows into the
 // main file in batches.
 //
-// A PostgreSQL database may be given a journal too (UseJournal; serve does
-// by default): a view committed to PostgreSQL cost the server an INSERT
-// and a commit and us a round trip, ~150–250 µs of CPU in all, which kept a
-// dispatcher's fetch at 0.70–0.80 of a leader's (issue 19's tenth round).
-// Without one, lazy writes run on sessions with synchronous_commit=off.
+// On PostgreSQL the store keeps its audited views in a log file of its own
+// by default (store.UseViewJournal, fsynced by a FileSyncer), and uses
+// these sessions only without one.
 //
 // What it gives up: after a power cut or a kernel crash (not a process
-// crash), the views logged in the last LazyFlushWithin (a journal) or
-// 600 ms (PostgreSQL without one) may be missing (on PostgreSQL unless a
-// write of record committed after them: its flush carries theirs).
+// crash), the views logged in the last LazyFlushWithin (SQLite) or 600 ms
+// (PostgreSQL) may be missing (on PostgreSQL unless a write of record
+// committed after them: its flush carries theirs).
 
-// LazyFlushWithin bounds how long a lazy write to a journal stays in the
-// operating system's cache before the journal's WAL file is fsynced.
+// LazyFlushWithin bounds how long a lazy write to a journal or log stays in
+// the operating system's cache before its file is fsynced.
 const LazyFlushWithin = 10 * time.Millisecond
 
 // lazyConns is how many connections PostgreSQL's lazy pool keeps: the
@@ -61,50 +58,27 @@ const lazyConns = 4
 // path plus this.
 const JournalSuffix = ".views"
 
-// UseJournal makes a PostgreSQL database keep its lazy writes in a journal
-// file on this machine, at path, as SQLite does beside its file, instead of
-// committing them to PostgreSQL with synchronous_commit=off; whoever writes
-// them there moves them into PostgreSQL (the store, every 250 ms). Call it
-// before the first lazy write. On SQLite the journal is always PATH.views
-// and UseJournal refuses another.
-func (d *DB) UseJournal(path string) error {
-	if d.Dialect != Postgres {
-		return apperr.New(apperr.Invalid, "a view journal is chosen only for PostgreSQL; SQLite keeps it beside its file (%s)", d.Path+JournalSuffix)
-	}
-	if path == "" {
-		return apperr.New(apperr.Invalid, "the view journal needs a file path")
-	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return apperr.Wrap(err, "create the view journal's folder %s", dir)
-		}
-	}
-	d.journal = path
-	return nil
-}
-
-// Journal is the path of the journal file lazy writes go to: SQLite's
-// PATH.views, PostgreSQL's when UseJournal chose one, else "" (PostgreSQL
-// commits them itself).
+// Journal is the path of SQLite's journal file of lazy writes, PATH.views;
+// "" on PostgreSQL, whose lazy writes PostgreSQL commits itself (a store
+// may keep its audited views in a log of its own there: store.UseViewJournal).
 func (d *DB) Journal() string {
 	if d.Dialect == SQLite {
 		return d.Path + JournalSuffix
 	}
-	return d.journal
+	return ""
 }
 
-// Lazy returns the pool lazy writes run on: the journal, a separate SQLite
-// file (its own tables only) with synchronous=NORMAL, on SQLite and on a
-// PostgreSQL database given one (UseJournal); else PostgreSQL itself
-// through sessions with synchronous_commit=off. After a write to a journal,
-// call LazyWritten so that it is fsynced within LazyFlushWithin; ExecLazy
-// does both.
+// Lazy returns the pool lazy writes run on: on PostgreSQL the same database
+// through sessions with synchronous_commit=off; on SQLite the journal, a
+// separate database file (its own tables only) with synchronous=NORMAL.
+// After a write on SQLite, call LazyWritten so that it is fsynced within
+// LazyFlushWithin; ExecLazy does both.
 func (d *DB) Lazy() (*sql.DB, error) {
 	d.lazyOnce.Do(func() {
-		if j := d.Journal(); j != "" {
-			d.lazy, d.lazyErr = openJournal(j)
-		} else {
+		if d.Dialect == Postgres {
 			d.lazy, d.lazyErr = openLazyPostgres(d.URL)
+		} else {
+			d.lazy, d.lazyErr = openJournal(d.Journal())
 		}
 	})
 	return d.lazy, d.lazyErr
@@ -124,11 +98,11 @@ func (d *DB) ExecLazy(ctx context.Context, q string, args ...any) error {
 	return nil
 }
 
-// LazyWritten asks for the journal's WAL to be fsynced within
-// LazyFlushWithin; without a journal PostgreSQL does that by itself.
+// LazyWritten asks, on SQLite, for the journal's WAL to be fsynced within
+// LazyFlushWithin; on PostgreSQL the server does that by itself.
 func (d *DB) LazyWritten() {
-	if d.Journal() != "" {
-		d.walSync().kick()
+	if d.Dialect == SQLite {
+		d.walSync().Kick()
 	}
 }
 
@@ -177,7 +151,7 @@ func (d *DB) LazyFlushFailures() int64 {
 	if d.syncer == nil {
 		return 0
 	}
-	return d.syncer.failures.Load()
+	return d.syncer.Failures()
 }
 
 // LazyFlushes counts the journal WAL fsyncs that flushed lazy writes.
@@ -185,12 +159,14 @@ func (d *DB) LazyFlushes() int64 {
 	if d.syncer == nil {
 		return 0
 	}
-	return d.syncer.syncs.Load()
+	return d.syncer.Syncs()
 }
 
-// walSyncer fsyncs the journal's WAL file after lazy writes, at most once per
-// LazyFlushWithin: writes arriving while it waits share the next fsync.
-type walSyncer struct {
+// FileSyncer fsyncs a file after writes, at most once per LazyFlushWithin:
+// writes arriving while it waits share the next fsync. SQLite's journal
+// uses one for its WAL file, the store's PostgreSQL view log one for its
+// file.
+type FileSyncer struct {
 	path     string
 	kicks    chan struct{}
 	stop     chan struct{}
@@ -199,22 +175,31 @@ type walSyncer struct {
 	failures atomic.Int64
 }
 
-func (d *DB) walSync() *walSyncer {
-	d.syncOnce.Do(func() {
-		d.syncer = &walSyncer{path: d.Journal() + "-wal", kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-		go d.syncer.run()
-	})
+// NewFileSyncer starts a syncer of the file at path; Close stops it.
+func NewFileSyncer(path string) *FileSyncer {
+	w := &FileSyncer{path: path, kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (d *DB) walSync() *FileSyncer {
+	d.syncOnce.Do(func() { d.syncer = NewFileSyncer(d.Journal() + "-wal") })
 	return d.syncer
 }
 
-func (w *walSyncer) kick() {
+// Kick asks for an fsync within LazyFlushWithin.
+func (w *FileSyncer) Kick() {
 	select {
 	case w.kicks <- struct{}{}:
 	default: // one is pending: it will cover this write too
 	}
 }
 
-func (w *walSyncer) run() {
+// Syncs and Failures count the fsyncs made and failed.
+func (w *FileSyncer) Syncs() int64    { return w.syncs.Load() }
+func (w *FileSyncer) Failures() int64 { return w.failures.Load() }
+
+func (w *FileSyncer) run() {
 	defer close(w.done)
 	for {
 		select {
@@ -232,10 +217,10 @@ func (w *walSyncer) run() {
 	}
 }
 
-// sync fsyncs the WAL file through a descriptor of its own: fsync flushes
-// the file's pages whoever wrote them, which is all SQLite's FULL mode does
-// after writing the same frames.
-func (w *walSyncer) sync() {
+// sync fsyncs the file through a descriptor of its own: fsync flushes the
+// file's pages whoever wrote them (for SQLite's WAL, all its FULL mode does
+// after writing the same frames).
+func (w *FileSyncer) sync() {
 	f, err := os.Open(w.path)
 	if os.IsNotExist(err) {
 		return // checkpointed and removed: the data is in the database file
@@ -251,8 +236,8 @@ func (w *walSyncer) sync() {
 	w.syncs.Add(1)
 }
 
-// close stops the syncer after a last fsync of what is pending.
-func (w *walSyncer) close() {
+// Close stops the syncer after a last fsync of what is pending.
+func (w *FileSyncer) Close() {
 	close(w.stop)
 	<-w.done
 	select {
@@ -268,9 +253,8 @@ type lazyState struct {
 	lazyOnce sync.Once
 	lazy     *sql.DB
 	lazyErr  error
-	journal  string // PostgreSQL's journal file (UseJournal); "" for none
 	syncOnce sync.Once
-	syncer   *walSyncer
+	syncer   *FileSyncer
 	// closeOnce lets DB.Close run twice (a test's explicit Close and its
 	// cleanup) without closing the syncer's channel twice.
 	closeOnce sync.Once
@@ -278,7 +262,7 @@ type lazyState struct {
 
 func (l *lazyState) closeLazy() error {
 	if l.syncer != nil {
-		l.closeOnce.Do(l.syncer.close) // before the journal closes: its last fsync
+		l.closeOnce.Do(l.syncer.Close) // before the journal closes: its last fsync
 	}
 	if l.lazy != nil {
 		return l.lazy.Close()

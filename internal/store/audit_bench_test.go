@@ -37,7 +37,7 @@ func BenchmarkAuditViews(b *testing.B) {
 		st := openMigrated(b, url)
 		var journaled *store.Store
 		if st.Dialect == store.Postgres {
-			journaled = openMigratedJournal(b, url, b.TempDir()+"/views.db")
+			journaled = openMigratedJournal(b, url, b.TempDir()+"/views.log")
 		}
 		ctx := context.Background()
 		var n atomic.Int64

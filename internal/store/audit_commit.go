@@ -22,16 +22,18 @@ import (
 // (PostgreSQL) even with eight views per commit, which is the bound 8 /
 // (read + flush) sets. The entry still survives the server being killed
 // (TestSIGKILLMidViews); what a power cut may take is the views of the last
-// few milliseconds (a journal, LazyFlushWithin) or 600 ms (PostgreSQL
-// without one) — after data that was shown on a screen, not data of record.
+// few milliseconds (a journal or log, LazyFlushWithin) or 600 ms
+// (PostgreSQL without one) — after data that was shown on a screen, not
+// data of record.
 //
-// With a journal — always on SQLite, on PostgreSQL when UseViewJournal
-// named one (serve does by default) — the entries are committed to it
-// (sqldb.DB.Lazy, a SQLite file of its own: on SQLite a commit to the main
-// file would empty every reader's page cache; on PostgreSQL each commit
-// cost the server an INSERT and a commit) and moved into the database's
-// audit_log within viewMoveEvery, and at once before the log is read
-// (AuditLog), at start-up (Migrate) and at Close (view_journal.go).
+// With a journal the entries wait in a file on this machine and move into
+// the database's audit_log within viewMoveEvery, and at once before the log
+// is read (AuditLog), at start-up (Migrate), before a backup and at Close:
+// on SQLite its journal (view_journal.go: a SQLite file of its own, since a
+// commit to the main file would empty every reader's page cache); on
+// PostgreSQL the view log when UseViewJournal named one, as serve does by
+// default (viewlog.go: an append-only file, since a commit to PostgreSQL
+// cost the server an INSERT and a commit per batch of views).
 func (s *Store) AuditDurable(ctx context.Context, entries ...AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
@@ -74,7 +76,7 @@ const viewMoveEvery = 250 * time.Millisecond
 // mover); it runs once, inside startCommitters, before any view
 // is queued.
 func (s *Store) startViewCommitters() {
-	if s.db.Journal() != "" {
+	if s.hasJournal() {
 		s.committers.Add(1)
 		go s.moveLoop()
 	}
@@ -109,7 +111,7 @@ func (s *Store) commitViews(views []*createReq) {
 	err := s.writeAuditRows(context.WithoutCancel(views[0].ctx), rows)
 	if err != nil {
 		err = apperr.Wrap(mapErr(err), "the audit log was not written")
-	} else if s.db.Journal() != "" {
+	} else if s.hasJournal() {
 		select {
 		case s.viewsMoved <- struct{}{}:
 		default: // a move is pending: it will take these rows too
@@ -120,11 +122,15 @@ func (s *Store) commitViews(views []*createReq) {
 	}
 }
 
-// writeAuditRows writes the entries as lazy writes (sqldb.ExecLazy):
-// committed, visible and kept if the process dies, but without waiting for
-// the disk — see AuditDurable for why views may and orders may not. With a
-// journal (SQLite's; PostgreSQL's when chosen) they go to its audit_log.
+// writeAuditRows writes the entries as lazy writes: committed (on
+// PostgreSQL's view log: written) and kept if the process dies, but without
+// waiting for the disk — see AuditDurable for why views may and orders may
+// not. On SQLite they go to the journal's audit_log; on PostgreSQL to the
+// view log if there is one, else to PostgreSQL (sqldb.ExecLazy).
 func (s *Store) writeAuditRows(ctx context.Context, rows [][]any) error {
+	if s.viewLog != nil {
+		return s.viewLog.append(rows)
+	}
 	if err := s.ensureJournal(ctx); err != nil {
 		return err
 	}

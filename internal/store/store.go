@@ -52,7 +52,7 @@ type Store struct {
 	moveMu       sync.Mutex
 	journalMu    sync.Mutex
 	journalReady bool
-	journalKey   string     // the journal's mark in settings (view_journal.go)
+	viewLog      *viewLog   // PostgreSQL's view log, if given one (viewlog.go)
 	jstmts       *stmtCache // the journal's INSERTs, per batch size
 	moveFailures atomic.Int64
 	closing      chan struct{}
@@ -122,6 +122,10 @@ func (s *Store) Close() error {
 	if s.journalOpened() {
 		s.moveViews(context.Background())
 		s.jstmts.close()
+	}
+	if s.viewLog != nil { // the same for PostgreSQL's view log
+		s.moveViews(context.Background())
+		s.viewLog.close()
 	}
 	if s.wstmts != nil {
 		s.wstmts.close()

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"os"
 	"strconv"
@@ -17,11 +15,10 @@ import (
 	"hotline/internal/sqldb"
 )
 
-// The journal of views: on SQLite always (PATH.views beside the main file),
-// on PostgreSQL when the instance was given a file for it (UseViewJournal,
-// serve --view-journal). Audited views are committed to it (writeAuditRows)
-// and moved from it into the database's audit_log in commits of record
-// (moveViews).
+// SQLite's journal of views (PATH.views beside the main file, a SQLite
+// database of its own): audited views are committed to it (writeAuditRows)
+// and moved from it into the main file's audit_log in commits of record
+// (moveViews). PostgreSQL's counterpart is the view log (viewlog.go).
 
 // journalSchema is the journal's one table, audit_log as in the main file.
 // A moved row's id must never be given again, or the mark of the last id
@@ -41,24 +38,33 @@ const journalSchema = `CREATE TABLE IF NOT EXISTS audit_log (
 
 // journalMark is the key in the database's settings of the last journal id
 // moved into its audit_log, written in the same transaction as the rows. On
-// PostgreSQL, where each instance may keep a journal of its own, the key is
-// journalMark:ID, ID the journal file's own (journalMeta).
+// PostgreSQL, where each instance may keep a view log of its own, the key is
+// journalMark:ID, ID the log file's own, and the value a position in it.
 const journalMark = "audit_journal_moved"
 
-// journalMeta holds a PostgreSQL journal's id, made when the file is.
-const journalMeta = `CREATE TABLE IF NOT EXISTS journal_meta (
-    key    TEXT PRIMARY KEY,
-    value  TEXT NOT NULL
-)`
-
-// UseViewJournal makes a PostgreSQL store commit audited views to a journal
-// file on this machine, at path, and move them into PostgreSQL's audit_log
-// every viewMoveEvery, as SQLite does (sqldb.DB.UseJournal; README §
-// "Audited views"). Call it before Migrate: Migrate moves what a killed
-// process left in the file.
+// UseViewJournal makes a PostgreSQL store keep the audited views it answers
+// in a log file on this machine, at path, and move them into PostgreSQL's
+// audit_log every viewMoveEvery (viewlog.go; README § "Audited views").
+// Call it before Migrate: Migrate moves what a killed process left in the
+// file. SQLite keeps its journal beside its file and takes no other.
 func (s *Store) UseViewJournal(path string) error {
-	return s.db.UseJournal(path)
+	if s.Dialect != Postgres {
+		return apperr.New(apperr.Invalid, "a view journal is chosen only for PostgreSQL; SQLite keeps it beside its file (%s)", s.db.Journal())
+	}
+	if path == "" {
+		return apperr.New(apperr.Invalid, "the view journal needs a file path")
+	}
+	l, err := openViewLog(path, sqldb.Identity(s.url))
+	if err != nil {
+		return err
+	}
+	s.viewLog = l
+	return nil
 }
+
+// hasJournal says whether views wait somewhere before they move into the
+// database: SQLite's journal or PostgreSQL's view log.
+func (s *Store) hasJournal() bool { return s.db.Journal() != "" || s.viewLog != nil }
 
 // ensureJournal creates the journal's table, once, reads which mark is the
 // journal's, and keeps its ids above the mark (a journal file removed and
@@ -79,16 +85,8 @@ func (s *Store) ensureJournal(ctx context.Context) error {
 	if _, err := j.ExecContext(ctx, journalSchema); err != nil {
 		return mapErr(err)
 	}
-	s.journalKey = journalMark
-	if s.Dialect == Postgres {
-		id, err := s.journalID(ctx, j)
-		if err != nil {
-			return err
-		}
-		s.journalKey = journalMark + ":" + id
-	}
 	s.jstmts = newStmtCache(j)
-	mark, err := s.journalMoved(ctx)
+	mark, err := s.markAt(ctx, journalMark)
 	if err != nil {
 		return err
 	}
@@ -100,37 +98,11 @@ func (s *Store) ensureJournal(ctx context.Context) error {
 	return nil
 }
 
-// journalID reads the journal file's id, made at random by the first
-// process to open it, and checks that the file is this database's: the
-// file also records the database it was made for (sqldb.Identity), and a
-// journal of another database is refused rather than moved into this one.
-func (s *Store) journalID(ctx context.Context, j *sql.DB) (string, error) {
-	if _, err := j.ExecContext(ctx, journalMeta); err != nil {
-		return "", mapErr(err)
-	}
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", apperr.Wrap(err, "make the view journal's id")
-	}
-	owner := sqldb.Identity(s.url)
-	if _, err := j.ExecContext(ctx, `INSERT INTO journal_meta (key, value) VALUES ('id', $1), ('database', $2) ON CONFLICT (key) DO NOTHING`,
-		hex.EncodeToString(b), owner); err != nil {
-		return "", mapErr(err)
-	}
-	var id, db string
-	if err := j.QueryRowContext(ctx, `SELECT (SELECT value FROM journal_meta WHERE key = 'id'), (SELECT value FROM journal_meta WHERE key = 'database')`).Scan(&id, &db); err != nil {
-		return "", mapErr(err)
-	}
-	if db != owner {
-		return "", apperr.New(apperr.Invalid, "the view journal %s holds the views of the database %s, not of %s: give this database a journal of its own", s.db.Journal(), db, owner)
-	}
-	return id, nil
-}
-
-// journalMoved reads the mark: the last journal id moved (0: none).
-func (s *Store) journalMoved(ctx context.Context) (int64, error) {
+// markAt reads a mark: the last journal id moved, or the view log's
+// position moved up to (0: none).
+func (s *Store) markAt(ctx context.Context, key string) (int64, error) {
 	var raw string
-	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, s.journalKey).Scan(&raw)
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -139,7 +111,7 @@ func (s *Store) journalMoved(ctx context.Context) (int64, error) {
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
-		return 0, apperr.Wrap(err, "the setting %s", s.journalKey)
+		return 0, apperr.Wrap(err, "the setting %s", key)
 	}
 	return n, nil
 }
@@ -188,6 +160,9 @@ const moveBatch = 2000
 // moved but could not delete from the journal are deleted, not moved
 // again, by the next move.
 func (s *Store) moveViews(ctx context.Context) error {
+	if s.viewLog != nil {
+		return s.viewLog.move(ctx, s)
+	}
 	if s.db.Journal() == "" {
 		return nil
 	}
@@ -215,7 +190,7 @@ func (s *Store) moveSome(ctx context.Context) (more bool, err error) {
 		return false, mapErr(err)
 	}
 	defer jtx.Rollback()
-	mark, err := s.journalMoved(ctx)
+	mark, err := s.markAt(ctx, journalMark)
 	if err != nil {
 		return false, err
 	}
@@ -231,7 +206,7 @@ func (s *Store) moveSome(ctx context.Context) (more bool, err error) {
 		return false, err
 	}
 	if len(rows) > 0 {
-		if err := s.commitMoved(ctx, rows, last); err != nil {
+		if err := s.commitMoved(ctx, journalMark, rows, last); err != nil {
 			return false, err
 		}
 		mark = last
@@ -253,11 +228,12 @@ func (s *Store) moveSome(ctx context.Context) (more bool, err error) {
 }
 
 // commitMoved writes a move's rows into the database's audit_log and the
-// mark (last, the journal id of the last row) in one commit of record.
+// mark (key: last, the journal id of the last row or the log's position
+// after it) in one commit of record.
 // SQLite: one INSERT compiled once and run per row (a multi-row INSERT of
 // 2,000 rows spent most of its time in SQLite's lookups of its 10,000
 // numbered parameters, which grow with their square). PostgreSQL: COPY.
-func (s *Store) commitMoved(ctx context.Context, rows [][]any, last int64) error {
+func (s *Store) commitMoved(ctx context.Context, key string, rows [][]any, last int64) error {
 	const setMark = `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 	markValue := strconv.FormatInt(last, 10)
 	if s.Dialect == Postgres {
@@ -276,7 +252,7 @@ func (s *Store) commitMoved(ctx context.Context, rows [][]any, last int64) error
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, auditCols, pgx.CopyFromRows(rows)); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, setMark, s.journalKey, markValue); err != nil {
+			if _, err := tx.Exec(ctx, setMark, key, markValue); err != nil {
 				return err
 			}
 			return tx.Commit(ctx)
@@ -293,7 +269,7 @@ func (s *Store) commitMoved(ctx context.Context, rows [][]any, last int64) error
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, setMark, s.journalKey, markValue)
+		_, err = tx.ExecContext(ctx, setMark, key, markValue)
 		return err
 	})
 }
@@ -302,6 +278,9 @@ func (s *Store) commitMoved(ctx context.Context, rows [][]any, last int64) error
 // views a process logged and could not move before it stopped (killed, or
 // a failed move). Migrate and Backup call it.
 func (s *Store) moveJournalLeft(ctx context.Context) error {
+	if s.viewLog != nil {
+		return s.moveViews(ctx)
+	}
 	j := s.db.Journal()
 	if j == "" {
 		return nil
