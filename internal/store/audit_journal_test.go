@@ -71,20 +71,10 @@ func forEachJournal(t *testing.T, fn func(t *testing.T, dbURL string, open func(
 		}
 		fn(t, dbURL, func() *Store {
 			t.Helper()
-			s, err := Open(context.Background(), dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
 			if journal != "" {
-				if err := s.UseViewJournal(journal); err != nil {
-					t.Fatal(err)
-				}
+				return openLogged(t, dbURL, journal)
 			}
-			if err := s.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			return s
+			return openForTest(t, dbURL, true)
 		})
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"hotline/internal/order"
 )
@@ -151,18 +150,7 @@ func genOrderRow(o *order.Order, id int64, events int, last string) []any {
 // multi-row INSERTs on SQLite, COPY on PostgreSQL.
 func (s *Store) WriteHistory(ctx context.Context, b *HistoryRows) error {
 	if s.Dialect == Postgres {
-		conn, err := s.w.Conn(ctx)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer conn.Close()
-		return mapErr(conn.Raw(func(dc any) error {
-			pc := dc.(*stdlib.Conn).Conn()
-			tx, err := pc.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(ctx)
+		return s.pgxTx(ctx, func(tx pgx.Tx) error {
 			for _, t := range []struct {
 				name string
 				cols []string
@@ -176,8 +164,8 @@ func (s *Store) WriteHistory(ctx context.Context, b *HistoryRows) error {
 					return fmt.Errorf("copy %s: %w", t.name, err)
 				}
 			}
-			return tx.Commit(ctx)
-		}))
+			return nil
+		})
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, t := range []struct {

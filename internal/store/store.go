@@ -19,6 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"hotline/internal/apperr"
 	"hotline/internal/sqldb"
 )
@@ -212,6 +215,28 @@ func (s *Store) migrate(ctx context.Context, dir string, names []string) error {
 		}
 		return nil
 	})
+}
+
+// pgxTx runs fn in a transaction on one of PostgreSQL's connections
+// through pgx itself, for what database/sql cannot say (COPY), and commits
+// it; fn's error rolls it back.
+func (s *Store) pgxTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer conn.Close()
+	return mapErr(conn.Raw(func(dc any) error {
+		tx, err := dc.(*stdlib.Conn).Conn().Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}))
 }
 
 // tx runs fn in a write transaction (IMMEDIATE on SQLite) and maps errors.

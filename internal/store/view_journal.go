@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"hotline/internal/apperr"
 	"hotline/internal/sqldb"
@@ -237,26 +236,13 @@ func (s *Store) commitMoved(ctx context.Context, key string, rows [][]any, last 
 	const setMark = `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 	markValue := strconv.FormatInt(last, 10)
 	if s.Dialect == Postgres {
-		conn, err := s.w.Conn(ctx)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer conn.Close()
-		return mapErr(conn.Raw(func(dc any) error {
-			pc := dc.(*stdlib.Conn).Conn()
-			tx, err := pc.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(ctx)
+		return s.pgxTx(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, auditCols, pgx.CopyFromRows(rows)); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, setMark, key, markValue); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
-		}))
+			_, err := tx.Exec(ctx, setMark, key, markValue)
+			return err
+		})
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`)

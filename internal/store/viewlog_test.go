@@ -13,6 +13,20 @@ import (
 	"hotline/internal/testenv"
 )
 
+// openLogged opens a PostgreSQL store with the view log at path and
+// migrates it (moving what the log holds), as serve does.
+func openLogged(t testing.TB, url, path string) *Store {
+	t.Helper()
+	s := openForTest(t, url, false)
+	if err := s.UseViewJournal(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func viewRow(at time.Time, target string) []any {
 	return []any{micros(at), "dispatcher", "view_caller", target, "2026120700000" + target[len(target)-1:]}
 }
@@ -55,13 +69,7 @@ func TestViewLogRecovery(t *testing.T) {
 	}
 	s.Close()
 
-	s2 := openForTest(t, url, false)
-	if err := s2.UseViewJournal(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s2 := openLogged(t, url, path)
 	for _, target := range []string{"order:7", "order:8", "order:9"} {
 		if n := countAudit(t, s2.r, target); n != 1 {
 			t.Errorf("%s in audit_log %d times after the restart, want 1", target, n)
@@ -80,13 +88,7 @@ func TestViewLogRecovery(t *testing.T) {
 	torn := encodeLogRecord([][]any{viewRow(at, "order:5")})
 	f.Write(torn[:len(torn)-3])
 	f.Close()
-	s3 := openForTest(t, url, false)
-	if err := s3.UseViewJournal(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := s3.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s3 := openLogged(t, url, path)
 	if err := s3.AuditDurable(ctx, AuditEntry{At: at.Add(time.Second), Actor: "dispatcher", Action: "view_caller", Target: "order:10"}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,14 +115,7 @@ func TestViewLogTwoWriters(t *testing.T) {
 	path := t.TempDir() + "/views.log"
 	var stores []*Store
 	for range 2 {
-		s := openForTest(t, url, false)
-		if err := s.UseViewJournal(path); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		stores = append(stores, s)
+		stores = append(stores, openLogged(t, url, path))
 	}
 	const each = 300
 	done := make(chan error, 2)
