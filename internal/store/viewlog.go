@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 
 	"hotline/internal/apperr"
 	"hotline/internal/sqldb"
@@ -191,11 +190,7 @@ func openViewLog(path, owner string) (*viewLog, error) {
 		data, h, err := l.read()
 		switch {
 		case errors.Is(err, io.EOF): // a new file, or emptied by a move killed before its header
-			var id [16]byte
-			if _, err := rand.Read(id[:]); err != nil {
-				return err
-			}
-			return l.reset(logHeader{id: id, owner: owner})
+			return l.newHeader()
 		case err != nil:
 			return err
 		case h.owner != owner:
@@ -221,11 +216,10 @@ func (l *viewLog) locked(fn func() error) error {
 	if l.closed {
 		return apperr.New(apperr.Internal, "the view log %s is closed", l.path)
 	}
-	fd := int(l.f.Fd())
-	if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
+	if err := lockFile(l.f); err != nil {
 		return apperr.Wrap(err, "lock the view log %s", l.path)
 	}
-	defer syscall.Flock(fd, syscall.LOCK_UN)
+	defer unlockFile(l.f)
 	return fn()
 }
 
@@ -260,10 +254,28 @@ func (l *viewLog) reset(h logHeader) error {
 	return l.f.Sync()
 }
 
-// append writes a batch of views as one record.
+// newHeader gives an empty file a header with a new id (so a new mark)
+// and base 0.
+func (l *viewLog) newHeader() error {
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return err
+	}
+	return l.reset(logHeader{id: id, owner: l.owner})
+}
+
+// append writes a batch of views as one record. A file left empty (a move
+// whose header write failed, say on a full disk) gets a header first.
 func (l *viewLog) append(rows [][]any) error {
 	rec := encodeLogRecord(rows)
 	err := l.locked(func() error {
+		if st, err := l.f.Stat(); err != nil {
+			return err
+		} else if st.Size() == 0 {
+			if err := l.newHeader(); err != nil {
+				return err
+			}
+		}
 		_, err := l.f.Write(rec)
 		return err
 	})

@@ -180,3 +180,29 @@ func FuzzViewLog(f *testing.F) {
 		}
 	})
 }
+
+// TestViewLogEmptied: a log file left empty (a move that emptied it and
+// could not write its header) takes views again under a header of its own.
+func TestViewLogEmptied(t *testing.T) {
+	path := t.TempDir() + "/views.log"
+	l, err := openViewLog(path, "db.example:5432/hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+	if err := l.append([][]any{viewRow(at, "order:3")}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	h, err := parseLogHeader(data)
+	if err != nil || h.owner != "db.example:5432/hotline" {
+		t.Fatalf("header after an append to an empty file: %+v, %v", h, err)
+	}
+	if rows, _ := parseLogRecords(data[h.size:]); len(rows) != 1 || rows[0][3] != "order:3" {
+		t.Fatalf("records: %v", rows)
+	}
+}
