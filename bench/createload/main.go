@@ -101,7 +101,7 @@ func main() {
 	flag.DurationVar(&c.readDuration, "read-duration", 5*time.Second, "length of each fetch phase (dispatcher vs leader, A B A B; 0 skips them)")
 	flag.IntVar(&c.mass, "mass", 30000, "near-identical copies of one complaint to store for the mass-complaint and common-word phases (0 skips them)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the API phases to this file")
-	flag.StringVar(&c.readProfile, "read-profile", "", "write a CPU profile of each fetch phase at -clients clients to PREFIX-USER-ROUND.pprof (not with -cpuprofile)")
+	flag.StringVar(&c.readProfile, "read-profile", "", "write a CPU profile of each fetch and mass-complaint phase at -clients clients to PREFIX-WHAT-ROUND.pprof, WHAT the user or new/copies/varied (not with -cpuprofile)")
 	flag.StringVar(&c.viewJournal, "view-journal", "auto", "with a postgres:// -db: the file audited views are committed to before they move into PostgreSQL, as serve's --view-journal (auto: one in a temp folder, as serve keeps one by default; none: straight to PostgreSQL)")
 	flag.Parse()
 	if err := run(c); err != nil {

@@ -101,9 +101,14 @@ func massPhases(ctx context.Context, base string, c config, meter cpuMeter, none
 					fresh.text = freshCall(phase)
 					phase++
 				}
+				stop, err := phaseProfile(c, [3]string{"new", "copies", "varied"}[i], n, round)
+				if err != nil {
+					return err
+				}
 				t0 := meter.now(ctx)
 				r := cl.closedLoop(ctx, n, c.duration)
 				t1 := meter.now(ctx)
+				stop()
 				r.cpu = meter.line(t0, t1, len(r.lat))
 				self, db := cpuPerOp(t0, t1, len(r.lat))
 				cpu[i] += (self + db).Seconds()

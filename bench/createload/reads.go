@@ -58,7 +58,7 @@ func readPhases(ctx context.Context, base string, c config, d time.Duration, met
 		cpu := map[string]time.Duration{}
 		for round := 0; round < 2; round++ { // A B A B
 			for _, u := range users {
-				stop, err := readProfile(c, u, n, round)
+				stop, err := phaseProfile(c, u, n, round)
 				if err != nil {
 					return err
 				}
@@ -110,15 +110,16 @@ func readSyscalls() int64 {
 	return -1
 }
 
-// readProfile starts a CPU profile of one fetch phase at -clients clients
-// when -read-profile is set (PREFIX-dispatcher-1.pprof, …), so that a
-// dispatcher's fetch and a leader's can be compared phase against phase;
-// the returned function stops it.
-func readProfile(c config, user string, n, round int) (func(), error) {
+// phaseProfile starts a CPU profile of one fetch or mass-complaint phase at
+// -clients clients when -read-profile is set (PREFIX-dispatcher-1.pprof,
+// PREFIX-copies-2.pprof, …), so that a dispatcher's fetch and a leader's,
+// or creates of copies and of a new complaint, can be compared phase
+// against phase; the returned function stops it.
+func phaseProfile(c config, what string, n, round int) (func(), error) {
 	if c.readProfile == "" || n != c.clients || c.cpuprofile != "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(fmt.Sprintf("%s-%s-%d.pprof", c.readProfile, user, round+1))
+	f, err := os.Create(fmt.Sprintf("%s-%s-%d.pprof", c.readProfile, what, round+1))
 	if err != nil {
 		return nil, err
 	}
