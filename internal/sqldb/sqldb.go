@@ -150,27 +150,21 @@ func RedactURL(u string) string {
 	return u
 }
 
-// Identity names the database a URL points at, without the credentials or
-// the connection's settings: PostgreSQL's host:port/name (and a host given
-// as a parameter, a socket folder), SQLite's file as an absolute path. Two
-// URLs of one database give the same identity.
+// Identity names the PostgreSQL database a URL points at, without the
+// credentials or the connection's settings: host:port/name (and a host
+// given as a parameter, a socket folder). Two URLs of one database give the
+// same identity. (It names a PostgreSQL database's view log; SQLite's
+// journal sits beside its file.)
 func Identity(dbURL string) string {
-	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
-		u, err := url.Parse(dbURL)
-		if err != nil {
-			return RedactURL(dbURL)
-		}
-		id := u.Host + u.Path
-		if h := u.Query().Get("host"); h != "" {
-			id += "?host=" + h
-		}
-		return id
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return RedactURL(dbURL)
 	}
-	path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "//")
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
+	id := u.Host + u.Path
+	if h := u.Query().Get("host"); h != "" {
+		id += "?host=" + h
 	}
-	return path
+	return id
 }
 
 // Tx runs fn in a write transaction (IMMEDIATE on SQLite, so the write lock
