@@ -3,6 +3,7 @@ package textproc
 import (
 	"cmp"
 	"container/heap"
+	"encoding/binary"
 	"math"
 	"slices"
 	"sync"
@@ -29,6 +30,8 @@ type Index struct {
 
 	ids     []string          // by doc number
 	norms   []float32         // |d| with the idf at insertion; 0 = removed
+	fwd     []byte            // every document's terms, one after another (appendTerms)
+	fwdAt   []uint32          // by doc number: where its terms start in fwd
 	byID    map[string]uint32 // live documents only
 	live    int
 	removed int
@@ -90,6 +93,7 @@ func (ix *Index) Add(id, text string) {
 	ix.byID[id] = doc
 	ix.live++
 	var norm float64
+	terms := make([]docTerm, 0, len(counts))
 	for t, c := range counts {
 		tid, ok := ix.terms[t]
 		if !ok {
@@ -104,8 +108,11 @@ func (ix *Index) Add(id, text string) {
 		p.df++
 		w := float64(tfWeight[tf]) * ix.idf(p.df)
 		norm += w * w
+		terms = append(terms, docTerm{tid, tf})
 	}
 	ix.norms = append(ix.norms, float32(math.Sqrt(norm)))
+	ix.fwdAt = append(ix.fwdAt, uint32(len(ix.fwd)))
+	ix.fwd = appendTerms(ix.fwd, terms)
 	// A document's norm depends on every term's idf, which moves as the
 	// index grows: recompute all norms whenever the index has grown by a
 	// tenth, so scores stay true cosines (an identical text scores ~1).
@@ -203,6 +210,8 @@ func (ix *Index) compact() {
 	newNum := make([]uint32, len(ix.ids))
 	ids := make([]string, 0, ix.live)
 	norms := make([]float32, 0, ix.live)
+	fwdAt := make([]uint32, 0, ix.live)
+	var fwd []byte
 	for d, id := range ix.ids {
 		if ix.norms[d] == 0 {
 			continue
@@ -210,6 +219,8 @@ func (ix *Index) compact() {
 		newNum[d] = uint32(len(ids))
 		ids = append(ids, id)
 		norms = append(norms, ix.norms[d])
+		fwdAt = append(fwdAt, uint32(len(fwd)))
+		fwd = append(fwd, ix.docTerms(uint32(d))...)
 	}
 	for t := range ix.post {
 		p := &ix.post[t]
@@ -222,7 +233,7 @@ func (ix *Index) compact() {
 		}
 		p.docs, p.tf, p.df = slices.Clip(docs), slices.Clip(tf), int32(len(docs))
 	}
-	ix.ids, ix.norms = ids, norms
+	ix.ids, ix.norms, ix.fwd, ix.fwdAt = ids, norms, fwd, fwdAt
 	for i, id := range ids {
 		ix.byID[id] = uint32(i)
 	}
@@ -318,18 +329,16 @@ func (ix *Index) similar(text string, k int) ([]Match, int) {
 	// thousands of documents: walking those lists whole made each create
 	// pay for every stored copy (issue 19). The copies found are the
 	// newest; older ones would score the same and add nothing an operator
-	// can use. The long lists' contributions to the candidates found are
-	// then added exactly (rescore), so every score returned is the true
+	// can use. The best candidates found then get their exact scores from
+	// their own terms (rescore), so every score returned is the true
 	// cosine, and the work per query is bounded by maxQueryTerms ×
-	// tailPostings plus a binary search per kept candidate and word.
+	// tailPostings plus, per kept candidate, its own number of terms.
 	work := 0
-	var long []qterm
+	cut := false // a list walked in part: the scores so far are partial
 	for _, qt := range q {
 		p := &ix.post[qt.t]
 		from := max(0, len(p.docs)-ix.tail)
-		if from > 0 {
-			long = append(long, qt)
-		}
+		cut = cut || from > 0
 		w := float32(qt.w)
 		for i := from; i < len(p.docs); i++ {
 			d := p.docs[i]
@@ -341,8 +350,23 @@ func (ix *Index) similar(text string, k int) ([]Match, int) {
 		work += len(p.docs) - from
 	}
 	inv := 1 / math.Sqrt(qnorm)
-	if len(rest) > 0 || len(long) > 0 {
-		work += ix.rescore(acc, long, rest, k)
+	if len(rest) > 0 || cut {
+		all := append(make([]qterm, 0, len(q)+len(rest)), q...)
+		all = append(all, rest...)
+		slices.SortFunc(all, byTerm)
+		// A candidate at or after every cut list's walked tail has its
+		// contributions from those lists already; with no words left
+		// over, its score is exact.
+		exact := uint32(math.MaxUint32)
+		if len(rest) == 0 {
+			exact = 0
+			for _, qt := range q {
+				if p := &ix.post[qt.t]; len(p.docs) > ix.tail {
+					exact = max(exact, p.docs[len(p.docs)-ix.tail])
+				}
+			}
+		}
+		work += ix.rescore(acc, all, exact, k)
 	}
 	h := make(matchHeap, 0, k+1)
 	for _, d := range acc.touched {
@@ -372,7 +396,7 @@ func (ix *Index) similar(text string, k int) ([]Match, int) {
 // maxQueryTerms is how many of a query's words find the candidates,
 // tailPostings how many of each one's newest documents it finds them among,
 // and rescoreFactor times k (at least minRescore) is how many candidates get
-// the rest of the words' contributions: see Similar. tailPostings was 1,024
+// their exact scores: see Similar. tailPostings was 1,024
 // first; 256 keeps every answer of the quality tests (exact top scores 150
 // of 150, near-duplicate recall 1.000) and cuts a mass-complaint copy's
 // query work from 20,385 to 5,876 entries (TestIndexSimilarCostFlatWithCopies).
@@ -384,12 +408,18 @@ const (
 )
 
 // rescore keeps the best candidates found so far (by their partial cosine)
-// and completes their scores: the long terms' contributions from the part
-// of their posting lists before the walked tail, and the remaining terms'
-// from their whole lists, each found by binary search. Candidates dropped
-// here leave the accumulator zeroed, as Similar expects. It returns its
-// work (see similar).
-func (ix *Index) rescore(acc *accumulator, long, rest []qterm, k int) int {
+// and gives them their exact scores, each from its own terms (the forward
+// lists, fwd) merged with all the query's terms (by term id). Their
+// posting lists are not searched: a candidate found through a rare word of
+// a mass complaint can be thousands of documents older than the common
+// words' walked tails, and looking it up in each of those lists cost a
+// cache miss per list and candidate — the query grew slower with the copies
+// though its steps did not. A document's own terms are a few bytes in one
+// place. Candidates dropped here leave the accumulator zeroed, as Similar
+// expects. Candidates from exact on have their exact scores already (see
+// similar). It returns its work: candidates chosen among plus the terms
+// read.
+func (ix *Index) rescore(acc *accumulator, query []qterm, exact uint32, k int) int {
 	keep := max(k*rescoreFactor, minRescore)
 	work := 0
 	if len(acc.touched) > keep {
@@ -442,61 +472,84 @@ func (ix *Index) rescore(acc *accumulator, long, rest []qterm, k int) int {
 			acc.touched = append(acc.touched, c.d)
 		}
 	}
-	// The candidates in increasing doc number, so each list below is
-	// searched forward from where the previous candidate was found
-	// (gallop): a few steps each instead of a binary search of the whole
-	// list, which cost most of a mass-complaint query in cache misses.
-	slices.Sort(acc.touched)
-	// The long terms: the tail was walked already; a candidate before it
-	// gets the term's contribution from the older part of the list.
-	for _, qt := range long {
-		p := &ix.post[qt.t]
-		from := len(p.docs) - ix.tail
-		older, lo := p.docs[:from], 0
-		w := float32(qt.w)
-		for _, d := range acc.touched {
-			if d >= p.docs[from] {
-				break
-			}
-			var ok bool
-			lo, ok = gallop(older, lo, d)
-			work++
-			if ok {
-				acc.score[d] += w * tfWeight[p.tf[lo]]
-			}
-		}
-	}
-	slices.SortFunc(rest, func(a, b qterm) int { return cmp.Compare(a.t, b.t) })
-	for _, qt := range rest {
-		p := &ix.post[qt.t]
-		w := float32(qt.w)
-		lo := 0
-		for _, d := range acc.touched {
-			var ok bool
-			lo, ok = gallop(p.docs, lo, d)
-			work++
-			if ok {
-				acc.score[d] += w * tfWeight[p.tf[lo]]
-			}
+	for _, d := range acc.touched {
+		if d < exact {
+			s, n := ix.dot(d, query)
+			acc.score[d] = s
+			work += n
 		}
 	}
 	return work
 }
 
-// gallop returns the first position at or after lo whose doc is at least d,
-// and whether it is d; xs is increasing and every doc before lo is below d.
-// It doubles its step from lo, then searches the last step's range.
-func gallop(xs []uint32, lo int, d uint32) (int, bool) {
-	hi, step := lo, 1
-	for hi < len(xs) && xs[hi] < d {
-		lo = hi + 1
-		hi += step
-		step *= 2
+// docTerm is one of a document's terms and its count there.
+type docTerm struct {
+	t  int32
+	tf uint8
+}
+
+// appendTerms appends a document's terms to its forward list: in
+// increasing term id, each the uvarint of its id's distance from the
+// previous one, shifted left by one, the low bit set when a byte with its
+// count (if not 1) follows. Most of a short text's terms occur once, so a
+// term takes one or two bytes.
+func appendTerms(dst []byte, terms []docTerm) []byte {
+	slices.SortFunc(terms, func(a, b docTerm) int { return cmp.Compare(a.t, b.t) })
+	prev := int32(0)
+	for _, t := range terms {
+		v := uint64(t.t-prev) << 1
+		if t.tf != 1 {
+			v |= 1
+		}
+		dst = binary.AppendUvarint(dst, v)
+		if t.tf != 1 {
+			dst = append(dst, t.tf)
+		}
+		prev = t.t
 	}
-	hi = min(hi, len(xs))
-	i, _ := slices.BinarySearch(xs[lo:hi], d)
-	i += lo
-	return i, i < len(xs) && xs[i] == d
+	return dst
+}
+
+// docTerms returns document d's forward list (appendTerms).
+func (ix *Index) docTerms(d uint32) []byte {
+	end := uint32(len(ix.fwd))
+	if int(d)+1 < len(ix.fwdAt) {
+		end = ix.fwdAt[d+1]
+	}
+	return ix.fwd[ix.fwdAt[d]:end]
+}
+
+// dot returns the sum over the terms document d shares with query (sorted
+// by term id) of the query weight times the document's term weight — the
+// accumulator's sum for d had every posting list been walked whole, added
+// in the same term order — and how many of d's terms it read.
+func (ix *Index) dot(d uint32, query []qterm) (float32, int) {
+	b := ix.docTerms(d)
+	var s float32
+	t, i, n := int32(0), 0, 0
+	for len(b) > 0 && i < len(query) {
+		v := uint64(b[0])
+		if v < 0x80 {
+			b = b[1:]
+		} else {
+			var m int
+			v, m = binary.Uvarint(b)
+			b = b[m:]
+		}
+		t += int32(v >> 1)
+		tf := uint8(1)
+		if v&1 == 1 {
+			tf, b = b[0], b[1:]
+		}
+		n++
+		for i < len(query) && query[i].t < t {
+			i++
+		}
+		if i < len(query) && query[i].t == t {
+			s += float32(query[i].w) * tfWeight[tf]
+		}
+	}
+	return s, n
 }
 
 // worse reports whether a ranks below b: lower score, or equal score and

@@ -3,6 +3,8 @@ package textproc
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"hotline/internal/testenv"
@@ -88,6 +90,114 @@ func TestIndexSimilarCostFlatWithCopies(t *testing.T) {
 		}
 		if big > small+small/10 {
 			t.Errorf("query %d: work grew from %d to %d with %d→%d copies", qi, small, big, copies[0], copies[len(copies)-1])
+		}
+	}
+}
+
+// TestIndexForwardLists: every document's own terms (the forward lists the
+// exact scores are read from, rescore) agree with the posting lists — each
+// term with its count, nothing else — after adds, replacements and a
+// compaction that renumbers the documents, including terms far apart in id
+// (multi-byte distances) and counts above one.
+func TestIndexForwardLists(t *testing.T) {
+	ix := NewIndex()
+	text := func(i int) string {
+		s := massCopy(i)
+		if i%3 == 0 {
+			s = otherCall(i) + "噪音噪音噪音，" + fmt.Sprint("第", i, "号")
+		}
+		return s
+	}
+	for i := range 3000 {
+		ix.Add(fmt.Sprint(i), text(i))
+	}
+	check := func(when string) {
+		t.Helper()
+		want := make(map[uint32][]docTerm)
+		for tid := range ix.post {
+			p := &ix.post[tid]
+			for i, d := range p.docs {
+				want[d] = append(want[d], docTerm{int32(tid), p.tf[i]})
+			}
+		}
+		multi, counted := 0, 0
+		for _, d := range ix.byID {
+			terms := want[d]
+			if len(terms) == 0 {
+				t.Fatalf("%s: document %d has no postings", when, d)
+			}
+			var all []qterm
+			var sum float32
+			for _, dt := range terms {
+				all = append(all, qterm{dt.t, 1})
+				sum += tfWeight[dt.tf]
+				if got, _ := ix.dot(d, []qterm{{dt.t, 1}}); got != tfWeight[dt.tf] {
+					t.Fatalf("%s: document %d, term %d: weight %v, want %v (count %d)", when, d, dt.t, got, tfWeight[dt.tf], dt.tf)
+				}
+				if dt.tf > 1 {
+					counted++
+				}
+			}
+			if got, n := ix.dot(d, all); n != len(terms) || math.Abs(float64(got-sum)) > 1e-4 {
+				t.Fatalf("%s: document %d: %d terms summing %v, want %d summing %v", when, d, n, got, len(terms), sum)
+			}
+			if got, _ := ix.dot(d, []qterm{{int32(len(ix.post)), 1}}); got != 0 {
+				t.Fatalf("%s: document %d has a term it does not contain", when, d)
+			}
+			if len(ix.docTerms(d)) > len(terms) {
+				multi++
+			}
+		}
+		if multi == 0 || counted == 0 {
+			t.Fatalf("%s: the documents did not exercise the format: %d with multi-byte entries, %d counts above one", when, multi, counted)
+		}
+	}
+	check("added")
+	for i := 0; i < 3000; i += 3 {
+		ix.Add(fmt.Sprint(i), text(i+1)) // replaced
+	}
+	check("replaced")
+	gen := ix.gen
+	for i := range 2400 {
+		if i%5 != 0 {
+			ix.Remove(fmt.Sprint(i))
+		}
+	}
+	if ix.gen == gen {
+		t.Fatal("no compaction ran")
+	}
+	for i := 3000; i < 3500; i++ {
+		ix.Add(fmt.Sprint(i), text(i))
+	}
+	check("compacted")
+}
+
+// BenchmarkIndexSimilarCopies times a new copy's similar search with 2,000
+// and with 30,000 copies of its mass complaint stored beside 40,000 other
+// orders, from one goroutine per CPU and from four (issue 19: the
+// time may not grow with the copies, as its work does not,
+// TestIndexSimilarCostFlatWithCopies). Walking the older part of each long
+// posting list for old candidates kept the work flat but not the time:
+// 48 against 41 µs alone, more under load (docs/benchmarks.md, eleventh round).
+func BenchmarkIndexSimilarCopies(b *testing.B) {
+	for _, n := range []int{2000, 30000} {
+		ix := NewIndex()
+		for i := range 40000 {
+			ix.Add(fmt.Sprintf("o%d", i), otherCall(i)+fmt.Sprint("，", i, "号"))
+		}
+		for i := range n {
+			ix.Add(fmt.Sprintf("m%d", i), massCopy(i))
+		}
+		for _, par := range []int{1, 4} {
+			b.Run(fmt.Sprintf("copies=%d/goroutines=%d", n, par*runtime.GOMAXPROCS(0)), func(b *testing.B) {
+				b.SetParallelism(par)
+				var next atomic.Int64
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						ix.Similar(massCopy(int(next.Add(1))+777), 10)
+					}
+				})
+			})
 		}
 	}
 }
