@@ -3,7 +3,6 @@ package textproc
 import (
 	"cmp"
 	"math"
-	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -120,7 +119,7 @@ type hotCluster struct {
 	areaDocs   map[string]int // members naming each city or district ("c:" or "d:" + name)
 	classDocs  map[string]int // members with each problem class
 	major      majors
-	reps       []uint64 // simhashes of the members that are not copies
+	reps       repSet // simhashes of the members that are not copies
 	info       []Member
 	callers    map[string]bool
 	anonymous  int // members without a sender
@@ -574,15 +573,9 @@ func (hc *hotCluster) cosine(v sparseVec) float64 {
 
 func (c *Clusterer) join(hc *hotCluster, d clusterDoc, f msgFeatures) {
 	places, names := f.places, f.names
-	copyOf := false
-	for _, r := range hc.reps {
-		if bits.OnesCount64(r^f.sim) <= copyBits {
-			copyOf = true
-			break
-		}
-	}
+	copyOf := hc.reps.near(f.sim)
 	if !copyOf {
-		hc.reps = append(hc.reps, f.sim)
+		hc.reps.add(f.sim)
 	}
 	hc.info = append(hc.info, Member{ID: d.id, At: d.at, Copy: copyOf, Likes: f.likes, Dislikes: f.dislikes})
 	if f.caller == "" {
@@ -819,7 +812,7 @@ func (c *Clusterer) describe(hc *hotCluster) Cluster {
 	cl := Cluster{
 		ID: clusterName(hc.id), Size: len(hc.members), First: hc.first, Last: hc.last,
 		Members: slices.Clone(hc.members), Messages: slices.Clone(hc.info),
-		Distinct: len(hc.reps), Callers: len(hc.callers) + hc.anonymous, Likes: hc.likes, Dislikes: hc.dislikes,
+		Distinct: hc.reps.len(), Callers: len(hc.callers) + hc.anonymous, Likes: hc.likes, Dislikes: hc.dislikes,
 	}
 	minDocs := min(2, len(hc.members))
 	bestVotes := 0
