@@ -37,9 +37,6 @@ func viewRow(at time.Time, target string) []any {
 // move emptied the file (the mark says where the move got to); a record
 // torn by a power cut is cut off, and the log goes on after it.
 func TestViewLogRecovery(t *testing.T) {
-	if os.Getenv("HOTLINE_TEST_PG") == "" {
-		t.Skip("HOTLINE_TEST_PG not set: PostgreSQL's view log is not tested")
-	}
 	ctx := context.Background()
 	url := testenv.PostgresURL(t)
 	path := t.TempDir() + "/hotline-data/views.log"
@@ -107,9 +104,6 @@ func TestViewLogRecovery(t *testing.T) {
 // TestViewLogTwoWriters: two processes' stores on one log file (two servers
 // started in one folder) — each view moves exactly once, whichever moves it.
 func TestViewLogTwoWriters(t *testing.T) {
-	if os.Getenv("HOTLINE_TEST_PG") == "" {
-		t.Skip("HOTLINE_TEST_PG not set: PostgreSQL's view log is not tested")
-	}
 	ctx := context.Background()
 	url := testenv.PostgresURL(t)
 	path := t.TempDir() + "/views.log"
